@@ -1,0 +1,542 @@
+//! `switchboard.toml`: listeners, runtime options and mounts.
+//!
+//! Parsing happens in two passes. `toml` + serde turn the text into [`raw`] structs whose fields keep
+//! their byte spans; then [`validate`] checks every rule and collects *every* problem it finds, each
+//! with its `file:line:column`, so an admin fixes the whole file in one go instead of one error per
+//! run. Only a file that passes becomes a [`Config`], whose values are resolved and typed (settings
+//! read from the environment, `.wasm` paths made absolute, limits as durations and bytes).
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::builtin;
+
+/// The prefix the host keeps for itself (health, later admin): no mount may claim it.
+pub const RESERVED_PREFIX: &str = "/_switchboard";
+
+/// A validated configuration, ready to serve.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where the HTTP listeners bind.
+    pub listeners: Vec<Listener>,
+    /// Engine-wide options.
+    pub runtime: RuntimeOptions,
+    /// The mounts, in file order.
+    pub mounts: Vec<Mount>,
+}
+
+/// One HTTP listener.
+#[derive(Debug, Clone)]
+pub struct Listener {
+    /// Name mounts use to pick listeners (`listener = "sark"`); defaults to `main`.
+    pub name: String,
+    /// Address to bind; port 0 picks a free port (tests use that).
+    pub address: SocketAddr,
+}
+
+/// Engine-wide options.
+#[derive(Debug, Clone, Default)]
+pub struct RuntimeOptions {
+    /// Where compiled plugins are cached; `None` disables the on-disk cache.
+    pub cache_dir: Option<PathBuf>,
+}
+
+/// One route prefix served by one plugin.
+#[derive(Debug, Clone)]
+pub struct Mount {
+    /// Route prefix, normalised: starts with `/`, no trailing `/` (except the root route `/`).
+    pub route: String,
+    /// Which plugin answers.
+    pub plugin: PluginSource,
+    /// Listener names this mount is served on; empty means every listener.
+    pub listeners: Vec<String>,
+    /// Settings handed to the plugin through the `settings` interface, values resolved.
+    pub settings: BTreeMap<String, String>,
+    /// What the plugin may use beyond its own request.
+    pub grants: Grants,
+    /// Per-request and per-mount limits.
+    pub limits: Limits,
+}
+
+/// Where a mount's plugin comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PluginSource {
+    /// One of the plugins compiled into the binary (see `switchboard plugins`).
+    Builtin(String),
+    /// A component file on disk.
+    File(PathBuf),
+}
+
+impl fmt::Display for PluginSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PluginSource::Builtin(name) => write!(f, "{name} (built-in)"),
+            PluginSource::File(path) => write!(f, "{}", path.display()),
+        }
+    }
+}
+
+/// Capabilities a mount lends its plugin. Everything is denied unless listed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Grants {
+    /// Outbound HTTP destinations: `https://host`, `http://host:port`, `https://*.example.com`,
+    /// or `*` for anywhere. Empty: no outbound HTTP.
+    pub outbound_http: Vec<String>,
+}
+
+/// Limits that keep one plugin from hurting the host or other mounts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Wall-clock budget of one request, from instantiation to the last body byte the plugin writes.
+    pub timeout: Duration,
+    /// Linear memory one request's instance may grow to.
+    pub memory_bytes: u64,
+    /// Requests of this mount running at once.
+    pub max_concurrent: u32,
+    /// Requests allowed to wait for a slot; one more is answered 503 at once.
+    pub queue: u32,
+    /// How long a request may wait in the queue before it is answered 503.
+    pub queue_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            timeout: Duration::from_secs(10),
+            memory_bytes: 64 << 20,
+            max_concurrent: 64,
+            queue: 256,
+            queue_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// One problem in a configuration file, with where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// `file:line:column` (or just `file` when no position applies).
+    pub location: String,
+    /// What is wrong and, where we can tell, how to fix it.
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.location, self.message)
+    }
+}
+
+/// Every problem found in a configuration file.
+#[derive(Debug, thiserror::Error)]
+#[error("{} problem(s) in the configuration:\n{}", .0.len(), render_problems(.0))]
+pub struct ConfigError(pub Vec<Problem>);
+
+fn render_problems(problems: &[Problem]) -> String {
+    problems.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n")
+}
+
+/// The file's shape as written, spans kept for error locations.
+mod raw {
+    use super::*;
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct File {
+        #[serde(default, rename = "listener")]
+        pub listeners: Vec<Spanned<Listener>>,
+        #[serde(default)]
+        pub runtime: Runtime,
+        #[serde(default, rename = "mount")]
+        pub mounts: Vec<Spanned<Mount>>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Listener {
+        pub name: Option<Spanned<String>>,
+        pub address: Spanned<String>,
+    }
+
+    #[derive(Deserialize, Default)]
+    #[serde(deny_unknown_fields)]
+    pub struct Runtime {
+        pub cache_dir: Option<Spanned<String>>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Mount {
+        pub route: Spanned<String>,
+        pub plugin: Spanned<String>,
+        pub listener: Option<Spanned<ListenerRef>>,
+        #[serde(default)]
+        pub settings: BTreeMap<String, Spanned<SettingValue>>,
+        #[serde(default)]
+        pub grants: Grants,
+        #[serde(default)]
+        pub limits: Limits,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    pub enum ListenerRef {
+        One(String),
+        Many(Vec<String>),
+    }
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    pub enum SettingValue {
+        Plain(String),
+        Env {
+            env: String,
+            #[serde(default)]
+            default: Option<String>,
+        },
+    }
+
+    #[derive(Deserialize, Default)]
+    #[serde(deny_unknown_fields)]
+    pub struct Grants {
+        #[serde(default)]
+        pub outbound_http: Vec<Spanned<String>>,
+    }
+
+    #[derive(Deserialize, Default)]
+    #[serde(deny_unknown_fields)]
+    pub struct Limits {
+        pub timeout_ms: Option<Spanned<i64>>,
+        pub memory_mb: Option<Spanned<i64>>,
+        pub max_concurrent: Option<Spanned<i64>>,
+        pub queue: Option<Spanned<i64>>,
+        pub queue_timeout_ms: Option<Spanned<i64>>,
+    }
+}
+
+/// Reads and validates a configuration file.
+pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        ConfigError(vec![Problem {
+            location: path.display().to_string(),
+            message: format!("cannot read the file: {e}"),
+        }])
+    })?;
+    parse(&text, path)
+}
+
+/// Parses and validates configuration text; `path` names it in messages and anchors relative paths.
+pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+    let locator = Locator::new(text, path);
+    let file: raw::File = toml::from_str(text).map_err(|e| {
+        let location = match e.span() {
+            Some(span) => locator.at(span.start),
+            None => path.display().to_string(),
+        };
+        // toml's message repeats the position and a source excerpt; the first line is the point.
+        let message = e.message().lines().next().unwrap_or("invalid TOML").to_string();
+        ConfigError(vec![Problem { location, message }])
+    })?;
+    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    validate(file, &locator, &base)
+}
+
+/// Turns byte offsets into `file:line:column`.
+struct Locator<'a> {
+    path: &'a Path,
+    line_starts: Vec<usize>,
+}
+
+impl<'a> Locator<'a> {
+    fn new(text: &str, path: &'a Path) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        Locator { path, line_starts }
+    }
+
+    fn at(&self, offset: usize) -> String {
+        let line = self.line_starts.partition_point(|&start| start <= offset);
+        let column = offset - self.line_starts[line - 1] + 1;
+        format!("{}:{line}:{column}", self.path.display())
+    }
+}
+
+/// Collects problems while validating.
+struct Problems<'a> {
+    locator: &'a Locator<'a>,
+    found: Vec<Problem>,
+}
+
+impl Problems<'_> {
+    fn add(&mut self, offset: usize, message: impl Into<String>) {
+        self.found.push(Problem { location: self.locator.at(offset), message: message.into() });
+    }
+}
+
+fn validate(file: raw::File, locator: &Locator<'_>, base: &Path) -> Result<Config, ConfigError> {
+    let mut problems = Problems { locator, found: Vec::new() };
+
+    let listeners = validate_listeners(&file.listeners, &mut problems);
+    let runtime = RuntimeOptions {
+        cache_dir: file.runtime.cache_dir.as_ref().map(|dir| base.join(dir.get_ref())),
+    };
+
+    let mut mounts = Vec::new();
+    // (listener name or "" for all, route) → offset of the first mount that claimed it.
+    let mut claimed: HashMap<(String, String), usize> = HashMap::new();
+    for spanned in &file.mounts {
+        let mount = spanned.get_ref();
+        // Duplicates are checked on the raw route and listener names, so a duplicate is reported
+        // even when one of the two mounts has other problems too.
+        if let Ok(route) = normalize_route(mount.route.get_ref()) {
+            let targets: Vec<String> = match mount.listener.as_ref().map(|l| l.get_ref()) {
+                None => listeners.iter().map(|l| l.name.clone()).collect(),
+                Some(raw::ListenerRef::One(one)) => vec![one.clone()],
+                Some(raw::ListenerRef::Many(many)) => many.clone(),
+            };
+            for listener in targets {
+                let at = mount.route.span().start;
+                match claimed.get(&(listener.clone(), route.clone())) {
+                    Some(&first) => problems.add(
+                        at,
+                        format!(
+                            "route `{route}` is already mounted on listener `{listener}` at {}; \
+                             each route may be mounted once per listener",
+                            locator.at(first)
+                        ),
+                    ),
+                    None => {
+                        claimed.insert((listener, route.clone()), at);
+                    }
+                }
+            }
+        }
+        if let Some(validated) = validate_mount(mount, &listeners, base, &mut problems) {
+            mounts.push(validated);
+        }
+    }
+
+    if problems.found.is_empty() {
+        Ok(Config { listeners, runtime, mounts })
+    } else {
+        Err(ConfigError(problems.found))
+    }
+}
+
+fn validate_listeners(raw: &[Spanned<raw::Listener>], problems: &mut Problems<'_>) -> Vec<Listener> {
+    let mut listeners: Vec<Listener> = Vec::new();
+    if raw.is_empty() {
+        listeners.push(Listener { name: "main".into(), address: ([127, 0, 0, 1], 8080).into() });
+    }
+    for spanned in raw {
+        let listener = spanned.get_ref();
+        let name = listener.name.as_ref().map(|n| n.get_ref().clone()).unwrap_or_else(|| "main".into());
+        let name_at = listener.name.as_ref().map_or(spanned.span().start, |n| n.span().start);
+        if listeners.iter().any(|l| l.name == name) {
+            problems.add(name_at, format!("listener name `{name}` is used twice; give each listener its own `name`"));
+        }
+        match listener.address.get_ref().parse::<SocketAddr>() {
+            Ok(address) => listeners.push(Listener { name, address }),
+            Err(_) => problems.add(
+                listener.address.span().start,
+                format!("`{}` is not an address to listen on; write IP:PORT, e.g. `127.0.0.1:8080`", listener.address.get_ref()),
+            ),
+        }
+    }
+    listeners
+}
+
+fn validate_mount(
+    mount: &raw::Mount,
+    listeners: &[Listener],
+    base: &Path,
+    problems: &mut Problems<'_>,
+) -> Option<Mount> {
+    let before = problems.found.len();
+
+    let route = match normalize_route(mount.route.get_ref()) {
+        Ok(route) => route,
+        Err(why) => {
+            problems.add(mount.route.span().start, format!("bad route `{}`: {why}", mount.route.get_ref()));
+            String::new()
+        }
+    };
+
+    let plugin = resolve_plugin(mount.plugin.get_ref(), base);
+    match &plugin {
+        PluginSource::Builtin(name) if builtin::find(name).is_none() => problems.add(
+            mount.plugin.span().start,
+            format!(
+                "unknown plugin `{name}`: not a built-in ({}) and not a path to a `.wasm` file",
+                builtin::names().join(", ")
+            ),
+        ),
+        PluginSource::File(path) if !path.is_file() => problems.add(
+            mount.plugin.span().start,
+            format!("plugin file `{}` does not exist or is not a file", path.display()),
+        ),
+        _ => {}
+    }
+
+    // Serde's untagged enums lose inner spans, so a listener list is located as a whole.
+    let (mount_listeners, listeners_at): (Vec<String>, usize) = match &mount.listener {
+        None => (Vec::new(), 0),
+        Some(spanned) => match spanned.get_ref() {
+            raw::ListenerRef::One(one) => (vec![one.clone()], spanned.span().start),
+            raw::ListenerRef::Many(many) => (many.clone(), spanned.span().start),
+        },
+    };
+    for name in &mount_listeners {
+        if !listeners.iter().any(|l| &l.name == name) {
+            let known: Vec<_> = listeners.iter().map(|l| l.name.as_str()).collect();
+            problems.add(listeners_at, format!("unknown listener `{name}`; listeners are: {}", known.join(", ")));
+        }
+    }
+
+    let mut settings = BTreeMap::new();
+    for (key, value) in &mount.settings {
+        match value.get_ref() {
+            raw::SettingValue::Plain(v) => {
+                settings.insert(key.clone(), v.clone());
+            }
+            raw::SettingValue::Env { env, default } => match (std::env::var(env), default) {
+                (Ok(v), _) => {
+                    settings.insert(key.clone(), v);
+                }
+                (Err(_), Some(d)) => {
+                    settings.insert(key.clone(), d.clone());
+                }
+                (Err(_), None) => problems.add(
+                    value.span().start,
+                    format!("setting `{key}` reads environment variable `{env}`, which is not set (add `default = \"…\"` to make it optional)"),
+                ),
+            },
+        }
+    }
+
+    for host in &mount.grants.outbound_http {
+        if let Err(why) = check_outbound_pattern(host.get_ref()) {
+            problems.add(host.span().start, format!("bad outbound_http grant `{}`: {why}", host.get_ref()));
+        }
+    }
+
+    let limits = validate_limits(&mount.limits, problems);
+
+    (problems.found.len() == before).then(|| Mount {
+        route,
+        plugin,
+        listeners: mount_listeners,
+        settings,
+        grants: Grants {
+            outbound_http: mount.grants.outbound_http.iter().map(|h| h.get_ref().clone()).collect(),
+        },
+        limits,
+    })
+}
+
+fn validate_limits(raw: &raw::Limits, problems: &mut Problems<'_>) -> Limits {
+    let defaults = Limits::default();
+    let mut check = |value: &Option<Spanned<i64>>, name: &str, min: i64, max: i64, unit: &str| -> Option<i64> {
+        let value = value.as_ref()?;
+        let v = *value.get_ref();
+        if (min..=max).contains(&v) {
+            Some(v)
+        } else {
+            problems.add(value.span().start, format!("limits.{name} = {v} is out of range: allowed {min}..={max} {unit}"));
+            None
+        }
+    };
+    let timeout = check(&raw.timeout_ms, "timeout_ms", 1, 3_600_000, "milliseconds")
+        .map_or(defaults.timeout, |ms| Duration::from_millis(ms as u64));
+    Limits {
+        timeout,
+        memory_bytes: check(&raw.memory_mb, "memory_mb", 1, 4096, "MiB")
+            .map_or(defaults.memory_bytes, |mb| (mb as u64) << 20),
+        max_concurrent: check(&raw.max_concurrent, "max_concurrent", 1, 10_000, "requests")
+            .map_or(defaults.max_concurrent, |n| n as u32),
+        queue: check(&raw.queue, "queue", 0, 1_000_000, "requests").map_or(defaults.queue, |n| n as u32),
+        // Waiting longer than a whole request may run helps nobody; default to the request timeout.
+        queue_timeout: check(&raw.queue_timeout_ms, "queue_timeout_ms", 0, 3_600_000, "milliseconds")
+            .map_or(timeout, |ms| Duration::from_millis(ms as u64)),
+    }
+}
+
+/// `hello` is a built-in; anything that looks like a path (`./x.wasm`, `/opt/p.wasm`) is a file.
+fn resolve_plugin(text: &str, base: &Path) -> PluginSource {
+    if text.ends_with(".wasm") || text.contains('/') {
+        PluginSource::File(base.join(text))
+    } else {
+        PluginSource::Builtin(text.to_string())
+    }
+}
+
+/// Checks a route prefix and returns its normal form.
+///
+/// Routes match whole path segments: `/api` serves `/api` and `/api/x`, never `/apix`. A route may
+/// name a file-like last segment (`/api/api.php`, as Elastix clients call it).
+pub fn normalize_route(route: &str) -> Result<String, String> {
+    if !route.starts_with('/') {
+        return Err("a route starts with `/`".into());
+    }
+    if let Some(bad) = route.chars().find(|c| matches!(c, '?' | '#' | '%' | '\\' | '*' | '{' | '}') || c.is_whitespace() || c.is_control()) {
+        return Err(format!("`{}` may not appear in a route (routes are plain path prefixes)", bad.escape_default()));
+    }
+    let trimmed = if route.len() > 1 { route.trim_end_matches('/') } else { route };
+    let trimmed = if trimmed.is_empty() { "/" } else { trimmed };
+    if trimmed.split('/').skip(1).any(|seg| seg.is_empty() && trimmed != "/") {
+        return Err("empty path segment (`//`)".into());
+    }
+    if trimmed.split('/').any(|seg| seg == "." || seg == "..") {
+        return Err("`.` and `..` segments are not allowed".into());
+    }
+    if trimmed == RESERVED_PREFIX || trimmed.starts_with(&format!("{RESERVED_PREFIX}/")) {
+        return Err(format!("`{RESERVED_PREFIX}` is reserved for the host (health and admin)"));
+    }
+    Ok(trimmed.to_string())
+}
+
+/// An outbound grant is `*`, or `scheme://host[:port]` where host may start with `*.`.
+fn check_outbound_pattern(pattern: &str) -> Result<(), String> {
+    if pattern == "*" {
+        return Ok(());
+    }
+    let Some((scheme, rest)) = pattern.split_once("://") else {
+        return Err("write `https://host`, `http://host:port`, `https://*.example.com` or `*`".into());
+    };
+    if scheme != "http" && scheme != "https" {
+        return Err(format!("scheme `{scheme}` is not http or https"));
+    }
+    if rest.is_empty() || rest.contains('/') || rest.contains('@') {
+        return Err("give only the host and optional port, no path or user".into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_normalise_and_reject_traversal() {
+        assert_eq!(normalize_route("/api/").unwrap(), "/api");
+        assert_eq!(normalize_route("/").unwrap(), "/");
+        assert_eq!(normalize_route("/api/api.php").unwrap(), "/api/api.php");
+        assert!(normalize_route("api").is_err());
+        assert!(normalize_route("/a/../b").is_err());
+        assert!(normalize_route("/a//b").is_err());
+        assert!(normalize_route("/a?x=1").is_err());
+        assert!(normalize_route("/_switchboard/x").is_err());
+    }
+
+    #[test]
+    fn locator_counts_lines_and_columns() {
+        let loc = Locator::new("a\nbc\n", Path::new("f.toml"));
+        assert_eq!(loc.at(0), "f.toml:1:1");
+        assert_eq!(loc.at(3), "f.toml:2:2");
+    }
+}

@@ -1,0 +1,249 @@
+//! HTTP listeners: accept connections, route each request to its mount, and answer with the
+//! plugin's response or a JSON error. hyper is used directly on this path (no router framework):
+//! the mount table is the router, and every microsecond here is a microsecond of each request.
+
+mod error;
+mod gate;
+mod mounts;
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use hyper::body::Incoming;
+use hyper::header::{HOST, HeaderValue, RETRY_AFTER};
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+pub use self::error::{HttpResponse, json, json_error};
+pub use self::gate::{Gate, Rejected};
+pub use self::mounts::{MountHandle, MountTable, path_is_clean, route_matches};
+
+use crate::config::{Config, RESERVED_PREFIX};
+use crate::runtime::{self, CapabilityUse, LoadedPlugin, MountContext, PoolSize, Runtime};
+
+/// How long a graceful shutdown lets open requests finish.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+/// A client must send its request headers within this time.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What is mounted where, for printing and for the health endpoint.
+#[derive(Debug, Clone)]
+pub struct MountInfo {
+    /// The route prefix.
+    pub route: String,
+    /// The plugin's name.
+    pub plugin: String,
+    /// Listener names it is served on.
+    pub listeners: Vec<String>,
+    /// Requested vs granted capabilities.
+    pub capabilities: Vec<CapabilityUse>,
+}
+
+/// Shared by every connection of one listener.
+struct Listener {
+    mounts: MountTable,
+    local_addr: SocketAddr,
+    health: Arc<serde_json::Value>,
+}
+
+/// A running Switchboard: listeners bound, plugins loaded.
+pub struct Server {
+    addresses: Vec<(String, SocketAddr)>,
+    mounts: Vec<MountInfo>,
+    shutdown: watch::Sender<bool>,
+    tasks: JoinSet<()>,
+    _runtime: Arc<Runtime>,
+}
+
+impl Server {
+    /// Loads every mount's plugin, binds every listener and starts serving.
+    pub async fn start(config: &Config) -> anyhow::Result<Server> {
+        let runtime = Arc::new(Runtime::new(&config.runtime, PoolSize::for_mounts(&config.mounts))?);
+
+        // Compile each distinct plugin once, even when it is mounted several times.
+        let mut loaded: HashMap<String, LoadedPlugin> = HashMap::new();
+        let mut tables: HashMap<String, MountTable> =
+            config.listeners.iter().map(|l| (l.name.clone(), MountTable::default())).collect();
+        let mut infos = Vec::new();
+        for mount in &config.mounts {
+            let key = mount.plugin.to_string();
+            let plugin = match loaded.get(&key) {
+                Some(plugin) => plugin.clone(),
+                None => {
+                    let plugin = runtime.load(&mount.plugin).with_context(|| format!("mount {}", mount.route))?;
+                    loaded.insert(key, plugin.clone());
+                    plugin
+                }
+            };
+            let handle = Arc::new(MountHandle {
+                context: Arc::new(MountContext::new(mount)),
+                plugin,
+                gate: Gate::new(mount.limits.max_concurrent, mount.limits.queue, mount.limits.queue_timeout),
+                source: mount.plugin.clone(),
+                grants: mount.grants.clone(),
+            });
+            let capabilities = handle.capabilities();
+            for cap in &capabilities {
+                if cap.granted {
+                    tracing::info!(route = %mount.route, plugin = %handle.context.plugin, interface = %cap.interface, "capability requested and granted");
+                } else {
+                    tracing::warn!(route = %mount.route, plugin = %handle.context.plugin, interface = %cap.interface, grant = cap.grant,
+                        "capability requested but not granted: its calls will be denied (add grants.{} to the mount)", cap.grant);
+                }
+            }
+            let listeners: Vec<String> = if mount.listeners.is_empty() {
+                config.listeners.iter().map(|l| l.name.clone()).collect()
+            } else {
+                mount.listeners.clone()
+            };
+            for name in &listeners {
+                tables.get_mut(name).expect("validated listener name").insert(handle.clone());
+            }
+            infos.push(MountInfo {
+                route: mount.route.clone(),
+                plugin: runtime::plugin_name(&mount.plugin),
+                listeners,
+                capabilities,
+            });
+        }
+
+        let (shutdown, _) = watch::channel(false);
+        let mut tasks = JoinSet::new();
+        let mut addresses = Vec::new();
+        for listener in &config.listeners {
+            let tcp = TcpListener::bind(listener.address)
+                .await
+                .with_context(|| format!("binding listener `{}` to {}", listener.name, listener.address))?;
+            let local_addr = tcp.local_addr()?;
+            let mounts = tables.remove(&listener.name).unwrap_or_default();
+            let health = Arc::new(health_body(&mounts));
+            let state = Arc::new(Listener { mounts, local_addr, health });
+            tasks.spawn(accept_loop(tcp, state, shutdown.subscribe()));
+            addresses.push((listener.name.clone(), local_addr));
+            tracing::info!(listener = %listener.name, address = %local_addr, "listening");
+        }
+        Ok(Server { addresses, mounts: infos, shutdown, tasks, _runtime: runtime })
+    }
+
+    /// The bound address of each listener (port 0 in the config is resolved here).
+    pub fn addresses(&self) -> &[(String, SocketAddr)] {
+        &self.addresses
+    }
+
+    /// The bound address of listener `name`.
+    pub fn address(&self, name: &str) -> Option<SocketAddr> {
+        self.addresses.iter().find(|(n, _)| n == name).map(|(_, a)| *a)
+    }
+
+    /// What is mounted where.
+    pub fn mounts(&self) -> &[MountInfo] {
+        &self.mounts
+    }
+
+    /// Stops accepting, lets open requests finish (up to 10 s), then returns.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown.send(true);
+        while self.tasks.join_next().await.is_some() {}
+    }
+}
+
+fn health_body(mounts: &MountTable) -> serde_json::Value {
+    let mounts: Vec<_> = mounts
+        .iter()
+        .map(|m| serde_json::json!({ "route": &*m.context.route, "plugin": &*m.context.plugin }))
+        .collect();
+    serde_json::json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION"), "mounts": mounts })
+}
+
+async fn accept_loop(tcp: TcpListener, state: Arc<Listener>, mut shutdown: watch::Receiver<bool>) {
+    let graceful = GracefulShutdown::new();
+    let mut http = http1::Builder::new();
+    http.timer(TokioTimer::new()).header_read_timeout(HEADER_READ_TIMEOUT).keep_alive(true);
+    loop {
+        tokio::select! {
+            accepted = tcp.accept() => {
+                let (stream, _peer) = match accepted {
+                    Ok(conn) => conn,
+                    Err(e) => {
+                        // Out of file descriptors and the like: back off instead of spinning.
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let state = state.clone();
+                let service = hyper::service::service_fn(move |req| {
+                    let state = state.clone();
+                    async move { Ok::<_, Infallible>(handle(&state, req).await) }
+                });
+                let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+                tokio::spawn(async move {
+                    if let Err(e) = connection.await {
+                        tracing::debug!(error = %e, "connection ended with an error");
+                    }
+                });
+            }
+            _ = shutdown.changed() => break,
+        }
+    }
+    drop(tcp);
+    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await.is_err() {
+        tracing::warn!("some connections were still open after the shutdown grace period");
+    }
+}
+
+/// Routes one request.
+async fn handle(state: &Listener, mut request: hyper::Request<Incoming>) -> HttpResponse {
+    let path = request.uri().path();
+    if path == RESERVED_PREFIX || path.starts_with(&format!("{RESERVED_PREFIX}/")) {
+        return match path {
+            "/_switchboard/health" => json(200, &state.health),
+            _ => json_error(404, "not_found", &format!("no such host endpoint: {path}"), None),
+        };
+    }
+    if !path_is_clean(path) {
+        return json_error(400, "bad_path", "the request path has `.` or `..` segments", None);
+    }
+    let Some(mount) = state.mounts.find(path) else {
+        let message = format!("no plugin is mounted at {path}");
+        return json_error(404, "no_mount", &message, None);
+    };
+    let (route, plugin) = (&*mount.context.route, &*mount.context.plugin);
+
+    let permit = match mount.gate.enter().await {
+        Ok(permit) => permit,
+        Err(rejected) => {
+            let message = match rejected {
+                Rejected::QueueFull => "too many requests are waiting for this mount; try again shortly",
+                Rejected::WaitedTooLong => "no slot for this mount freed up in time; try again shortly",
+            };
+            tracing::warn!(route, plugin, ?rejected, "request refused: mount overloaded");
+            let mut response = json_error(503, "overloaded", message, Some((route, plugin)));
+            response.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));
+            return response;
+        }
+    };
+
+    // wasi:http needs an authority; an HTTP/1.0 client may send no Host header.
+    if !request.headers().contains_key(HOST) {
+        if let Ok(host) = HeaderValue::from_str(&state.local_addr.to_string()) {
+            request.headers_mut().insert(HOST, host);
+        }
+    }
+    match runtime::invoke(&mount.plugin, mount.context.clone(), request, permit).await {
+        Ok(response) => response,
+        Err(failure) => {
+            let message = format!("plugin `{plugin}` {failure}");
+            json_error(failure.status(), failure.code(), &message, Some((route, plugin)))
+        }
+    }
+}

@@ -1,0 +1,97 @@
+//! The mount table: which plugin answers a path.
+//!
+//! Routes match whole path segments and the longest route wins: with `/api` and `/api/index`
+//! mounted, `/api/index/check` goes to `/api/index`, `/api/x` to `/api`, and `/apix` to neither.
+//! Matching uses the raw (still percent-encoded) path, so `%2F` never acts as a separator.
+
+use std::sync::Arc;
+
+use super::gate::Gate;
+use crate::config::{Grants, PluginSource};
+use crate::runtime::{CapabilityUse, LoadedPlugin, MountContext};
+
+/// A mount ready to serve.
+pub struct MountHandle {
+    /// Settings, limits and names handed to each request.
+    pub context: Arc<MountContext>,
+    /// The plugin, pre-instantiated.
+    pub plugin: LoadedPlugin,
+    /// Admission control.
+    pub gate: Gate,
+    /// Where the plugin came from.
+    pub source: PluginSource,
+    /// What the mount grants.
+    pub grants: Grants,
+}
+
+impl MountHandle {
+    /// Requested vs granted capabilities.
+    pub fn capabilities(&self) -> Vec<CapabilityUse> {
+        self.plugin.capabilities(&self.grants)
+    }
+}
+
+/// The mounts of one listener, longest route first.
+#[derive(Default, Clone)]
+pub struct MountTable {
+    entries: Vec<Arc<MountHandle>>,
+}
+
+impl MountTable {
+    /// Adds a mount (routes are unique per listener; config validation guarantees it).
+    pub fn insert(&mut self, mount: Arc<MountHandle>) {
+        self.entries.push(mount);
+        self.entries.sort_by(|a, b| b.context.route.len().cmp(&a.context.route.len()));
+    }
+
+    /// The mount serving `path`.
+    pub fn find(&self, path: &str) -> Option<&Arc<MountHandle>> {
+        self.entries.iter().find(|m| route_matches(&m.context.route, path))
+    }
+
+    /// All mounts.
+    pub fn iter(&self) -> impl Iterator<Item = &Arc<MountHandle>> {
+        self.entries.iter()
+    }
+}
+
+/// Whether `route` (normalised, see `config::normalize_route`) serves `path`.
+pub fn route_matches(route: &str, path: &str) -> bool {
+    route == "/"
+        || path.strip_prefix(route).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
+/// Whether a request path is safe to hand to a plugin: absolute, and no `.`/`..` segment, plain
+/// or percent-encoded. Plugins sit behind a prefix; a dot segment is how paths get out of one.
+pub fn path_is_clean(path: &str) -> bool {
+    path.starts_with('/')
+        && path.split('/').all(|segment| {
+            let lower = segment.to_ascii_lowercase().replace("%2e", ".");
+            lower != "." && lower != ".."
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_match_whole_segments() {
+        assert!(route_matches("/api", "/api"));
+        assert!(route_matches("/api", "/api/x"));
+        assert!(!route_matches("/api", "/apix"));
+        assert!(route_matches("/api/api.php", "/api/api.php"));
+        assert!(!route_matches("/api/api.php", "/api/api.phpx"));
+        assert!(route_matches("/", "/anything"));
+    }
+
+    #[test]
+    fn dot_segments_are_refused() {
+        assert!(path_is_clean("/hello/world"));
+        assert!(path_is_clean("/a/..b/c."));
+        assert!(!path_is_clean("/hello/../admin"));
+        assert!(!path_is_clean("/hello/%2e%2E/admin"));
+        assert!(!path_is_clean("/hello/./x"));
+        assert!(!path_is_clean("hello"));
+    }
+}

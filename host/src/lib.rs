@@ -1,0 +1,18 @@
+//! Switchboard: one process beside an Asterisk PBX that lends the PBX's capabilities to sandboxed
+//! WebAssembly plugins mounted on URL routes.
+//!
+//! - [`config`]: `switchboard.toml`, validated with every problem located.
+//! - [`runtime`]: the wasm sandbox — engine, limits, per-request instances, the WIT host side.
+//! - [`http`]: listeners and the mount table.
+//! - [`builtin`]: plugins compiled into the binary.
+//! - [`demo`]: the configuration `switchboard demo` serves.
+
+#![deny(missing_docs)]
+
+pub mod builtin;
+pub mod config;
+pub mod demo;
+pub mod http;
+pub mod runtime;
+
+pub use http::Server;

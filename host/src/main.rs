@@ -1,0 +1,179 @@
+//! The `switchboard` command: `serve`, `check`, `demo`, `plugins`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use switchboard::config::{self, Config};
+use switchboard::runtime::{PoolSize, Runtime};
+use switchboard::{Server, builtin, demo};
+
+/// Lends an Asterisk PBX's capabilities to sandboxed WebAssembly plugins mounted on URL routes.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the mounts of a configuration file.
+    Serve {
+        /// The configuration file.
+        #[arg(long, short, default_value = "switchboard.toml")]
+        config: PathBuf,
+    },
+    /// Validate a configuration file, load every plugin, and report requested vs granted capabilities.
+    Check {
+        /// The configuration file.
+        #[arg(long, short, default_value = "switchboard.toml")]
+        config: PathBuf,
+    },
+    /// Run the demo: every built-in plugin mounted, with demo settings.
+    Demo {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+    },
+    /// List the plugins built into this binary.
+    Plugins,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,cranelift=warn,wasmtime=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Serve { config } => serve(load(&config)?).await,
+            Command::Check { config } => check(&config),
+            Command::Demo { listen } => serve_demo(listen).await,
+            Command::Plugins => {
+                for b in builtin::BUILTINS {
+                    println!("{:<14} {:<8} {}", b.name, b.kind, b.description);
+                }
+                Ok(())
+            }
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn load(path: &std::path::Path) -> anyhow::Result<Config> {
+    let mut config = config::load(path)?;
+    if config.runtime.cache_dir.is_none() {
+        config.runtime.cache_dir = default_cache_dir();
+    }
+    Ok(config)
+}
+
+/// `$XDG_CACHE_HOME/switchboard`, else `~/.cache/switchboard`.
+fn default_cache_dir() -> Option<PathBuf> {
+    std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .map(|dir| dir.join("switchboard"))
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    // Handlers first: a SIGTERM right after the URLs are printed must shut down cleanly.
+    let shutdown = shutdown_signal()?;
+    let server = Server::start(&config).await?;
+    for mount in server.mounts() {
+        for (name, address) in server.addresses() {
+            if mount.listeners.contains(name) {
+                println!("mounted {} -> http://{address}{}", mount.plugin, mount.route);
+            }
+        }
+    }
+    shutdown.await?;
+    server.shutdown().await;
+    Ok(())
+}
+
+async fn serve_demo(listen: SocketAddr) -> anyhow::Result<()> {
+    let shutdown = shutdown_signal()?;
+    let config = demo::config(listen, default_cache_dir());
+    let server = Server::start(&config).await?;
+    println!("{}", demo::banner(&server));
+    shutdown.await?;
+    eprintln!("shutting down");
+    server.shutdown().await;
+    Ok(())
+}
+
+/// Installs the SIGINT and SIGTERM handlers now and returns a future that resolves on either.
+fn shutdown_signal() -> anyhow::Result<impl Future<Output = anyhow::Result<()>>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
+    let mut interrupt = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
+        Ok(())
+    })
+}
+
+/// Validates the file, then loads every plugin and reports requested vs granted.
+fn check(path: &std::path::Path) -> anyhow::Result<()> {
+    let config = match config::load(path) {
+        Ok(config) => config,
+        Err(error) => {
+            for problem in &error.0 {
+                eprintln!("{problem}");
+            }
+            anyhow::bail!("{} problem(s) found in {}", error.0.len(), path.display());
+        }
+    };
+    // Compile without touching the admin's cache directory: `check` must not need write access.
+    let options = config::RuntimeOptions { cache_dir: None };
+    let runtime = Runtime::new(&options, PoolSize::for_mounts(&config.mounts))?;
+    let mut failures = 0;
+    println!("{}: {} listener(s), {} mount(s)", path.display(), config.listeners.len(), config.mounts.len());
+    for mount in &config.mounts {
+        println!("  {} -> {}", mount.route, mount.plugin);
+        match runtime.load(&mount.plugin) {
+            Ok(plugin) => {
+                let uses = plugin.capabilities(&mount.grants);
+                if uses.is_empty() {
+                    println!("      requests: nothing that needs a grant");
+                }
+                for cap in uses {
+                    let verdict = if cap.granted { "granted" } else { "NOT granted: calls will be denied" };
+                    println!("      requests {} (grants.{}): {verdict}", cap.interface, cap.grant);
+                }
+            }
+            Err(e) => {
+                failures += 1;
+                println!("      cannot load: {e:#}");
+            }
+        }
+    }
+    if failures > 0 {
+        anyhow::bail!("{failures} plugin(s) could not be loaded");
+    }
+    println!("ok");
+    Ok(())
+}

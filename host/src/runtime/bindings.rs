@@ -1,0 +1,22 @@
+//! Host-side bindings of the `switchboard:pbx/plugin` world (`wit/`).
+//!
+//! The WASI and `wasi:http` parts map onto wasmtime-wasi's own bindings, so only Switchboard's
+//! interfaces (`settings`, `log`, and later `ami`, `events`, `sqlite`, …) generate new host traits.
+//! Their implementations live in one module each, named after the interface.
+
+#![allow(missing_docs)]
+
+wasmtime::component::bindgen!({
+    path: "../wit",
+    world: "switchboard:pbx/plugin",
+    with: {
+        "wasi:io": wasmtime_wasi::p2::bindings::io,
+        "wasi:clocks": wasmtime_wasi::p2::bindings::clocks,
+        "wasi:random": wasmtime_wasi::p2::bindings::random,
+        "wasi:cli": wasmtime_wasi::p2::bindings::cli,
+        "wasi:http": wasmtime_wasi_http::p2::bindings::http,
+    },
+    require_store_data_send: true,
+});
+
+pub use self::switchboard::pbx::{log, settings};

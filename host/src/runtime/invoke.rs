@@ -1,0 +1,198 @@
+//! One request through one fresh plugin instance.
+//!
+//! The guest runs in its own tokio task so it can keep streaming the response body after the
+//! headers went out (the `wasi:http` model). The task owns the store and the caller's concurrency
+//! permit; it ends when the guest returns, traps, or passes its deadline, and then the instance is
+//! gone — a trapped instance is never reused. Whatever happens inside, the caller gets either the
+//! plugin's response or a [`PluginFailure`] that says what went wrong, never a panic.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http_body_util::BodyExt;
+use hyper::body::{Body, Frame};
+use tokio::sync::oneshot;
+use wasmtime::{Store, Trap, UpdateDeadline};
+use wasmtime_wasi_http::WasiHttpView;
+use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
+use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
+
+use super::{LoadedPlugin, MountContext};
+
+/// Time past the deadline the host waits for a plugin that is parked in a host call (where the
+/// epoch cannot interrupt it) before dropping it.
+const GRACE: Duration = Duration::from_millis(50);
+
+/// Why a plugin produced no usable response.
+#[derive(Debug, thiserror::Error)]
+pub enum PluginFailure {
+    /// The plugin ran past its mount's `timeout_ms`.
+    #[error("did not finish within its {0} ms deadline")]
+    Timeout(u128),
+    /// The plugin tried to grow its memory beyond the mount's `memory_mb`.
+    #[error("exceeded its memory limit of {limit_mb} MiB")]
+    MemoryLimit {
+        /// The limit, in MiB.
+        limit_mb: u64,
+    },
+    /// The plugin trapped: a panic, a stack overflow, an invalid operation.
+    #[error("crashed: {0}")]
+    Trap(String),
+    /// The plugin returned without setting a response.
+    #[error("returned without sending a response")]
+    NoResponse,
+    /// The plugin answered with a `wasi:http` error code instead of a response.
+    #[error("answered with error code {0}")]
+    ErrorCode(String),
+    /// The request could not be handed to the plugin.
+    #[error("could not be started: {0}")]
+    Setup(String),
+}
+
+impl PluginFailure {
+    /// HTTP status for the client: 504 for a deadline, 500 otherwise.
+    pub fn status(&self) -> u16 {
+        match self {
+            PluginFailure::Timeout(_) => 504,
+            _ => 500,
+        }
+    }
+
+    /// Stable machine-readable code for the JSON error body.
+    pub fn code(&self) -> &'static str {
+        match self {
+            PluginFailure::Timeout(_) => "plugin_timeout",
+            PluginFailure::MemoryLimit { .. } => "plugin_memory_limit",
+            PluginFailure::Trap(_) => "plugin_trap",
+            PluginFailure::NoResponse => "plugin_no_response",
+            PluginFailure::ErrorCode(_) => "plugin_error",
+            PluginFailure::Setup(_) => "plugin_setup",
+        }
+    }
+}
+
+/// Runs `request` through a fresh instance of `plugin`. `permit` (the mount's concurrency slot) is
+/// held until the instance is gone, including while it streams the response body.
+pub async fn invoke<B, P>(
+    plugin: &LoadedPlugin,
+    mount: Arc<MountContext>,
+    request: hyper::Request<B>,
+    permit: P,
+) -> Result<hyper::Response<HyperOutgoingBody>, PluginFailure>
+where
+    B: Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<wasmtime_wasi_http::Error>,
+    P: Send + 'static,
+{
+    let timeout = mount.limits.timeout;
+    let deadline = Instant::now() + timeout;
+    let mut store = Store::new(plugin.pre.engine(), super::RequestState::new(mount.clone()));
+    store.limiter(|state| &mut state.limiter);
+    store.set_epoch_deadline(1);
+    store.epoch_deadline_callback(move |_| {
+        if Instant::now() >= deadline {
+            Err(Trap::Interrupt.into())
+        } else {
+            // Let other requests on this worker thread run; check again next tick.
+            Ok(UpdateDeadline::Yield(1))
+        }
+    });
+
+    let (sender, receiver) = oneshot::channel();
+    let request = store.data_mut().http().new_incoming_request(Scheme::Http, request).map_err(|e| PluginFailure::Setup(e.to_string()))?;
+    let out = store.data_mut().http().new_response_outparam(sender).map_err(|e| PluginFailure::Setup(e.to_string()))?;
+
+    // Tells the response body whether the plugin ended well; see `CompleteOnlyOnSuccess`.
+    let (outcome_tx, outcome_rx) = oneshot::channel::<bool>();
+    let pre = plugin.pre.clone();
+    let task = tokio::spawn(async move {
+        let _permit = permit;
+        let run = async {
+            let proxy = pre.instantiate_async(&mut store).await?;
+            proxy.wasi_http_incoming_handler().call_handle(&mut store, request, out).await
+        };
+        let result = match tokio::time::timeout_at((deadline + GRACE).into(), run).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(error)) => Err(classify(&error, store.data(), timeout)),
+            Err(_elapsed) => Err(PluginFailure::Timeout(timeout.as_millis())),
+        };
+        let state = store.data();
+        state.finish();
+        if let Err(failure) = &result {
+            let (plugin, route) = (&*state.mount.plugin, &*state.mount.route);
+            tracing::error!(plugin, route, code = failure.code(), peak_memory = state.limiter.peak_bytes, "plugin {failure}");
+        }
+        let _ = outcome_tx.send(result.is_ok());
+        result
+    });
+
+    match receiver.await {
+        Ok(Ok(response)) => Ok(response.map(|body| CompleteOnlyOnSuccess { body, outcome: Some(outcome_rx) }.boxed_unsync())),
+        Ok(Err(code)) => Err(PluginFailure::ErrorCode(format!("{code:?}"))),
+        // The sender is dropped with the store: the plugin ended without setting a response.
+        Err(_) => match task.await {
+            Ok(Err(failure)) => Err(failure),
+            Ok(Ok(())) => Err(PluginFailure::NoResponse),
+            Err(join) => Err(PluginFailure::Trap(format!("host task failed: {join}"))),
+        },
+    }
+}
+
+/// A plugin's response body that ends cleanly only if the plugin returned without failing.
+///
+/// wasmtime-wasi-http ends the body stream the same way whether the guest called
+/// `outgoing-body.finish` or simply vanished (a trap drops the body unfinished), so a client would
+/// take a response cut short by a crash for a complete one. This wrapper holds the last step of the
+/// body until the plugin's handler has returned, and turns a failure into a body error, which hyper
+/// turns into an aborted chunked response the client can see. The cost: a plugin that keeps working
+/// after finishing its body delays the end of the response until it returns.
+struct CompleteOnlyOnSuccess {
+    body: HyperOutgoingBody,
+    outcome: Option<oneshot::Receiver<bool>>,
+}
+
+impl Body for CompleteOnlyOnSuccess {
+    type Data = Bytes;
+    type Error = wasmtime_wasi_http::Error;
+
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        let this = &mut *self;
+        match Pin::new(&mut this.body).poll_frame(cx) {
+            Poll::Ready(None) => {}
+            other => return other,
+        }
+        let Some(outcome) = this.outcome.as_mut() else { return Poll::Ready(None) };
+        match Pin::new(outcome).poll(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(result) => {
+                this.outcome = None;
+                match result {
+                    Ok(true) => Poll::Ready(None),
+                    _ => Poll::Ready(Some(Err(wasmtime_wasi_http::Error::InternalError(Some(
+                        "the plugin failed before finishing the response body".into(),
+                    ))))),
+                }
+            }
+        }
+    }
+}
+
+/// Says why a call into the guest failed, using what the limiter saw.
+fn classify(error: &wasmtime::Error, state: &super::RequestState, timeout: Duration) -> PluginFailure {
+    if state.limiter.denied {
+        return PluginFailure::MemoryLimit { limit_mb: state.mount.limits.memory_bytes >> 20 };
+    }
+    match error.downcast_ref::<Trap>() {
+        Some(Trap::Interrupt) => PluginFailure::Timeout(timeout.as_millis()),
+        Some(Trap::StackOverflow) => PluginFailure::Trap("stack overflow".into()),
+        Some(Trap::UnreachableCodeReached) => {
+            PluginFailure::Trap("the plugin aborted (a Rust panic or abort; its message is in the host log)".into())
+        }
+        Some(trap) => PluginFailure::Trap(trap.to_string()),
+        None => PluginFailure::Trap(format!("{error:#}")),
+    }
+}

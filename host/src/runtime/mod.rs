@@ -1,0 +1,255 @@
+//! The sandbox: one wasmtime engine, a linker with WASI, `wasi:http` and Switchboard's imports,
+//! and plugins pre-instantiated once so each request gets a fresh instance in tens of microseconds.
+//!
+//! Design points (see shared/DESIGN.md decisions 2–3 and research/wasm-hosts.md):
+//! - Pooling allocator sized from the mounts: a slot per request a mount may run at once, so the pool
+//!   can never run dry (running out is an instantiation error in wasmtime, not back-pressure; the
+//!   per-mount gate in `http::gate` queues in front of it).
+//! - Epoch interruption with a 10 ms ticker. A running plugin yields to the executor at every tick,
+//!   so a CPU-bound plugin never starves other requests on its worker thread, and is interrupted at
+//!   its mount's deadline.
+//! - `concurrency_support(false)`: Switchboard speaks WASI 0.2, and the component-model-async runtime
+//!   costs plain 0.2 calls ~40% (research §0.13).
+
+mod bindings;
+mod cache;
+mod invoke;
+mod limits;
+mod log;
+mod outbound;
+mod settings;
+mod state;
+mod stdio;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use wasmtime::component::types::ComponentItem;
+use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::{Config as EngineConfig, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+use wasmtime_wasi_http::p2::bindings::ProxyPre;
+
+pub use self::cache::CompileCache;
+pub use self::invoke::{PluginFailure, invoke};
+pub use self::outbound::OutboundPolicy;
+pub use self::state::RequestState;
+
+use crate::builtin;
+use crate::config::{Grants, Limits, Mount, PluginSource, RuntimeOptions};
+
+/// Bytes of a pooled memory or table reset in place rather than handed back to the kernel.
+const KEEP_RESIDENT: usize = 8 << 20;
+/// Slots whose leftover pages are returned to the kernel in one batch.
+const DECOMMIT_BATCH: usize = 16;
+
+/// How often the epoch advances: the granularity of deadlines and of cooperative yields.
+pub const EPOCH_TICK: Duration = Duration::from_millis(10);
+
+/// What one mount's requests run with.
+#[derive(Debug)]
+pub struct MountContext {
+    /// The plugin's name (built-in name or file stem), for logs and errors.
+    pub plugin: Arc<str>,
+    /// The mount's route prefix.
+    pub route: Arc<str>,
+    /// Resolved settings.
+    pub settings: BTreeMap<String, String>,
+    /// Limits applied to each request.
+    pub limits: Limits,
+    /// Outbound HTTP policy from the grants.
+    pub outbound: OutboundPolicy,
+}
+
+impl MountContext {
+    /// The context of a configured mount.
+    pub fn new(mount: &Mount) -> Self {
+        MountContext {
+            plugin: plugin_name(&mount.plugin).into(),
+            route: mount.route.as_str().into(),
+            settings: mount.settings.clone(),
+            limits: mount.limits,
+            outbound: OutboundPolicy::new(&mount.grants.outbound_http),
+        }
+    }
+}
+
+/// A short name for a plugin source: the built-in's name or the file's stem.
+pub fn plugin_name(source: &PluginSource) -> String {
+    match source {
+        PluginSource::Builtin(name) => name.clone(),
+        PluginSource::File(path) => path.file_stem().map_or_else(|| path.display().to_string(), |s| s.to_string_lossy().into_owned()),
+    }
+}
+
+/// A compiled, linked plugin, ready to instantiate per request.
+#[derive(Clone)]
+pub struct LoadedPlugin {
+    /// Pre-instantiated component: imports resolved and type-checked once.
+    pub pre: ProxyPre<RequestState>,
+    /// The interfaces the component imports, e.g. `wasi:http/outgoing-handler@0.2.0`.
+    pub imports: Vec<String>,
+}
+
+/// A capability that needs a grant, and whether the mount gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CapabilityUse {
+    /// The WIT interface the plugin imports (without version).
+    pub interface: String,
+    /// The config key that grants it.
+    pub grant: &'static str,
+    /// Whether this mount grants it.
+    pub granted: bool,
+}
+
+/// Interfaces that need a grant, and the `grants` key that gives each one. Interfaces not listed
+/// (WASI basics, `settings`, `log`) need none. Later capabilities (ami, sqlite, …) add rows here.
+const GRANTED_INTERFACES: &[(&str, &str)] = &[("wasi:http/outgoing-handler", "outbound_http")];
+
+impl LoadedPlugin {
+    /// The plugin's capability imports compared with what `grants` allows: "requested vs granted".
+    pub fn capabilities(&self, grants: &Grants) -> Vec<CapabilityUse> {
+        let mut uses = Vec::new();
+        for import in &self.imports {
+            let interface = import.split('@').next().unwrap_or(import);
+            if let Some((_, grant)) = GRANTED_INTERFACES.iter().find(|(i, _)| *i == interface) {
+                let granted = match *grant {
+                    "outbound_http" => !grants.outbound_http.is_empty(),
+                    _ => false,
+                };
+                uses.push(CapabilityUse { interface: interface.to_string(), grant, granted });
+            }
+        }
+        uses
+    }
+}
+
+/// The engine and linker shared by every mount.
+pub struct Runtime {
+    engine: Engine,
+    linker: Linker<RequestState>,
+    cache: Option<CompileCache>,
+    ticker_stop: Arc<AtomicBool>,
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        self.ticker_stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Pool sizing derived from the mounts.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolSize {
+    /// Component instances alive at once: the sum of the mounts' `max_concurrent`.
+    pub instances: u32,
+    /// The largest linear memory any mount allows.
+    pub max_memory_bytes: u64,
+}
+
+impl PoolSize {
+    /// Enough slots for every mount to run `max_concurrent` requests at once.
+    pub fn for_mounts(mounts: &[Mount]) -> Self {
+        let instances = mounts.iter().map(|m| m.limits.max_concurrent).sum::<u32>().max(1);
+        let max_memory_bytes = mounts.iter().map(|m| m.limits.memory_bytes).max().unwrap_or(Limits::default().memory_bytes);
+        PoolSize { instances, max_memory_bytes }
+    }
+}
+
+impl Runtime {
+    /// Builds the engine and linker and starts the epoch ticker.
+    pub fn new(options: &RuntimeOptions, pool: PoolSize) -> anyhow::Result<Self> {
+        let mut config = EngineConfig::new();
+        config.epoch_interruption(true);
+        config.concurrency_support(false);
+        // A Rust component holds ~3 core instances; give the shims room (research gotcha 7).
+        let mut pooling = PoolingAllocationConfig::default();
+        pooling
+            .total_component_instances(pool.instances)
+            .total_core_instances(pool.instances.saturating_mul(4))
+            .total_memories(pool.instances.saturating_mul(2))
+            .total_tables(pool.instances.saturating_mul(4))
+            .total_stacks(pool.instances)
+            .max_memory_size(usize::try_from(pool.max_memory_bytes).context("memory limit too large")?)
+            // Reset a finished instance's memory by rewriting only the pages it touched (found with
+            // Linux's PAGEMAP_SCAN where the kernel has it, ≥ 6.7) instead of madvise: madvise makes
+            // every request pay page faults and cross-core TLB shootdowns, which were the largest
+            // cost of a small request in the profile (see the issue note).
+            .pagemap_scan(wasmtime::Enabled::Auto)
+            .linear_memory_keep_resident(KEEP_RESIDENT)
+            .table_keep_resident(KEEP_RESIDENT)
+            .decommit_batch_size(DECOMMIT_BATCH);
+        config.allocation_strategy(InstanceAllocationStrategy::Pooling(pooling));
+        let engine = Engine::new(&config)
+            .map_err(anyhow::Error::from)
+            .context("creating the wasm engine (the pooling allocator reserves virtual memory per slot)")?;
+
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(anyhow::Error::from)?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker).map_err(anyhow::Error::from)?;
+        bindings::settings::add_to_linker::<RequestState, HasSelf<RequestState>>(&mut linker, |s| s)
+            .map_err(anyhow::Error::from)?;
+        bindings::log::add_to_linker::<RequestState, HasSelf<RequestState>>(&mut linker, |s| s)
+            .map_err(anyhow::Error::from)?;
+
+        let cache = match &options.cache_dir {
+            Some(dir) => Some(CompileCache::new(dir)?),
+            None => None,
+        };
+
+        let ticker_stop = Arc::new(AtomicBool::new(false));
+        let (stop, ticking) = (ticker_stop.clone(), engine.weak());
+        std::thread::Builder::new()
+            .name("switchboard-epoch".into())
+            .spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    std::thread::sleep(EPOCH_TICK);
+                    match ticking.upgrade() {
+                        Some(engine) => engine.increment_epoch(),
+                        None => break,
+                    }
+                }
+            })
+            .context("starting the epoch ticker thread")?;
+
+        Ok(Runtime { engine, linker, cache, ticker_stop })
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Compiles (or loads from the cache) and links a plugin.
+    pub fn load(&self, source: &PluginSource) -> anyhow::Result<LoadedPlugin> {
+        let bytes: std::borrow::Cow<'static, [u8]> = match source {
+            PluginSource::Builtin(name) => {
+                builtin::find(name).with_context(|| format!("no built-in plugin `{name}`"))?.wasm.into()
+            }
+            PluginSource::File(path) => {
+                std::fs::read(path).with_context(|| format!("reading {}", path.display()))?.into()
+            }
+        };
+        let component = match &self.cache {
+            Some(cache) => cache.load_or_compile(&self.engine, &bytes),
+            None => Component::new(&self.engine, &*bytes).map_err(anyhow::Error::from),
+        }
+        .with_context(|| format!("compiling plugin {source}"))?;
+
+        let imports = component
+            .component_type()
+            .imports(&self.engine)
+            .filter(|(_, item)| matches!(item.ty, ComponentItem::ComponentInstance(_)))
+            .map(|(name, _)| name.to_string())
+            .collect();
+        let instance_pre = self.linker.instantiate_pre(&component).map_err(anyhow::Error::from).with_context(|| {
+            format!("plugin {source} imports something this host does not provide (is it built for a newer switchboard:pbx?)")
+        })?;
+        let pre = ProxyPre::new(instance_pre)
+            .map_err(anyhow::Error::from)
+            .with_context(|| format!("plugin {source} does not export wasi:http/incoming-handler@0.2"))?;
+        Ok(LoadedPlugin { pre, imports })
+    }
+}

@@ -1,0 +1,158 @@
+//! The `switchboard` binary: `check`, `serve` and `demo`, driven as an admin would.
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_switchboard");
+
+fn write_config(dir: &std::path::Path, text: &str) -> std::path::PathBuf {
+    let path = dir.join("switchboard.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn check_reports_problems_and_exits_nonzero() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_config(dir.path(), "[[mount]]\nroute = \"/a\"\nplugin = \"nope\"\n\n[[mount]]\nroute = \"b\"\nplugin = \"hello\"\n");
+    let out = Command::new(BIN).args(["check", "--config"]).arg(&path).output().unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("switchboard.toml:3:10: unknown plugin `nope`"), "{stderr}");
+    assert!(stderr.contains("switchboard.toml:6:9: bad route `b`"), "{stderr}");
+    assert!(stderr.contains("2 problem(s)"), "{stderr}");
+}
+
+#[test]
+fn check_reports_requested_vs_granted() {
+    let dir = tempfile::tempdir().unwrap();
+    let hostile = crate::util::test_plugin("hostile");
+    let text = format!(
+        "[[mount]]\nroute = \"/h\"\nplugin = \"hello\"\n\n\
+         [[mount]]\nroute = \"/denied\"\nplugin = {hostile:?}\n\n\
+         [[mount]]\nroute = \"/granted\"\nplugin = {hostile:?}\ngrants = {{ outbound_http = [\"http://127.0.0.1:9\"] }}\n"
+    );
+    let path = write_config(dir.path(), &text);
+    let out = Command::new(BIN).args(["check", "--config"]).arg(&path).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let sections: Vec<&str> = stdout.split("\n  /").collect();
+    let section = |route: &str| sections.iter().find(|s| s.starts_with(route)).unwrap_or_else(|| panic!("{route} in {stdout}"));
+    assert!(section("h ->").contains("requests: nothing that needs a grant"), "{stdout}");
+    assert!(
+        section("denied ->").contains("requests wasi:http/outgoing-handler (grants.outbound_http): NOT granted"),
+        "{stdout}"
+    );
+    assert!(section("granted ->").contains("requests wasi:http/outgoing-handler (grants.outbound_http): granted"), "{stdout}");
+    assert!(stdout.trim_end().ends_with("ok"), "{stdout}");
+}
+
+/// Reads the child's stdout until a line contains `needle`, returning all lines read.
+fn read_until(child: &mut std::process::Child, needle: &str, within: Duration) -> Vec<String> {
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if tx.send(line.unwrap_or_default()).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + within;
+    let mut lines = Vec::new();
+    while let Ok(line) = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+        let done = line.contains(needle);
+        lines.push(line);
+        if done {
+            return lines;
+        }
+    }
+    panic!("`{needle}` not printed within {within:?}; got {lines:#?}");
+}
+
+fn terminate(child: &mut std::process::Child) -> std::process::ExitStatus {
+    // SAFETY: sending SIGTERM to our own child process.
+    let pid = child.id() as i32;
+    assert_eq!(unsafe { kill(pid, 15) }, 0);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "switchboard did not exit after SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+unsafe extern "C" {
+    fn kill(pid: i32, sig: i32) -> i32;
+}
+
+#[test]
+fn demo_prints_its_urls_serves_them_and_exits_cleanly_on_sigterm() {
+    let cache = tempfile::tempdir().unwrap();
+    let mut child = Command::new(BIN)
+        .args(["demo", "--listen", "127.0.0.1:0"])
+        .env("XDG_CACHE_HOME", cache.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = read_until(&mut child, "Press Ctrl-C", Duration::from_secs(60));
+    let health_line = lines.iter().find(|l| l.contains("/_switchboard/health")).expect("health URL printed");
+    let health_url = health_line.split_whitespace().last().unwrap().to_string();
+    let hello_url = health_url.replace("/_switchboard/health", "/hello");
+    assert!(lines.iter().any(|l| l.contains(&hello_url)), "{lines:#?}");
+
+    let body = reqwest::blocking_get(&health_url);
+    assert!(body.contains("\"status\":\"ok\""), "{body}");
+    let greeting = reqwest::blocking_get(&hello_url);
+    assert_eq!(greeting, "Hello from the Switchboard demo");
+
+    let status = terminate(&mut child);
+    assert!(status.success(), "exit status {status:?}");
+    let mut stderr = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    assert!(stderr.contains("shutting down"), "{stderr}");
+}
+
+#[test]
+fn serve_logs_plugin_output_attributed_to_the_plugin() {
+    let dir = tempfile::tempdir().unwrap();
+    let hostile = crate::util::test_plugin("hostile");
+    let text = format!(
+        "[[listener]]\naddress = \"127.0.0.1:0\"\n[runtime]\ncache_dir = {:?}\n[[mount]]\nroute = \"/h\"\nplugin = {hostile:?}\n",
+        crate::util::cache_dir().display().to_string()
+    );
+    let path = write_config(dir.path(), &text);
+    let mut child = Command::new(BIN)
+        .args(["serve", "--config"])
+        .arg(&path)
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = read_until(&mut child, "mounted hostile", Duration::from_secs(60));
+    let url = lines.last().unwrap().split(" -> ").nth(1).unwrap().to_string();
+    assert_eq!(reqwest::blocking_get(&format!("{url}/stderr")), "ok");
+    let status = terminate(&mut child);
+    assert!(status.success());
+    let mut stderr = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    let plugin_lines: Vec<&str> = stderr.lines().filter(|l| l.contains("plugin=\"hostile\"") || l.contains("plugin=hostile")).collect();
+    assert!(plugin_lines.iter().any(|l| l.contains("WARN") && l.contains("hostile: first stderr line")), "{stderr}");
+    assert!(plugin_lines.iter().any(|l| l.contains("WARN") && l.contains("hostile: second stderr line")), "{stderr}");
+    assert!(plugin_lines.iter().any(|l| l.contains("INFO") && l.contains("hostile: one stdout line")), "{stderr}");
+    assert!(plugin_lines.iter().all(|l| l.contains("route=\"/h\"") || l.contains("route=/h")), "{plugin_lines:#?}");
+}
+
+/// A tiny blocking GET (reqwest's blocking client is a feature we don't build).
+mod reqwest {
+    pub fn blocking_get(url: &str) -> String {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async { ::reqwest::get(url).await.unwrap().text().await.unwrap() })
+    }
+}

@@ -1,0 +1,133 @@
+//! Every configuration problem is reported with its file, line and column, all at once.
+
+use std::path::Path;
+
+use switchboard::config::{self, Problem};
+
+fn problems(text: &str) -> Vec<Problem> {
+    match config::parse(text, Path::new("sb.toml")) {
+        Ok(_) => panic!("expected problems in:\n{text}"),
+        Err(e) => e.0,
+    }
+}
+
+fn assert_problem(problems: &[Problem], location: &str, needle: &str) {
+    assert!(
+        problems.iter().any(|p| p.location == location && p.message.contains(needle)),
+        "no problem at {location} containing {needle:?} in {problems:#?}"
+    );
+}
+
+#[test]
+fn every_problem_is_reported_with_its_location() {
+    let text = r#"[[listener]]
+address = "127.0.0.1:8080"
+
+[[mount]]
+route = "/hello"
+plugin = "helo"
+
+[[mount]]
+route = "no-slash"
+plugin = "hello"
+
+[[mount]]
+route = "/hello/"
+plugin = "hello"
+
+[[mount]]
+route = "/x"
+plugin = "hello"
+limits = { timeout_ms = 0, memory_mb = 99999, max_concurrent = -1 }
+
+[[mount]]
+route = "/y"
+plugin = "./missing.wasm"
+listener = "nope"
+grants = { outbound_http = ["ftp://files.example.com"] }
+
+[[mount]]
+route = "/a/../b"
+plugin = "hello"
+"#;
+    let found = problems(text);
+    assert_problem(&found, "sb.toml:6:10", "unknown plugin `helo`");
+    assert_problem(&found, "sb.toml:6:10", "hello");
+    assert_problem(&found, "sb.toml:9:9", "a route starts with `/`");
+    assert_problem(&found, "sb.toml:13:9", "route `/hello` is already mounted on listener `main` at sb.toml:5:9");
+    assert_problem(&found, "sb.toml:19:25", "limits.timeout_ms = 0 is out of range");
+    assert_problem(&found, "sb.toml:19:40", "limits.memory_mb = 99999 is out of range");
+    assert_problem(&found, "sb.toml:19:64", "limits.max_concurrent = -1 is out of range");
+    assert_problem(&found, "sb.toml:23:10", "plugin file");
+    assert_problem(&found, "sb.toml:24:12", "unknown listener `nope`");
+    assert_problem(&found, "sb.toml:25:29", "scheme `ftp` is not http or https");
+    assert_problem(&found, "sb.toml:28:9", "`.` and `..` segments are not allowed");
+    assert_eq!(found.len(), 10, "{found:#?}");
+}
+
+#[test]
+fn syntax_and_unknown_keys_are_located() {
+    let found = problems("[[mount]]\nroute = \"/a\"\nplugin = \"hello\"\nlimit = { timeout_ms = 5 }\n");
+    assert_eq!(found.len(), 1);
+    assert!(found[0].location.starts_with("sb.toml:4:"), "{found:?}");
+    assert!(found[0].message.contains("unknown field `limit`"), "{found:?}");
+
+    let found = problems("[[mount]\nroute = \"/a\"\n");
+    assert_eq!(found[0].location, "sb.toml:1:9", "{found:?}");
+}
+
+#[test]
+fn reserved_and_duplicate_routes_across_listeners() {
+    let text = r#"[[listener]]
+name = "main"
+address = "127.0.0.1:0"
+
+[[listener]]
+name = "sark"
+address = "127.0.0.1:0"
+
+[[mount]]
+route = "/api"
+plugin = "hello"
+listener = "main"
+
+[[mount]]
+route = "/api"
+plugin = "hello"
+listener = "sark"
+
+[[mount]]
+route = "/_switchboard/x"
+plugin = "hello"
+"#;
+    let found = problems(text);
+    assert_eq!(found.len(), 1, "the same route on two listeners is fine: {found:#?}");
+    assert_problem(&found, "sb.toml:20:9", "reserved for the host");
+}
+
+#[test]
+fn settings_come_from_the_environment() {
+    // SAFETY: tests touching this variable are only this one.
+    unsafe { std::env::set_var("SWITCHBOARD_TEST_KEY", "s3cret") };
+    let text = "[[mount]]\nroute = \"/a\"\nplugin = \"hello\"\n\
+                settings = { key = { env = \"SWITCHBOARD_TEST_KEY\" }, opt = { env = \"SWITCHBOARD_TEST_UNSET\", default = \"d\" }, plain = \"p\" }\n";
+    let config = config::parse(text, Path::new("sb.toml")).unwrap();
+    let settings = &config.mounts[0].settings;
+    assert_eq!(settings["key"], "s3cret");
+    assert_eq!(settings["opt"], "d");
+    assert_eq!(settings["plain"], "p");
+
+    let found = problems("[[mount]]\nroute = \"/a\"\nplugin = \"hello\"\nsettings = { key = { env = \"SWITCHBOARD_TEST_UNSET\" } }\n");
+    assert_problem(&found, "sb.toml:4:20", "environment variable `SWITCHBOARD_TEST_UNSET`, which is not set");
+}
+
+#[test]
+fn defaults_are_sane() {
+    let config = config::parse("[[mount]]\nroute = \"/a/\"\nplugin = \"hello\"\n", Path::new("sb.toml")).unwrap();
+    assert_eq!(config.listeners.len(), 1);
+    assert_eq!(config.listeners[0].address.to_string(), "127.0.0.1:8080");
+    let mount = &config.mounts[0];
+    assert_eq!(mount.route, "/a");
+    assert_eq!(mount.limits, config::Limits::default());
+    assert!(mount.grants.outbound_http.is_empty(), "nothing is granted by default");
+}

@@ -1,0 +1,168 @@
+//! Write [Switchboard](https://example.invalid/switchboard) plugins in Rust.
+//!
+//! A Switchboard plugin is a WebAssembly component (`wasm32-wasip2`) that exports the standard
+//! `wasi:http/incoming-handler` and imports the `switchboard:pbx` interfaces its mount grants. The
+//! contract is the WIT in `wit/` (world `switchboard:pbx/plugin`); this crate is sugar over it, never a
+//! second contract: everything here can be done from JS, Python or Go with the WIT alone.
+//!
+//! What the SDK adds:
+//! - [`Request`]: method, path (also relative to the mount), headers, query, form, JSON, auth helpers;
+//!   the whole body is read into memory first, up to 16 MiB by default ([`handler::DEFAULT_MAX_BODY`]);
+//! - [`Response`]: text, JSON, bytes, or a body streamed straight to the client ([`Response::stream`]);
+//! - [`Error`]: `?`-friendly errors rendered as `{"error":{"code":…,"message":…}}`;
+//! - [`Router`]: `GET /calls/{id}` style routing with 404/405 and `HEAD` handled;
+//! - [`settings`] and [`log`]: the mount's settings and structured logging;
+//! - [`plugin!`]: the export glue, so a plugin is only its handlers.
+//!
+//! # Example
+//!
+//! A complete plugin (`crate-type = ["cdylib"]`, built with
+//! `cargo build --target wasm32-wasip2 --release`):
+//!
+//! ```
+//! use switchboard_sdk::prelude::*;
+//! use switchboard_sdk::{log, settings};
+//!
+//! #[derive(serde::Deserialize)]
+//! struct Note {
+//!     text: String,
+//! }
+//!
+//! fn router() -> Router {
+//!     Router::new()
+//!         .get("/", |_: &Request| {
+//!             let greeting = settings::get("greeting").unwrap_or_else(|| "Hello".into());
+//!             Ok(Response::text(greeting))
+//!         })
+//!         .get("/calls/{id}", |req: &Request| {
+//!             let id = req.param("id").unwrap_or_default();
+//!             Response::json(&serde_json::json!({ "id": id, "verbose": req.query().contains("v") }))
+//!         })
+//!         .post("/notes", |req: &Request| {
+//!             let note: Note = req.json()?; // bad JSON → 400 {"error":{"code":"invalid_json",…}}
+//!             if note.text.is_empty() {
+//!                 return Err(Error::unprocessable("text must not be empty"));
+//!             }
+//!             log::info("note stored", &[("length", &note.text.len().to_string())]);
+//!             Ok(Response::empty(201))
+//!         })
+//! }
+//!
+//! switchboard_sdk::plugin!(router: router);
+//! # fn main() {
+//! #     // Routers and handlers are plain Rust, so they can be tested natively:
+//! #     let res = router().handle(&Request::new("GET", "/calls/7?v"));
+//! #     assert_eq!(res.body_bytes(), Some(br#"{"id":"7","verbose":true}"#.as_slice()));
+//! #     assert_eq!(router().handle(&Request::new("POST", "/notes").with_body("{")).status(), 400);
+//! # }
+//! ```
+//!
+//! # Building and testing natively
+//!
+//! The crate also compiles for the host target so that routers and handlers can be unit-tested with
+//! `cargo test`: build requests with [`Request::new`], call [`Router::handle`], inspect the
+//! [`Response`]. There is no host there: [`settings`] reads a table set with
+//! [`settings::set_native`], [`log`] prints to stderr, and the raw [`bindings`] panic if called.
+
+#![deny(missing_docs)]
+
+pub mod auth;
+pub mod bindings;
+mod body;
+mod error;
+pub mod handler;
+mod headers;
+pub mod log;
+mod params;
+mod request;
+mod response;
+mod router;
+pub mod settings;
+
+pub use body::BodyWriter;
+pub use error::Error;
+pub use headers::Headers;
+pub use params::Params;
+pub use request::Request;
+pub use response::Response;
+pub use router::Router;
+
+/// The items almost every plugin uses: `use switchboard_sdk::prelude::*;`.
+///
+/// [`settings`] and [`log`] are left out on purpose (a glob import of a module named `log` can clash
+/// with the `log` crate); import them by name.
+pub mod prelude {
+    pub use crate::{BodyWriter, Error, Headers, Params, Request, Response, Router};
+}
+
+/// Exports the plugin's `wasi:http/incoming-handler` from the plugin crate. Use it exactly once, at
+/// the top level of the plugin's `lib.rs`.
+///
+/// Forms:
+///
+/// - `plugin!(handle)` — `handle: fn(&Request) -> Result<Response, Error>` (any expression of that
+///   shape, closures included). Errors get the default JSON rendering.
+/// - `plugin!(router: build)` — `build: fn() -> Router`, called once per request (every request runs
+///   in a fresh instance anyway). Errors go through the router's [`on_error`](Router::on_error).
+/// - either of these with `, max_body = N` to change the in-memory request body limit from
+///   [`handler::DEFAULT_MAX_BODY`] (16 MiB); larger bodies are answered 413.
+/// - `plugin!(raw: handle)` — `handle: fn(IncomingRequest, ResponseOutparam)` with the raw
+///   wasi:http types ([`handler::IncomingRequest`], [`handler::ResponseOutparam`]): the escape hatch
+///   for reading the request body as a stream, or anything else the SDK does not do. The function must
+///   call `ResponseOutparam::set` itself ([`handler::send_response`] does).
+///
+/// ```
+/// use switchboard_sdk::prelude::*;
+///
+/// fn handle(req: &Request) -> Result<Response, Error> {
+///     Ok(Response::text(format!("you asked for {}", req.relative_path())))
+/// }
+///
+/// switchboard_sdk::plugin!(handle, max_body = 1024 * 1024);
+/// # fn main() {}
+/// ```
+#[macro_export]
+macro_rules! plugin {
+    // Internal: the body limit, defaulted.
+    (@max_body) => { $crate::handler::DEFAULT_MAX_BODY };
+    (@max_body $max:expr) => { $max };
+
+    (raw: $handle:expr $(,)?) => {
+        const _: () = {
+            struct SwitchboardPlugin;
+
+            impl $crate::bindings::exports::wasi::http::incoming_handler::Guest for SwitchboardPlugin {
+                fn handle(
+                    request: $crate::handler::IncomingRequest,
+                    response_out: $crate::handler::ResponseOutparam,
+                ) {
+                    ($handle)(request, response_out)
+                }
+            }
+
+            $crate::bindings::export!(SwitchboardPlugin with_types_in $crate::bindings);
+        };
+    };
+
+    (router: $build:expr $(, max_body = $max:expr)? $(,)?) => {
+        $crate::plugin!(raw: |request, response_out| {
+            $crate::handler::serve_router(
+                request,
+                response_out,
+                $crate::plugin!(@max_body $($max)?),
+                ($build)(),
+            )
+        });
+    };
+
+    ($handle:expr $(, max_body = $max:expr)? $(,)?) => {
+        $crate::plugin!(raw: |request, response_out| {
+            $crate::handler::serve_handler(
+                request,
+                response_out,
+                $crate::plugin!(@max_body $($max)?),
+                $handle,
+            )
+        });
+    };
+}
