@@ -134,6 +134,18 @@ async fn plugin_server() -> (switchboard::Server, SocketAddr) {
     (server, addr)
 }
 
+/// Resident memory of this process (servers and load generator), from /proc/self/status.
+fn rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kb: f64 = status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0);
+    kb / 1024.0
+}
+
 fn print(label: &str, f: &Figures) {
     println!(
         "  {label:<8} {:>9.0} req/s   p50 {:>6} µs   p99 {:>6} µs   errors {}",
@@ -160,6 +172,7 @@ fn main() {
     if let Some(only) = &options.only {
         let addr = if only == "native" { native } else { plugin };
         print(only, &load(addr, "/hello/Ada", options.connections, duration));
+        println!("  process RSS after the run: {:.0} MiB", rss_mib());
         return;
     }
 
@@ -189,4 +202,5 @@ fn main() {
     println!("  native   {n_rps:>9.0} req/s   p50 {n_p50:>6} µs   p99 {n_p99:>6} µs");
     println!("  plugin   {p_rps:>9.0} req/s   p50 {p_p50:>6} µs   p99 {p_p99:>6} µs");
     println!("  ratio plugin/native throughput: {:.2}", p_rps / n_rps);
+    println!("  process RSS after the runs: {:.0} MiB", rss_mib());
 }

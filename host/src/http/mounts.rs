@@ -64,11 +64,25 @@ pub fn route_matches(route: &str, path: &str) -> bool {
 /// Whether a request path is safe to hand to a plugin: absolute, and no `.`/`..` segment, plain
 /// or percent-encoded. Plugins sit behind a prefix; a dot segment is how paths get out of one.
 pub fn path_is_clean(path: &str) -> bool {
-    path.starts_with('/')
-        && path.split('/').all(|segment| {
-            let lower = segment.to_ascii_lowercase().replace("%2e", ".");
-            lower != "." && lower != ".."
-        })
+    path.starts_with('/') && path.split('/').all(|segment| !is_dot_segment(segment))
+}
+
+/// `.` or `..`, each dot possibly written `%2e`/`%2E`; checked without allocating (it runs on
+/// every request).
+fn is_dot_segment(segment: &str) -> bool {
+    let mut rest = segment.as_bytes();
+    let mut dots = 0;
+    while !rest.is_empty() {
+        if rest[0] == b'.' {
+            rest = &rest[1..];
+        } else if rest.len() >= 3 && rest[0] == b'%' && rest[1] == b'2' && rest[2].eq_ignore_ascii_case(&b'e') {
+            rest = &rest[3..];
+        } else {
+            return false;
+        }
+        dots += 1;
+    }
+    dots == 1 || dots == 2
 }
 
 #[cfg(test)]
@@ -93,5 +107,8 @@ mod tests {
         assert!(!path_is_clean("/hello/%2e%2E/admin"));
         assert!(!path_is_clean("/hello/./x"));
         assert!(!path_is_clean("hello"));
+        assert!(!path_is_clean("/a/.%2e/b"));
+        assert!(path_is_clean("/a/.../b"), "three dots are an ordinary name");
+        assert!(path_is_clean("/a//b"));
     }
 }

@@ -41,7 +41,7 @@ use crate::builtin;
 use crate::config::{Grants, Limits, Mount, PluginSource, RuntimeOptions};
 
 /// Bytes of a pooled memory or table reset in place rather than handed back to the kernel.
-const KEEP_RESIDENT: usize = 8 << 20;
+const KEEP_RESIDENT: usize = 2 << 20;
 /// Slots whose leftover pages are returned to the kernel in one batch.
 const DECOMMIT_BATCH: usize = 16;
 
