@@ -9,6 +9,7 @@
 
 #![deny(missing_docs)]
 
+pub mod ami;
 pub mod builtin;
 pub mod config;
 pub mod demo;
