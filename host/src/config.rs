@@ -29,6 +29,39 @@ pub struct Config {
     pub runtime: RuntimeOptions,
     /// The mounts, in file order.
     pub mounts: Vec<Mount>,
+    /// The PBX's manager interface; `None` when the file has no `[ami]` (AMI calls then answer
+    /// `not-connected`).
+    pub ami: Option<AmiSettings>,
+    /// Event bus sizing.
+    pub events: EventSettings,
+}
+
+/// `[ami]`: how to reach and log in to the PBX.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AmiSettings {
+    /// `host:port`.
+    pub address: String,
+    /// Manager user.
+    pub username: String,
+    /// Manager secret (resolved from the environment if so written).
+    pub secret: String,
+    /// `md5` (default: the secret never crosses the wire) or `plain`.
+    pub md5: bool,
+}
+
+/// `[events]`: the event bus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventSettings {
+    /// Events kept for pollers.
+    pub buffer: usize,
+    /// An overflow with no poll for this long resets the bus.
+    pub reset_after: Duration,
+}
+
+impl Default for EventSettings {
+    fn default() -> Self {
+        EventSettings { buffer: 1000, reset_after: Duration::from_secs(300) }
+    }
 }
 
 /// One HTTP listener.
@@ -88,6 +121,18 @@ pub struct Grants {
     /// Outbound HTTP destinations: `https://host`, `http://host:port`, `https://*.example.com`,
     /// or `*` for anywhere. Empty: no outbound HTTP.
     pub outbound_http: Vec<String>,
+    /// AMI actions the plugin may send (`Status`, `Originate`, …; `Command` allows CLI commands;
+    /// `*` allows every action). Empty: no AMI.
+    pub ami: Vec<String>,
+    /// Whether the plugin may poll the event bus.
+    pub events: bool,
+}
+
+impl Grants {
+    /// Whether AMI action `name` is granted (case-insensitive, as Asterisk matches action names).
+    pub fn allows_ami(&self, name: &str) -> bool {
+        self.ami.iter().any(|a| a == "*" || a.eq_ignore_ascii_case(name))
+    }
 }
 
 /// Limits that keep one plugin from hurting the host or other mounts.
@@ -154,6 +199,25 @@ mod raw {
         pub runtime: Runtime,
         #[serde(default, rename = "mount")]
         pub mounts: Vec<Spanned<Mount>>,
+        pub ami: Option<Spanned<Ami>>,
+        #[serde(default)]
+        pub events: Events,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Ami {
+        pub address: Spanned<String>,
+        pub username: Spanned<String>,
+        pub secret: Spanned<SettingValue>,
+        pub auth: Option<Spanned<String>>,
+    }
+
+    #[derive(Deserialize, Default)]
+    #[serde(deny_unknown_fields)]
+    pub struct Events {
+        pub buffer: Option<Spanned<i64>>,
+        pub reset_after_s: Option<Spanned<i64>>,
     }
 
     #[derive(Deserialize)]
@@ -206,6 +270,10 @@ mod raw {
     pub struct Grants {
         #[serde(default)]
         pub outbound_http: Vec<Spanned<String>>,
+        #[serde(default)]
+        pub ami: Vec<Spanned<String>>,
+        #[serde(default)]
+        pub events: bool,
     }
 
     #[derive(Deserialize, Default)]
@@ -321,10 +389,75 @@ fn validate(file: raw::File, locator: &Locator<'_>, base: &Path) -> Result<Confi
         }
     }
 
+    let ami = file.ami.as_ref().and_then(|ami| validate_ami(ami.get_ref(), &mut problems));
+    let events = validate_events(&file.events, &mut problems);
+
     if problems.found.is_empty() {
-        Ok(Config { listeners, runtime, mounts })
+        Ok(Config { listeners, runtime, mounts, ami, events })
     } else {
         Err(ConfigError(problems.found))
+    }
+}
+
+fn validate_ami(raw: &raw::Ami, problems: &mut Problems<'_>) -> Option<AmiSettings> {
+    let before = problems.found.len();
+    let address = raw.address.get_ref();
+    let port_ok = address.rsplit_once(':').is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok());
+    if !port_ok {
+        problems.add(raw.address.span().start, format!("ami.address `{address}` is not HOST:PORT, e.g. `127.0.0.1:5038`"));
+    }
+    let secret = resolve_setting("ami.secret", &raw.secret, problems);
+    let md5 = match raw.auth.as_ref().map(|a| a.get_ref().as_str()) {
+        None | Some("md5") => true,
+        Some("plain") => false,
+        Some(other) => {
+            let at = raw.auth.as_ref().map_or(0, |a| a.span().start);
+            problems.add(at, format!("ami.auth `{other}` is not `md5` or `plain`"));
+            true
+        }
+    };
+    (problems.found.len() == before).then(|| AmiSettings {
+        address: address.clone(),
+        username: raw.username.get_ref().clone(),
+        secret: secret.unwrap_or_default(),
+        md5,
+    })
+}
+
+fn validate_events(raw: &raw::Events, problems: &mut Problems<'_>) -> EventSettings {
+    let defaults = EventSettings::default();
+    let mut check = |value: &Option<Spanned<i64>>, name: &str, max: i64| -> Option<i64> {
+        let value = value.as_ref()?;
+        let v = *value.get_ref();
+        if (1..=max).contains(&v) {
+            Some(v)
+        } else {
+            problems.add(value.span().start, format!("events.{name} = {v} is out of range: allowed 1..={max}"));
+            None
+        }
+    };
+    EventSettings {
+        buffer: check(&raw.buffer, "buffer", 1_000_000).map_or(defaults.buffer, |n| n as usize),
+        reset_after: check(&raw.reset_after_s, "reset_after_s", 86_400)
+            .map_or(defaults.reset_after, |s| Duration::from_secs(s as u64)),
+    }
+}
+
+/// A plain string, or `{ env = "NAME", default = "…" }` read from the environment.
+fn resolve_setting(name: &str, value: &Spanned<raw::SettingValue>, problems: &mut Problems<'_>) -> Option<String> {
+    match value.get_ref() {
+        raw::SettingValue::Plain(v) => Some(v.clone()),
+        raw::SettingValue::Env { env, default } => match (std::env::var(env), default) {
+            (Ok(v), _) => Some(v),
+            (Err(_), Some(d)) => Some(d.clone()),
+            (Err(_), None) => {
+                problems.add(
+                    value.span().start,
+                    format!("{name} reads environment variable `{env}`, which is not set (add `default = \"…\"` to make it optional)"),
+                );
+                None
+            }
+        },
     }
 }
 
@@ -400,25 +533,17 @@ fn validate_mount(
 
     let mut settings = BTreeMap::new();
     for (key, value) in &mount.settings {
-        match value.get_ref() {
-            raw::SettingValue::Plain(v) => {
-                settings.insert(key.clone(), v.clone());
-            }
-            raw::SettingValue::Env { env, default } => match (std::env::var(env), default) {
-                (Ok(v), _) => {
-                    settings.insert(key.clone(), v);
-                }
-                (Err(_), Some(d)) => {
-                    settings.insert(key.clone(), d.clone());
-                }
-                (Err(_), None) => problems.add(
-                    value.span().start,
-                    format!("setting `{key}` reads environment variable `{env}`, which is not set (add `default = \"…\"` to make it optional)"),
-                ),
-            },
+        if let Some(v) = resolve_setting(&format!("setting `{key}`"), value, problems) {
+            settings.insert(key.clone(), v);
         }
     }
 
+    for action in &mount.grants.ami {
+        let name = action.get_ref();
+        if name != "*" && (name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')) {
+            problems.add(action.span().start, format!("bad ami grant `{name}`: an AMI action name (e.g. `Status`) or `*`"));
+        }
+    }
     for host in &mount.grants.outbound_http {
         if let Err(why) = check_outbound_pattern(host.get_ref()) {
             problems.add(host.span().start, format!("bad outbound_http grant `{}`: {why}", host.get_ref()));
@@ -434,6 +559,8 @@ fn validate_mount(
         settings,
         grants: Grants {
             outbound_http: mount.grants.outbound_http.iter().map(|h| h.get_ref().clone()).collect(),
+            ami: mount.grants.ami.iter().map(|a| a.get_ref().clone()).collect(),
+            events: mount.grants.events,
         },
         limits,
     })

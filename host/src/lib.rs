@@ -13,7 +13,9 @@ pub mod ami;
 pub mod builtin;
 pub mod config;
 pub mod demo;
+pub mod events;
 pub mod http;
 pub mod runtime;
+pub mod sim;
 
 pub use http::Server;

@@ -6,7 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
-use switchboard::config::{self, Config};
+use switchboard::config::{self, AmiSettings, Config};
+use switchboard::sim::{SimConfig, Simulator};
 use switchboard::runtime::{PoolSize, Runtime};
 use switchboard::{Server, builtin, demo};
 
@@ -32,11 +33,26 @@ enum Command {
         #[arg(long, short, default_value = "switchboard.toml")]
         config: PathBuf,
     },
-    /// Run the demo: every built-in plugin mounted, with demo settings.
+    /// Run the demo: the PBX simulator, and every built-in plugin mounted with demo settings.
     Demo {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
+        /// Address of the simulator's AMI port.
+        #[arg(long, default_value = "127.0.0.1:5038")]
+        ami_listen: SocketAddr,
+    },
+    /// Run only the PBX simulator: an AMI server that speaks like Asterisk 22.
+    Sim {
+        /// Address of the AMI port.
+        #[arg(long, default_value = "127.0.0.1:5038")]
+        ami_listen: SocketAddr,
+        /// AMI user clients log in as.
+        #[arg(long, default_value = "switchboard")]
+        username: String,
+        /// AMI secret (plain and MD5 logins both work).
+        #[arg(long, default_value = "switchboard-secret")]
+        secret: String,
     },
     /// List the plugins built into this binary.
     Plugins,
@@ -61,7 +77,8 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Serve { config } => serve(load(&config)?).await,
             Command::Check { config } => check(&config),
-            Command::Demo { listen } => serve_demo(listen).await,
+            Command::Demo { listen, ami_listen } => serve_demo(listen, ami_listen).await,
+            Command::Sim { ami_listen, username, secret } => serve_sim(ami_listen, username, secret).await,
             Command::Plugins => {
                 for b in builtin::BUILTINS {
                     println!("{:<14} {:<8} {}", b.name, b.kind, b.description);
@@ -111,14 +128,41 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn serve_demo(listen: SocketAddr) -> anyhow::Result<()> {
+async fn serve_demo(listen: SocketAddr, ami_listen: SocketAddr) -> anyhow::Result<()> {
     let shutdown = shutdown_signal()?;
-    let config = demo::config(listen, default_cache_dir());
+    let sim_config = SimConfig { listen: ami_listen, ..SimConfig::default() };
+    let sim = Simulator::start(sim_config.clone())
+        .await
+        .with_context(|| format!("starting the PBX simulator on {ami_listen} (use --ami-listen to pick another address)"))?;
+    let ami = AmiSettings {
+        address: sim.address().to_string(),
+        username: sim_config.username.clone(),
+        secret: sim_config.secret.clone(),
+        md5: true,
+    };
+    let config = demo::config(listen, default_cache_dir(), Some(ami));
     let server = Server::start(&config).await?;
-    println!("{}", demo::banner(&server));
+    if let Some(ami) = &server.services().ami {
+        if ami.wait_up(std::time::Duration::from_secs(10)).await.is_none() {
+            eprintln!("warning: the AMI link to the simulator is not up yet: {:?}", ami.state());
+        }
+    }
+    println!("{}", demo::banner(&server, Some((sim.address(), &sim_config.username, &sim_config.secret))));
     shutdown.await?;
     eprintln!("shutting down");
     server.shutdown().await;
+    sim.stop().await;
+    Ok(())
+}
+
+async fn serve_sim(ami_listen: SocketAddr, username: String, secret: String) -> anyhow::Result<()> {
+    let shutdown = shutdown_signal()?;
+    let sim = Simulator::start(SimConfig { listen: ami_listen, username: username.clone(), secret: secret.clone(), ..SimConfig::default() })
+        .await
+        .with_context(|| format!("starting the PBX simulator on {ami_listen}"))?;
+    println!("PBX simulator: AMI at {}, user `{username}`, secret `{secret}`. Press Ctrl-C to stop.", sim.address());
+    shutdown.await?;
+    sim.stop().await;
     Ok(())
 }
 

@@ -66,10 +66,12 @@
 
 #![deny(missing_docs)]
 
+pub mod ami;
 pub mod auth;
 pub mod bindings;
 mod body;
 mod error;
+pub mod events;
 pub mod handler;
 mod headers;
 pub mod log;

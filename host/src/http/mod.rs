@@ -27,7 +27,7 @@ pub use self::gate::{Gate, Rejected};
 pub use self::mounts::{MountHandle, MountTable, path_is_clean, route_matches};
 
 use crate::config::{Config, RESERVED_PREFIX};
-use crate::runtime::{self, CapabilityUse, LoadedPlugin, MountContext, PoolSize, Runtime};
+use crate::runtime::{self, CapabilityUse, LoadedPlugin, MountContext, PoolSize, Runtime, Services};
 
 /// How long a graceful shutdown lets open requests finish.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -60,6 +60,7 @@ pub struct Server {
     mounts: Vec<MountInfo>,
     shutdown: watch::Sender<bool>,
     tasks: JoinSet<()>,
+    services: Services,
     _runtime: Arc<Runtime>,
 }
 
@@ -67,6 +68,21 @@ impl Server {
     /// Loads every mount's plugin, binds every listener and starts serving.
     pub async fn start(config: &Config) -> anyhow::Result<Server> {
         let runtime = Arc::new(Runtime::new(&config.runtime, PoolSize::for_mounts(&config.mounts))?);
+        let bus = crate::events::EventBus::new(crate::events::BusConfig {
+            capacity: config.events.buffer,
+            reset_after: config.events.reset_after,
+        });
+        let ami = config.ami.as_ref().map(|ami| {
+            let settings = crate::ami::AmiConfig {
+                address: ami.address.clone(),
+                username: ami.username.clone(),
+                secret: ami.secret.clone(),
+                md5: ami.md5,
+                ..Default::default()
+            };
+            crate::ami::AmiClient::start(settings, bus.clone())
+        });
+        let services = Services { ami, bus };
 
         // Compile each distinct plugin once, even when it is mounted several times.
         let mut loaded: HashMap<String, LoadedPlugin> = HashMap::new();
@@ -84,7 +100,7 @@ impl Server {
                 }
             };
             let handle = Arc::new(MountHandle {
-                context: Arc::new(MountContext::new(mount)),
+                context: Arc::new(MountContext::new(mount, services.clone())),
                 plugin,
                 gate: Gate::new(mount.limits.max_concurrent, mount.limits.queue, mount.limits.queue_timeout),
                 source: mount.plugin.clone(),
@@ -130,7 +146,7 @@ impl Server {
             addresses.push((listener.name.clone(), local_addr));
             tracing::info!(listener = %listener.name, address = %local_addr, "listening");
         }
-        Ok(Server { addresses, mounts: infos, shutdown, tasks, _runtime: runtime })
+        Ok(Server { addresses, mounts: infos, shutdown, tasks, services, _runtime: runtime })
     }
 
     /// The bound address of each listener (port 0 in the config is resolved here).
@@ -148,10 +164,18 @@ impl Server {
         &self.mounts
     }
 
-    /// Stops accepting, lets open requests finish (up to 10 s), then returns.
+    /// The host's shared capabilities (the AMI link and the event bus).
+    pub fn services(&self) -> &Services {
+        &self.services
+    }
+
+    /// Stops accepting, lets open requests finish (up to 10 s), closes the AMI link, then returns.
     pub async fn shutdown(mut self) {
         let _ = self.shutdown.send(true);
         while self.tasks.join_next().await.is_some() {}
+        if let Some(ami) = &self.services.ami {
+            ami.stop();
+        }
     }
 }
 

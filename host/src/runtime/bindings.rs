@@ -16,7 +16,12 @@ wasmtime::component::bindgen!({
         "wasi:cli": wasmtime_wasi::p2::bindings::cli,
         "wasi:http": wasmtime_wasi_http::p2::bindings::http,
     },
+    imports: {
+        "switchboard:pbx/ami.send": async,
+        "switchboard:pbx/ami.command": async,
+        "switchboard:pbx/events.poll": async,
+    },
     require_store_data_send: true,
 });
 
-pub use self::switchboard::pbx::{log, settings};
+pub use self::switchboard::pbx::{ami, events, log, settings, types};

@@ -11,8 +11,10 @@
 //! - `concurrency_support(false)`: Switchboard speaks WASI 0.2, and the component-model-async runtime
 //!   costs plain 0.2 calls ~40% (research §0.13).
 
+mod ami;
 mod bindings;
 mod cache;
+mod events;
 mod invoke;
 mod limits;
 mod log;
@@ -48,8 +50,23 @@ const DECOMMIT_BATCH: usize = 16;
 /// How often the epoch advances: the granularity of deadlines and of cooperative yields.
 pub const EPOCH_TICK: Duration = Duration::from_millis(10);
 
+/// The host's shared capabilities, lent to plugins according to their mounts' grants.
+#[derive(Clone)]
+pub struct Services {
+    /// The AMI connection, when the config has `[ami]`.
+    pub ami: Option<crate::ami::AmiClient>,
+    /// The event bus.
+    pub bus: Arc<crate::events::EventBus>,
+}
+
+impl Services {
+    /// No PBX: AMI calls answer `not-connected`; the bus exists but only the host publishes to it.
+    pub fn without_pbx() -> Self {
+        Services { ami: None, bus: crate::events::EventBus::new(Default::default()) }
+    }
+}
+
 /// What one mount's requests run with.
-#[derive(Debug)]
 pub struct MountContext {
     /// The plugin's name (built-in name or file stem), for logs and errors.
     pub plugin: Arc<str>,
@@ -61,17 +78,23 @@ pub struct MountContext {
     pub limits: Limits,
     /// Outbound HTTP policy from the grants.
     pub outbound: OutboundPolicy,
+    /// Everything the mount grants.
+    pub grants: Grants,
+    /// The host's capabilities.
+    pub services: Services,
 }
 
 impl MountContext {
     /// The context of a configured mount.
-    pub fn new(mount: &Mount) -> Self {
+    pub fn new(mount: &Mount, services: Services) -> Self {
         MountContext {
             plugin: plugin_name(&mount.plugin).into(),
             route: mount.route.as_str().into(),
             settings: mount.settings.clone(),
             limits: mount.limits,
             outbound: OutboundPolicy::new(&mount.grants.outbound_http),
+            grants: mount.grants.clone(),
+            services,
         }
     }
 }
@@ -106,7 +129,11 @@ pub struct CapabilityUse {
 
 /// Interfaces that need a grant, and the `grants` key that gives each one. Interfaces not listed
 /// (WASI basics, `settings`, `log`) need none. Later capabilities (ami, sqlite, …) add rows here.
-const GRANTED_INTERFACES: &[(&str, &str)] = &[("wasi:http/outgoing-handler", "outbound_http")];
+const GRANTED_INTERFACES: &[(&str, &str)] = &[
+    ("wasi:http/outgoing-handler", "outbound_http"),
+    ("switchboard:pbx/ami", "ami"),
+    ("switchboard:pbx/events", "events"),
+];
 
 impl LoadedPlugin {
     /// The plugin's capability imports compared with what `grants` allows: "requested vs granted".
@@ -117,6 +144,8 @@ impl LoadedPlugin {
             if let Some((_, grant)) = GRANTED_INTERFACES.iter().find(|(i, _)| *i == interface) {
                 let granted = match *grant {
                     "outbound_http" => !grants.outbound_http.is_empty(),
+                    "ami" => !grants.ami.is_empty(),
+                    "events" => grants.events,
                     _ => false,
                 };
                 uses.push(CapabilityUse { interface: interface.to_string(), grant, granted });
@@ -192,6 +221,12 @@ impl Runtime {
         bindings::settings::add_to_linker::<RequestState, HasSelf<RequestState>>(&mut linker, |s| s)
             .map_err(anyhow::Error::from)?;
         bindings::log::add_to_linker::<RequestState, HasSelf<RequestState>>(&mut linker, |s| s)
+            .map_err(anyhow::Error::from)?;
+        bindings::types::add_to_linker::<RequestState, HasSelf<RequestState>>(&mut linker, |s| s)
+            .map_err(anyhow::Error::from)?;
+        bindings::ami::add_to_linker::<RequestState, HasSelf<RequestState>>(&mut linker, |s| s)
+            .map_err(anyhow::Error::from)?;
+        bindings::events::add_to_linker::<RequestState, HasSelf<RequestState>>(&mut linker, |s| s)
             .map_err(anyhow::Error::from)?;
 
         let cache = match &options.cache_dir {

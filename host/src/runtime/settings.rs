@@ -16,3 +16,5 @@ impl Host for RequestState {
         self.mount.route.to_string()
     }
 }
+
+impl super::bindings::types::Host for RequestState {}

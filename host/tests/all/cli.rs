@@ -93,7 +93,7 @@ unsafe extern "C" {
 fn demo_prints_its_urls_serves_them_and_exits_cleanly_on_sigterm() {
     let cache = tempfile::tempdir().unwrap();
     let mut child = Command::new(BIN)
-        .args(["demo", "--listen", "127.0.0.1:0"])
+        .args(["demo", "--listen", "127.0.0.1:0", "--ami-listen", "127.0.0.1:0"])
         .env("XDG_CACHE_HOME", cache.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -109,6 +109,18 @@ fn demo_prints_its_urls_serves_them_and_exits_cleanly_on_sigterm() {
     assert!(body.contains("\"status\":\"ok\""), "{body}");
     let greeting = reqwest::blocking_get(&hello_url);
     assert_eq!(greeting, "Hello from the Switchboard demo");
+
+    // Click-to-call through the embedded simulator, with the printed credentials.
+    assert!(lines.iter().any(|l| l.contains("X-Api-Key: demo-click-to-call-key")), "{lines:#?}");
+    assert!(lines.iter().any(|l| l.contains("PBX simulator") && l.contains("AMI at 127.0.0.1:")), "{lines:#?}");
+    let calls_url = health_url.replace("/_switchboard/health", "/click-to-call");
+    let (status, body) = reqwest::blocking_request("POST", &format!("{calls_url}/call"), Some("from=1001&to=1002"));
+    assert_eq!(status, 202, "{body}");
+    assert!(body.contains("\"status\":\"queued\""), "{body}");
+    let (status, body) = reqwest::blocking_request("GET", &format!("{calls_url}/calls"), None);
+    assert_eq!(status, 200, "{body}");
+    let unauthorized = reqwest::blocking_get(&format!("{calls_url}/calls"));
+    assert!(unauthorized.contains("missing or wrong X-Api-Key"), "{unauthorized}");
 
     let status = terminate(&mut child);
     assert!(status.success(), "exit status {status:?}");
@@ -149,10 +161,26 @@ fn serve_logs_plugin_output_attributed_to_the_plugin() {
     assert!(plugin_lines.iter().all(|l| l.contains("route=\"/h\"") || l.contains("route=/h")), "{plugin_lines:#?}");
 }
 
-/// A tiny blocking GET (reqwest's blocking client is a feature we don't build).
+/// Tiny blocking requests (reqwest's blocking client is a feature we don't build).
 mod reqwest {
     pub fn blocking_get(url: &str) -> String {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         rt.block_on(async { ::reqwest::get(url).await.unwrap().text().await.unwrap() })
+    }
+
+    /// A request with the demo's click-to-call key; a form body when given.
+    pub fn blocking_request(method: &str, url: &str, form: Option<&str>) -> (u16, String) {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let client = ::reqwest::Client::new();
+            let mut request = client
+                .request(method.parse().unwrap(), url)
+                .header("X-Api-Key", switchboard::demo::CLICK_TO_CALL_KEY);
+            if let Some(form) = form {
+                request = request.header("content-type", "application/x-www-form-urlencoded").body(form.to_string());
+            }
+            let response = request.send().await.unwrap();
+            (response.status().as_u16(), response.text().await.unwrap())
+        })
     }
 }

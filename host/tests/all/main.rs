@@ -1,11 +1,15 @@
 //! Integration tests: the real library and binary, real HTTP on loopback, real wasm components.
 //! One test binary (wasmtime's `tests/all` pattern) keeps link time down.
 
+mod ami_client;
 mod ami_codec;
+mod capabilities;
 mod cli;
 mod config_errors;
+mod events;
 mod gate;
 mod sandbox;
 mod serving;
+mod sim;
 mod transcript;
 mod util;

@@ -1,0 +1,76 @@
+//! `switchboard:pbx/ami`: actions through the host's shared AMI connection, each checked against
+//! the mount's `grants.ami` allow-list before anything is sent.
+
+use super::bindings::ami::{ActionResult, Error, Host, PbxInfo, SipDriver};
+use super::state::RequestState;
+use crate::ami::{AmiError, LinkState, Message};
+
+impl From<AmiError> for Error {
+    fn from(e: AmiError) -> Self {
+        match e {
+            AmiError::NotConnected => Error::NotConnected,
+            AmiError::ConnectionLost => Error::ConnectionLost,
+            AmiError::Invalid(why) => Error::Invalid(why),
+            AmiError::Timeout(_) => Error::Timeout,
+        }
+    }
+}
+
+impl RequestState {
+    fn ami_client(&self, action: &str) -> Result<crate::ami::AmiClient, Error> {
+        if !self.mount.grants.allows_ami(action) {
+            let (plugin, route) = (&*self.mount.plugin, &*self.mount.route);
+            tracing::warn!(plugin, route, action, "AMI action denied: not in the mount's grants.ami");
+            return Err(Error::Denied(format!("AMI action `{action}` is not in this mount's grants.ami")));
+        }
+        self.mount.services.ami.clone().ok_or(Error::NotConnected)
+    }
+}
+
+impl Host for RequestState {
+    async fn send(&mut self, action: String, headers: Vec<(String, String)>) -> Result<ActionResult, Error> {
+        let client = self.ami_client(&action)?;
+        let mut message = Message::new().with("Action", action);
+        for (k, v) in headers {
+            message.push(k, v);
+        }
+        let result = client.send(message).await?;
+        if !result.is_success() {
+            return Err(Error::Failed(result.response.get("Message").unwrap_or("the action failed").to_string()));
+        }
+        Ok(ActionResult {
+            response: result.response.into_fields(),
+            events: result.events.into_iter().map(Message::into_fields).collect(),
+            complete: result.complete.map(Message::into_fields),
+        })
+    }
+
+    async fn command(&mut self, command: String) -> Result<Vec<String>, Error> {
+        let client = self.ami_client("Command")?;
+        let result = client.command(&command).await?;
+        if !result.is_success() {
+            return Err(Error::Failed(result.response.get("Message").unwrap_or("the command failed").to_string()));
+        }
+        Ok(result.output_lines())
+    }
+
+    fn info(&mut self) -> Result<PbxInfo, Error> {
+        if self.mount.grants.ami.is_empty() {
+            return Err(Error::Denied("this mount has no grants.ami".into()));
+        }
+        let client = self.mount.services.ami.as_ref().ok_or(Error::NotConnected)?;
+        match client.state() {
+            LinkState::Up(info) => Ok(PbxInfo {
+                version: info.version,
+                ami_version: info.ami_version,
+                sip: match (info.pjsip, info.chan_sip) {
+                    (true, true) => SipDriver::Both,
+                    (true, false) => SipDriver::Pjsip,
+                    (false, true) => SipDriver::ChanSip,
+                    (false, false) => SipDriver::None,
+                },
+            }),
+            LinkState::Down { .. } => Err(Error::NotConnected),
+        }
+    }
+}

@@ -1,0 +1,333 @@
+//! AMI actions: login and dispatch here, one file per area for the rest.
+
+mod channels;
+mod core;
+mod db;
+mod pjsip;
+mod queues;
+mod states;
+
+pub use db::{in_tree as db_in_tree, path as db_path};
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use md5::{Digest, Md5};
+use tokio::sync::mpsc;
+
+use crate::ami::Message;
+
+use super::calls::PbxRef;
+use super::clock;
+use super::events::{self, class};
+use super::server::Server;
+use super::state::EVENT_QUEUE;
+
+/// One AMI connection.
+pub struct Session {
+    pub pbx: PbxRef,
+    pub server: Arc<Server>,
+    pub id: u64,
+    pub authed: bool,
+    pub username: String,
+    pub mask: u32,
+    pub challenge: Option<String>,
+    pub local: SocketAddr,
+    pub remote: SocketAddr,
+    pub connected: SystemTime,
+}
+
+impl Session {
+    /// `0x7f04fc001720`-style session id of the security events.
+    pub fn session_id(&self) -> String {
+        format!("{:#x}", 0x7f04_fc00_0000u64 + self.id * 0x1720)
+    }
+
+    fn addr(a: &SocketAddr) -> String {
+        format!("{}/TCP/{}/{}", if a.is_ipv4() { "IPV4" } else { "IPV6" }, a.ip(), a.port())
+    }
+
+    /// A security event about this session (`SuccessfulAuth`, `RequestBadFormat`).
+    fn security_event(&self, name: &str, severity: &str) -> Message {
+        events::event(name, class::SECURITY)
+            .with("EventTV", clock::event_tv(SystemTime::now()))
+            .with("Severity", severity)
+            .with("Service", "AMI")
+            .with("EventVersion", "1")
+    }
+}
+
+/// What the session does after writing a reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum After {
+    Continue,
+    Close,
+}
+
+/// The messages answering one action.
+pub struct Reply {
+    pub messages: Vec<Message>,
+    pub after: After,
+    /// The session's event queue, from a successful Login.
+    pub subscribe: Option<mpsc::Receiver<Arc<Message>>>,
+}
+
+impl Reply {
+    /// One message.
+    pub fn one(m: Message) -> Reply {
+        Reply { messages: vec![m], after: After::Continue, subscribe: None }
+    }
+
+    /// Several messages.
+    pub fn many(messages: Vec<Message>) -> Reply {
+        Reply { messages, after: After::Continue, subscribe: None }
+    }
+
+    /// Messages, then the socket closes.
+    pub fn close(messages: Vec<Message>) -> Reply {
+        Reply { messages, after: After::Close, subscribe: None }
+    }
+}
+
+/// The action's `ActionID`, if it has a non-empty one.
+pub fn action_id(action: &Message) -> Option<&str> {
+    action.get("ActionID").filter(|a| !a.is_empty())
+}
+
+/// A header's value, trimmed; empty when missing.
+pub fn header<'a>(action: &'a Message, key: &str) -> &'a str {
+    action.get(key).map(str::trim).unwrap_or("")
+}
+
+/// `Response: kind` and the ActionID.
+pub fn response(action: &Message, kind: &str) -> Message {
+    let mut m = Message::new().with("Response", kind);
+    if let Some(id) = action_id(action) {
+        m.push("ActionID", id);
+    }
+    m
+}
+
+/// `astman_send_ack`.
+pub fn ack(action: &Message, message: &str) -> Message {
+    response(action, "Success").with("Message", message)
+}
+
+/// `astman_send_error`.
+pub fn error(action: &Message, message: &str) -> Message {
+    response(action, "Error").with("Message", message)
+}
+
+/// `astman_send_listack`: `EventList: start`.
+pub fn list_start(action: &Message, message: &str) -> Message {
+    response(action, "Success").with("EventList", "start").with("Message", message)
+}
+
+/// A list item event: `Event:` then the ActionID.
+pub fn item(action: &Message, name: &str) -> Message {
+    let mut m = Message::new().with("Event", name);
+    if let Some(id) = action_id(action) {
+        m.push("ActionID", id);
+    }
+    m
+}
+
+/// Appends the ActionID (list items that carry it last).
+pub fn with_id(mut m: Message, action: &Message) -> Message {
+    if let Some(id) = action_id(action) {
+        m.push("ActionID", id);
+    }
+    m
+}
+
+/// `astman_send_list_complete_start`: `EventList: Complete`, `ListItems`.
+pub fn list_complete(action: &Message, name: &str, items: usize) -> Message {
+    item(action, name).with("EventList", "Complete").with("ListItems", items.to_string())
+}
+
+/// Actions the simulator answers (what `ListCommands` lists).
+pub const ACTIONS: &[&str] = &[
+    "BlindTransfer",
+    "Challenge",
+    "Command",
+    "CoreSettings",
+    "CoreShowChannels",
+    "CoreStatus",
+    "DBDel",
+    "DBDelTree",
+    "DBGet",
+    "DBGetTree",
+    "DBPut",
+    "DeviceStateList",
+    "Events",
+    "ExtensionState",
+    "ExtensionStateList",
+    "Getvar",
+    "Hangup",
+    "ListCommands",
+    "Login",
+    "Logoff",
+    "MailboxCount",
+    "MailboxStatus",
+    "ModuleCheck",
+    "Originate",
+    "Ping",
+    "PJSIPShowContacts",
+    "PJSIPShowEndpoint",
+    "PJSIPShowEndpoints",
+    "QueueAdd",
+    "QueuePause",
+    "QueueRemove",
+    "QueueStatus",
+    "QueueSummary",
+    "Redirect",
+    "Reload",
+    "Setvar",
+    "Status",
+    "UserEvent",
+];
+
+/// Answers one action.
+pub async fn handle(s: &mut Session, action: &Message) -> Reply {
+    let Some(name) = action.get("Action").map(str::trim) else {
+        return Reply::one(error(action, "Missing action in request"));
+    };
+    let lower = name.to_ascii_lowercase();
+    if !s.authed && !matches!(lower.as_str(), "login" | "logoff" | "challenge") {
+        return Reply::one(error(action, "Permission denied"));
+    }
+    match lower.as_str() {
+        "login" => login(s, action).await,
+        "logoff" => Reply::close(vec![response(action, "Goodbye").with("Message", "Thanks for all the fish.")]),
+        "challenge" => challenge(s, action),
+        "ping" => Reply::one(
+            response(action, "Success").with("Ping", "Pong").with("Timestamp", clock::timestamp(SystemTime::now())),
+        ),
+        "events" => events_action(s, action),
+        "listcommands" => core::list_commands(action),
+        "coresettings" => core::core_settings(action),
+        "corestatus" => core::core_status(s, action),
+        "coreshowchannels" => core::core_show_channels(s, action),
+        "status" => core::status(s, action),
+        "reload" => core::reload(s, action),
+        "modulecheck" => core::module_check(action),
+        "command" => core::command(s, action),
+        "userevent" => core::user_event(s, action),
+        "originate" => channels::originate(s, action).await,
+        "hangup" => channels::hangup(s, action),
+        "redirect" => channels::redirect(s, action),
+        "blindtransfer" => channels::blind_transfer(s, action),
+        "getvar" => channels::getvar(s, action),
+        "setvar" => channels::setvar(s, action),
+        "pjsipshowendpoints" => pjsip::show_endpoints(s, action),
+        "pjsipshowendpoint" => pjsip::show_endpoint(s, action),
+        "pjsipshowcontacts" => pjsip::show_contacts(s, action),
+        "queuestatus" => queues::status(s, action),
+        "queuesummary" => queues::summary(s, action),
+        "queueadd" => queues::add(s, action),
+        "queueremove" => queues::remove(s, action),
+        "queuepause" => queues::pause(s, action),
+        "dbget" => db::get(s, action),
+        "dbput" => db::put(s, action),
+        "dbdel" => db::del(s, action),
+        "dbdeltree" => db::deltree(s, action),
+        "dbgettree" => db::gettree(s, action),
+        "devicestatelist" => states::device_state_list(s, action),
+        "extensionstatelist" => states::extension_state_list(s, action),
+        "extensionstate" => states::extension_state(s, action),
+        "mailboxcount" => states::mailbox_count(s, action),
+        "mailboxstatus" => states::mailbox_status(s, action),
+        _ => {
+            let m = s
+                .security_event("RequestBadFormat", "Error")
+                .with("SessionID", s.session_id())
+                .with("LocalAddress", Session::addr(&s.local))
+                .with("RemoteAddress", Session::addr(&s.remote))
+                .with("RequestType", format!("Action: {name}"))
+                .with("SessionTV", clock::event_tv(s.connected))
+                .with("AccountID", s.username.clone());
+            s.pbx.with(|st| st.emit(class::SECURITY, m));
+            Reply::one(error(
+                action,
+                &format!("Invalid/unknown command: {name}. Use Action: ListCommands to show available commands."),
+            ))
+        }
+    }
+}
+
+fn challenge(s: &mut Session, action: &Message) -> Reply {
+    if !header(action, "AuthType").eq_ignore_ascii_case("md5") {
+        return Reply::one(error(action, "Must specify AuthType"));
+    }
+    let c = s.challenge.get_or_insert_with(|| {
+        let n = s.pbx.with(|st| st.random()) % 1_000_000_000;
+        n.to_string()
+    });
+    let c = c.clone();
+    Reply::one(response(action, "Success").with("Challenge", c))
+}
+
+/// Lower-case hex MD5 of challenge + secret (the `Key` of an MD5 login).
+pub fn md5_key(challenge: &str, secret: &str) -> String {
+    let digest = Md5::digest(format!("{challenge}{secret}").as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+async fn login(s: &mut Session, action: &Message) -> Reply {
+    if s.authed {
+        return Reply::one(ack(action, "Already authenticated"));
+    }
+    let user = header(action, "Username");
+    let user_ok = user.eq_ignore_ascii_case(&s.pbx.username);
+    let md5 = header(action, "AuthType").eq_ignore_ascii_case("md5");
+    let secret_ok = if md5 {
+        match &s.challenge {
+            Some(c) => header(action, "Key").eq_ignore_ascii_case(&md5_key(c, &s.pbx.secret)),
+            None => false,
+        }
+    } else {
+        action.get("Secret").is_some_and(|v| v == s.pbx.secret)
+    };
+    if !(user_ok && secret_ok) {
+        // Asterisk sleeps a second before refusing, then hangs up.
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        return Reply::close(vec![error(action, "Authentication failed")]);
+    }
+    s.authed = true;
+    s.username = user.to_string();
+    s.mask = action.get("Events").map(events::parse_mask).unwrap_or(class::ALL);
+    let (tx, rx) = mpsc::channel(EVENT_QUEUE);
+    let (uptime, last_reload) = s.pbx.with(|st| {
+        st.subscribe(s.id, s.mask, tx);
+        let now = SystemTime::now();
+        let secs = |t: SystemTime| now.duration_since(t).map(|d| d.as_secs()).unwrap_or(0);
+        (secs(st.started), secs(st.last_reload))
+    });
+    let mut messages = vec![ack(action, "Authentication accepted")];
+    if s.mask & class::SYSTEM != 0 {
+        messages.push(
+            events::event("FullyBooted", class::SYSTEM)
+                .with("Uptime", uptime.to_string())
+                .with("LastReload", last_reload.to_string())
+                .with("Status", "Fully Booted"),
+        );
+    }
+    let m = s
+        .security_event("SuccessfulAuth", "Informational")
+        .with("AccountID", s.username.clone())
+        .with("SessionID", s.session_id())
+        .with("LocalAddress", Session::addr(&s.local))
+        .with("RemoteAddress", Session::addr(&s.remote))
+        .with("UsingPassword", "0")
+        .with("SessionTV", clock::event_tv(s.connected));
+    s.pbx.with(|st| st.emit(class::SECURITY, m));
+    Reply { messages, after: After::Continue, subscribe: Some(rx) }
+}
+
+fn events_action(s: &mut Session, action: &Message) -> Reply {
+    let mask = events::parse_mask(header(action, "EventMask"));
+    s.mask = mask;
+    s.pbx.with(|st| st.set_mask(s.id, mask));
+    Reply::one(response(action, "Success").with("Events", if mask != 0 { "On" } else { "Off" }))
+}

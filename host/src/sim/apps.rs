@@ -1,0 +1,615 @@
+//! The dialplan applications that take time: Dial and Queue ring phones, bridge the answering one
+//! with the caller, and tear the call down in Asterisk's event order. Scenarios use them with
+//! scripted outcomes (who answers, how long they talk, who hangs up or transfers).
+
+use std::future::pending;
+use std::time::{Duration, Instant, SystemTime};
+
+use futures::future::{FutureExt, select_all};
+
+use super::calls::{Chan, NewChan, PbxRef, wait_control};
+use super::dialplan::{self, Pc};
+use super::events::{self, bridge_block, channel_block, class};
+use super::state::{Control, DevState};
+
+/// Who picks up when phones ring.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answerer {
+    /// Each endpoint as configured (`auto_answer` after `ring`).
+    Endpoints,
+    /// Only this endpoint (after its `ring`); `None`: nobody.
+    Only(Option<String>),
+}
+
+/// What happens when the talk time is over.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AfterTalk {
+    /// The caller hangs up.
+    CallerHangsUp,
+    /// The callee blind-transfers the caller to `exten@context`.
+    CalleeTransfers { context: String, exten: String },
+}
+
+/// How a Dial or Queue behaves.
+#[derive(Debug, Clone)]
+pub struct CallScript {
+    pub answer: Answerer,
+    /// Ring at most this long (Dial's timeout).
+    pub timeout: Option<Duration>,
+    /// Talk this long, then `after`; `None`: until someone hangs up.
+    pub talk: Option<Duration>,
+    pub after: AfterTalk,
+}
+
+impl CallScript {
+    /// The dialplan's own behaviour: endpoints answer as configured, talk until a hangup.
+    pub fn live(timeout: Option<Duration>) -> CallScript {
+        CallScript { answer: Answerer::Endpoints, timeout, talk: None, after: AfterTalk::CallerHangsUp }
+    }
+}
+
+/// How an application ended for the channel that ran it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Go on with the next priority (`DIALSTATUS`).
+    Continue(String),
+    /// The channel hangs up.
+    Hangup(u16),
+    /// Continue at this place (AMI Redirect, or a transfer of this channel).
+    Goto(Pc),
+}
+
+/// How a bridged conversation ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum TalkEnd {
+    CallerHangup(u16),
+    PeerHangup(u16),
+    CallerRedirect(Pc),
+    PeerRedirect(Pc),
+    PeerTransfer { context: String, exten: String },
+    CallerTransfer { context: String, exten: String },
+}
+
+/// A phone being rung.
+struct Ringing {
+    chan: Chan,
+    member: Option<(String, String)>,
+    answer_at: Option<Instant>,
+}
+
+/// `PJSIP/1001` → endpoint `1001`, dial string `1001`; `PJSIP/5551234@trunk` → (`trunk`, `5551234`).
+fn parse_target(target: &str) -> Option<(String, String)> {
+    let rest = target.strip_prefix("PJSIP/").or_else(|| target.strip_prefix("pjsip/"))?;
+    match rest.split_once('@') {
+        Some((num, ep)) => Some((ep.to_string(), num.to_string())),
+        None => Some((rest.to_string(), rest.to_string())),
+    }
+}
+
+/// Creates the callee channel for `endpoint` (`Newchannel`), or `None` if it cannot be reached.
+fn new_callee(pbx: &PbxRef, caller: &Chan, endpoint: &str, number: &str) -> Option<Chan> {
+    let spec = pbx.with(|st| {
+        let ep = st.endpoint(endpoint)?;
+        ep.contact.as_ref()?;
+        let c = st.chan(&caller.uniqueid)?;
+        let (cid_num, cid_name) =
+            if ep.trunk { (number.to_string(), String::new()) } else { (ep.name.clone(), ep.caller_name.clone()) };
+        Some(NewChan {
+            endpoint: ep.name.clone(),
+            state: 0,
+            cid_num,
+            cid_name,
+            conn_num: c.cid_num.clone(),
+            conn_name: c.cid_name.clone(),
+            context: ep.context.clone(),
+            exten: "s".into(),
+            linkedid: Some(c.linkedid.clone()),
+            accountcode: String::new(),
+            is_peer: true,
+        })
+    })?;
+    Some(pbx.new_pjsip(spec))
+}
+
+/// When `endpoint` picks up under `who`, counted from now.
+fn answer_time(pbx: &PbxRef, who: &Answerer, endpoint: &str) -> Option<Instant> {
+    let (auto, ring) = pbx.with(|st| st.endpoint(endpoint).map(|e| (e.auto_answer, e.ring)))?;
+    match who {
+        Answerer::Endpoints if auto => Some(Instant::now() + ring),
+        Answerer::Only(Some(e)) if e == endpoint => Some(Instant::now() + ring),
+        _ => None,
+    }
+}
+
+/// Answers the channel (`Newstate Up`); a Local half answers its other half too. Returns whether
+/// it was not up before.
+pub fn answer(pbx: &PbxRef, ch: &Chan) -> bool {
+    if pbx.state_of(ch) == Some(6) {
+        return false;
+    }
+    pbx.set_state(ch, 6);
+    if let Some(p) = pbx.partner(ch) {
+        pbx.set_state_uid(&p, 6);
+    }
+    true
+}
+
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => pending().await,
+    }
+}
+
+/// Waits for any of the ringing channels' owners to be asked something: (index, control).
+async fn any_control(ringing: &[Ringing]) -> (usize, Control) {
+    if ringing.is_empty() {
+        return pending().await;
+    }
+    let futs = ringing
+        .iter()
+        .map(|r| {
+            let mut rx = r.chan.control.clone();
+            async move { wait_control(&mut rx).await }.boxed()
+        })
+        .collect::<Vec<_>>();
+    let (c, i, _) = select_all(futs).await;
+    (i, c)
+}
+
+/// Stops ringing `r` (`DialEnd` with `status`), ends its CDR row, hangs it up with `cause`.
+fn stop_ringing(pbx: &PbxRef, caller: &Chan, r: &Ringing, status: &str, disposition: Option<&str>, cause: u16) {
+    pbx.dial_end(Some(caller), &r.chan, status);
+    pbx.cdr_end(caller, &r.chan.name, disposition);
+    pbx.hangup(&r.chan, cause);
+}
+
+/// Turns a control on the caller into how the application ends.
+fn caller_outcome(pbx: &PbxRef, caller: &mut Chan, c: Control) -> Option<Outcome> {
+    match c {
+        Control::Run => None,
+        Control::Hangup(cause) => Some(Outcome::Hangup(cause)),
+        Control::Redirect { context, exten, priority } => {
+            pbx.clear_control(caller);
+            Some(Outcome::Goto(Pc { context, exten, priority }))
+        }
+        Control::BlindTransfer { .. } => {
+            // Nothing to transfer while not bridged.
+            pbx.clear_control(caller);
+            None
+        }
+    }
+}
+
+/// `Dial(targets)`: rings every reachable target, bridges the first that answers with the caller.
+pub async fn dial(pbx: &PbxRef, caller: &mut Chan, targets: &[String], script: &CallScript, data: &str) -> Outcome {
+    let mut ringing: Vec<Ringing> = Vec::new();
+    for t in targets {
+        let Some((endpoint, number)) = parse_target(t) else { continue };
+        let Some(callee) = new_callee(pbx, caller, &endpoint, &number) else { continue };
+        pbx.open_cdr(caller, Some(&callee), "Dial", data);
+        pbx.dial_begin(Some(caller), &callee, &number);
+        pbx.set_state(&callee, 5);
+        let answer_at = answer_time(pbx, &script.answer, &endpoint);
+        ringing.push(Ringing { chan: callee, member: None, answer_at });
+    }
+    if ringing.is_empty() {
+        pbx.open_cdr(caller, None, "Dial", data);
+        pbx.cdr_end(caller, "", Some("FAILED"));
+        return Outcome::Continue("CHANUNAVAIL".into());
+    }
+    let deadline = script.timeout.map(|t| Instant::now() + t);
+    let winner = loop {
+        let next = ringing.iter().filter_map(|r| r.answer_at).min();
+        tokio::select! {
+            c = wait_control(&mut caller.control) => {
+                if let Some(out) = caller_outcome(pbx, caller, c) {
+                    for r in &ringing {
+                        stop_ringing(pbx, caller, r, "CANCEL", None, 16);
+                    }
+                    return out;
+                }
+            }
+            (i, c) = any_control(&ringing) => {
+                let r = ringing.remove(i);
+                match c {
+                    // The phone rejects the call.
+                    Control::Hangup(_) => stop_ringing(pbx, caller, &r, "BUSY", Some("BUSY"), 17),
+                    _ => {
+                        let mut chan = r.chan.clone();
+                        pbx.clear_control(&mut chan);
+                        ringing.insert(i, Ringing { chan, ..r });
+                    }
+                }
+                if ringing.is_empty() {
+                    return Outcome::Continue("BUSY".into());
+                }
+            }
+            _ = sleep_until(next) => {
+                let now = Instant::now();
+                let i = ringing.iter().position(|r| r.answer_at.is_some_and(|a| a <= now)).unwrap_or(0);
+                break ringing.remove(i);
+            }
+            _ = sleep_until(deadline) => {
+                for r in &ringing {
+                    stop_ringing(pbx, caller, r, "NOANSWER", None, 19);
+                }
+                return Outcome::Continue("NOANSWER".into());
+            }
+        }
+    };
+    pbx.set_state(&winner.chan, 6);
+    answer(pbx, caller);
+    pbx.cdr_answer(caller, &winner.chan);
+    pbx.dial_end(Some(caller), &winner.chan, "ANSWER");
+    for r in &ringing {
+        stop_ringing(pbx, caller, r, "CANCEL", None, 26);
+    }
+    let mut peer = winner.chan;
+    bridged(pbx, caller, &mut peer, script, |_| {}).await
+}
+
+/// Bridges caller and peer, lets them talk, and tears down. `on_end` runs after a transfer's
+/// `BlindTransfer` and before anyone leaves the bridge (Queue publishes `AgentComplete` there).
+async fn bridged(
+    pbx: &PbxRef,
+    caller: &mut Chan,
+    peer: &mut Chan,
+    script: &CallScript,
+    on_end: impl FnOnce(&TalkEndKind),
+) -> Outcome {
+    let bridge = pbx.bridge_create();
+    pbx.bridge_enter(&bridge, caller);
+    pbx.bridge_enter(&bridge, peer);
+    let end = talk(pbx, caller, peer, script).await;
+    if let TalkEnd::PeerTransfer { context, exten } | TalkEnd::CallerTransfer { context, exten } = &end {
+        let (transferer, transferee) =
+            if matches!(end, TalkEnd::PeerTransfer { .. }) { (&*peer, &*caller) } else { (&*caller, &*peer) };
+        blind_transfer_event(pbx, transferer, transferee, &bridge, context, exten);
+    }
+    on_end(&end.kind());
+    let (first, second) = match end {
+        TalkEnd::PeerHangup(_) | TalkEnd::PeerRedirect(_) | TalkEnd::CallerTransfer { .. } => (&*peer, &*caller),
+        _ => (&*caller, &*peer),
+    };
+    pbx.bridge_leave(&bridge, first);
+    pbx.bridge_leave(&bridge, second);
+    pbx.bridge_destroy(&bridge);
+    pbx.cdr_end(caller, &peer.name, None);
+    match end {
+        TalkEnd::CallerHangup(cause) => {
+            pbx.hangup(peer, 16);
+            Outcome::Hangup(cause)
+        }
+        TalkEnd::PeerHangup(cause) => {
+            pbx.hangup(peer, cause);
+            Outcome::Continue("ANSWER".into())
+        }
+        TalkEnd::CallerRedirect(pc) => {
+            pbx.clear_control(caller);
+            pbx.hangup(peer, 16);
+            Outcome::Goto(pc)
+        }
+        TalkEnd::PeerRedirect(pc) => {
+            pbx.clear_control(peer);
+            dialplan::spawn_run(pbx, peer.clone(), pc);
+            Outcome::Continue("ANSWER".into())
+        }
+        TalkEnd::PeerTransfer { context, exten } => {
+            pbx.hangup(peer, 16);
+            Outcome::Goto(Pc { context, exten, priority: 1 })
+        }
+        TalkEnd::CallerTransfer { context, exten } => {
+            pbx.clear_control(peer);
+            dialplan::spawn_run(pbx, peer.clone(), Pc { context, exten, priority: 1 });
+            Outcome::Hangup(16)
+        }
+    }
+}
+
+/// What kind of end a conversation had (for `AgentComplete`'s `Reason`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TalkEndKind {
+    Caller,
+    Agent,
+    Transfer,
+}
+
+impl TalkEnd {
+    fn kind(&self) -> TalkEndKind {
+        match self {
+            TalkEnd::CallerHangup(_) | TalkEnd::CallerRedirect(_) => TalkEndKind::Caller,
+            TalkEnd::PeerHangup(_) | TalkEnd::PeerRedirect(_) => TalkEndKind::Agent,
+            TalkEnd::PeerTransfer { .. } | TalkEnd::CallerTransfer { .. } => TalkEndKind::Transfer,
+        }
+    }
+}
+
+/// The conversation: until a party's owner is asked something, or the script's talk time is over.
+async fn talk(pbx: &PbxRef, caller: &mut Chan, peer: &mut Chan, script: &CallScript) -> TalkEnd {
+    let timer = async {
+        match script.talk {
+            Some(d) => tokio::time::sleep(d).await,
+            None => pending().await,
+        }
+    };
+    tokio::pin!(timer);
+    loop {
+        tokio::select! {
+            c = wait_control(&mut caller.control) => match c {
+                Control::Run => {}
+                Control::Hangup(cause) => return TalkEnd::CallerHangup(cause),
+                Control::Redirect { context, exten, priority } => return TalkEnd::CallerRedirect(Pc { context, exten, priority }),
+                Control::BlindTransfer { context, exten } => return TalkEnd::CallerTransfer { context, exten },
+            },
+            c = wait_control(&mut peer.control) => match c {
+                Control::Run => {}
+                Control::Hangup(cause) => return TalkEnd::PeerHangup(cause),
+                Control::Redirect { context, exten, priority } => return TalkEnd::PeerRedirect(Pc { context, exten, priority }),
+                Control::BlindTransfer { context, exten } => return TalkEnd::PeerTransfer { context, exten },
+            },
+            _ = &mut timer => match &script.after {
+                AfterTalk::CallerHangsUp => {
+                    pbx.remote_hangup(&caller.uniqueid, 16);
+                    return TalkEnd::CallerHangup(16);
+                }
+                AfterTalk::CalleeTransfers { context, exten } => {
+                    return TalkEnd::PeerTransfer { context: context.clone(), exten: exten.clone() };
+                }
+            },
+        }
+    }
+}
+
+/// `BlindTransfer` (stasis_bridges.c: transferer, transferee, bridge, then the destination).
+fn blind_transfer_event(pbx: &PbxRef, transferer: &Chan, transferee: &Chan, bridge: &str, context: &str, exten: &str) {
+    pbx.with(|st| {
+        let mut m = events::event("BlindTransfer", class::CALL).with("Result", "Success");
+        if let Some(c) = st.chan(&transferer.uniqueid) {
+            channel_block(&mut m, "Transferer", c);
+        }
+        if let Some(c) = st.chan(&transferee.uniqueid) {
+            channel_block(&mut m, "Transferee", c);
+        }
+        if let Some(b) = st.bridge(bridge) {
+            bridge_block(&mut m, "", b);
+        }
+        m.push("IsExternal", "Yes");
+        m.push("Context", context);
+        m.push("Extension", exten);
+        st.emit(class::CALL, m);
+    });
+}
+
+/// An `Agent*` event: caller block, `Dest` (agent) block, then the queue fields.
+fn agent_event(pbx: &PbxRef, name: &str, caller: &Chan, agent: &Chan, fields: &[(&str, String)]) {
+    pbx.two_party_event(name, class::AGENT, Some(caller), agent, fields);
+}
+
+fn secs_since(t: Instant) -> u64 {
+    t.elapsed().as_secs()
+}
+
+/// `Queue(name)`: the caller waits while available members ring; the first to answer is bridged.
+pub async fn queue(pbx: &PbxRef, caller: &mut Chan, queue: &str, script: &CallScript) -> Outcome {
+    let joined = Instant::now();
+    let position = pbx.with(|st| {
+        let q = st.queue_mut(queue)?;
+        let pos = q.callers.len() + 1;
+        q.callers.push(super::state::QueueCaller { uniqueid: caller.uniqueid.clone(), joined });
+        let count = q.callers.len();
+        let c = st.chan(&caller.uniqueid)?;
+        let m = events::channel_event("QueueCallerJoin", class::AGENT, c)
+            .with("Queue", queue)
+            .with("Position", pos.to_string())
+            .with("Count", count.to_string());
+        st.emit(class::AGENT, m);
+        Some(pos)
+    });
+    let Some(position) = position else {
+        return Outcome::Continue("UNKNOWN".into());
+    };
+    let leave = |pbx: &PbxRef, caller: &Chan| {
+        pbx.with(|st| {
+            let Some(q) = st.queue_mut(queue) else { return };
+            let pos = q.callers.iter().position(|c| c.uniqueid == caller.uniqueid).map(|p| p + 1).unwrap_or(position);
+            q.callers.retain(|c| c.uniqueid != caller.uniqueid);
+            let count = q.callers.len();
+            if let Some(c) = st.chan(&caller.uniqueid) {
+                let m = events::channel_event("QueueCallerLeave", class::AGENT, c)
+                    .with("Queue", queue)
+                    .with("Count", count.to_string())
+                    .with("Position", pos.to_string());
+                st.emit(class::AGENT, m);
+            }
+        });
+    };
+    let abandon = |pbx: &PbxRef, caller: &Chan| {
+        pbx.with(|st| {
+            let Some(q) = st.queue_mut(queue) else { return };
+            q.abandoned += 1;
+            let pos = q.callers.iter().position(|c| c.uniqueid == caller.uniqueid).map(|p| p + 1).unwrap_or(position);
+            if let Some(c) = st.chan(&caller.uniqueid) {
+                let m = events::channel_event("QueueCallerAbandon", class::AGENT, c)
+                    .with("Queue", queue)
+                    .with("Position", pos.to_string())
+                    .with("OriginalPosition", position.to_string())
+                    .with("HoldTime", secs_since(joined).to_string());
+                st.emit(class::AGENT, m);
+            }
+        });
+    };
+
+    let ring_timeout = Duration::from_secs(15);
+    loop {
+        // Whom to ring now.
+        let picks: Vec<(String, String, String)> = pbx.with(|st| {
+            let Some(q) = st.queues.iter().find(|q| q.name == queue) else { return Vec::new() };
+            let free: Vec<(String, String, String)> = q
+                .members
+                .iter()
+                .filter(|m| !m.paused && m.status == DevState::NotInuse as u8)
+                .filter_map(|m| {
+                    let ep = m.interface.strip_prefix("PJSIP/")?;
+                    Some((ep.to_string(), m.interface.clone(), m.name.clone()))
+                })
+                .collect();
+            if free.is_empty() || q.strategy == "ringall" {
+                return free;
+            }
+            let start = q.rr_next % q.members.len().max(1);
+            let order: Vec<String> =
+                q.members.iter().cycle().skip(start).take(q.members.len()).map(|m| m.interface.clone()).collect();
+            let pick = order.iter().find_map(|i| free.iter().find(|f| &f.1 == i)).cloned();
+            if let Some(p) = &pick {
+                if let Some(idx) = q.members.iter().position(|m| m.interface == p.1) {
+                    let next = idx + 1;
+                    if let Some(q) = st.queue_mut(queue) {
+                        q.rr_next = next;
+                    }
+                }
+            }
+            pick.into_iter().collect()
+        });
+        let mut ringing: Vec<Ringing> = Vec::new();
+        for (endpoint, interface, member) in picks {
+            let Some(agent) = new_callee(pbx, caller, &endpoint, &endpoint) else { continue };
+            pbx.open_cdr(caller, Some(&agent), "Queue", queue);
+            pbx.dial_begin(Some(caller), &agent, &endpoint);
+            agent_event(
+                pbx,
+                "AgentCalled",
+                caller,
+                &agent,
+                &[("Queue", queue.to_string()), ("Interface", interface.clone()), ("MemberName", member.clone())],
+            );
+            pbx.set_state(&agent, 5);
+            let answer_at = answer_time(pbx, &script.answer, &endpoint);
+            ringing.push(Ringing { chan: agent, member: Some((interface, member)), answer_at });
+        }
+        let rang_at = Instant::now();
+        let give_up = rang_at + if ringing.is_empty() { Duration::from_millis(250) } else { ring_timeout };
+        let winner = loop {
+            let next = ringing.iter().filter_map(|r| r.answer_at).min();
+            tokio::select! {
+                c = wait_control(&mut caller.control) => {
+                    if let Some(out) = caller_outcome(pbx, caller, c) {
+                        abandon(pbx, caller);
+                        for r in &ringing {
+                            stop_ringing(pbx, caller, r, "CANCEL", None, 16);
+                        }
+                        leave(pbx, caller);
+                        return out;
+                    }
+                }
+                (i, c) = any_control(&ringing) => {
+                    let r = ringing.remove(i);
+                    match c {
+                        Control::Hangup(_) => stop_ringing(pbx, caller, &r, "BUSY", Some("BUSY"), 17),
+                        _ => {
+                            let mut chan = r.chan.clone();
+                            pbx.clear_control(&mut chan);
+                            ringing.insert(i, Ringing { chan, ..r });
+                        }
+                    }
+                }
+                _ = sleep_until(next) => {
+                    let now = Instant::now();
+                    let i = ringing.iter().position(|r| r.answer_at.is_some_and(|a| a <= now)).unwrap_or(0);
+                    break Some(ringing.remove(i));
+                }
+                _ = tokio::time::sleep_until(give_up.into()) => {
+                    for r in &ringing {
+                        if let Some((interface, member)) = &r.member {
+                            agent_event(pbx, "AgentRingNoAnswer", caller, &r.chan, &[
+                                ("Queue", queue.to_string()),
+                                ("Interface", interface.clone()),
+                                ("MemberName", member.clone()),
+                                ("RingTime", secs_since(rang_at).to_string()),
+                            ]);
+                        }
+                        stop_ringing(pbx, caller, r, "NOANSWER", None, 19);
+                    }
+                    break None;
+                }
+            }
+        };
+        let Some(winner) = winner else { continue };
+        // Connected.
+        pbx.set_state(&winner.chan, 6);
+        answer(pbx, caller);
+        pbx.cdr_answer(caller, &winner.chan);
+        pbx.dial_end(Some(caller), &winner.chan, "ANSWER");
+        for r in &ringing {
+            stop_ringing(pbx, caller, r, "CANCEL", None, 26);
+        }
+        let holdtime = secs_since(joined);
+        leave(pbx, caller);
+        let (interface, member) = winner.member.clone().unwrap_or_default();
+        agent_event(
+            pbx,
+            "AgentConnect",
+            caller,
+            &winner.chan,
+            &[
+                ("Queue", queue.to_string()),
+                ("Interface", interface.clone()),
+                ("MemberName", member.clone()),
+                ("HoldTime", holdtime.to_string()),
+                ("RingTime", secs_since(rang_at).to_string()),
+            ],
+        );
+        set_in_call(pbx, queue, &interface, true);
+        let talk_start = Instant::now();
+        let mut agent = winner.chan;
+        let agent_for_end = agent.clone();
+        let caller_for_end = caller.clone();
+        let pbx_for_end = pbx.clone();
+        let out = bridged(pbx, caller, &mut agent, script, move |end| {
+            let reason = match end {
+                TalkEndKind::Caller => "caller",
+                TalkEndKind::Agent => "agent",
+                TalkEndKind::Transfer => "transfer",
+            };
+            agent_event(
+                &pbx_for_end,
+                "AgentComplete",
+                &caller_for_end,
+                &agent_for_end,
+                &[
+                    ("Queue", queue.to_string()),
+                    ("Interface", interface.clone()),
+                    ("MemberName", member.clone()),
+                    ("HoldTime", holdtime.to_string()),
+                    ("TalkTime", secs_since(talk_start).to_string()),
+                    ("Reason", reason.to_string()),
+                ],
+            );
+        })
+        .await;
+        let talked = secs_since(talk_start);
+        let interface = winner.member.map(|m| m.0).unwrap_or_default();
+        pbx.with(|st| {
+            let now = super::clock::epoch(SystemTime::now()).0;
+            if let Some(q) = st.queue_mut(queue) {
+                q.completed += 1;
+                q.holdtime = (q.holdtime * 3 + holdtime) / 4;
+                q.talktime = (q.talktime * 3 + talked) / 4;
+                if let Some(m) = q.members.iter_mut().find(|m| m.interface == interface) {
+                    m.calls_taken += 1;
+                    m.last_call = now;
+                    m.in_call = false;
+                }
+            }
+        });
+        return out;
+    }
+}
+
+fn set_in_call(pbx: &PbxRef, queue: &str, interface: &str, on: bool) {
+    pbx.with(|st| {
+        if let Some(m) = st.queue_mut(queue).and_then(|q| q.members.iter_mut().find(|m| m.interface == interface)) {
+            m.in_call = on;
+        }
+    });
+}

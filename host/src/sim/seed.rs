@@ -1,0 +1,274 @@
+//! What the simulated PBX holds when it starts: endpoints, queues, dialplan, mailboxes, astdb.
+
+use std::time::Duration;
+
+/// The PBX the simulator starts with.
+#[derive(Debug, Clone)]
+pub struct PbxSeed {
+    /// PJSIP endpoints (phones and trunks), in `pjsip show endpoints` order.
+    pub endpoints: Vec<EndpointSeed>,
+    /// Call queues, in `QueueStatus` order.
+    pub queues: Vec<QueueSeed>,
+    /// Dialplan extensions (Originate, Redirect and the `Local/` channel run them).
+    pub dialplan: Vec<ExtenSeed>,
+    /// Voicemail boxes (`MailboxCount`, `MailboxStatus`).
+    pub mailboxes: Vec<MailboxSeed>,
+    /// Initial astdb entries: (family, key, value).
+    pub astdb: Vec<(String, String, String)>,
+    /// Context of phones' outgoing calls (`from-internal`).
+    pub internal_context: String,
+    /// Context calls from trunks arrive in (`from-trunk`).
+    pub inbound_context: String,
+}
+
+/// One PJSIP endpoint with its AOR, auth and (maybe) a registered contact.
+#[derive(Debug, Clone)]
+pub struct EndpointSeed {
+    /// Endpoint, AOR and auth id (`1001`).
+    pub name: String,
+    /// Caller ID name (`Alice Smith`); empty for trunks.
+    pub caller_name: String,
+    /// Dialplan context of calls from this endpoint.
+    pub context: String,
+    /// Registered contact URI; `None` makes the endpoint `Unavailable`.
+    pub contact: Option<String>,
+    /// Inbound auth password; `None` for an endpoint without inbound auth (trunks).
+    pub password: Option<String>,
+    /// Outbound auth id (trunks registering to a provider).
+    pub outbound_auth: Option<String>,
+    /// Whether the phone picks up calls by itself (after `ring`) when the simulator rings it.
+    pub auto_answer: bool,
+    /// How long the phone rings before it is answered.
+    pub ring: Duration,
+    /// Voicemail box (`1001@default`), if any.
+    pub mailbox: Option<String>,
+    /// Whether this is a trunk (calls to `PJSIP/number@name` go out through it).
+    pub trunk: bool,
+}
+
+impl EndpointSeed {
+    /// A desk phone: registered at `sip:NAME@192.0.2.10:5060`, auth `NAME`/`secret-NAME`, answers after 1 s.
+    pub fn phone(name: &str, caller_name: &str) -> EndpointSeed {
+        let last = name.chars().rev().take(2).collect::<String>().chars().rev().collect::<String>();
+        EndpointSeed {
+            name: name.into(),
+            caller_name: caller_name.into(),
+            context: "from-internal".into(),
+            contact: Some(format!("sip:{name}@192.0.2.{}:5060", 10 + last.parse::<u32>().unwrap_or(0))),
+            password: Some(format!("secret-{name}")),
+            outbound_auth: None,
+            auto_answer: true,
+            ring: Duration::from_secs(1),
+            mailbox: Some(format!("{name}@default")),
+            trunk: false,
+        }
+    }
+
+    /// Builder: no registered contact (the endpoint is `Unavailable`).
+    pub fn unregistered(mut self) -> Self {
+        self.contact = None;
+        self
+    }
+
+    /// Builder: rings but nobody picks up.
+    pub fn never_answers(mut self) -> Self {
+        self.auto_answer = false;
+        self
+    }
+
+    /// A trunk to a provider at `uri`.
+    pub fn trunk(name: &str, uri: &str) -> EndpointSeed {
+        EndpointSeed {
+            name: name.into(),
+            caller_name: String::new(),
+            context: "from-trunk".into(),
+            contact: Some(uri.into()),
+            password: None,
+            outbound_auth: Some(format!("{name}-auth")),
+            auto_answer: true,
+            ring: Duration::from_secs(2),
+            mailbox: None,
+            trunk: true,
+        }
+    }
+}
+
+/// A call queue (`queues.conf` section).
+#[derive(Debug, Clone)]
+pub struct QueueSeed {
+    /// Queue name (`support`).
+    pub name: String,
+    /// Extension that reaches it from phones (`7001`), if any.
+    pub exten: Option<String>,
+    /// `ringall`, `rrmemory`, `leastrecent`, …
+    pub strategy: String,
+    /// Static members.
+    pub members: Vec<MemberSeed>,
+}
+
+/// A queue member.
+#[derive(Debug, Clone)]
+pub struct MemberSeed {
+    /// `PJSIP/1001`.
+    pub interface: String,
+    /// Member name (`Alice Smith`); the interface when empty.
+    pub name: String,
+    /// Penalty.
+    pub penalty: u32,
+    /// Paused at start.
+    pub paused: bool,
+}
+
+impl MemberSeed {
+    /// An unpaused member with penalty 0.
+    pub fn new(interface: &str, name: &str) -> MemberSeed {
+        MemberSeed { interface: interface.into(), name: name.into(), penalty: 0, paused: false }
+    }
+}
+
+/// One dialplan extension: its priorities 1, 2, … as (application, data).
+#[derive(Debug, Clone)]
+pub struct ExtenSeed {
+    /// Context (`from-internal`).
+    pub context: String,
+    /// Extension or pattern (`_10XX`, `_X.`, `s`).
+    pub exten: String,
+    /// Priorities in order, starting at 1.
+    pub steps: Vec<(String, String)>,
+    /// Hint device (`PJSIP/1001`), if the extension has one.
+    pub hint: Option<String>,
+}
+
+impl ExtenSeed {
+    /// An extension with `steps` (each `App(data)` or `App`).
+    pub fn new(context: &str, exten: &str, steps: &[&str]) -> ExtenSeed {
+        let steps = steps
+            .iter()
+            .map(|s| match s.split_once('(') {
+                Some((app, rest)) => (app.to_string(), rest.strip_suffix(')').unwrap_or(rest).to_string()),
+                None => (s.to_string(), String::new()),
+            })
+            .collect();
+        ExtenSeed { context: context.into(), exten: exten.into(), steps, hint: None }
+    }
+
+    /// Builder: a hint.
+    pub fn with_hint(mut self, device: &str) -> Self {
+        self.hint = Some(device.into());
+        self
+    }
+}
+
+/// A voicemail box and its message counts.
+#[derive(Debug, Clone)]
+pub struct MailboxSeed {
+    /// `1001@default`.
+    pub mailbox: String,
+    /// Urgent messages.
+    pub urgent: u32,
+    /// New messages.
+    pub new: u32,
+    /// Old messages.
+    pub old: u32,
+}
+
+impl PbxSeed {
+    /// An empty PBX with the usual context names.
+    pub fn empty() -> PbxSeed {
+        PbxSeed {
+            endpoints: Vec::new(),
+            queues: Vec::new(),
+            dialplan: Vec::new(),
+            mailboxes: Vec::new(),
+            astdb: Vec::new(),
+            internal_context: "from-internal".into(),
+            inbound_context: "from-trunk".into(),
+        }
+    }
+
+    /// The demo office: phones 1001–1010 (1001–1007 registered, 1008 registered but never
+    /// answers, 1009–1010 unavailable), trunk `trunk-provider`, queues `support` (7001: 1001–1003)
+    /// and `sales` (7002: 1004–1005), dialplan in `from-internal` (`_10XX` dials the phone, 7001/7002
+    /// the queues, 100 answers and waits, 200 echoes, `_0X.` dials out through the trunk) and
+    /// `from-trunk` (everything to `support`), a few voicemail messages and astdb keys.
+    pub fn demo() -> PbxSeed {
+        let names = [
+            "Alice Smith",
+            "Bob Jones",
+            "Carol White",
+            "Dave Brown",
+            "Erin Green",
+            "Frank Black",
+            "Grace Hall",
+            "Heidi King",
+            "Ivan Wright",
+            "Judy Scott",
+        ];
+        let mut seed = PbxSeed::empty();
+        for (i, name) in names.iter().enumerate() {
+            let ext = format!("{}", 1001 + i);
+            let mut ep = EndpointSeed::phone(&ext, name);
+            if ext == "1008" {
+                ep = ep.never_answers();
+            }
+            if ext == "1009" || ext == "1010" {
+                ep = ep.unregistered();
+            }
+            seed.dialplan.push(
+                ExtenSeed::new("from-internal", &ext, &["Dial(PJSIP/${EXTEN},30)", "Hangup"])
+                    .with_hint(&format!("PJSIP/{ext}")),
+            );
+            seed.endpoints.push(ep);
+        }
+        seed.endpoints.push(EndpointSeed::trunk("trunk-provider", "sip:sip.provider.example:5060"));
+        seed.queues.push(QueueSeed {
+            name: "support".into(),
+            exten: Some("7001".into()),
+            strategy: "ringall".into(),
+            members: vec![
+                MemberSeed::new("PJSIP/1001", "Alice Smith"),
+                MemberSeed::new("PJSIP/1002", "Bob Jones"),
+                MemberSeed::new("PJSIP/1003", "Carol White"),
+            ],
+        });
+        seed.queues.push(QueueSeed {
+            name: "sales".into(),
+            exten: Some("7002".into()),
+            strategy: "rrmemory".into(),
+            members: vec![MemberSeed::new("PJSIP/1004", "Dave Brown"), MemberSeed::new("PJSIP/1005", "Erin Green")],
+        });
+        seed.dialplan.extend([
+            ExtenSeed::new("from-internal", "7001", &["Answer", "Queue(support)", "Hangup"]),
+            ExtenSeed::new("from-internal", "7002", &["Answer", "Queue(sales)", "Hangup"]),
+            ExtenSeed::new("from-internal", "100", &["NoOp(demo hold)", "Answer", "Wait(60)", "Hangup"]),
+            ExtenSeed::new("from-internal", "200", &["NoOp(demo echo)", "Answer", "Echo"]),
+            ExtenSeed::new("from-internal", "_0X.", &["Dial(PJSIP/${EXTEN:1}@trunk-provider,60)", "Hangup"]),
+            ExtenSeed::new("from-trunk", "_X.", &["Answer", "Queue(support)", "Hangup"]),
+        ]);
+        seed.mailboxes = vec![
+            MailboxSeed { mailbox: "1001@default".into(), urgent: 0, new: 2, old: 5 },
+            MailboxSeed { mailbox: "1002@default".into(), urgent: 1, new: 1, old: 0 },
+        ];
+        seed.astdb = vec![("DND".into(), "1006".into(), "YES".into()), ("CF".into(), "1007".into(), "1002".into())];
+        seed
+    }
+
+    /// Builder: every endpoint rings for `ring` before answering (tests use a few milliseconds).
+    pub fn with_ring(mut self, ring: Duration) -> Self {
+        for e in &mut self.endpoints {
+            e.ring = ring;
+        }
+        self
+    }
+
+    /// The endpoint called `name`.
+    pub fn endpoint_mut(&mut self, name: &str) -> Option<&mut EndpointSeed> {
+        self.endpoints.iter_mut().find(|e| e.name == name)
+    }
+}
+
+impl Default for PbxSeed {
+    fn default() -> Self {
+        PbxSeed::demo()
+    }
+}

@@ -1,0 +1,66 @@
+//! Test-only plugin: the `ami` and `events` interfaces over HTTP.
+//!
+//! | path | does |
+//! |------|------|
+//! | `GET /send?action=A&Key=Value…` | `ami.send(A, [(Key, Value)…])`, answered as JSON `{response, events, complete}` |
+//! | `GET /command?cmd=…` | `ami.command`, answered as a JSON list of lines |
+//! | `GET /info` | `ami.info` |
+//! | `GET /poll?last=&timeout=&limit=&filter=a,b` | `events.poll`, answered as a JSON list of `{seq, timestamp, name, fields}` |
+//!
+//! Errors from the interfaces come back through the SDK's conversions (403 denied, 503 not
+//! connected, 502 failed, …) so tests see exactly what a plugin author would.
+
+use switchboard_sdk::prelude::*;
+use switchboard_sdk::{ami, events};
+
+fn pairs(fields: &[(String, String)]) -> serde_json::Value {
+    fields.iter().map(|(k, v)| serde_json::json!([k, v])).collect()
+}
+
+fn send(req: &Request) -> Result<Response, Error> {
+    let query = req.query();
+    let action = query.get("action").ok_or_else(|| Error::bad_request("need ?action="))?.to_string();
+    let headers: Vec<(&str, &str)> = query.iter().filter(|(k, _)| *k != "action").collect();
+    let result = ami::send(&action, &headers)?;
+    Response::json(&serde_json::json!({
+        "response": pairs(&result.response),
+        "events": result.events.iter().map(|e| pairs(e)).collect::<Vec<_>>(),
+        "complete": result.complete.as_deref().map(pairs),
+    }))
+}
+
+fn command(req: &Request) -> Result<Response, Error> {
+    let cmd = req.query().get("cmd").ok_or_else(|| Error::bad_request("need ?cmd="))?.to_string();
+    Response::json(&ami::command(&cmd)?)
+}
+
+fn info(_: &Request) -> Result<Response, Error> {
+    let info = ami::info()?;
+    let sip = match info.sip {
+        ami::SipDriver::Pjsip => "pjsip",
+        ami::SipDriver::ChanSip => "chan_sip",
+        ami::SipDriver::Both => "both",
+        ami::SipDriver::None => "none",
+    };
+    Response::json(&serde_json::json!({ "version": info.version, "ami_version": info.ami_version, "sip": sip }))
+}
+
+fn poll(req: &Request) -> Result<Response, Error> {
+    let query = req.query();
+    let last = query.get("last").map(|v| v.parse::<u64>()).transpose().map_err(|_| Error::bad_request("bad last"))?;
+    let timeout = query.get("timeout").map_or(Ok(0), |v| v.parse::<u32>()).map_err(|_| Error::bad_request("bad timeout"))?;
+    let limit = query.get("limit").map_or(Ok(0), |v| v.parse::<u32>()).map_err(|_| Error::bad_request("bad limit"))?;
+    let filter: Vec<&str> = query.get("filter").map(|f| f.split(',').filter(|s| !s.is_empty()).collect()).unwrap_or_default();
+    let batch = events::poll(last, timeout, limit, &filter)?;
+    let body: Vec<_> = batch
+        .iter()
+        .map(|e| serde_json::json!({ "seq": e.seq, "timestamp": e.timestamp, "name": e.name, "fields": pairs(&e.fields) }))
+        .collect();
+    Response::json(&body)
+}
+
+fn router() -> Router {
+    Router::new().get("/send", send).get("/command", command).get("/info", info).get("/poll", poll)
+}
+
+switchboard_sdk::plugin!(router: router);

@@ -1,0 +1,104 @@
+//! The `ami` and `events` interfaces through a real mount: grants enforced, long-polls that wake
+//! on an event and time out without one. (The AMI link itself is tested against the simulator in
+//! `ami_client.rs`.)
+
+use std::time::{Duration, Instant};
+
+use crate::util::{base, client, start, test_plugin};
+
+fn probe_mounts(extra: &str) -> String {
+    format!(
+        "[[mount]]\nroute = \"/granted\"\nplugin = {p:?}\ngrants = {{ ami = [\"Ping\", \"Command\"], events = true }}\nlimits = {{ max_concurrent = 600, queue = 0 }}\n\n\
+         [[mount]]\nroute = \"/bare\"\nplugin = {p:?}\n{extra}",
+        p = test_plugin("probe")
+    )
+}
+
+async fn get_json(url: &str) -> (u16, serde_json::Value) {
+    let response = client().get(url).send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn ungranted_capabilities_are_denied_and_a_missing_pbx_is_not_connected() {
+    let server = start(&probe_mounts("")).await;
+    let url = base(&server);
+
+    let (status, body) = get_json(&format!("{url}/bare/send?action=Ping")).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (403, Some("ami_denied")), "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("`Ping`"), "{body}");
+
+    let (status, body) = get_json(&format!("{url}/granted/send?action=Originate&Channel=Local/1@x")).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (403, Some("ami_denied")), "granted Ping is not Originate: {body}");
+
+    let (status, body) = get_json(&format!("{url}/bare/poll?timeout=0")).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (403, Some("events_denied")), "{body}");
+
+    // Granted, but this host has no [ami]: not-connected, never a trap.
+    let (status, body) = get_json(&format!("{url}/granted/send?action=Ping")).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (503, Some("pbx_unavailable")), "{body}");
+    let (status, body) = get_json(&format!("{url}/granted/info")).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (503, Some("pbx_unavailable")), "{body}");
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_long_poll_wakes_on_an_event_and_times_out_without_one() {
+    let server = start(&probe_mounts("")).await;
+    let url = base(&server);
+    let bus = server.services().bus.clone();
+
+    let started = Instant::now();
+    let (status, body) = get_json(&format!("{url}/granted/poll?timeout=300")).await;
+    assert_eq!((status, body.clone()), (200, serde_json::json!([])));
+    assert!(started.elapsed() >= Duration::from_millis(290), "waited out its timeout");
+
+    let waiting = tokio::spawn({
+        let url = url.clone();
+        async move { get_json(&format!("{url}/granted/poll?timeout=10000")).await }
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let woke = Instant::now();
+    bus.publish("Newchannel", vec![("Channel".into(), "PJSIP/1001-00000001".into())]);
+    let (status, body) = waiting.await.unwrap();
+    assert_eq!(status, 200);
+    assert!(woke.elapsed() < Duration::from_secs(5), "answered by the event, not the timeout");
+    assert_eq!(body[0]["seq"], 0);
+    assert_eq!(body[0]["name"], "Newchannel");
+    assert_eq!(body[0]["fields"], serde_json::json!([["Channel", "PJSIP/1001-00000001"]]));
+
+    bus.publish("Hangup", vec![]);
+    bus.publish("Newchannel", vec![]);
+    let (_, body) = get_json(&format!("{url}/granted/poll?last=0&timeout=0&filter=Newchannel")).await;
+    assert_eq!(body.as_array().unwrap().iter().map(|e| e["seq"].as_u64().unwrap()).collect::<Vec<_>>(), [2]);
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_hundred_plugin_pollers_are_woken_by_one_event() {
+    let server = start(&probe_mounts("")).await;
+    let url = base(&server);
+    let bus = server.services().bus.clone();
+    let client = client();
+    let pollers: Vec<_> = (0..500)
+        .map(|_| {
+            let (client, url) = (client.clone(), url.clone());
+            tokio::spawn(async move {
+                let response = client.get(format!("{url}/granted/poll?timeout=20000")).send().await.unwrap();
+                assert_eq!(response.status(), 200);
+                response.json::<serde_json::Value>().await.unwrap()
+            })
+        })
+        .collect();
+    // Every poller is parked in the host (no thread each) before the event is published.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let woke = Instant::now();
+    bus.publish("PeerStatus", vec![("Peer".into(), "PJSIP/1001".into())]);
+    for poller in pollers {
+        let body = poller.await.unwrap();
+        assert_eq!(body[0]["name"], "PeerStatus");
+    }
+    assert!(woke.elapsed() < Duration::from_secs(15), "woken by the event, not by their 20 s timeouts: {:?}", woke.elapsed());
+    server.shutdown().await;
+}
