@@ -413,11 +413,22 @@ async fn session(shared: &Arc<Shared>, was_up: bool, down_since: std::time::Inst
         shared.sink.reconnected(down_since.elapsed());
     }
 
+    // Under load many actions are queued at once: send what is waiting in one write, not one
+    // syscall per action.
     let writing = async {
+        let mut batch = Vec::with_capacity(64 * 1024);
         while let Some(bytes) = rx.recv().await {
-            if writer.write_all(&bytes).await.is_err() {
+            batch.extend_from_slice(&bytes);
+            while batch.len() < 64 * 1024 {
+                match rx.try_recv() {
+                    Ok(more) => batch.extend_from_slice(&more),
+                    Err(_) => break,
+                }
+            }
+            if writer.write_all(&batch).await.is_err() {
                 break;
             }
+            batch.clear();
         }
     };
     let reading = async {

@@ -144,6 +144,13 @@ async fn a_pbx_restart_fails_in_flight_actions_fast_then_resumes_with_a_gap_mark
     assert!(client.send(Message::new().with("Action", "Ping")).await.unwrap().is_success());
     let events = bus.poll(&Poll { last: None, timeout: Duration::ZERO, limit: 0, filter: vec![GAP_EVENT.into()] }).await;
     assert_eq!(events.len(), 1, "one gap marker after the reconnect");
+    // PBX events flow again after the marker.
+    let gap = events[0].seq;
+    sim.run(switchboard::sim::Scenario::Unanswered { from: "1001".into(), to: "1008".into(), ring: Duration::from_millis(20) })
+        .await
+        .unwrap();
+    let after = bus.poll(&Poll { last: Some(gap), timeout: Duration::from_secs(5), limit: 0, filter: vec!["Newchannel".into()] }).await;
+    assert!(!after.is_empty(), "events resume after the gap marker");
     client.stop();
     sim.stop().await;
 }

@@ -110,6 +110,10 @@ Channel              Location             State   Application(Data)\nSIP/100-000
         assert!(output.ends_with("1 active channel\n"), "{output:?}");
         let Frame::Message(event) = &frames[2] else { panic!() };
         assert_eq!(event.event(), Some("Hangup"));
+        // The client hands plugins the same lines whichever format the PBX speaks.
+        let result = switchboard::ami::ActionResult { response: answer.clone(), ..Default::default() };
+        assert_eq!(result.output_lines().len(), 3);
+        assert_eq!(result.output_lines()[2], "1 active channel");
     }
 }
 

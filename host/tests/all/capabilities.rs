@@ -102,3 +102,102 @@ async fn five_hundred_plugin_pollers_are_woken_by_one_event() {
     assert!(woke.elapsed() < Duration::from_secs(15), "woken by the event, not by their 20 s timeouts: {:?}", woke.elapsed());
     server.shutdown().await;
 }
+
+/// A server whose `[ami]` is the simulator, with the probe mounted granted and not.
+async fn with_simulator(buffer: usize) -> (switchboard::sim::Simulator, switchboard::Server) {
+    use switchboard::sim::{PbxSeed, SimConfig, Simulator};
+    let sim = Simulator::start(SimConfig {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        pbx: PbxSeed::demo().with_ring(Duration::from_millis(10)),
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let (user, secret) = sim.credentials();
+    let extra = format!(
+        "\n[ami]\naddress = \"{}\"\nusername = \"{user}\"\nsecret = \"{secret}\"\n\n[events]\nbuffer = {buffer}\n",
+        sim.address()
+    );
+    let mounts = format!(
+        "[[mount]]\nroute = \"/granted\"\nplugin = {p:?}\ngrants = {{ ami = [\"Ping\", \"CoreShowChannels\", \"Command\"], events = true }}\n\n\
+         [[mount]]\nroute = \"/bare\"\nplugin = {p:?}\n{extra}",
+        p = test_plugin("probe")
+    );
+    let server = start(&mounts).await;
+    server.services().ami.as_ref().unwrap().wait_up(Duration::from_secs(10)).await.expect("AMI link up");
+    (sim, server)
+}
+
+#[tokio::test]
+async fn a_plugin_uses_the_pbx_through_its_grants() {
+    use switchboard::sim::Scenario;
+    let (sim, server) = with_simulator(1000).await;
+    let url = base(&server);
+
+    let (status, body) = get_json(&format!("{url}/granted/send?action=Ping")).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["response"].as_array().unwrap().contains(&serde_json::json!(["Ping", "Pong"])), "{body}");
+
+    let (status, body) = get_json(&format!("{url}/granted/info")).await;
+    assert_eq!((status, body["sip"].as_str()), (200, Some("pjsip")), "{body}");
+    assert!(body["version"].as_str().unwrap().starts_with("22."), "{body}");
+
+    let (status, body) = get_json(&format!("{url}/granted/command?cmd=core%20show%20version")).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body[0].as_str().unwrap().starts_with("Asterisk 22"), "{body}");
+
+    let (status, body) = get_json(&format!("{url}/bare/send?action=Ping")).await;
+    assert_eq!(status, 403, "{body}");
+
+    // A real call on the PBX shows up in the event stream, in Asterisk's order.
+    let (_, newest) = get_json(&format!("{url}/granted/poll?limit=1&timeout=0")).await;
+    let last = newest.as_array().unwrap().first().map(|e| e["seq"].as_u64().unwrap());
+    let report = sim
+        .run(Scenario::Internal { from: "1001".into(), to: "1002".into(), answer: true, talk: Duration::from_millis(50) })
+        .await
+        .unwrap();
+    let mut names = Vec::new();
+    let mut cursor = last;
+    while !names.contains(&"Hangup".to_string()) || names.iter().filter(|n| *n == "Hangup").count() < 2 {
+        let query = match cursor {
+            Some(last) => format!("last={last}&timeout=2000"),
+            None => "timeout=2000".into(),
+        };
+        let (_, batch) = get_json(&format!("{url}/granted/poll?{query}")).await;
+        let batch = batch.as_array().unwrap().clone();
+        assert!(!batch.is_empty(), "the call's events stopped before both hangups: {names:?}");
+        for event in &batch {
+            let seq = event["seq"].as_u64().unwrap();
+            assert!(cursor.is_none_or(|c| seq == c + 1), "sequence numbers are consecutive");
+            cursor = Some(seq);
+            names.push(event["name"].as_str().unwrap().to_string());
+        }
+    }
+    let position = |name: &str| names.iter().position(|n| n == name).unwrap_or_else(|| panic!("{name} in {names:?}"));
+    assert!(position("Newchannel") < position("DialBegin"));
+    assert!(position("DialBegin") < position("BridgeEnter"));
+    assert!(position("BridgeEnter") < position("Hangup"));
+    assert_eq!(report.cdrs[0].disposition, "ANSWERED");
+    server.shutdown().await;
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn a_plugin_sees_overflow_as_a_gap_in_sequence_numbers() {
+    use switchboard::sim::Scenario;
+    let (sim, server) = with_simulator(5).await;
+    let url = base(&server);
+    let (_, first) = get_json(&format!("{url}/granted/poll?timeout=0")).await;
+    let last = first.as_array().unwrap().last().map_or(0, |e| e["seq"].as_u64().unwrap());
+    // A whole call produces far more than five events.
+    sim.run(Scenario::Internal { from: "1001".into(), to: "1002".into(), answer: true, talk: Duration::from_millis(20) })
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let (_, batch) = get_json(&format!("{url}/granted/poll?last={last}&timeout=0")).await;
+    let batch = batch.as_array().unwrap();
+    assert_eq!(batch.len(), 5, "the buffer holds five");
+    assert!(batch[0]["seq"].as_u64().unwrap() > last + 1, "events were dropped: seq jumps past last + 1");
+    server.shutdown().await;
+    sim.stop().await;
+}
