@@ -42,7 +42,6 @@ mod cli;
 mod clock;
 mod dialplan;
 mod events;
-mod regex;
 mod scenarios;
 mod seed;
 mod server;

@@ -18,15 +18,21 @@ pub struct Chunk {
     pub bytes: Vec<u8>,
 }
 
-/// The transcripts directory (`shared/` sits beside the repository).
+/// The transcripts directory: `shared/ami` beside the repository (where CI puts it), or
+/// `$SWITCHBOARD_SHARED/ami`.
 pub fn dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/ami")
+    let shared = std::env::var_os("SWITCHBOARD_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared"));
+    let dir = shared.join("ami");
+    assert!(dir.is_dir(), "AMI transcripts not found at {}: put shared/ beside the repository or set SWITCHBOARD_SHARED", dir.display());
+    dir
 }
 
 /// Every `*.txt` transcript, by file name.
 pub fn all() -> Vec<(String, Vec<Chunk>)> {
     let mut files: Vec<_> = std::fs::read_dir(dir())
-        .expect("shared/ami exists beside the repository")
+        .expect("the transcripts directory is readable")
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "txt"))
         .collect();

@@ -5,7 +5,6 @@ use std::time::Duration;
 use crate::ami::Message;
 
 use super::super::dialplan::{self, Originate, Pc, Target};
-use super::super::regex::Regex;
 use super::super::state::{Control, Tech};
 use super::{Reply, Session, ack, error, header, list_complete, list_start, response, with_id};
 
@@ -111,7 +110,9 @@ pub fn hangup(s: &Session, action: &Message) -> Reply {
     let cause: Option<u16> = header(action, "Cause").parse().ok().filter(|c| *c > 0);
     let default_cause = |tech: Tech| cause.unwrap_or(if tech == Tech::Local { 0 } else { 16 });
     if let Some(pattern) = target.strip_prefix('/').and_then(|t| t.strip_suffix('/')) {
-        let Some(re) = Regex::new(pattern) else {
+        // Asterisk compiles the pattern with regcomp(REG_EXTENDED); the regex crate's syntax covers
+        // what Hangup patterns use (literals, classes, repetition, anchors, alternation).
+        let Ok(re) = regex::Regex::new(pattern) else {
             return Reply::one(error(action, &format!("Regex compile failed on: {pattern}")));
         };
         let names: Vec<(String, String, Tech)> = s.pbx.with(|st| {
