@@ -157,7 +157,8 @@ fn main() {
     let options = options();
     // The servers get the machine's two cores as tokio workers; the load generator runs on its
     // own thread. Both targets are measured under exactly these conditions.
-    let servers = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let workers = std::env::var("BENCH_WORKERS").ok().and_then(|v| v.parse().ok()).unwrap_or(2);
+    let servers = tokio::runtime::Builder::new_multi_thread().worker_threads(workers).enable_all().build().unwrap();
     let native = servers.block_on(native_server());
     let (_server, plugin) = servers.block_on(plugin_server());
     let duration = Duration::from_secs(options.seconds);

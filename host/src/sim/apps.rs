@@ -164,6 +164,20 @@ fn stop_ringing(pbx: &PbxRef, caller: &Chan, r: &Ringing, status: &str, disposit
     pbx.hangup(&r.chan, cause);
 }
 
+/// A ringing target was asked something: a hangup means the phone rejected the call (BUSY);
+/// anything else is cleared and the target keeps ringing. Shared by Dial and Queue.
+fn ringing_control(pbx: &PbxRef, caller: &Chan, ringing: &mut Vec<Ringing>, i: usize, c: Control) {
+    let r = ringing.remove(i);
+    match c {
+        Control::Hangup(_) => stop_ringing(pbx, caller, &r, "BUSY", Some("BUSY"), 17),
+        _ => {
+            let mut chan = r.chan.clone();
+            pbx.clear_control(&mut chan);
+            ringing.insert(i, Ringing { chan, ..r });
+        }
+    }
+}
+
 /// Turns a control on the caller into how the application ends.
 fn caller_outcome(pbx: &PbxRef, caller: &mut Chan, c: Control) -> Option<Outcome> {
     match c {
@@ -211,16 +225,7 @@ pub async fn dial(pbx: &PbxRef, caller: &mut Chan, targets: &[String], script: &
                 }
             }
             (i, c) = any_control(&ringing) => {
-                let r = ringing.remove(i);
-                match c {
-                    // The phone rejects the call.
-                    Control::Hangup(_) => stop_ringing(pbx, caller, &r, "BUSY", Some("BUSY"), 17),
-                    _ => {
-                        let mut chan = r.chan.clone();
-                        pbx.clear_control(&mut chan);
-                        ringing.insert(i, Ringing { chan, ..r });
-                    }
-                }
+                ringing_control(pbx, caller, &mut ringing, i, c);
                 if ringing.is_empty() {
                     return Outcome::Continue("BUSY".into());
                 }
@@ -503,15 +508,7 @@ pub async fn queue(pbx: &PbxRef, caller: &mut Chan, queue: &str, script: &CallSc
                     }
                 }
                 (i, c) = any_control(&ringing) => {
-                    let r = ringing.remove(i);
-                    match c {
-                        Control::Hangup(_) => stop_ringing(pbx, caller, &r, "BUSY", Some("BUSY"), 17),
-                        _ => {
-                            let mut chan = r.chan.clone();
-                            pbx.clear_control(&mut chan);
-                            ringing.insert(i, Ringing { chan, ..r });
-                        }
-                    }
+                    ringing_control(pbx, caller, &mut ringing, i, c);
                 }
                 _ = sleep_until(next) => {
                     let now = Instant::now();
