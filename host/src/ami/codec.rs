@@ -15,6 +15,9 @@ use super::message::Message;
 /// Longest line the decoder accepts (Asterisk's own limit is 1 KiB of header; CLI output lines and
 /// events with many variables run longer, so we allow more, but not unbounded).
 pub const MAX_LINE: usize = 64 * 1024;
+/// Largest message the decoder assembles (headers plus any legacy CLI output): a peer that never
+/// ends its message cannot grow our memory past this.
+pub const MAX_MESSAGE: usize = 16 * 1024 * 1024;
 /// Longest value a client may send in one header.
 pub const MAX_VALUE: usize = 8 * 1024;
 /// Most headers in one action.
@@ -35,6 +38,9 @@ pub enum DecodeError {
     /// A line longer than [`MAX_LINE`] without a line break.
     #[error("an AMI line is longer than {MAX_LINE} bytes")]
     LineTooLong,
+    /// A message larger than [`MAX_MESSAGE`] without its closing empty line.
+    #[error("an AMI message is larger than {MAX_MESSAGE} bytes")]
+    MessageTooLong,
 }
 
 /// Incremental decoder: feed bytes as they arrive, take frames out.
@@ -45,17 +51,19 @@ pub struct Decoder {
     current: Message,
     /// Inside an old-style `Response: Follows` body.
     follows: Option<String>,
+    /// Bytes of the message being assembled.
+    size: usize,
 }
 
 impl Decoder {
     /// A decoder for the client side: the first line is the banner.
     pub fn client() -> Self {
-        Decoder { buffer: Vec::new(), expect_banner: true, current: Message::new(), follows: None }
+        Decoder { buffer: Vec::new(), expect_banner: true, current: Message::new(), follows: None, size: 0 }
     }
 
     /// A decoder for the server side (it reads actions), or for any stream already past its banner.
     pub fn server() -> Self {
-        Decoder { buffer: Vec::new(), expect_banner: false, current: Message::new(), follows: None }
+        Decoder { buffer: Vec::new(), expect_banner: false, current: Message::new(), follows: None, size: 0 }
     }
 
     /// Adds bytes read from the socket.
@@ -73,12 +81,20 @@ impl Decoder {
                 return Ok(None);
             };
             let raw: Vec<u8> = self.buffer.drain(..=end).collect();
+            if raw.len() > MAX_LINE {
+                return Err(DecodeError::LineTooLong);
+            }
+            self.size += raw.len();
+            if self.size > MAX_MESSAGE {
+                return Err(DecodeError::MessageTooLong);
+            }
             let line = String::from_utf8_lossy(&raw);
             let line = line.strip_suffix('\n').unwrap_or(&line);
             let line = line.strip_suffix('\r').unwrap_or(line);
 
             if self.expect_banner {
                 self.expect_banner = false;
+                self.size = 0;
                 return Ok(Some(Frame::Banner(line.to_string())));
             }
 
@@ -109,6 +125,7 @@ impl Decoder {
                     continue; // stray blank line between messages
                 }
                 let message = std::mem::take(&mut self.current);
+                self.size = 0;
                 return Ok(Some(Frame::Message(message)));
             }
             match header(line) {

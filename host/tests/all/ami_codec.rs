@@ -126,3 +126,24 @@ fn line_breaks_and_oversized_values_are_refused_before_writing() {
     assert!(encode(&Message::new().with("Action", "Ping").with("Key", "x".repeat(10_000))).is_err());
     assert_eq!(encode(&Message::new().with("Action", "Ping").with("ActionID", "1")).unwrap(), b"Action: Ping\r\nActionID: 1\r\n\r\n");
 }
+
+#[test]
+fn a_peer_cannot_grow_the_decoder_without_bound() {
+    use switchboard::ami::codec::{DecodeError, MAX_LINE, MAX_MESSAGE};
+    // One endless line.
+    let mut decoder = Decoder::server();
+    decoder.extend(&vec![b'x'; MAX_LINE + 1]);
+    assert_eq!(decoder.next_frame(), Err(DecodeError::LineTooLong));
+    // Endless short headers with no closing empty line.
+    let mut decoder = Decoder::server();
+    let line = b"Variable: x=yyyyyyyyyyyyyyyyyyyyyyyyyyyyyy\r\n";
+    let mut result = Ok(None);
+    for _ in 0..(MAX_MESSAGE / line.len() + 2) {
+        decoder.extend(line);
+        result = decoder.next_frame();
+        if result.is_err() {
+            break;
+        }
+    }
+    assert_eq!(result, Err(DecodeError::MessageTooLong));
+}
