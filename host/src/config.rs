@@ -15,7 +15,9 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::ami::AmiConfig;
 use crate::builtin;
+use crate::events::BusConfig;
 
 /// The prefix the host keeps for itself (health, later admin): no mount may claim it.
 pub const RESERVED_PREFIX: &str = "/_switchboard";
@@ -30,38 +32,10 @@ pub struct Config {
     /// The mounts, in file order.
     pub mounts: Vec<Mount>,
     /// The PBX's manager interface; `None` when the file has no `[ami]` (AMI calls then answer
-    /// `not-connected`).
-    pub ami: Option<AmiSettings>,
-    /// Event bus sizing.
-    pub events: EventSettings,
-}
-
-/// `[ami]`: how to reach and log in to the PBX.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AmiSettings {
-    /// `host:port`.
-    pub address: String,
-    /// Manager user.
-    pub username: String,
-    /// Manager secret (resolved from the environment if so written).
-    pub secret: String,
-    /// `md5` (default: the secret never crosses the wire) or `plain`.
-    pub md5: bool,
-}
-
-/// `[events]`: the event bus.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct EventSettings {
-    /// Events kept for pollers.
-    pub buffer: usize,
-    /// An overflow with no poll for this long resets the bus.
-    pub reset_after: Duration,
-}
-
-impl Default for EventSettings {
-    fn default() -> Self {
-        EventSettings { buffer: 1000, reset_after: Duration::from_secs(300) }
-    }
+    /// `not-connected`). Timeouts and back-off keep the client's defaults.
+    pub ami: Option<AmiConfig>,
+    /// Event bus sizing (`[events]`).
+    pub events: BusConfig,
 }
 
 /// One HTTP listener.
@@ -399,7 +373,7 @@ fn validate(file: raw::File, locator: &Locator<'_>, base: &Path) -> Result<Confi
     }
 }
 
-fn validate_ami(raw: &raw::Ami, problems: &mut Problems<'_>) -> Option<AmiSettings> {
+fn validate_ami(raw: &raw::Ami, problems: &mut Problems<'_>) -> Option<AmiConfig> {
     let before = problems.found.len();
     let address = raw.address.get_ref();
     let port_ok = address.rsplit_once(':').is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok());
@@ -416,30 +390,34 @@ fn validate_ami(raw: &raw::Ami, problems: &mut Problems<'_>) -> Option<AmiSettin
             true
         }
     };
-    (problems.found.len() == before).then(|| AmiSettings {
+    (problems.found.len() == before).then(|| AmiConfig {
         address: address.clone(),
         username: raw.username.get_ref().clone(),
         secret: secret.unwrap_or_default(),
         md5,
+        ..AmiConfig::default()
     })
 }
 
-fn validate_events(raw: &raw::Events, problems: &mut Problems<'_>) -> EventSettings {
-    let defaults = EventSettings::default();
-    let mut check = |value: &Option<Spanned<i64>>, name: &str, max: i64| -> Option<i64> {
-        let value = value.as_ref()?;
-        let v = *value.get_ref();
-        if (1..=max).contains(&v) {
-            Some(v)
-        } else {
-            problems.add(value.span().start, format!("events.{name} = {v} is out of range: allowed 1..={max}"));
-            None
-        }
-    };
-    EventSettings {
-        buffer: check(&raw.buffer, "buffer", 1_000_000).map_or(defaults.buffer, |n| n as usize),
-        reset_after: check(&raw.reset_after_s, "reset_after_s", 86_400)
+fn validate_events(raw: &raw::Events, problems: &mut Problems<'_>) -> BusConfig {
+    let defaults = BusConfig::default();
+    BusConfig {
+        capacity: in_range(&raw.buffer, "events.buffer", 1, 1_000_000, "events", problems)
+            .map_or(defaults.capacity, |n| n as usize),
+        reset_after: in_range(&raw.reset_after_s, "events.reset_after_s", 1, 86_400, "seconds", problems)
             .map_or(defaults.reset_after, |s| Duration::from_secs(s as u64)),
+    }
+}
+
+/// The value, when it is set and within `min..=max`; a located problem when it is out of range.
+fn in_range(value: &Option<Spanned<i64>>, name: &str, min: i64, max: i64, unit: &str, problems: &mut Problems<'_>) -> Option<i64> {
+    let value = value.as_ref()?;
+    let v = *value.get_ref();
+    if (min..=max).contains(&v) {
+        Some(v)
+    } else {
+        problems.add(value.span().start, format!("{name} = {v} is out of range: allowed {min}..={max} {unit}"));
+        None
     }
 }
 
@@ -568,27 +546,17 @@ fn validate_mount(
 
 fn validate_limits(raw: &raw::Limits, problems: &mut Problems<'_>) -> Limits {
     let defaults = Limits::default();
-    let mut check = |value: &Option<Spanned<i64>>, name: &str, min: i64, max: i64, unit: &str| -> Option<i64> {
-        let value = value.as_ref()?;
-        let v = *value.get_ref();
-        if (min..=max).contains(&v) {
-            Some(v)
-        } else {
-            problems.add(value.span().start, format!("limits.{name} = {v} is out of range: allowed {min}..={max} {unit}"));
-            None
-        }
-    };
-    let timeout = check(&raw.timeout_ms, "timeout_ms", 1, 3_600_000, "milliseconds")
+    let timeout = in_range(&raw.timeout_ms, "limits.timeout_ms", 1, 3_600_000, "milliseconds", problems)
         .map_or(defaults.timeout, |ms| Duration::from_millis(ms as u64));
     Limits {
         timeout,
-        memory_bytes: check(&raw.memory_mb, "memory_mb", 1, 4096, "MiB")
+        memory_bytes: in_range(&raw.memory_mb, "limits.memory_mb", 1, 4096, "MiB", problems)
             .map_or(defaults.memory_bytes, |mb| (mb as u64) << 20),
-        max_concurrent: check(&raw.max_concurrent, "max_concurrent", 1, 10_000, "requests")
+        max_concurrent: in_range(&raw.max_concurrent, "limits.max_concurrent", 1, 10_000, "requests", problems)
             .map_or(defaults.max_concurrent, |n| n as u32),
-        queue: check(&raw.queue, "queue", 0, 1_000_000, "requests").map_or(defaults.queue, |n| n as u32),
+        queue: in_range(&raw.queue, "limits.queue", 0, 1_000_000, "requests", problems).map_or(defaults.queue, |n| n as u32),
         // Waiting longer than a whole request may run helps nobody; default to the request timeout.
-        queue_timeout: check(&raw.queue_timeout_ms, "queue_timeout_ms", 0, 3_600_000, "milliseconds")
+        queue_timeout: in_range(&raw.queue_timeout_ms, "limits.queue_timeout_ms", 0, 3_600_000, "milliseconds", problems)
             .map_or(timeout, |ms| Duration::from_millis(ms as u64)),
     }
 }

@@ -7,13 +7,14 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::config::{AmiSettings, Config, Grants, Limits, Listener, Mount, PluginSource, RuntimeOptions};
+use crate::ami::AmiConfig;
+use crate::config::{Config, Grants, Limits, Listener, Mount, PluginSource, RuntimeOptions};
 
 /// The API key the demo's click-to-call mount expects in `X-Api-Key`.
 pub const CLICK_TO_CALL_KEY: &str = "demo-click-to-call-key";
 
 /// The demo's mounts on `listen`, talking to the PBX at `ami`.
-pub fn config(listen: SocketAddr, cache_dir: Option<PathBuf>, ami: Option<AmiSettings>) -> Config {
+pub fn config(listen: SocketAddr, cache_dir: Option<PathBuf>, ami: Option<AmiConfig>) -> Config {
     let hello = Mount {
         route: "/hello".into(),
         plugin: PluginSource::Builtin("hello".into()),

@@ -6,7 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
-use switchboard::config::{self, AmiSettings, Config};
+use switchboard::ami::AmiConfig;
+use switchboard::config::{self, Config};
 use switchboard::sim::{SimConfig, Simulator};
 use switchboard::runtime::{PoolSize, Runtime};
 use switchboard::{Server, builtin, demo};
@@ -134,11 +135,11 @@ async fn serve_demo(listen: SocketAddr, ami_listen: SocketAddr) -> anyhow::Resul
     let sim = Simulator::start(sim_config.clone())
         .await
         .with_context(|| format!("starting the PBX simulator on {ami_listen} (use --ami-listen to pick another address)"))?;
-    let ami = AmiSettings {
+    let ami = AmiConfig {
         address: sim.address().to_string(),
         username: sim_config.username.clone(),
         secret: sim_config.secret.clone(),
-        md5: true,
+        ..AmiConfig::default()
     };
     let config = demo::config(listen, default_cache_dir(), Some(ami));
     let server = Server::start(&config).await?;

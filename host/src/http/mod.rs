@@ -68,20 +68,8 @@ impl Server {
     /// Loads every mount's plugin, binds every listener and starts serving.
     pub async fn start(config: &Config) -> anyhow::Result<Server> {
         let runtime = Arc::new(Runtime::new(&config.runtime, PoolSize::for_mounts(&config.mounts))?);
-        let bus = crate::events::EventBus::new(crate::events::BusConfig {
-            capacity: config.events.buffer,
-            reset_after: config.events.reset_after,
-        });
-        let ami = config.ami.as_ref().map(|ami| {
-            let settings = crate::ami::AmiConfig {
-                address: ami.address.clone(),
-                username: ami.username.clone(),
-                secret: ami.secret.clone(),
-                md5: ami.md5,
-                ..Default::default()
-            };
-            crate::ami::AmiClient::start(settings, bus.clone())
-        });
+        let bus = crate::events::EventBus::new(config.events);
+        let ami = config.ami.clone().map(|ami| crate::ami::AmiClient::start(ami, bus.clone()));
         let services = Services { ami, bus };
 
         // Compile each distinct plugin once, even when it is mounted several times.
