@@ -399,8 +399,10 @@ async fn session(shared: &Arc<Shared>, was_up: bool, down_since: std::time::Inst
     let settings = request!(Message::new().with("Action", "CoreSettings").with("ActionID", "sb-probe-0"));
     let version = settings.get("AsteriskVersion").unwrap_or("unknown").to_string();
     let ami_version = settings.get("AMIversion").unwrap_or("unknown").to_string();
-    let chan_sip = probe_module(&mut writer, &mut reader, &mut decoder, &mut buf, "sb-probe-1", "chan_sip", shared).await?;
-    let pjsip = probe_module(&mut writer, &mut reader, &mut decoder, &mut buf, "sb-probe-2", "res_pjsip", shared).await?;
+    // `ModuleCheck` answers Error for a module that is not loaded.
+    let loaded = |m: Message| m.get("Response") == Some("Success");
+    let chan_sip = loaded(request!(Message::new().with("Action", "ModuleCheck").with("ActionID", "sb-probe-1").with("Module", "chan_sip")));
+    let pjsip = loaded(request!(Message::new().with("Action", "ModuleCheck").with("ActionID", "sb-probe-2").with("Module", "res_pjsip")));
     let info = PbxInfo { version, ami_version, chan_sip, pjsip };
 
     // Serve: a writer task drains the queue; this task reads.
@@ -464,40 +466,6 @@ async fn session(shared: &Arc<Shared>, was_up: bool, down_since: std::time::Inst
         e = pinging => e,
     };
     Err(error)
-}
-
-/// Whether a module is loaded, via `ModuleCheck` (answers Error when it is not).
-async fn probe_module(
-    writer: &mut tokio::net::tcp::OwnedWriteHalf,
-    reader: &mut tokio::net::tcp::OwnedReadHalf,
-    decoder: &mut Decoder,
-    buf: &mut [u8],
-    id: &str,
-    module: &str,
-    shared: &Arc<Shared>,
-) -> Result<bool, SessionError> {
-    let action = Message::new().with("Action", "ModuleCheck").with("ActionID", id).with("Module", module);
-    writer.write_all(&codec::encode(&action).map_err(|e| fail(e.to_string()))?).await.map_err(|e| fail(e.to_string()))?;
-    loop {
-        match decoder.next_frame() {
-            Ok(Some(Frame::Message(m))) if m.kind() == Kind::Response && m.action_id() == Some(id) => {
-                return Ok(m.get("Response") == Some("Success"));
-            }
-            Ok(Some(Frame::Message(m))) => shared.sink.event(m),
-            Ok(Some(Frame::Banner(_))) => {}
-            Ok(None) => {
-                let n = tokio::time::timeout(Duration::from_secs(10), reader.read(buf))
-                    .await
-                    .map_err(|_| fail("the PBX did not answer ModuleCheck"))?
-                    .map_err(|e| fail(e.to_string()))?;
-                if n == 0 {
-                    return Err(fail("the PBX closed the connection during the probe"));
-                }
-                decoder.extend(&buf[..n]);
-            }
-            Err(e) => return Err(fail(e.to_string())),
-        }
-    }
 }
 
 /// Delivers one message: an answer, a list item, a list's end, or an event for the bus.

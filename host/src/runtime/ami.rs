@@ -16,6 +16,15 @@ impl From<AmiError> for Error {
     }
 }
 
+/// An answer of `Response: Error` becomes `failed` with Asterisk's message.
+fn succeeded(result: crate::ami::ActionResult) -> Result<crate::ami::ActionResult, Error> {
+    if result.is_success() {
+        Ok(result)
+    } else {
+        Err(Error::Failed(result.response.get("Message").unwrap_or("the PBX answered Response: Error").to_string()))
+    }
+}
+
 impl RequestState {
     fn ami_client(&self, action: &str) -> Result<crate::ami::AmiClient, Error> {
         if !self.mount.grants.allows_ami(action) {
@@ -34,10 +43,7 @@ impl Host for RequestState {
         for (k, v) in headers {
             message.push(k, v);
         }
-        let result = client.send(message).await?;
-        if !result.is_success() {
-            return Err(Error::Failed(result.response.get("Message").unwrap_or("the action failed").to_string()));
-        }
+        let result = succeeded(client.send(message).await?)?;
         Ok(ActionResult {
             response: result.response.into_fields(),
             events: result.events.into_iter().map(Message::into_fields).collect(),
@@ -47,11 +53,7 @@ impl Host for RequestState {
 
     async fn command(&mut self, command: String) -> Result<Vec<String>, Error> {
         let client = self.ami_client("Command")?;
-        let result = client.command(&command).await?;
-        if !result.is_success() {
-            return Err(Error::Failed(result.response.get("Message").unwrap_or("the command failed").to_string()));
-        }
-        Ok(result.output_lines())
+        Ok(succeeded(client.command(&command).await?)?.output_lines())
     }
 
     fn info(&mut self) -> Result<PbxInfo, Error> {

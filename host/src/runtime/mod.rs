@@ -59,13 +59,6 @@ pub struct Services {
     pub bus: Arc<crate::events::EventBus>,
 }
 
-impl Services {
-    /// No PBX: AMI calls answer `not-connected`; the bus exists but only the host publishes to it.
-    pub fn without_pbx() -> Self {
-        Services { ami: None, bus: crate::events::EventBus::new(Default::default()) }
-    }
-}
-
 /// What one mount's requests run with.
 pub struct MountContext {
     /// The plugin's name (built-in name or file stem), for logs and errors.
@@ -127,12 +120,13 @@ pub struct CapabilityUse {
     pub granted: bool,
 }
 
-/// Interfaces that need a grant, and the `grants` key that gives each one. Interfaces not listed
-/// (WASI basics, `settings`, `log`) need none. Later capabilities (ami, sqlite, …) add rows here.
-const GRANTED_INTERFACES: &[(&str, &str)] = &[
-    ("wasi:http/outgoing-handler", "outbound_http"),
-    ("switchboard:pbx/ami", "ami"),
-    ("switchboard:pbx/events", "events"),
+/// Interfaces that need a grant, the `grants` key that gives each one, and whether a mount's
+/// grants give it. Interfaces not listed (WASI basics, `settings`, `log`) need none. Later
+/// capabilities (sqlite, files, …) add rows here.
+const GRANTED_INTERFACES: &[(&str, &str, fn(&Grants) -> bool)] = &[
+    ("wasi:http/outgoing-handler", "outbound_http", |g| !g.outbound_http.is_empty()),
+    ("switchboard:pbx/ami", "ami", |g| !g.ami.is_empty()),
+    ("switchboard:pbx/events", "events", |g| g.events),
 ];
 
 impl LoadedPlugin {
@@ -141,14 +135,8 @@ impl LoadedPlugin {
         let mut uses = Vec::new();
         for import in &self.imports {
             let interface = import.split('@').next().unwrap_or(import);
-            if let Some((_, grant)) = GRANTED_INTERFACES.iter().find(|(i, _)| *i == interface) {
-                let granted = match *grant {
-                    "outbound_http" => !grants.outbound_http.is_empty(),
-                    "ami" => !grants.ami.is_empty(),
-                    "events" => grants.events,
-                    _ => false,
-                };
-                uses.push(CapabilityUse { interface: interface.to_string(), grant, granted });
+            if let Some((_, grant, is_granted)) = GRANTED_INTERFACES.iter().find(|(i, _, _)| *i == interface) {
+                uses.push(CapabilityUse { interface: interface.to_string(), grant, granted: is_granted(grants) });
             }
         }
         uses
