@@ -17,5 +17,6 @@ pub mod events;
 pub mod http;
 pub mod runtime;
 pub mod sim;
+pub mod store;
 
 pub use http::Server;

@@ -1,0 +1,3 @@
+//! The shared `pbx` database and the plugins' private databases.
+
+pub mod migrate;
