@@ -36,6 +36,28 @@ pub struct Config {
     pub ami: Option<AmiConfig>,
     /// Event bus sizing (`[events]`).
     pub events: BusConfig,
+    /// Where the databases live (`[store]`); `None` when the file has none (database calls then
+    /// answer `no-such-database`).
+    pub store: Option<StoreConfig>,
+    /// Named file areas (`[areas]`): name → directory. Mounts are granted areas by name.
+    pub areas: BTreeMap<String, PathBuf>,
+    /// Where `pbx.apply-changes` writes Asterisk configuration (`[asterisk] config_dir`).
+    pub asterisk: AsteriskConfig,
+}
+
+/// `[store]`: the databases.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreConfig {
+    /// Holds `pbx.sqlite` and `plugins/<plugin>.sqlite`.
+    pub dir: PathBuf,
+}
+
+/// `[asterisk]`: the PBX's configuration files.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AsteriskConfig {
+    /// The include directory apply-changes renders into (e.g. `/etc/asterisk/switchboard`);
+    /// `None` disables apply-changes (it answers `not-configured`).
+    pub config_dir: Option<PathBuf>,
 }
 
 /// One HTTP listener.
@@ -100,6 +122,48 @@ pub struct Grants {
     pub ami: Vec<String>,
     /// Whether the plugin may poll the event bus.
     pub events: bool,
+    /// Database access (`grants.sqlite`).
+    pub sqlite: SqliteGrant,
+    /// File areas the plugin sees in its filesystem, by area name.
+    pub files: BTreeMap<String, FileAccess>,
+    /// Whether the plugin may read system facts (uptime, disks, firewall).
+    pub system: bool,
+    /// Whether the plugin may call `pbx.apply-changes`.
+    pub apply_changes: bool,
+}
+
+/// `grants.sqlite`: which databases a mount may open, and how.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SqliteGrant {
+    /// The shared `pbx` database; `None`: not granted.
+    pub pbx: Option<PbxAccess>,
+    /// The plugin's own private database.
+    pub own: bool,
+}
+
+/// How a mount may use the shared `pbx` database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PbxAccess {
+    /// `"read-only"`: read every table.
+    ReadOnly,
+    /// `"read-write"`: read and write rows of every table.
+    ReadWrite,
+    /// `{ read = [...], write = [...] }`: per table; `*` means every table; writing implies reading.
+    Tables {
+        /// Tables it may read.
+        read: Vec<String>,
+        /// Tables it may write.
+        write: Vec<String>,
+    },
+}
+
+/// How a mount may use a file area.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileAccess {
+    /// Read files and list directories.
+    ReadOnly,
+    /// Also create, write, rename and delete.
+    ReadWrite,
 }
 
 impl Grants {
@@ -176,6 +240,23 @@ mod raw {
         pub ami: Option<Spanned<Ami>>,
         #[serde(default)]
         pub events: Events,
+        pub store: Option<Spanned<Store>>,
+        #[serde(default)]
+        pub areas: BTreeMap<String, Spanned<String>>,
+        #[serde(default)]
+        pub asterisk: Asterisk,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Store {
+        pub dir: Spanned<String>,
+    }
+
+    #[derive(Deserialize, Default)]
+    #[serde(deny_unknown_fields)]
+    pub struct Asterisk {
+        pub config_dir: Option<Spanned<String>>,
     }
 
     #[derive(Deserialize)]
@@ -248,6 +329,34 @@ mod raw {
         pub ami: Vec<Spanned<String>>,
         #[serde(default)]
         pub events: bool,
+        #[serde(default)]
+        pub sqlite: Sqlite,
+        #[serde(default)]
+        pub files: BTreeMap<String, Spanned<String>>,
+        #[serde(default)]
+        pub system: bool,
+        #[serde(default)]
+        pub apply_changes: bool,
+    }
+
+    #[derive(Deserialize, Default)]
+    #[serde(deny_unknown_fields)]
+    pub struct Sqlite {
+        pub pbx: Option<Spanned<PbxAccess>>,
+        #[serde(default)]
+        pub own: bool,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    pub enum PbxAccess {
+        Level(String),
+        Tables {
+            #[serde(default)]
+            read: Vec<String>,
+            #[serde(default)]
+            write: Vec<String>,
+        },
     }
 
     #[derive(Deserialize, Default)]
@@ -365,9 +474,38 @@ fn validate(file: raw::File, locator: &Locator<'_>, base: &Path) -> Result<Confi
 
     let ami = file.ami.as_ref().and_then(|ami| validate_ami(ami.get_ref(), &mut problems));
     let events = validate_events(&file.events, &mut problems);
+    let store = file.store.as_ref().map(|store| StoreConfig { dir: base.join(store.get_ref().dir.get_ref()) });
+    let asterisk = AsteriskConfig { config_dir: file.asterisk.config_dir.as_ref().map(|dir| base.join(dir.get_ref())) };
+    let mut areas = BTreeMap::new();
+    for (name, dir) in &file.areas {
+        if let Err(why) = check_area_name(name) {
+            problems.add(dir.span().start, format!("bad area name `{name}`: {why}"));
+        }
+        areas.insert(name.clone(), base.join(dir.get_ref()));
+    }
+    for (spanned, mount) in file.mounts.iter().zip(&mounts) {
+        for (area, access) in &spanned.get_ref().grants.files {
+            if !areas.contains_key(area) {
+                let known: Vec<&str> = areas.keys().map(String::as_str).collect();
+                problems.add(
+                    access.span().start,
+                    format!(
+                        "mount {} is granted file area `{area}`, which `[areas]` does not define (defined: {})",
+                        mount.route,
+                        if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                    ),
+                );
+            }
+        }
+        if mount.grants.sqlite.pbx.is_some() || mount.grants.sqlite.own {
+            if store.is_none() {
+                problems.add(spanned.span().start, format!("mount {} is granted sqlite, but the file has no `[store]` with a `dir`", mount.route));
+            }
+        }
+    }
 
     if problems.found.is_empty() {
-        Ok(Config { listeners, runtime, mounts, ami, events })
+        Ok(Config { listeners, runtime, mounts, ami, events, store, areas, asterisk })
     } else {
         Err(ConfigError(problems.found))
     }
@@ -528,6 +666,20 @@ fn validate_mount(
         }
     }
 
+    let pbx = mount.grants.sqlite.pbx.as_ref().and_then(|access| validate_pbx_access(access, problems));
+    let mut files = BTreeMap::new();
+    for (area, access) in &mount.grants.files {
+        match access.get_ref().as_str() {
+            "read-only" => {
+                files.insert(area.clone(), FileAccess::ReadOnly);
+            }
+            "read-write" => {
+                files.insert(area.clone(), FileAccess::ReadWrite);
+            }
+            other => problems.add(access.span().start, format!("file grant `{area} = \"{other}\"`: write `\"read-only\"` or `\"read-write\"`")),
+        }
+    }
+
     let limits = validate_limits(&mount.limits, problems);
 
     (problems.found.len() == before).then(|| Mount {
@@ -539,9 +691,52 @@ fn validate_mount(
             outbound_http: mount.grants.outbound_http.iter().map(|h| h.get_ref().clone()).collect(),
             ami: mount.grants.ami.iter().map(|a| a.get_ref().clone()).collect(),
             events: mount.grants.events,
+            sqlite: SqliteGrant { pbx, own: mount.grants.sqlite.own },
+            files,
+            system: mount.grants.system,
+            apply_changes: mount.grants.apply_changes,
         },
         limits,
     })
+}
+
+fn validate_pbx_access(access: &Spanned<raw::PbxAccess>, problems: &mut Problems<'_>) -> Option<PbxAccess> {
+    let at = access.span().start;
+    match access.get_ref() {
+        raw::PbxAccess::Level(level) => match level.as_str() {
+            "read-only" => Some(PbxAccess::ReadOnly),
+            "read-write" => Some(PbxAccess::ReadWrite),
+            other => {
+                problems.add(at, format!("sqlite.pbx = \"{other}\": write \"read-only\", \"read-write\" or {{ read = [...], write = [...] }}"));
+                None
+            }
+        },
+        raw::PbxAccess::Tables { read, write } => {
+            let known = crate::store::migrate::schema_tables();
+            let mut ok = true;
+            for table in read.iter().chain(write) {
+                if table != "*" && !known.iter().any(|t| t.eq_ignore_ascii_case(table)) {
+                    problems.add(at, format!("sqlite.pbx names table `{table}`, which the pbx schema does not have (see wit/pbx-schema.md)"));
+                    ok = false;
+                }
+            }
+            ok.then(|| PbxAccess::Tables { read: read.clone(), write: write.clone() })
+        }
+    }
+}
+
+/// Area names become directory names in the plugin's filesystem (`/recordings`).
+fn check_area_name(name: &str) -> Result<(), String> {
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(c) if c.is_ascii_lowercase() => {}
+        _ => return Err("start with a lowercase letter".into()),
+    }
+    if chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_') && name.len() <= 64 {
+        Ok(())
+    } else {
+        Err("use lowercase letters, digits, `-` and `_` (at most 64)".into())
+    }
 }
 
 fn validate_limits(raw: &raw::Limits, problems: &mut Problems<'_>) -> Limits {

@@ -45,6 +45,9 @@ pub fn config(listen: SocketAddr, cache_dir: Option<PathBuf>, ami: Option<AmiCon
         mounts: vec![hello, click_to_call],
         ami,
         events: Default::default(),
+        store: None,
+        areas: BTreeMap::new(),
+        asterisk: Default::default(),
     }
 }
 

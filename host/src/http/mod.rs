@@ -70,7 +70,18 @@ impl Server {
         let runtime = Arc::new(Runtime::new(&config.runtime, PoolSize::for_mounts(&config.mounts))?);
         let bus = crate::events::EventBus::new(config.events);
         let ami = config.ami.clone().map(|ami| crate::ami::AmiClient::start(ami, bus.clone()));
-        let services = Services { ami, bus };
+        let store = match &config.store {
+            Some(store) => {
+                let (dir, bus) = (store.dir.clone(), bus.clone());
+                let opened = tokio::task::spawn_blocking(move || crate::store::Store::open(&dir, bus)).await??;
+                Some(Arc::new(opened))
+            }
+            None => None,
+        };
+        for (name, dir) in &config.areas {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating file area `{name}` at {}", dir.display()))?;
+        }
+        let services = Services { ami, bus, store, areas: Arc::new(config.areas.clone()) };
 
         // Compile each distinct plugin once, even when it is mounted several times.
         let mut loaded: HashMap<String, LoadedPlugin> = HashMap::new();

@@ -15,13 +15,18 @@ wasmtime::component::bindgen!({
         "wasi:random": wasmtime_wasi::p2::bindings::random,
         "wasi:cli": wasmtime_wasi::p2::bindings::cli,
         "wasi:http": wasmtime_wasi_http::p2::bindings::http,
+        "wasi:filesystem": wasmtime_wasi::p2::bindings::filesystem,
+        "switchboard:pbx/sqlite.connection": super::sqlite::Connection,
     },
     imports: {
         "switchboard:pbx/ami.send": async,
         "switchboard:pbx/ami.command": async,
         "switchboard:pbx/events.poll": async,
+        "switchboard:pbx/sqlite.[static]connection.open": async,
+        "switchboard:pbx/sqlite.[method]connection.execute": async,
+        "switchboard:pbx/sqlite.[method]connection.execute-batch": async,
     },
     require_store_data_send: true,
 });
 
-pub use self::switchboard::pbx::{ami, events, log, settings, types};
+pub use self::switchboard::pbx::{ami, events, log, settings, sqlite, types};

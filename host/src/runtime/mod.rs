@@ -20,6 +20,7 @@ mod limits;
 mod log;
 mod outbound;
 mod settings;
+mod sqlite;
 mod state;
 mod stdio;
 
@@ -57,6 +58,10 @@ pub struct Services {
     pub ami: Option<crate::ami::AmiClient>,
     /// The event bus.
     pub bus: Arc<crate::events::EventBus>,
+    /// The databases, when the config has `[store]`.
+    pub store: Option<Arc<crate::store::Store>>,
+    /// The configured file areas: name → directory.
+    pub areas: Arc<BTreeMap<String, std::path::PathBuf>>,
 }
 
 /// What one mount's requests run with.
@@ -75,6 +80,8 @@ pub struct MountContext {
     pub grants: Grants,
     /// The host's capabilities.
     pub services: Services,
+    /// Authorizer policies from `grants.sqlite`.
+    pub sqlite: sqlite::SqlitePolicies,
 }
 
 impl MountContext {
@@ -88,6 +95,7 @@ impl MountContext {
             outbound: OutboundPolicy::new(&mount.grants.outbound_http),
             grants: mount.grants.clone(),
             services,
+            sqlite: sqlite::SqlitePolicies::new(&mount.grants.sqlite),
         }
     }
 }
@@ -122,11 +130,15 @@ pub struct CapabilityUse {
 
 /// Interfaces that need a grant, the `grants` key that gives each one, and whether a mount's
 /// grants give it. Interfaces not listed (WASI basics, `settings`, `log`) need none. Later
-/// capabilities (sqlite, files, …) add rows here.
+/// capability adds a row here.
 const GRANTED_INTERFACES: &[(&str, &str, fn(&Grants) -> bool)] = &[
     ("wasi:http/outgoing-handler", "outbound_http", |g| !g.outbound_http.is_empty()),
     ("switchboard:pbx/ami", "ami", |g| !g.ami.is_empty()),
     ("switchboard:pbx/events", "events", |g| g.events),
+    ("switchboard:pbx/sqlite", "sqlite", |g| g.sqlite.pbx.is_some() || g.sqlite.own),
+    ("switchboard:pbx/system", "system", |g| g.system),
+    ("switchboard:pbx/pbx", "apply_changes", |g| g.apply_changes),
+    ("wasi:filesystem/preopens", "files", |g| !g.files.is_empty()),
 ];
 
 impl LoadedPlugin {
@@ -215,6 +227,8 @@ impl Runtime {
         bindings::ami::add_to_linker::<RequestState, HasSelf<RequestState>>(&mut linker, |s| s)
             .map_err(anyhow::Error::from)?;
         bindings::events::add_to_linker::<RequestState, HasSelf<RequestState>>(&mut linker, |s| s)
+            .map_err(anyhow::Error::from)?;
+        bindings::sqlite::add_to_linker::<RequestState, HasSelf<RequestState>>(&mut linker, |s| s)
             .map_err(anyhow::Error::from)?;
 
         let cache = match &options.cache_dir {

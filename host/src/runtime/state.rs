@@ -2,12 +2,14 @@
 //! context. A fresh one per request, so requests never share guest-visible state.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use wasmtime::component::ResourceTable;
-use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use super::MountContext;
+use crate::config::FileAccess;
 use super::limits::MemoryLimiter;
 use super::outbound::OutboundPolicy;
 use super::stdio::{LogOutput, Stream};
@@ -31,6 +33,8 @@ pub struct RequestState {
     pub log_lines: u32,
     /// Lines dropped past the per-request cap.
     pub log_dropped: u32,
+    /// When the request's time is up: host calls that can block (SQL) stop here too.
+    pub deadline: Instant,
 }
 
 impl RequestState {
@@ -38,9 +42,24 @@ impl RequestState {
     pub fn new(mount: Arc<MountContext>) -> Self {
         let stdout = LogOutput::new(mount.clone(), Stream::Stdout);
         let stderr = LogOutput::new(mount.clone(), Stream::Stderr);
-        // No args, no environment, no preopened directories, no sockets: a plugin reaches the
-        // world only through wasi:http (its request, and granted outbound calls) and our imports.
-        let wasi = WasiCtx::builder().stdout(stdout.clone()).stderr(stderr.clone()).build();
+        // No args, no environment, no sockets: a plugin reaches the world only through wasi:http
+        // (its request, and granted outbound calls), our imports, and the file areas its mount
+        // grants, each preopened under its name. cap-std resolves every path inside the
+        // preopened directory, `..` and symlinks included, so nothing outside is reachable.
+        let mut wasi = WasiCtx::builder();
+        wasi.stdout(stdout.clone()).stderr(stderr.clone());
+        for (area, access) in &mount.grants.files {
+            let Some(dir) = mount.services.areas.get(area) else { continue };
+            let perms = match access {
+                FileAccess::ReadOnly => FsPerms::ReadOnly,
+                FileAccess::ReadWrite => FsPerms::ReadWrite,
+            };
+            if let Err(e) = wasi.preopened_dir(dir, format!("/{area}"), perms) {
+                tracing::warn!(plugin = &*mount.plugin, route = &*mount.route, area, dir = %dir.display(), error = %e,
+                    "file area could not be opened for this request; the plugin will not see it");
+            }
+        }
+        let wasi = wasi.build();
         let mut table = ResourceTable::new();
         table.set_max_capacity(MAX_RESOURCES);
         RequestState {
@@ -51,10 +70,16 @@ impl RequestState {
             stdout,
             stderr,
             limiter: MemoryLimiter::new(mount.limits.memory_bytes),
+            deadline: Instant::now() + mount.limits.timeout,
             mount,
             log_lines: 0,
             log_dropped: 0,
         }
+    }
+
+    /// The request's resource table (streams, SQL connections, …).
+    pub fn table(&mut self) -> &mut ResourceTable {
+        &mut self.table
     }
 
     /// Flushes buffered plugin output and drop counts to the log; call once the request is over.

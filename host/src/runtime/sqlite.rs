@@ -1,0 +1,163 @@
+//! `switchboard:pbx/sqlite`: SQL on the shared `pbx` database and the plugin's own, under the
+//! mount's grant (enforced by the authorizer in `store::access`).
+//!
+//! A `connection` resource holds one pooled connection for as long as the plugin keeps it (at
+//! most the request): a transaction spans calls on it, and is rolled back if the request ends
+//! with it open.
+
+use std::sync::Arc;
+
+use rusqlite::types::Value as SqlValue;
+use wasmtime::component::Resource;
+
+use super::bindings::sqlite::{Error, Host, HostConnection, QueryResult, RowResult, Value};
+use super::state::RequestState;
+use crate::config::{PbxAccess, SqliteGrant};
+use crate::store::{Access, ExecLimits, Session, SqlError, TableSet};
+
+/// An open connection, as the plugin's `connection` resource.
+pub struct Connection {
+    session: Session,
+    access: Arc<Access>,
+    changes: u64,
+    last_insert_rowid: i64,
+}
+
+/// The authorizer policies a mount's `grants.sqlite` gives, computed once per mount.
+#[derive(Debug, Clone, Default)]
+pub struct SqlitePolicies {
+    /// For `pbx`, when granted.
+    pub pbx: Option<Arc<Access>>,
+    /// For `own`, when granted.
+    pub own: Option<Arc<Access>>,
+}
+
+impl SqlitePolicies {
+    /// The policies of a grant.
+    pub fn new(grant: &SqliteGrant) -> Self {
+        let pbx = grant.pbx.as_ref().map(|access| {
+            Arc::new(match access {
+                PbxAccess::ReadOnly => Access::pbx_read_only(),
+                PbxAccess::ReadWrite => Access::pbx_read_write(),
+                PbxAccess::Tables { read, write } => Access::pbx_tables(
+                    TableSet::from_names(read.iter().map(String::as_str)),
+                    TableSet::from_names(write.iter().map(String::as_str)),
+                ),
+            })
+        });
+        SqlitePolicies { pbx, own: grant.own.then(|| Arc::new(Access::own())) }
+    }
+}
+
+impl From<SqlError> for Error {
+    fn from(e: SqlError) -> Self {
+        match e {
+            SqlError::AccessDenied(why) => Error::AccessDenied(why),
+            SqlError::Constraint(why) => Error::ConstraintViolation(why),
+            SqlError::Invalid(why) => Error::InvalidStatement(why),
+            SqlError::TooLarge(why) => Error::TooLarge(why),
+            SqlError::Timeout => Error::Timeout,
+            SqlError::Busy => Error::Busy,
+            SqlError::Io(why) => Error::Io(why),
+        }
+    }
+}
+
+fn to_sql(value: Value) -> SqlValue {
+    match value {
+        Value::Integer(i) => SqlValue::Integer(i),
+        Value::Real(f) => SqlValue::Real(f),
+        Value::Text(s) => SqlValue::Text(s),
+        Value::Blob(b) => SqlValue::Blob(b),
+        Value::Null => SqlValue::Null,
+    }
+}
+
+fn from_sql(value: SqlValue) -> Value {
+    match value {
+        SqlValue::Integer(i) => Value::Integer(i),
+        SqlValue::Real(f) => Value::Real(f),
+        SqlValue::Text(s) => Value::Text(s),
+        SqlValue::Blob(b) => Value::Blob(b),
+        SqlValue::Null => Value::Null,
+    }
+}
+
+impl RequestState {
+    fn exec_limits(&self) -> ExecLimits {
+        ExecLimits { deadline: self.deadline, max_result_bytes: usize::try_from(self.mount.limits.memory_bytes).unwrap_or(usize::MAX) }
+    }
+
+    fn source(&self) -> Arc<str> {
+        self.mount.route.clone()
+    }
+
+    fn connection(&mut self, handle: &Resource<Connection>) -> Result<&mut Connection, Error> {
+        self.table().get_mut(handle).map_err(|_| Error::InvalidConnection)
+    }
+}
+
+impl HostConnection for RequestState {
+    async fn open(&mut self, database: String) -> Result<Resource<Connection>, Error> {
+        let services = &self.mount.services;
+        let Some(store) = services.store.clone() else {
+            return Err(Error::NoSuchDatabase("this host has no [store] configured".into()));
+        };
+        let (db, access) = match database.as_str() {
+            "pbx" => match &self.mount.sqlite.pbx {
+                Some(access) => (store.pbx().clone(), access.clone()),
+                None => return Err(Error::NoSuchDatabase("`pbx` is not granted to this mount (grants.sqlite.pbx)".into())),
+            },
+            "own" => match &self.mount.sqlite.own {
+                Some(access) => {
+                    let plugin = self.mount.plugin.clone();
+                    let db = tokio::task::spawn_blocking(move || store.own(&plugin))
+                        .await
+                        .map_err(|e| Error::Io(e.to_string()))?
+                        .map_err(|e| Error::Io(format!("{e:#}")))?;
+                    (db, access.clone())
+                }
+                None => return Err(Error::NoSuchDatabase("`own` is not granted to this mount (grants.sqlite.own = true)".into())),
+            },
+            other => return Err(Error::NoSuchDatabase(format!("no database `{other}`: open `pbx` or `own`"))),
+        };
+        let session = db.checkout(self.deadline).await?;
+        let connection = Connection { session, access, changes: 0, last_insert_rowid: 0 };
+        self.table().push(connection).map_err(|e| Error::Io(format!("too many open resources: {e}")))
+    }
+
+    async fn execute(&mut self, handle: Resource<Connection>, statement: String, parameters: Vec<Value>) -> Result<QueryResult, Error> {
+        let (limits, source) = (self.exec_limits(), self.source());
+        let conn = self.connection(&handle)?;
+        let params = parameters.into_iter().map(to_sql).collect();
+        let result = conn.session.execute(conn.access.clone(), statement, params, limits, source).await?;
+        conn.changes = result.changes;
+        conn.last_insert_rowid = result.last_insert_rowid;
+        Ok(QueryResult {
+            columns: result.columns,
+            rows: result.rows.into_iter().map(|values| RowResult { values: values.into_iter().map(from_sql).collect() }).collect(),
+        })
+    }
+
+    async fn execute_batch(&mut self, handle: Resource<Connection>, statements: String) -> Result<(), Error> {
+        let (limits, source) = (self.exec_limits(), self.source());
+        let conn = self.connection(&handle)?;
+        Ok(conn.session.execute_batch(conn.access.clone(), statements, limits, source).await?)
+    }
+
+    fn changes(&mut self, handle: Resource<Connection>) -> u64 {
+        self.connection(&handle).map_or(0, |c| c.changes)
+    }
+
+    fn last_insert_rowid(&mut self, handle: Resource<Connection>) -> i64 {
+        self.connection(&handle).map_or(0, |c| c.last_insert_rowid)
+    }
+
+    fn drop(&mut self, handle: Resource<Connection>) -> wasmtime::Result<()> {
+        // Dropping the session returns the connection to its pool (rolling back an open transaction).
+        self.table().delete(handle)?;
+        Ok(())
+    }
+}
+
+impl Host for RequestState {}

@@ -1,0 +1,395 @@
+//! One SQLite database file and its pool of connections.
+//!
+//! SQLite calls block, so statements run on tokio's blocking pool with a connection moved in and
+//! back; the async side only waits for a permit. Each connection is opened once with the
+//! settings that make the file safe to share and to crash: WAL (readers never wait for the
+//! writer), `synchronous = FULL` (a write answered as committed survives a power cut, not only a
+//! killed process), foreign keys on, `trusted_schema` off and `defensive` on (SQL cannot corrupt
+//! the file through schema tricks), and a busy timeout. Writes in autocommit mode take a
+//! process-wide writer lock first — one writer, as DESIGN decision 8 says — so concurrent writers
+//! queue in order instead of sleeping in SQLite's busy handler.
+//!
+//! Committed changes are collected by SQLite's update and commit hooks and, for the shared `pbx`
+//! database, published on the event bus as `ConfigChanged` events.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use rusqlite::hooks::Action;
+use rusqlite::types::Value;
+use rusqlite::{Connection, OpenFlags};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use super::access::Access;
+use crate::events::EventBus;
+
+/// How long SQLite itself retries a locked database (transactions a plugin holds open).
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// The event the `pbx` database publishes after each commit that changed rows.
+pub const CHANGE_EVENT: &str = "ConfigChanged";
+/// Row ids listed in one change event; more are counted, not listed.
+const MAX_LISTED_ROWIDS: usize = 50;
+
+/// Why a statement failed. Every variant is safe to show to the plugin.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SqlError {
+    /// The mount's grant refuses the statement; nothing of it ran.
+    #[error("access denied: {0}")]
+    AccessDenied(String),
+    /// A UNIQUE, NOT NULL, CHECK or FOREIGN KEY constraint failed; the statement had no effect.
+    #[error("constraint violation: {0}")]
+    Constraint(String),
+    /// The SQL does not compile, or parameters do not match it.
+    #[error("invalid statement: {0}")]
+    Invalid(String),
+    /// The result would be larger than the mount's memory limit.
+    #[error("result too large: {0}")]
+    TooLarge(String),
+    /// The statement ran past the request's deadline and was interrupted.
+    #[error("the statement ran past the request's deadline and was interrupted")]
+    Timeout,
+    /// The database stayed locked by another transaction for longer than the busy timeout.
+    #[error("the database is busy (another transaction holds it)")]
+    Busy,
+    /// An I/O or internal error in SQLite.
+    #[error("database error: {0}")]
+    Io(String),
+}
+
+/// A statement's answer.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct QueryResult {
+    /// Column names, in order.
+    pub columns: Vec<String>,
+    /// Rows of values, each as long as `columns`.
+    pub rows: Vec<Vec<Value>>,
+    /// Rows inserted, updated or deleted by the statement.
+    pub changes: u64,
+    /// The rowid of the last insert on this connection.
+    pub last_insert_rowid: i64,
+}
+
+/// Bounds of one statement.
+#[derive(Debug, Clone, Copy)]
+pub struct ExecLimits {
+    /// The statement is interrupted after this instant.
+    pub deadline: Instant,
+    /// Most bytes of result (values plus a small per-value overhead).
+    pub max_result_bytes: usize,
+}
+
+/// Rows changed in one table, gathered by the update hook until commit.
+#[derive(Debug, Default, Clone)]
+struct TableChanges {
+    inserted: u64,
+    updated: u64,
+    deleted: u64,
+    rowids: Vec<i64>,
+}
+
+#[derive(Default)]
+struct Changes {
+    /// Changes of the transaction in progress.
+    pending: BTreeMap<String, TableChanges>,
+    /// Changes of transactions that committed, not yet published.
+    committed: Vec<BTreeMap<String, TableChanges>>,
+}
+
+/// A pooled connection and its change log.
+struct Conn {
+    sqlite: Connection,
+    changes: Arc<Mutex<Changes>>,
+}
+
+/// One database file, shared by every request that is granted it.
+pub struct Database {
+    label: String,
+    path: PathBuf,
+    idle: Mutex<Vec<Conn>>,
+    permits: Arc<Semaphore>,
+    writer: Mutex<()>,
+    bus: Option<Arc<EventBus>>,
+}
+
+impl Database {
+    /// Opens (creating if needed) the database at `path` with up to `connections` connections.
+    /// With `bus`, committed changes are published as [`CHANGE_EVENT`]s.
+    pub fn open(label: &str, path: &Path, connections: usize, bus: Option<Arc<EventBus>>) -> anyhow::Result<Arc<Database>> {
+        let db = Database {
+            label: label.to_string(),
+            path: path.to_path_buf(),
+            idle: Mutex::new(Vec::new()),
+            permits: Arc::new(Semaphore::new(connections.max(1))),
+            writer: Mutex::new(()),
+            bus,
+        };
+        // Open one now so a bad path or a corrupt file is an error at start, not on a request.
+        let conn = db.connect()?;
+        db.idle.lock().unwrap_or_else(|e| e.into_inner()).push(conn);
+        Ok(Arc::new(db))
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The label plugins open it by (`pbx`, `own`).
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// A plain connection with the pool's settings, for host code (migrations, seeding, benches).
+    pub fn open_connection(path: &Path) -> anyhow::Result<Connection> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).with_context(|| format!("opening {}", path.display()))?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = FULL;
+             PRAGMA foreign_keys = ON;
+             PRAGMA trusted_schema = OFF;",
+        )
+        .with_context(|| format!("configuring {}", path.display()))?;
+        conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true)?;
+        Ok(conn)
+    }
+
+    fn connect(&self) -> anyhow::Result<Conn> {
+        let mut sqlite = Self::open_connection(&self.path)?;
+        let changes = Arc::new(Mutex::new(Changes::default()));
+        let log = changes.clone();
+        sqlite.update_hook(Some(move |action: Action, _db: &str, table: &str, rowid: i64| {
+            let mut log = log.lock().unwrap_or_else(|e| e.into_inner());
+            let entry = log.pending.entry(table.to_string()).or_default();
+            match action {
+                Action::SQLITE_INSERT => entry.inserted += 1,
+                Action::SQLITE_UPDATE => entry.updated += 1,
+                Action::SQLITE_DELETE => entry.deleted += 1,
+                _ => {}
+            }
+            if entry.rowids.len() < MAX_LISTED_ROWIDS {
+                entry.rowids.push(rowid);
+            }
+        }))?;
+        let log = changes.clone();
+        sqlite.commit_hook(Some(move || {
+            let mut log = log.lock().unwrap_or_else(|e| e.into_inner());
+            let done = std::mem::take(&mut log.pending);
+            if !done.is_empty() {
+                log.committed.push(done);
+            }
+            false // let the commit proceed
+        }))?;
+        let log = changes.clone();
+        sqlite.rollback_hook(Some(move || {
+            log.lock().unwrap_or_else(|e| e.into_inner()).pending.clear();
+        }))?;
+        Ok(Conn { sqlite, changes })
+    }
+
+    /// Waits (until `deadline`) for a connection of the pool.
+    pub async fn checkout(self: &Arc<Self>, deadline: Instant) -> Result<Session, SqlError> {
+        let permit = tokio::time::timeout_at(deadline.into(), self.permits.clone().acquire_owned())
+            .await
+            .map_err(|_| SqlError::Busy)?
+            .map_err(|_| SqlError::Io("the database is closed".into()))?;
+        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let conn = match idle {
+            Some(conn) => conn,
+            None => {
+                let db = self.clone();
+                tokio::task::spawn_blocking(move || db.connect())
+                    .await
+                    .map_err(|e| SqlError::Io(e.to_string()))?
+                    .map_err(|e| SqlError::Io(format!("{e:#}")))?
+            }
+        };
+        Ok(Session { conn: Some(conn), db: self.clone(), _permit: permit })
+    }
+
+    fn publish(&self, source: &str, committed: Vec<BTreeMap<String, TableChanges>>) {
+        let Some(bus) = &self.bus else { return };
+        for transaction in committed {
+            for (table, c) in transaction {
+                let mut fields = vec![
+                    ("Database".to_string(), self.label.clone()),
+                    ("Table".to_string(), table),
+                    ("Inserted".to_string(), c.inserted.to_string()),
+                    ("Updated".to_string(), c.updated.to_string()),
+                    ("Deleted".to_string(), c.deleted.to_string()),
+                    ("RowIds".to_string(), c.rowids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")),
+                ];
+                if !source.is_empty() {
+                    fields.push(("Source".to_string(), source.to_string()));
+                }
+                bus.publish(CHANGE_EVENT, fields);
+            }
+        }
+    }
+}
+
+/// A connection checked out of the pool; returned (rolled back if a transaction was left open)
+/// when dropped.
+pub struct Session {
+    conn: Option<Conn>,
+    db: Arc<Database>,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl Session {
+    /// Runs one statement with `params` under `access`, off the async threads. `source` names
+    /// who wrote, in change events.
+    pub async fn execute(
+        &mut self,
+        access: Arc<Access>,
+        sql: String,
+        params: Vec<Value>,
+        limits: ExecLimits,
+        source: Arc<str>,
+    ) -> Result<QueryResult, SqlError> {
+        let mut conn = self.conn.take().ok_or_else(|| SqlError::Io("the connection was lost by an earlier failure".into()))?;
+        let db = self.db.clone();
+        let (conn, result) = tokio::task::spawn_blocking(move || {
+            let result = run(&db, &mut conn, &access, &sql, Params::Bound(&params), limits);
+            db.flush(&conn, &source);
+            (conn, result)
+        })
+        .await
+        .map_err(|e| SqlError::Io(format!("the statement's thread failed: {e}")))?;
+        self.conn = Some(conn);
+        result
+    }
+
+    /// Runs several `;`-separated statements without parameters (a plugin's own migrations).
+    pub async fn execute_batch(&mut self, access: Arc<Access>, sql: String, limits: ExecLimits, source: Arc<str>) -> Result<(), SqlError> {
+        let mut conn = self.conn.take().ok_or_else(|| SqlError::Io("the connection was lost by an earlier failure".into()))?;
+        let db = self.db.clone();
+        let (conn, result) = tokio::task::spawn_blocking(move || {
+            let result = run(&db, &mut conn, &access, &sql, Params::Batch, limits).map(|_| ());
+            db.flush(&conn, &source);
+            (conn, result)
+        })
+        .await
+        .map_err(|e| SqlError::Io(format!("the statement's thread failed: {e}")))?;
+        self.conn = Some(conn);
+        result
+    }
+}
+
+impl Database {
+    /// Publishes what committed on `conn`.
+    fn flush(&self, conn: &Conn, source: &str) {
+        let committed = std::mem::take(&mut conn.changes.lock().unwrap_or_else(|e| e.into_inner()).committed);
+        if !committed.is_empty() {
+            self.publish(source, committed);
+        }
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let Some(mut conn) = self.conn.take() else { return };
+        // A transaction the plugin left open ends with its request. ROLLBACK of a WAL
+        // transaction only drops in-memory pages, so doing it here does not block for long.
+        if !conn.sqlite.is_autocommit() && conn.sqlite.execute_batch("ROLLBACK").is_err() {
+            return; // a connection in an unknown state is closed, not reused
+        }
+        let _ = conn.sqlite.authorizer(None::<fn(rusqlite::hooks::AuthContext<'_>) -> rusqlite::hooks::Authorization>);
+        self.db.idle.lock().unwrap_or_else(|e| e.into_inner()).push(conn);
+    }
+}
+
+enum Params<'a> {
+    Bound(&'a [Value]),
+    Batch,
+}
+
+/// Runs on a blocking thread.
+fn run(db: &Database, conn: &mut Conn, access: &Arc<Access>, sql: &str, params: Params<'_>, limits: ExecLimits) -> Result<QueryResult, SqlError> {
+    let denied = Arc::new(Mutex::new(None));
+    conn.sqlite.authorizer(Some(access.clone().authorizer(denied.clone()))).map_err(io)?;
+    let deadline = limits.deadline;
+    conn.sqlite.progress_handler(1000, Some(move || Instant::now() >= deadline)).map_err(io)?;
+    let result = match params {
+        Params::Batch => {
+            let _writer = conn.sqlite.is_autocommit().then(|| db.writer.lock().unwrap_or_else(|e| e.into_inner()));
+            conn.sqlite.execute_batch(sql).map(|_| QueryResult::default()).map_err(|e| classify(e, &denied))
+        }
+        Params::Bound(params) => query(db, &conn.sqlite, sql, params, limits, &denied),
+    };
+    conn.sqlite.progress_handler(0, None::<fn() -> bool>).map_err(io)?;
+    result
+}
+
+fn query(db: &Database, conn: &Connection, sql: &str, params: &[Value], limits: ExecLimits, denied: &Arc<Mutex<Option<String>>>) -> Result<QueryResult, SqlError> {
+    let mut stmt = conn.prepare(sql).map_err(|e| classify(e, denied))?;
+    let expected = stmt.parameter_count();
+    if expected != params.len() {
+        return Err(SqlError::Invalid(format!("the statement has {expected} parameter(s), {} given", params.len())));
+    }
+    let columns: Vec<String> = stmt.column_names().into_iter().map(str::to_string).collect();
+    // One writer at a time (see the module docs); inside an explicit transaction SQLite's own
+    // lock already orders writers, and holding ours across calls is impossible.
+    let _writer = (!stmt.readonly() && conn.is_autocommit()).then(|| db.writer.lock().unwrap_or_else(|e| e.into_inner()));
+    let mut rows = stmt.query(rusqlite::params_from_iter(params.iter())).map_err(|e| classify(e, denied))?;
+    let mut out = Vec::new();
+    let mut bytes = 0usize;
+    while let Some(row) = rows.next().map_err(|e| classify(e, denied))? {
+        let mut values = Vec::with_capacity(columns.len());
+        for i in 0..columns.len() {
+            let value: Value = row.get(i).map_err(|e| classify(e, denied))?;
+            bytes += 16 + match &value {
+                Value::Text(s) => s.len(),
+                Value::Blob(b) => b.len(),
+                _ => 0,
+            };
+            values.push(value);
+        }
+        if bytes > limits.max_result_bytes {
+            return Err(SqlError::TooLarge(format!(
+                "the rows exceed {} bytes, the mount's limit; select fewer rows (LIMIT/OFFSET) or columns",
+                limits.max_result_bytes
+            )));
+        }
+        out.push(values);
+    }
+    drop(rows);
+    Ok(QueryResult { columns, rows: out, changes: conn.changes(), last_insert_rowid: conn.last_insert_rowid() })
+}
+
+fn io(e: rusqlite::Error) -> SqlError {
+    SqlError::Io(e.to_string())
+}
+
+/// Maps SQLite's error to what the plugin may learn and act on.
+fn classify(e: rusqlite::Error, denied: &Mutex<Option<String>>) -> SqlError {
+    use rusqlite::ErrorCode;
+    let reason = denied.lock().unwrap_or_else(|p| p.into_inner()).take();
+    if let Some(reason) = reason {
+        return SqlError::AccessDenied(reason);
+    }
+    match &e {
+        rusqlite::Error::SqliteFailure(f, msg) => {
+            let text = msg.clone().unwrap_or_else(|| f.to_string());
+            match f.code {
+                ErrorCode::AuthorizationForStatementDenied => SqlError::AccessDenied(text),
+                ErrorCode::ConstraintViolation => SqlError::Constraint(text),
+                ErrorCode::OperationInterrupted => SqlError::Timeout,
+                ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => SqlError::Busy,
+                ErrorCode::ReadOnly => SqlError::AccessDenied(text),
+                ErrorCode::Unknown | ErrorCode::ApiMisuse | ErrorCode::TooBig | ErrorCode::ParameterOutOfRange => SqlError::Invalid(text),
+                _ => SqlError::Io(text),
+            }
+        }
+        rusqlite::Error::SqlInputError { msg, offset, .. } => SqlError::Invalid(format!("{msg} (at offset {offset})")),
+        rusqlite::Error::MultipleStatement => {
+            SqlError::Invalid("one statement per execute; use execute-batch for several".into())
+        }
+        rusqlite::Error::InvalidParameterCount(..) | rusqlite::Error::InvalidColumnType(..) => SqlError::Invalid(e.to_string()),
+        _ => SqlError::Io(e.to_string()),
+    }
+}
