@@ -5,6 +5,7 @@
 //! - [`runtime`]: the wasm sandbox — engine, limits, per-request instances, the WIT host side.
 //! - [`http`]: listeners and the mount table.
 //! - [`builtin`]: plugins compiled into the binary.
+//! - [`system`]: uptime, disks and firewall facts from `/proc` and `statvfs`, for the `system` interface.
 //! - [`demo`]: the configuration `switchboard demo` serves.
 
 #![deny(missing_docs)]
@@ -18,5 +19,6 @@ pub mod http;
 pub mod runtime;
 pub mod sim;
 pub mod store;
+pub mod system;
 
 pub use http::Server;
