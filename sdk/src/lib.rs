@@ -12,6 +12,8 @@
 //! - [`Error`]: `?`-friendly errors rendered as `{"error":{"code":…,"message":…}}`;
 //! - [`Router`]: `GET /calls/{id}` style routing with 404/405 and `HEAD` handled;
 //! - [`settings`] and [`log`]: the mount's settings and structured logging;
+//! - [`ami`], [`events`], [`sqlite`], [`system`], [`pbx`]: the PBX capabilities a mount grants;
+//! - [`Response::file`]: stream a file from a granted file area (`/recordings/…`) in bounded memory;
 //! - [`plugin!`]: the export glue, so a plugin is only its handlers.
 //!
 //! # Example
@@ -80,6 +82,8 @@ mod request;
 mod response;
 mod router;
 pub mod settings;
+pub mod sqlite;
+pub mod system;
 
 pub use body::BodyWriter;
 pub use error::Error;

@@ -103,6 +103,45 @@ impl Response {
         }
     }
 
+    /// Streams the regular file at `path` — inside a file area the mount grants, e.g.
+    /// `/recordings/2024/05/01/call.wav` — with `Content-Type` and `Content-Length`, 64 KiB at a
+    /// time: neither the plugin nor the host holds the file in memory.
+    ///
+    /// The file is opened here, so a missing file, a directory, or a path outside every granted
+    /// area is an `Err` the handler can answer in its own format (a 404, usually). Paths cannot
+    /// escape an area: the host resolves them inside it, `..` and symlinks included.
+    ///
+    /// ```no_run
+    /// use switchboard_sdk::prelude::*;
+    ///
+    /// fn recording(req: &Request) -> Result<Response, Error> {
+    ///     let name = req.query().get("name").unwrap_or_default();
+    ///     Response::file(format!("/recordings/{name}"), "audio/wav")
+    ///         .map_err(|_| Error::not_found("no such recording"))
+    /// }
+    /// ```
+    pub fn file(path: impl AsRef<std::path::Path>, content_type: &str) -> std::io::Result<Self> {
+        use std::io::Read as _;
+        let mut file = std::fs::File::open(path.as_ref())?;
+        let meta = file.metadata()?;
+        if !meta.is_file() {
+            return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file"));
+        }
+        let length = meta.len();
+        Ok(Response::stream(200, move |w: &mut BodyWriter| {
+            let mut buffer = vec![0u8; 64 * 1024];
+            loop {
+                let n = file.read(&mut buffer).map_err(|e| Error::internal(format!("reading the file: {e}")))?;
+                if n == 0 {
+                    return Ok(());
+                }
+                w.write(&buffer[..n])?;
+            }
+        })
+        .header("content-type", content_type)
+        .header("content-length", length.to_string()))
+    }
+
     /// Sets header `name` to `value`, replacing earlier values of the same name (so
     /// `Response::text(csv).header("content-type", "text/csv")` does what it says). Use
     /// [`append_header`](Response::append_header) for headers that repeat, like `Set-Cookie`.

@@ -25,8 +25,11 @@ wasmtime::component::bindgen!({
         "switchboard:pbx/sqlite.[static]connection.open": async,
         "switchboard:pbx/sqlite.[method]connection.execute": async,
         "switchboard:pbx/sqlite.[method]connection.execute-batch": async,
+        "switchboard:pbx/system.uptime": async,
+        "switchboard:pbx/system.disks": async,
+        "switchboard:pbx/system.firewall": async,
     },
     require_store_data_send: true,
 });
 
-pub use self::switchboard::pbx::{ami, events, log, settings, sqlite, types};
+pub use self::switchboard::pbx::{ami, events, log, settings, sqlite, system, types};

@@ -23,6 +23,7 @@ mod settings;
 mod sqlite;
 mod state;
 mod stdio;
+mod system;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -229,6 +230,8 @@ impl Runtime {
         bindings::events::add_to_linker::<RequestState, HasSelf<RequestState>>(&mut linker, |s| s)
             .map_err(anyhow::Error::from)?;
         bindings::sqlite::add_to_linker::<RequestState, HasSelf<RequestState>>(&mut linker, |s| s)
+            .map_err(anyhow::Error::from)?;
+        bindings::system::add_to_linker::<RequestState, HasSelf<RequestState>>(&mut linker, |s| s)
             .map_err(anyhow::Error::from)?;
 
         let cache = match &options.cache_dir {

@@ -61,11 +61,13 @@ impl TableSet {
     }
 }
 
-/// Pragmas that only read, allowed with no value.
-const READ_PRAGMAS: &[&str] = &[
-    "table_info", "table_xinfo", "table_list", "index_list", "index_info", "index_xinfo",
-    "foreign_key_list", "user_version", "schema_version", "data_version", "collation_list",
-    "function_list", "pragma_list", "foreign_keys", "journal_mode", "page_count", "page_size",
+/// Pragmas whose argument names what to describe (`PRAGMA table_info(extensions)`): always read-only.
+const DESCRIBING_PRAGMAS: &[&str] =
+    &["table_info", "table_xinfo", "table_list", "index_list", "index_info", "index_xinfo", "foreign_key_list", "foreign_key_check"];
+/// Pragmas that read a setting without a value and change it with one: allowed without.
+const SETTING_PRAGMAS: &[&str] = &[
+    "user_version", "schema_version", "data_version", "collation_list", "function_list", "pragma_list",
+    "foreign_keys", "journal_mode", "page_count", "page_size",
 ];
 
 /// SQL functions that reach outside the database or the statement.
@@ -124,7 +126,8 @@ impl Access {
             }
             AuthAction::Insert { table_name } | AuthAction::Delete { table_name } | AuthAction::Update { table_name, .. } => {
                 if internal(table_name) && !self.schema && table_name != "sqlite_sequence" {
-                    Err(format!("writing SQLite's internal table `{table_name}` is not allowed"))
+                    // Schema statements write sqlite_schema; say what the plugin actually tried.
+                    Err(format!("changing the schema of the `{label}` database is not allowed (the host owns and migrates it)"))
                 } else if self.write.contains(table_name) || (internal(table_name) && self.schema) {
                     Ok(())
                 } else {
@@ -133,7 +136,7 @@ impl Access {
             }
             AuthAction::Pragma { pragma_name, pragma_value } => {
                 let name = pragma_name.to_ascii_lowercase();
-                if pragma_value.is_none() && READ_PRAGMAS.contains(&name.as_str()) {
+                if DESCRIBING_PRAGMAS.contains(&name.as_str()) || (pragma_value.is_none() && SETTING_PRAGMAS.contains(&name.as_str())) {
                     Ok(())
                 } else if self.schema && name == "user_version" {
                     Ok(())

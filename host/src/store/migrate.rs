@@ -135,3 +135,35 @@ mod trigger_tests {
         assert_eq!(left, 0);
     }
 }
+
+#[cfg(test)]
+mod upgrade_tests {
+    use super::*;
+
+    /// A database at every earlier version, holding rows, reaches the latest version with its rows.
+    #[test]
+    fn every_earlier_version_upgrades_and_keeps_its_rows() {
+        for start in 1..latest() {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("pbx.sqlite");
+            {
+                let mut conn = Connection::open(&path).unwrap();
+                assert_eq!(migrate_to(&mut conn, start).unwrap(), (1..=start).collect::<Vec<_>>());
+                conn.execute("INSERT INTO extensions (number, name, secret) VALUES ('1001', 'Ada', 'pw')", []).unwrap();
+                conn.execute("INSERT INTO ring_groups (number, name) VALUES ('600', 'Sales')", []).unwrap();
+            }
+            let mut conn = Connection::open(&path).unwrap();
+            assert_eq!(migrate(&mut conn).unwrap(), ((start + 1)..=latest()).collect::<Vec<_>>(), "from version {start}");
+            let rows: (String, String, i64) = conn
+                .query_row(
+                    "SELECT e.name, p.callerid, (SELECT count(*) FROM ring_groups) FROM extensions e JOIN ps_endpoints p ON p.id = e.number",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .unwrap();
+            assert_eq!(rows, ("Ada".into(), "\"Ada\" <1001>".into(), 1), "from version {start}");
+            let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+            assert_eq!(check, "ok");
+        }
+    }
+}

@@ -1,8 +1,10 @@
 //! The `switchboard` binary: `check`, `serve` and `demo`, driven as an admin would.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use crate::util::{read_until, terminate};
 
 const BIN: &str = env!("CARGO_BIN_EXE_switchboard");
 
@@ -46,47 +48,6 @@ fn check_reports_requested_vs_granted() {
     );
     assert!(section("granted ->").contains("requests wasi:http/outgoing-handler (grants.outbound_http): granted"), "{stdout}");
     assert!(stdout.trim_end().ends_with("ok"), "{stdout}");
-}
-
-/// Reads the child's stdout until a line contains `needle`, returning all lines read.
-fn read_until(child: &mut std::process::Child, needle: &str, within: Duration) -> Vec<String> {
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            if tx.send(line.unwrap_or_default()).is_err() {
-                break;
-            }
-        }
-    });
-    let deadline = Instant::now() + within;
-    let mut lines = Vec::new();
-    while let Ok(line) = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-        let done = line.contains(needle);
-        lines.push(line);
-        if done {
-            return lines;
-        }
-    }
-    panic!("`{needle}` not printed within {within:?}; got {lines:#?}");
-}
-
-fn terminate(child: &mut std::process::Child) -> std::process::ExitStatus {
-    // SAFETY: sending SIGTERM to our own child process.
-    let pid = child.id() as i32;
-    assert_eq!(unsafe { kill(pid, 15) }, 0);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        assert!(Instant::now() < deadline, "switchboard did not exit after SIGTERM");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-unsafe extern "C" {
-    fn kill(pid: i32, sig: i32) -> i32;
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! Starting servers from TOML text, and an HTTP client.
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use switchboard::Server;
 use switchboard::config;
@@ -43,4 +44,55 @@ pub fn client() -> reqwest::Client {
 pub async fn error_code(response: reqwest::Response) -> String {
     let body: serde_json::Value = response.json().await.expect("JSON error body");
     body["error"]["code"].as_str().unwrap_or_default().to_string()
+}
+
+/// Reads the child's stdout until a line contains `needle`, returning all lines read.
+pub fn read_until(child: &mut std::process::Child, needle: &str, within: Duration) -> Vec<String> {
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if tx.send(line.unwrap_or_default()).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + within;
+    let mut lines = Vec::new();
+    while let Ok(line) = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+        let done = line.contains(needle);
+        lines.push(line);
+        if done {
+            return lines;
+        }
+    }
+    panic!("`{needle}` not printed within {within:?}; got {lines:#?}");
+}
+
+pub fn terminate(child: &mut std::process::Child) -> std::process::ExitStatus {
+    // SAFETY: sending SIGTERM to our own child process.
+    let pid = child.id() as i32;
+    assert_eq!(unsafe { kill(pid, 15) }, 0);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "switchboard did not exit after SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+unsafe extern "C" {
+    /// libc's kill(2).
+    pub fn kill(pid: i32, sig: i32) -> i32;
+}
+
+/// The switchboard binary under test.
+pub const BIN: &str = env!("CARGO_BIN_EXE_switchboard");
+
+/// Peak resident memory (`VmHWM`) of process `pid`, in KiB.
+pub fn peak_rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status.lines().find_map(|l| l.strip_prefix("VmHWM:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok()).unwrap()
 }

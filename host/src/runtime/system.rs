@@ -1,0 +1,58 @@
+//! `switchboard:pbx/system`: uptime, disks and firewall facts (grant: `system = true`), read by
+//! [`crate::system`] from the kernel. Reading `/proc` and walking area trees block, so they run
+//! on the blocking pool.
+
+use super::bindings::system::{DiskUsage, Error, FirewallState, Host, UptimeInfo};
+use super::state::RequestState;
+
+impl RequestState {
+    fn system_granted(&self) -> Result<(), Error> {
+        if self.mount.grants.system { Ok(()) } else { Err(Error::Denied) }
+    }
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, Error> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| Error::Unavailable(format!("the reading thread failed: {e}")))
+}
+
+impl Host for RequestState {
+    async fn uptime(&mut self) -> Result<UptimeInfo, Error> {
+        self.system_granted()?;
+        let up = blocking(crate::system::uptime).await?.map_err(|e| Error::Unavailable(format!("{e:#}")))?;
+        Ok(UptimeInfo {
+            seconds: up.seconds,
+            users: up.users,
+            load1: up.load[0],
+            load5: up.load[1],
+            load15: up.load[2],
+            time: up.now_hms,
+            up: up.text,
+        })
+    }
+
+    async fn disks(&mut self) -> Result<Vec<DiskUsage>, Error> {
+        self.system_granted()?;
+        let areas: Vec<(String, std::path::PathBuf)> =
+            self.mount.services.areas.iter().map(|(name, dir)| (name.clone(), dir.clone())).collect();
+        let usage = blocking(move || crate::system::disk_usage(&areas)).await?;
+        Ok(usage
+            .into_iter()
+            .map(|d| DiskUsage {
+                area: d.area,
+                path: d.path.display().to_string(),
+                mount_point: d.mount_point.display().to_string(),
+                filesystem: d.filesystem,
+                size: d.size_bytes,
+                used: d.used_bytes,
+                available: d.available_bytes,
+                area_bytes: d.area_bytes,
+            })
+            .collect())
+    }
+
+    async fn firewall(&mut self) -> Result<FirewallState, Error> {
+        self.system_granted()?;
+        let fw = blocking(crate::system::firewall).await?;
+        Ok(FirewallState { present: fw.present, running: fw.running, status: fw.status })
+    }
+}
