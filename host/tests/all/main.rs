@@ -6,6 +6,7 @@ mod ami_codec;
 mod capabilities;
 mod cli;
 mod config_errors;
+mod durability;
 mod events;
 mod files;
 mod gate;
