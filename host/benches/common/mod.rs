@@ -1,0 +1,157 @@
+//! The closed-loop load generator and report helpers the benches share.
+
+#![allow(dead_code)] // each bench uses its own subset
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::client::conn::http1;
+use hyper_util::rt::TokioIo;
+
+/// Command-line options every bench understands.
+pub struct Options {
+    pub connections: Vec<usize>,
+    pub seconds: u64,
+    pub rounds: usize,
+    /// Run only the targets whose label contains this (for profiling).
+    pub only: Option<String>,
+}
+
+/// `--connections 8,32 --seconds 5 --rounds 3 --only plugin`.
+pub fn options(default_connections: &[usize]) -> Options {
+    let mut options = Options { connections: default_connections.to_vec(), seconds: 5, rounds: 3, only: None };
+    let args: Vec<String> = std::env::args().collect();
+    for pair in args.windows(2) {
+        match pair[0].as_str() {
+            "--only" => options.only = Some(pair[1].clone()),
+            "--connections" => options.connections = pair[1].split(',').filter_map(|c| c.parse().ok()).collect(),
+            "--seconds" => options.seconds = pair[1].parse().unwrap_or(options.seconds),
+            "--rounds" => options.rounds = pair[1].parse().unwrap_or(options.rounds),
+            _ => {}
+        }
+    }
+    options
+}
+
+/// What one run measured.
+#[derive(Debug, Clone, Copy)]
+pub struct Figures {
+    pub rps: f64,
+    pub p50_us: u64,
+    pub p99_us: u64,
+    pub errors: u64,
+}
+
+/// One request shape to drive.
+#[derive(Clone)]
+pub struct Target {
+    pub addr: SocketAddr,
+    pub method: &'static str,
+    pub path: String,
+    pub body: Bytes,
+    /// Whether an answer counts as a success.
+    pub check: fn(u16, &[u8]) -> bool,
+}
+
+impl Target {
+    pub fn get(addr: SocketAddr, path: impl Into<String>, check: fn(u16, &[u8]) -> bool) -> Target {
+        Target { addr, method: "GET", path: path.into(), body: Bytes::new(), check }
+    }
+}
+
+/// Drives `target` with `connections` keep-alive connections for `duration`, each sending the
+/// next request as soon as the previous answer arrived.
+pub fn load(target: &Target, connections: usize, duration: Duration) -> Figures {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async move {
+        let started = Instant::now();
+        let end = started + duration;
+        let tasks: Vec<_> = (0..connections)
+            .map(|_| {
+                let target = target.clone();
+                tokio::spawn(async move {
+                    let stream = tokio::net::TcpStream::connect(target.addr).await.unwrap();
+                    stream.set_nodelay(true).unwrap();
+                    let (mut sender, conn) = http1::handshake(TokioIo::new(stream)).await.unwrap();
+                    tokio::spawn(conn);
+                    let mut latencies = Vec::with_capacity(100_000);
+                    let mut errors = 0u64;
+                    while Instant::now() < end {
+                        let mut request = hyper::Request::builder()
+                            .method(target.method)
+                            .uri(target.path.as_str())
+                            .header(hyper::header::HOST, target.addr.to_string());
+                        if !target.body.is_empty() {
+                            request = request.header(hyper::header::CONTENT_TYPE, "application/json");
+                        }
+                        let request = request.body(Full::new(target.body.clone())).unwrap();
+                        let sent = Instant::now();
+                        match sender.send_request(request).await {
+                            Ok(response) => {
+                                let status = response.status().as_u16();
+                                let body = response.into_body().collect().await.map(|b| b.to_bytes());
+                                if body.as_deref().is_ok_and(|b| (target.check)(status, b)) {
+                                    latencies.push(sent.elapsed().as_micros() as u32);
+                                } else {
+                                    errors += 1;
+                                }
+                            }
+                            Err(_) => {
+                                errors += 1;
+                                break;
+                            }
+                        }
+                    }
+                    (latencies, errors)
+                })
+            })
+            .collect();
+        let mut all = Vec::new();
+        let mut errors = 0;
+        for task in tasks {
+            let (latencies, e) = task.await.unwrap();
+            all.extend(latencies);
+            errors += e;
+        }
+        let elapsed = started.elapsed().as_secs_f64();
+        all.sort_unstable();
+        let pct = |p: f64| all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1))).copied().unwrap_or(0) as u64;
+        Figures { rps: all.len() as f64 / elapsed, p50_us: pct(0.50), p99_us: pct(0.99), errors }
+    })
+}
+
+/// The median of each figure over rounds.
+pub fn median(runs: &[Figures]) -> Figures {
+    let pick = |key: fn(&Figures) -> f64| {
+        let mut xs: Vec<f64> = runs.iter().map(key).collect();
+        xs.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        xs[xs.len() / 2]
+    };
+    Figures {
+        rps: pick(|f| f.rps),
+        p50_us: pick(|f| f.p50_us as f64) as u64,
+        p99_us: pick(|f| f.p99_us as f64) as u64,
+        errors: runs.iter().map(|f| f.errors).sum(),
+    }
+}
+
+/// Resident memory of this process (servers and load generator), from /proc/self/status.
+pub fn rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kb: f64 = status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0);
+    kb / 1024.0
+}
+
+pub fn print(label: &str, f: &Figures) {
+    println!(
+        "  {label:<28} {:>9.0} req/s   p50 {:>7} µs   p99 {:>7} µs   errors {}",
+        f.rps, f.p50_us, f.p99_us, f.errors
+    );
+}
