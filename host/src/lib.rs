@@ -6,10 +6,12 @@
 //! - [`http`]: listeners and the mount table.
 //! - [`builtin`]: plugins compiled into the binary.
 //! - [`demo`]: the configuration `switchboard demo` serves.
+//! - [`apply`]: renders Asterisk's config from the `pbx` database and reloads what changed.
 
 #![deny(missing_docs)]
 
 pub mod ami;
+pub mod apply;
 pub mod builtin;
 pub mod config;
 pub mod demo;
