@@ -163,7 +163,7 @@ pub fn render(conn: &Connection) -> anyhow::Result<String> {
     conf.section(EXTENSIONS);
     for e in extensions.values() {
         let at = At::new("extensions", &e.number);
-        let number = at.name("number", &e.number)?;
+        let number = at.exten("number", &e.number)?;
         let device = e.device();
         if let Some(d) = &device {
             conf.line(format_args!("exten => {number},hint,{d}"));
@@ -185,7 +185,7 @@ pub fn render(conn: &Connection) -> anyhow::Result<String> {
     conf.section(FOLLOWME);
     for f in &follow {
         let at = At::new("follow_me", &f.extension);
-        let number = at.name("extension", &f.extension)?;
+        let number = at.exten("extension", &f.extension)?;
         let Some(ext) = extensions.get(&f.extension) else { continue };
         let mut steps = Vec::new();
         if !f.prefix.is_empty() {
@@ -232,7 +232,7 @@ pub fn render(conn: &Connection) -> anyhow::Result<String> {
         .collect::<Result<_, _>>()?;
     for (number, strategy, ring_time, prefix, no_answer) in &groups {
         let at = At::new("ring_groups", number);
-        let exten_name = at.name("number", number)?;
+        let exten_name = at.exten("number", number)?;
         let mut steps = Vec::new();
         if !prefix.is_empty() {
             steps.push(format!("Set(CALLERID(name)={}${{CALLERID(name)}})", at.arg("cid_name_prefix", prefix)?));
@@ -264,7 +264,7 @@ pub fn render(conn: &Connection) -> anyhow::Result<String> {
         .context("reading queues")?
         .collect::<Result<_, _>>()?;
     for q in &queues {
-        let name = At::new("queues", q).name("name", q)?;
+        let name = At::new("queues", q).exten("name", q)?;
         exten(&mut conf, name, &[format!("Queue({name})"), "Hangup()".into()]);
     }
 
@@ -460,6 +460,8 @@ exten => _9NXXNXXXXXX,1,Set(CALLERID(all)="Acme" <5550100>)
             ("INSERT INTO queues (name) VALUES ('sup]port');", "queues", "name"),
             ("INSERT INTO inbound_routes (did, destination) VALUES ('555,1,System(id)', 'a,b,1');", "inbound_routes", "did"),
             ("INSERT INTO ring_groups (number) VALUES ('[600]');", "ring_groups", "number"),
+            // A leading `_` would turn extension 1XX into a pattern catching 100–199.
+            ("INSERT INTO extensions (number) VALUES ('_1XX');", "extensions", "number"),
             ("INSERT INTO outbound_routes (id, name, outbound_cid) VALUES (1, 'r', '$[1]');
               INSERT INTO trunks (name, host) VALUES ('t', 'h');
               INSERT INTO outbound_route_trunks VALUES (1, 1, 't');

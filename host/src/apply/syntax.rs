@@ -61,6 +61,15 @@ impl<'a> At<'a> {
         Ok(value)
     }
 
+    /// A literal dialplan extension (an extension, ring group, queue): a [`At::name`] that does
+    /// not start with `_`, which would make it a pattern matching other numbers.
+    pub fn exten<'v>(self, column: &'static str, value: &'v str) -> Result<&'v str, Unrenderable> {
+        if value.starts_with('_') {
+            return Err(self.fail(column, value, "starts with `_`, which would make it a dialplan pattern"));
+        }
+        self.name(column, value)
+    }
+
     /// A dialplan pattern or number (`_NXXNXXXXXX`, `_1[2-9]XX`, `5551234`): what [`At::name`]
     /// allows plus the pattern characters `[ ] ! .`, not empty.
     pub fn pattern<'v>(self, column: &'static str, value: &'v str) -> Result<&'v str, Unrenderable> {
@@ -213,6 +222,8 @@ mod tests {
         assert!(at.callerid("outbound_cid", "\"Acme Ltd\" <5551234>").is_ok());
         assert!(at.name("number", "60]0").is_err());
         assert!(at.name("number", "").is_err());
+        assert!(at.exten("number", "_1X").is_err());
+        assert_eq!(at.exten("number", "1_1").unwrap(), "1_1");
         assert!(at.pattern("match", "_1[2-9]XX.").is_ok());
         assert!(at.pattern("match", "_X.,1,System(id)").is_err());
         assert!(at.destination("destination", "from-internal,1001,1").is_ok());
