@@ -7,10 +7,12 @@
 //! - [`builtin`]: plugins compiled into the binary.
 //! - [`system`]: uptime, disks and firewall facts from `/proc` and `statvfs`, for the `system` interface.
 //! - [`demo`]: the configuration `switchboard demo` serves.
+//! - [`apply`]: renders Asterisk's config from the `pbx` database and reloads what changed.
 
 #![deny(missing_docs)]
 
 pub mod ami;
+pub mod apply;
 pub mod builtin;
 pub mod config;
 pub mod demo;

@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 use super::apps::{self, CallScript, Outcome};
 use super::calls::{Chan, NewChan, PbxRef, pending_control, start, wait_control};
 use super::events::{self, channel_block, class};
+use super::seed::ExtenSeed;
 use super::state::{Control, State};
 
 /// A place in the dialplan.
@@ -55,11 +56,23 @@ pub fn matches(pattern: &str, exten: &str) -> bool {
     go(p.as_bytes(), exten.as_bytes())
 }
 
-/// The step at `pc`: (application, raw data). Exact extensions win over patterns.
+/// The step at `pc`: (application, raw data). Exact extensions win over patterns, the context's
+/// own extensions over those of the contexts it includes (searched in order, as Asterisk does).
 pub fn step(st: &State, pc: &Pc) -> Option<(String, String)> {
-    let in_ctx = || st.dialplan.iter().filter(|e| e.context == pc.context);
-    let ext = in_ctx().find(|e| e.exten == pc.exten).or_else(|| in_ctx().find(|e| matches(&e.exten, &pc.exten)))?;
+    let ext = find(st, &pc.context, &pc.exten, 0)?;
     ext.steps.get(pc.priority.checked_sub(1)? as usize).cloned()
+}
+
+/// The extension `exten` reaches in `context`, following `include =>` (at most 8 deep, so an
+/// include loop ends).
+fn find<'a>(st: &'a State, context: &str, exten: &str, depth: usize) -> Option<&'a ExtenSeed> {
+    let in_ctx = || st.dialplan.iter().filter(|e| e.context == context);
+    in_ctx().find(|e| e.exten == exten).or_else(|| in_ctx().find(|e| matches(&e.exten, exten))).or_else(|| {
+        if depth >= 8 {
+            return None;
+        }
+        st.includes.iter().filter(|(c, _)| c == context).find_map(|(_, inc)| find(st, inc, exten, depth + 1))
+    })
 }
 
 /// Expands `${EXTEN}`, `${EXTEN:n}`, `${CALLERID(num)}`, `${CALLERID(name)}`, `${UNIQUEID}`,

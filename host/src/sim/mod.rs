@@ -27,7 +27,9 @@
 //!
 //! Inside: `server` (sessions, login, dispatch), `actions/` (one file per area), `state` (the live
 //! PBX and the event bus), `calls` (call primitives and their events), `apps` (Dial, Queue),
-//! `dialplan` (interpreter, Originate), `scenarios`, `cli` (`Command` texts), `cdr`, `seed`.
+//! `dialplan` (interpreter, Originate), `scenarios`, `cli` (`Command` texts), `cdr`, `seed`,
+//! `config` (the switchboard config files, read on start and `Reload` when
+//! [`SimConfig::config_dir`] is set).
 //!
 //! Deliberate differences from a real Asterisk: `ListCommands` lists only the actions the
 //! simulator answers; `cdr_manager` is on (every finished CDR row is also an `Event: Cdr`);
@@ -40,6 +42,7 @@ mod calls;
 mod cdr;
 mod cli;
 mod clock;
+mod config;
 mod dialplan;
 mod events;
 mod scenarios;
@@ -48,6 +51,7 @@ mod server;
 mod state;
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
@@ -70,16 +74,21 @@ pub struct SimConfig {
     pub secret: String,
     /// The PBX it starts with.
     pub pbx: PbxSeed,
+    /// A directory of switchboard config files ([`crate::apply`] writes them) to read at start
+    /// and on `Reload`, as an Asterisk that `#include`s them would; `None` (the default): the
+    /// seed is all there is, and `Reload` re-reads nothing.
+    pub config_dir: Option<PathBuf>,
 }
 
 impl Default for SimConfig {
-    /// `127.0.0.1:5038`, `switchboard` / `switchboard-secret`, [`PbxSeed::demo`].
+    /// `127.0.0.1:5038`, `switchboard` / `switchboard-secret`, [`PbxSeed::demo`], no config directory.
     fn default() -> Self {
         SimConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 5038)),
             username: "switchboard".into(),
             secret: "switchboard-secret".into(),
             pbx: PbxSeed::demo(),
+            config_dir: None,
         }
     }
 }
@@ -93,7 +102,11 @@ pub struct Simulator {
 impl Simulator {
     /// Binds the AMI listener and starts serving.
     pub async fn start(config: SimConfig) -> anyhow::Result<Simulator> {
-        let pbx = Pbx::new(config.pbx, config.username, config.secret);
+        let pbx = Pbx::new(config.pbx, config.username, config.secret, config.config_dir);
+        if let Some(dir) = pbx.config_dir.clone() {
+            let loaded = tokio::task::spawn_blocking(move || config::load(&dir, &config::Area::ALL)).await?;
+            pbx.with(|st| config::apply(st, loaded));
+        }
         let server = Server::start(pbx.clone(), config.listen).await?;
         Ok(Simulator { server, pbx })
     }
@@ -129,6 +142,11 @@ impl Simulator {
     /// CDR rows of finished calls, oldest first.
     pub fn cdrs(&self) -> Vec<Cdr> {
         self.pbx.with(|st| st.cdrs.clone())
+    }
+
+    /// The module of every `Reload` action answered, in order (`All` for one without `Module:`).
+    pub fn reloads(&self) -> Vec<String> {
+        self.pbx.with(|st| st.reloads.clone())
     }
 
     /// Names of the live channels, oldest first.

@@ -19,6 +19,8 @@ pub struct PbxSeed {
     pub internal_context: String,
     /// Context calls from trunks arrive in (`from-trunk`).
     pub inbound_context: String,
+    /// How long phones that appear on a config reload ring before answering (1 s; [`PbxSeed::with_ring`] sets it too).
+    pub reload_ring: Duration,
 }
 
 /// One PJSIP endpoint with its AOR, auth and (maybe) a registered contact.
@@ -34,6 +36,9 @@ pub struct EndpointSeed {
     pub contact: Option<String>,
     /// Inbound auth password; `None` for an endpoint without inbound auth (trunks).
     pub password: Option<String>,
+    /// The inbound auth's id when it is not the endpoint's name (`1001-auth`, as FreePBX and
+    /// Switchboard's rendered config name it).
+    pub auth_name: Option<String>,
     /// Outbound auth id (trunks registering to a provider).
     pub outbound_auth: Option<String>,
     /// Whether the phone picks up calls by itself (after `ring`) when the simulator rings it.
@@ -56,6 +61,7 @@ impl EndpointSeed {
             context: "from-internal".into(),
             contact: Some(format!("sip:{name}@192.0.2.{}:5060", 10 + last.parse::<u32>().unwrap_or(0))),
             password: Some(format!("secret-{name}")),
+            auth_name: None,
             outbound_auth: None,
             auto_answer: true,
             ring: Duration::from_secs(1),
@@ -84,6 +90,7 @@ impl EndpointSeed {
             context: "from-trunk".into(),
             contact: Some(uri.into()),
             password: None,
+            auth_name: None,
             outbound_auth: Some(format!("{name}-auth")),
             auto_answer: true,
             ring: Duration::from_secs(2),
@@ -183,6 +190,7 @@ impl PbxSeed {
             astdb: Vec::new(),
             internal_context: "from-internal".into(),
             inbound_context: "from-trunk".into(),
+            reload_ring: Duration::from_secs(1),
         }
     }
 
@@ -253,11 +261,13 @@ impl PbxSeed {
         seed
     }
 
-    /// Builder: every endpoint rings for `ring` before answering (tests use a few milliseconds).
+    /// Builder: every endpoint (and any a config reload adds) rings for `ring` before answering
+    /// (tests use a few milliseconds).
     pub fn with_ring(mut self, ring: Duration) -> Self {
         for e in &mut self.endpoints {
             e.ring = ring;
         }
+        self.reload_ring = ring;
         self
     }
 

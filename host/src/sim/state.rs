@@ -3,9 +3,10 @@
 //! events are queued to sessions under it, so every session sees the same order.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use tokio::sync::{mpsc, watch};
 use tokio::task::AbortHandle;
@@ -207,6 +208,14 @@ pub struct State {
     pub started: SystemTime,
     /// (linkedid, uniqueid, name) of recent channels, oldest first (scenario reports read it).
     pub history: Vec<(String, String, String)>,
+    /// `include => …` lines of the dialplan: (context, included context), in order.
+    pub includes: Vec<(String, String)>,
+    /// Modules named by `Reload` actions, in order (`All` for a reload without `Module:`).
+    pub reloads: Vec<String>,
+    /// How long phones added by a config reload ring before answering.
+    pub reload_ring: Duration,
+    /// What the config files defined at their last load.
+    pub from_config: super::config::Owned,
     subscribers: Vec<Subscriber>,
     next_unique: u64,
     pjsip_seq: u32,
@@ -221,13 +230,15 @@ pub struct Pbx {
     pub username: String,
     pub secret: String,
     pub sessions: AtomicUsize,
+    /// Where the switchboard config files are read from on start and `Reload`.
+    pub config_dir: Option<PathBuf>,
     next_session: AtomicU64,
     tasks: Mutex<Vec<AbortHandle>>,
 }
 
 impl Pbx {
     /// A PBX seeded from `seed`.
-    pub fn new(seed: PbxSeed, username: String, secret: String) -> Arc<Pbx> {
+    pub fn new(seed: PbxSeed, username: String, secret: String, config_dir: Option<PathBuf>) -> Arc<Pbx> {
         let now = SystemTime::now();
         let (secs, micros) = super::clock::epoch(now);
         let mut state = State {
@@ -248,6 +259,10 @@ impl Pbx {
             last_reload: now,
             started: now,
             history: Vec::new(),
+            includes: Vec::new(),
+            reloads: Vec::new(),
+            reload_ring: seed.reload_ring,
+            from_config: Default::default(),
             subscribers: Vec::new(),
             next_unique: 0,
             pjsip_seq: 0,
@@ -300,6 +315,7 @@ impl Pbx {
             username,
             secret,
             sessions: AtomicUsize::new(0),
+            config_dir,
             next_session: AtomicU64::new(1),
             tasks: Mutex::new(Vec::new()),
         })

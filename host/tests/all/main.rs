@@ -2,6 +2,7 @@
 //! One test binary (wasmtime's `tests/all` pattern) keeps link time down.
 
 mod ami_client;
+mod apply;
 mod ami_codec;
 mod capabilities;
 mod cli;

@@ -54,6 +54,7 @@ async fn acceptance_sim() -> Simulator {
         username: "acceptance".into(),
         secret: "acceptance-secret".into(),
         pbx: acceptance_seed(),
+        config_dir: None,
     })
     .await
     .expect("simulator starts")

@@ -7,6 +7,7 @@ use crate::ami::Message;
 
 use super::super::cli::{self, CliOutput};
 use super::super::clock;
+use super::super::config::{self, Area};
 use super::super::events::{self, channel_block, class};
 use super::super::state::Tech;
 use super::{ACTIONS, After, Reply, Session, ack, error, header, item, list_complete, list_start, response, with_id};
@@ -189,13 +190,27 @@ pub fn module_check(action: &Message) -> Reply {
     Reply::one(response(action, "Success").with("Version", ""))
 }
 
-/// `Reload` (with or without `Module:`): nothing to re-read, so it is acknowledged.
-pub fn reload(s: &Session, action: &Message) -> Reply {
+/// `Reload` (with or without `Module:`): with a config directory, the modules' switchboard files
+/// are re-read and the live state reconciled; then `Event: Reload` (`Module` as asked, or `All`;
+/// `Status: 0`, success), as Asterisk's loader publishes it, and the ack.
+pub async fn reload(s: &Session, action: &Message) -> Reply {
     let module = header(action, "Module");
     if !module.is_empty() && !loaded(module) {
         return Reply::one(error(action, "No such module"));
     }
-    s.pbx.with(|st| st.last_reload = SystemTime::now());
+    if let Some(dir) = s.pbx.config_dir.clone() {
+        let areas = Area::of_module(module);
+        if !areas.is_empty() {
+            let loaded = tokio::task::spawn_blocking(move || config::load(&dir, &areas)).await.unwrap_or_default();
+            s.pbx.with(|st| config::apply(st, loaded));
+        }
+    }
+    let name = if module.is_empty() { "All" } else { module };
+    s.pbx.with(|st| {
+        st.last_reload = SystemTime::now();
+        st.reloads.push(name.to_string());
+        st.emit(class::SYSTEM, events::event("Reload", class::SYSTEM).with("Module", name).with("Status", "0"));
+    });
     Reply::one(ack(action, "Module Reloaded"))
 }
 

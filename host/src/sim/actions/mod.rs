@@ -210,7 +210,7 @@ pub async fn handle(s: &mut Session, action: &Message) -> Reply {
         "corestatus" => core::core_status(s, action),
         "coreshowchannels" => core::core_show_channels(s, action),
         "status" => core::status(s, action),
-        "reload" => core::reload(s, action),
+        "reload" => core::reload(s, action).await,
         "modulecheck" => core::module_check(action),
         "command" => core::command(s, action),
         "userevent" => core::user_event(s, action),

@@ -13,6 +13,15 @@ fn contact_hash(uri: &str) -> String {
     Md5::digest(uri.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The id of the endpoint's inbound auth (empty without one).
+fn auth_id(e: &EndpointSeed) -> String {
+    match (&e.password, &e.auth_name) {
+        (None, _) => String::new(),
+        (Some(_), Some(a)) => a.clone(),
+        (Some(_), None) => e.name.clone(),
+    }
+}
+
 /// The contact's id: `aor;@hash` for a registration, `aor@@hash` for a static contact (trunks).
 fn contact_id(e: &EndpointSeed, uri: &str) -> String {
     let sep = if e.trunk { "@@" } else { ";@" };
@@ -45,7 +54,7 @@ pub fn show_endpoints(s: &Session, action: &Message) -> Reply {
                     .with("ObjectName", e.name.clone())
                     .with("Transport", "")
                     .with("Aor", e.name.clone())
-                    .with("Auths", if e.password.is_some() { e.name.clone() } else { String::new() })
+                    .with("Auths", auth_id(e))
                     .with("OutboundAuths", e.outbound_auth.clone().unwrap_or_default())
                     .with("Contacts", e.contact.as_ref().map(|c| format!("{}/{c},", e.name)).unwrap_or_default())
                     .with("DeviceState", device_state(st, e).text())
@@ -80,13 +89,7 @@ pub fn show_endpoint(s: &Session, action: &Message) -> Reply {
                 "Context" => e.context.clone(),
                 "Callerid" if e.caller_name.is_empty() => String::new(),
                 "Callerid" => format!("\"{}\" <{}>", e.caller_name, e.name),
-                "Auth" => {
-                    if e.password.is_some() {
-                        e.name.clone()
-                    } else {
-                        String::new()
-                    }
-                }
+                "Auth" => auth_id(&e),
                 "OutboundAuth" => e.outbound_auth.clone().unwrap_or_default(),
                 "Mailboxes" => e.mailbox.clone().unwrap_or_default(),
                 "DeviceState" => device_state(st, &e).text().to_string(),
@@ -98,7 +101,7 @@ pub fn show_endpoint(s: &Session, action: &Message) -> Reply {
         }
         out.push(detail);
         let auths =
-            e.password.iter().map(|p| (e.name.clone(), e.name.clone(), p.clone())).chain(
+            e.password.iter().map(|p| (auth_id(&e), e.name.clone(), p.clone())).chain(
                 e.outbound_auth.iter().map(|a| (a.clone(), e.name.clone(), format!("{}-provider-secret", e.name))),
             );
         for (id, user, password) in auths {
