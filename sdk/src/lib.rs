@@ -78,6 +78,7 @@ pub mod handler;
 mod headers;
 pub mod log;
 mod params;
+pub mod pbx;
 mod request;
 mod response;
 mod router;

@@ -81,7 +81,13 @@ impl Server {
         for (name, dir) in &config.areas {
             std::fs::create_dir_all(dir).with_context(|| format!("creating file area `{name}` at {}", dir.display()))?;
         }
-        let services = Services { ami, bus, store, areas: Arc::new(config.areas.clone()) };
+        let applier = match (&store, &config.asterisk.config_dir) {
+            (Some(store), Some(dir)) => {
+                Some(Arc::new(crate::apply::Applier::new(store.pbx().path().to_path_buf(), dir.clone(), ami.clone())))
+            }
+            _ => None,
+        };
+        let services = Services { ami, bus, store, areas: Arc::new(config.areas.clone()), applier };
 
         // Compile each distinct plugin once, even when it is mounted several times.
         let mut loaded: HashMap<String, LoadedPlugin> = HashMap::new();

@@ -28,8 +28,9 @@ wasmtime::component::bindgen!({
         "switchboard:pbx/system.uptime": async,
         "switchboard:pbx/system.disks": async,
         "switchboard:pbx/system.firewall": async,
+        "switchboard:pbx/pbx.apply-changes": async,
     },
     require_store_data_send: true,
 });
 
-pub use self::switchboard::pbx::{ami, events, log, settings, sqlite, system, types};
+pub use self::switchboard::pbx::{ami, events, log, pbx, settings, sqlite, system, types};

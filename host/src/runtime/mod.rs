@@ -19,6 +19,7 @@ mod invoke;
 mod limits;
 mod log;
 mod outbound;
+mod pbx;
 mod settings;
 mod sqlite;
 mod state;
@@ -63,6 +64,8 @@ pub struct Services {
     pub store: Option<Arc<crate::store::Store>>,
     /// The configured file areas: name → directory.
     pub areas: Arc<BTreeMap<String, std::path::PathBuf>>,
+    /// Renders and reloads Asterisk's configuration, when `[store]` and `[asterisk] config_dir` are set.
+    pub applier: Option<Arc<crate::apply::Applier>>,
 }
 
 /// What one mount's requests run with.
@@ -232,6 +235,8 @@ impl Runtime {
         bindings::sqlite::add_to_linker::<RequestState, HasSelf<RequestState>>(&mut linker, |s| s)
             .map_err(anyhow::Error::from)?;
         bindings::system::add_to_linker::<RequestState, HasSelf<RequestState>>(&mut linker, |s| s)
+            .map_err(anyhow::Error::from)?;
+        bindings::pbx::add_to_linker::<RequestState, HasSelf<RequestState>>(&mut linker, |s| s)
             .map_err(anyhow::Error::from)?;
 
         let cache = match &options.cache_dir {

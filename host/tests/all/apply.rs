@@ -300,3 +300,56 @@ async fn without_ami_the_error_says_so_and_the_files_are_there() {
     assert!(std::fs::read_to_string(dir.path().join("conf").join(PJSIP_FILE)).unwrap().contains("[2004]"));
     assert_eq!(applier.pending_reloads().await, ALL_MODULES);
 }
+
+/// The whole path a flavor takes: a plugin writes an extension through `sqlite`, calls
+/// `pbx.apply-changes`, and the PBX (the simulator, reading the rendered files) lists it.
+#[tokio::test]
+async fn a_plugin_creates_an_extension_and_the_pbx_lists_it_after_apply_changes() {
+    let root = tempfile::tempdir().unwrap();
+    let conf = root.path().join("asterisk");
+    let sim = start_sim(conf.clone(), "127.0.0.1:0".parse().unwrap()).await;
+    let (user, secret) = sim.credentials();
+    let (store_probe, probe) = (crate::util::test_plugin("store-probe"), crate::util::test_plugin("probe"));
+    let server = crate::util::start(&format!(
+        "[store]\ndir = {store:?}\n[asterisk]\nconfig_dir = {conf:?}\n\
+         [ami]\naddress = \"{ami}\"\nusername = \"{user}\"\nsecret = \"{secret}\"\n\n\
+         [[mount]]\nroute = \"/w\"\nplugin = {store_probe:?}\ngrants = {{ sqlite = {{ pbx = \"read-write\" }}, apply_changes = true }}\n\n\
+         [[mount]]\nroute = \"/nogrant\"\nplugin = {store_probe:?}\n\n\
+         [[mount]]\nroute = \"/ami\"\nplugin = {probe:?}\ngrants = {{ ami = [\"PJSIPShowEndpoints\"] }}\n",
+        store = root.path().join("store").display().to_string(),
+        conf = conf.display().to_string(),
+        ami = sim.address(),
+    ))
+    .await;
+    let url = crate::util::base(&server);
+    let client = crate::util::client();
+    server.services().ami.as_ref().unwrap().wait_up(std::time::Duration::from_secs(10)).await.unwrap();
+
+    let response = client.post(format!("{url}/nogrant/apply")).send().await.unwrap();
+    assert_eq!(response.status(), 403);
+
+    let insert = serde_json::json!({"sql": "INSERT INTO extensions (number, name, secret) VALUES ('2042', 'Grace Hopper', 'pw')"});
+    assert_eq!(client.post(format!("{url}/w/sql")).json(&insert).send().await.unwrap().status(), 200);
+    let response = client.post(format!("{url}/w/apply")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let applied: serde_json::Value = response.json().await.unwrap();
+    assert!(applied["changed_files"].as_array().unwrap().iter().any(|f| f == "pjsip.switchboard.conf"), "{applied}");
+    assert!(applied["reloaded_modules"].as_array().unwrap().iter().any(|m| m == "res_pjsip.so"), "{applied}");
+    assert!(std::fs::read_to_string(conf.join("pjsip.switchboard.conf")).unwrap().contains("[2042]"));
+
+    let listed: serde_json::Value =
+        client.get(format!("{url}/ami/send?action=PJSIPShowEndpoints")).send().await.unwrap().json().await.unwrap();
+    let names: Vec<String> = listed["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e.as_array().unwrap().iter().find(|kv| kv[0] == "ObjectName").map(|kv| kv[1].as_str().unwrap().to_string()))
+        .collect();
+    assert!(names.contains(&"2042".to_string()), "{names:?}");
+
+    // Nothing changed since: no file written, nothing reloaded.
+    let again: serde_json::Value = client.post(format!("{url}/w/apply")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(again, serde_json::json!({"changed_files": [], "reloaded_modules": []}));
+    server.shutdown().await;
+    sim.stop().await;
+}

@@ -13,6 +13,8 @@
 //! | `GET /system/uptime`, `/system/disks`, `/system/firewall` | the `system` interface as JSON |
 //! | `GET /cdr?start=&end=&field=&pattern=&status=&limit=` | an Elastix-shaped CDR report (benchmarks) |
 //! | `GET /extensions` | every extension with its endpoint (benchmarks) |
+//! | `POST /apply` | `pbx.apply-changes` → `{changed_files, reloaded_modules}` |
+//! | `POST /extension` | create the next free extension from 5000 and apply (benchmarks) |
 //!
 //! Interface errors come back through the SDK's conversions (403 denied, 409 conflict, …); file
 //! errors as `{"error":{"code":"<io error kind>"}}` with 404 for not-found, 403 for permission.
@@ -21,7 +23,7 @@ use std::io::ErrorKind;
 
 use switchboard_sdk::prelude::*;
 use switchboard_sdk::sqlite::{self, QueryResult, Value};
-use switchboard_sdk::system;
+use switchboard_sdk::{pbx, system};
 
 fn to_value(json: &serde_json::Value) -> Value {
     match json {
@@ -184,6 +186,27 @@ fn extensions(_: &Request) -> Result<Response, Error> {
     Response::json(&result.to_json())
 }
 
+fn apply(_: &Request) -> Result<Response, Error> {
+    let applied = pbx::apply_changes()?;
+    Response::json(&serde_json::json!({ "changed_files": applied.changed_files, "reloaded_modules": applied.reloaded_modules }))
+}
+
+/// What an API's "create extension" does: pick a number, write the row, apply.
+fn create_extension(_: &Request) -> Result<Response, Error> {
+    let conn = sqlite::open("pbx")?;
+    let number = conn.transaction(|tx| {
+        let next = tx.query("SELECT CAST(coalesce(max(CAST(number AS INTEGER)), 4999) + 1 AS TEXT) FROM extensions WHERE number GLOB '5[0-9][0-9][0-9]*'", &[])?;
+        let number = next.rows()[0].text(0);
+        tx.query(
+            "INSERT INTO extensions (number, name, secret, voicemail) VALUES (?, ?, ?, 'default')",
+            &[number.as_str().into(), format!("Bench {number}").into(), "bench-secret".into()],
+        )?;
+        Ok::<_, Error>(number)
+    })?;
+    pbx::apply_changes()?;
+    Ok(Response::json(&serde_json::json!({ "number": number }))?.with_status(201))
+}
+
 fn router() -> Router {
     Router::new()
         .post("/sql", sql)
@@ -199,6 +222,8 @@ fn router() -> Router {
         .get("/system/firewall", firewall)
         .get("/cdr", cdr)
         .get("/extensions", extensions)
+        .post("/apply", apply)
+        .post("/extension", create_extension)
 }
 
 switchboard_sdk::plugin!(router: router);
