@@ -1,20 +1,85 @@
-//! The configuration `switchboard demo` serves: the built-in PBX simulator as the PBX, and every
-//! built-in plugin on its usual route with demo settings and credentials. Later capabilities (the
-//! five API flavors) add their mounts here.
+//! The configuration `switchboard demo` serves: the built-in PBX simulator as the PBX, a seeded
+//! demo PBX in the `pbx` database (50 extensions, ring groups, follow-me, trunks, queues, a month
+//! of CDRs with real WAV recordings), and every built-in plugin on its usual route with demo
+//! settings and credentials. Later capabilities (the five API flavors) add their mounts here.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::time::Duration;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use anyhow::Context as _;
 
 use crate::ami::AmiConfig;
-use crate::config::{Config, Grants, Limits, Listener, Mount, PluginSource, RuntimeOptions};
+use crate::config::{AsteriskConfig, Config, Grants, Limits, Listener, Mount, PluginSource, RuntimeOptions, StoreConfig};
+use crate::store::demo_pbx::{self, DemoSummary};
+
+/// The file areas the demo configures, as a real install would.
+pub const AREAS: &[&str] = &["recordings", "voicemail", "greetings", "backups", "uploads", "logs"];
+
+/// Where the demo keeps its data: `store/` (databases), `asterisk/` (rendered configuration the
+/// simulator reads), `areas/<name>/` (file areas).
+#[derive(Debug, Clone)]
+pub struct Layout {
+    /// The demo's data directory.
+    pub root: PathBuf,
+}
+
+impl Layout {
+    /// The store directory.
+    pub fn store(&self) -> PathBuf {
+        self.root.join("store")
+    }
+
+    /// The include directory apply-changes renders into and the simulator reads.
+    pub fn asterisk(&self) -> PathBuf {
+        self.root.join("asterisk")
+    }
+
+    /// A file area's directory.
+    pub fn area(&self, name: &str) -> PathBuf {
+        self.root.join("areas").join(name)
+    }
+
+    /// Migrates the demo database, seeds the demo PBX when it has no extensions yet (so a
+    /// restarted demo keeps what was changed through the APIs), and renders the Asterisk
+    /// configuration so the simulator starts with it. Returns what was seeded, if anything.
+    pub async fn prepare(&self) -> anyhow::Result<Option<DemoSummary>> {
+        for area in AREAS {
+            std::fs::create_dir_all(self.area(area)).with_context(|| format!("creating {}", self.area(area).display()))?;
+        }
+        std::fs::create_dir_all(self.store()).with_context(|| format!("creating {}", self.store().display()))?;
+        let (db, recordings, asterisk) = (self.store().join("pbx.sqlite"), self.area("recordings"), self.asterisk());
+        tokio::task::spawn_blocking(move || -> anyhow::Result<Option<DemoSummary>> {
+            let mut conn = crate::store::Database::open_connection(&db)?;
+            crate::store::migrate::migrate(&mut conn)?;
+            let existing: i64 = conn.query_row("SELECT count(*) FROM extensions", [], |r| r.get(0))?;
+            let seeded = if existing > 0 { None } else { Some(demo_pbx::seed(&mut conn, &recordings, SystemTime::now())?) };
+            // Render the configuration the simulator reads when it starts (as Asterisk reads its
+            // files at boot); later changes go through pbx.apply-changes and a reload.
+            std::fs::create_dir_all(&asterisk).with_context(|| format!("creating {}", asterisk.display()))?;
+            for (file, text) in crate::apply::render(&conn).context("rendering the demo PBX's Asterisk configuration")? {
+                std::fs::write(asterisk.join(&file), text).with_context(|| format!("writing {file}"))?;
+            }
+            Ok(seeded)
+        })
+        .await?
+    }
+}
+
+/// `$XDG_DATA_HOME/switchboard/demo`, else `~/.local/share/switchboard/demo`, else `./switchboard-demo`.
+pub fn default_data_dir() -> PathBuf {
+    std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".local/share")))
+        .map_or_else(|| PathBuf::from("switchboard-demo"), |d| d.join("switchboard").join("demo"))
+}
 
 /// The API key the demo's click-to-call mount expects in `X-Api-Key`.
 pub const CLICK_TO_CALL_KEY: &str = "demo-click-to-call-key";
 
 /// The demo's mounts on `listen`, talking to the PBX at `ami`.
-pub fn config(listen: SocketAddr, cache_dir: Option<PathBuf>, ami: Option<AmiConfig>) -> Config {
+pub fn config(listen: SocketAddr, cache_dir: Option<PathBuf>, ami: Option<AmiConfig>, layout: &Layout) -> Config {
     let hello = Mount {
         route: "/hello".into(),
         plugin: PluginSource::Builtin("hello".into()),
@@ -45,16 +110,24 @@ pub fn config(listen: SocketAddr, cache_dir: Option<PathBuf>, ami: Option<AmiCon
         mounts: vec![hello, click_to_call],
         ami,
         events: Default::default(),
-        store: None,
-        areas: BTreeMap::new(),
-        asterisk: Default::default(),
+        store: Some(StoreConfig { dir: layout.store() }),
+        areas: AREAS.iter().map(|a| (a.to_string(), layout.area(a))).collect(),
+        asterisk: AsteriskConfig { config_dir: Some(layout.asterisk()) },
     }
 }
 
 /// What the demo prints once it is listening: every URL to try, and the credentials.
-pub fn banner(server: &crate::Server, ami: Option<(SocketAddr, &str, &str)>) -> String {
+pub fn banner(server: &crate::Server, ami: Option<(SocketAddr, &str, &str)>, layout: &Layout, seeded: Option<&DemoSummary>) -> String {
     let base = server.address("main").map(|a| format!("http://{a}")).unwrap_or_default();
     let mut out = String::from("Switchboard demo is running.\n\n");
+    match seeded {
+        Some(s) => out.push_str(&format!(
+            "Demo PBX seeded: {} extensions, {} ring groups, {} follow-me, {} trunks, {} queues, {} CDRs, {} recordings.\n",
+            s.extensions, s.ring_groups, s.follow_me, s.trunks, s.queues, s.cdrs, s.recordings
+        )),
+        None => out.push_str("Demo PBX: kept from the previous run (delete the data directory to start over).\n"),
+    }
+    out.push_str(&format!("Data in {} (database store/pbx.sqlite, Asterisk config asterisk/, file areas areas/).\n\n", layout.root.display()));
     out.push_str(&format!("  health           {base}/_switchboard/health\n"));
     for mount in server.mounts() {
         out.push_str(&format!("  {:<16} {base}{}   (plugin `{}`)\n", mount.route, mount.route, mount.plugin));

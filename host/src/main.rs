@@ -42,6 +42,10 @@ enum Command {
         /// Address of the simulator's AMI port.
         #[arg(long, default_value = "127.0.0.1:5038")]
         ami_listen: SocketAddr,
+        /// Where the demo keeps its database, rendered Asterisk configuration and file areas
+        /// [default: $XDG_DATA_HOME/switchboard/demo or ~/.local/share/switchboard/demo].
+        #[arg(long)]
+        data: Option<PathBuf>,
     },
     /// Run only the PBX simulator: an AMI server that speaks like Asterisk 22.
     Sim {
@@ -78,7 +82,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Serve { config } => serve(load(&config)?).await,
             Command::Check { config } => check(&config),
-            Command::Demo { listen, ami_listen } => serve_demo(listen, ami_listen).await,
+            Command::Demo { listen, ami_listen, data } => serve_demo(listen, ami_listen, data.unwrap_or_else(demo::default_data_dir)).await,
             Command::Sim { ami_listen, username, secret } => serve_sim(ami_listen, username, secret).await,
             Command::Plugins => {
                 for b in builtin::BUILTINS {
@@ -129,9 +133,11 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn serve_demo(listen: SocketAddr, ami_listen: SocketAddr) -> anyhow::Result<()> {
+async fn serve_demo(listen: SocketAddr, ami_listen: SocketAddr, data: PathBuf) -> anyhow::Result<()> {
     let shutdown = shutdown_signal()?;
-    let sim_config = SimConfig { listen: ami_listen, ..SimConfig::default() };
+    let layout = demo::Layout { root: data };
+    let seeded = layout.prepare().await.with_context(|| format!("preparing the demo PBX in {}", layout.root.display()))?;
+    let sim_config = SimConfig { listen: ami_listen, config_dir: Some(layout.asterisk()), ..SimConfig::default() };
     let sim = Simulator::start(sim_config.clone())
         .await
         .with_context(|| format!("starting the PBX simulator on {ami_listen} (use --ami-listen to pick another address)"))?;
@@ -141,14 +147,14 @@ async fn serve_demo(listen: SocketAddr, ami_listen: SocketAddr) -> anyhow::Resul
         secret: sim_config.secret.clone(),
         ..AmiConfig::default()
     };
-    let config = demo::config(listen, default_cache_dir(), Some(ami));
+    let config = demo::config(listen, default_cache_dir(), Some(ami), &layout);
     let server = Server::start(&config).await?;
     if let Some(ami) = &server.services().ami {
         if ami.wait_up(std::time::Duration::from_secs(10)).await.is_none() {
             eprintln!("warning: the AMI link to the simulator is not up yet: {:?}", ami.state());
         }
     }
-    println!("{}", demo::banner(&server, Some((sim.address(), &sim_config.username, &sim_config.secret))));
+    println!("{}", demo::banner(&server, Some((sim.address(), &sim_config.username, &sim_config.secret)), &layout, seeded.as_ref()));
     shutdown.await?;
     eprintln!("shutting down");
     server.shutdown().await;

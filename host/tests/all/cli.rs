@@ -53,14 +53,27 @@ fn check_reports_requested_vs_granted() {
 #[test]
 fn demo_prints_its_urls_serves_them_and_exits_cleanly_on_sigterm() {
     let cache = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
     let mut child = Command::new(BIN)
-        .args(["demo", "--listen", "127.0.0.1:0", "--ami-listen", "127.0.0.1:0"])
+        .args(["demo", "--listen", "127.0.0.1:0", "--ami-listen", "127.0.0.1:0", "--data"])
+        .arg(data.path())
         .env("XDG_CACHE_HOME", cache.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let lines = read_until(&mut child, "Press Ctrl-C", Duration::from_secs(60));
+    let seeded = lines.iter().find(|l| l.starts_with("Demo PBX seeded:")).expect("seeding reported");
+    assert!(seeded.contains("50 extensions, 3 ring groups") && seeded.contains("2 trunks, 2 queues, 2000 CDRs"), "{seeded}");
+    // The seeded PBX is in the database, rendered for Asterisk, and its recordings are real files.
+    let db = rusqlite::Connection::open(data.path().join("store/pbx.sqlite")).unwrap();
+    let recording: String = db
+        .query_row("SELECT recordingfile FROM cdr WHERE recordingfile <> '' ORDER BY calldate DESC LIMIT 1", [], |r| r.get(0))
+        .unwrap();
+    let wav = std::fs::read(data.path().join("areas/recordings").join(&recording)).unwrap();
+    assert_eq!(&wav[..4], b"RIFF", "{recording}");
+    let pjsip = std::fs::read_to_string(data.path().join("asterisk/pjsip.switchboard.conf")).unwrap();
+    assert!(pjsip.contains("[1050]") && pjsip.contains("type=registration"), "rendered endpoints and the trunk registration");
     let health_line = lines.iter().find(|l| l.contains("/_switchboard/health")).expect("health URL printed");
     let health_url = health_line.split_whitespace().last().unwrap().to_string();
     let hello_url = health_url.replace("/_switchboard/health", "/hello");
