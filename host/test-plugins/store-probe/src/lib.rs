@@ -14,7 +14,7 @@
 //! | `GET /cdr?start=&end=&field=&pattern=&status=&limit=` | an Elastix-shaped CDR report (benchmarks) |
 //! | `GET /extensions` | every extension with its endpoint (benchmarks) |
 //! | `POST /apply` | `pbx.apply-changes` → `{changed_files, reloaded_modules}` |
-//! | `POST /extension` | create the next free extension from 5000 and apply (benchmarks) |
+//! | `POST /extension` | create the next free extension from 10000 and apply (benchmarks) |
 //!
 //! Interface errors come back through the SDK's conversions (403 denied, 409 conflict, …); file
 //! errors as `{"error":{"code":"<io error kind>"}}` with 404 for not-found, 403 for permission.
@@ -195,7 +195,7 @@ fn apply(_: &Request) -> Result<Response, Error> {
 fn create_extension(_: &Request) -> Result<Response, Error> {
     let conn = sqlite::open("pbx")?;
     let number = conn.transaction(|tx| {
-        let next = tx.query("SELECT CAST(coalesce(max(CAST(number AS INTEGER)), 4999) + 1 AS TEXT) FROM extensions WHERE number GLOB '5[0-9][0-9][0-9]*'", &[])?;
+        let next = tx.query("SELECT CAST(coalesce(max(CAST(number AS INTEGER)), 9999) + 1 AS TEXT) FROM extensions WHERE CAST(number AS INTEGER) >= 10000", &[])?;
         let number = next.rows()[0].text(0);
         tx.query(
             "INSERT INTO extensions (number, name, secret, voicemail) VALUES (?, ?, ?, 'default')",
