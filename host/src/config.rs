@@ -483,24 +483,24 @@ fn validate(file: raw::File, locator: &Locator<'_>, base: &Path) -> Result<Confi
         }
         areas.insert(name.clone(), base.join(dir.get_ref()));
     }
-    for (spanned, mount) in file.mounts.iter().zip(&mounts) {
-        for (area, access) in &spanned.get_ref().grants.files {
+    // Checked on every mount as written, valid or not, so all problems show up in one run.
+    for spanned in &file.mounts {
+        let mount = spanned.get_ref();
+        let route = mount.route.get_ref();
+        for (area, access) in &mount.grants.files {
             if !areas.contains_key(area) {
                 let known: Vec<&str> = areas.keys().map(String::as_str).collect();
                 problems.add(
                     access.span().start,
                     format!(
-                        "mount {} is granted file area `{area}`, which `[areas]` does not define (defined: {})",
-                        mount.route,
+                        "mount {route} is granted file area `{area}`, which `[areas]` does not define (defined: {})",
                         if known.is_empty() { "none".to_string() } else { known.join(", ") }
                     ),
                 );
             }
         }
-        if mount.grants.sqlite.pbx.is_some() || mount.grants.sqlite.own {
-            if store.is_none() {
-                problems.add(spanned.span().start, format!("mount {} is granted sqlite, but the file has no `[store]` with a `dir`", mount.route));
-            }
+        if (mount.grants.sqlite.pbx.is_some() || mount.grants.sqlite.own) && store.is_none() {
+            problems.add(spanned.span().start, format!("mount {route} is granted sqlite, but the file has no `[store]` with a `dir`"));
         }
     }
 

@@ -276,14 +276,8 @@ fn trunk(objects: &mut Objects, t: &Trunk) -> Result<(), Unrenderable> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::migrate::migrate;
+    use crate::store::migrate::test_db as db;
 
-    fn db(sql: &str) -> Connection {
-        let mut conn = Connection::open_in_memory().unwrap();
-        migrate(&mut conn).unwrap();
-        conn.execute_batch(sql).unwrap();
-        conn
-    }
 
     #[test]
     fn an_extension_and_a_registering_trunk() {

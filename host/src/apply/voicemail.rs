@@ -60,14 +60,8 @@ pub fn render(conn: &Connection) -> anyhow::Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::migrate::migrate;
+    use crate::store::migrate::test_db as db;
 
-    fn db(sql: &str) -> Connection {
-        let mut conn = Connection::open_in_memory().unwrap();
-        migrate(&mut conn).unwrap();
-        conn.execute_batch(sql).unwrap();
-        conn
-    }
 
     #[test]
     fn boxes_grouped_by_context() {

@@ -251,25 +251,31 @@ impl Session {
         limits: ExecLimits,
         source: Arc<str>,
     ) -> Result<QueryResult, SqlError> {
-        let mut conn = self.conn.take().ok_or_else(|| SqlError::Io("the connection was lost by an earlier failure".into()))?;
-        let db = self.db.clone();
-        let (conn, result) = tokio::task::spawn_blocking(move || {
-            let result = run(&db, &mut conn, &access, &sql, Params::Bound(&params), limits);
-            db.flush(&conn, &source);
-            (conn, result)
-        })
-        .await
-        .map_err(|e| SqlError::Io(format!("the statement's thread failed: {e}")))?;
-        self.conn = Some(conn);
-        result
+        self.run_blocking(access, sql, Some(params), limits, source).await
     }
 
     /// Runs several `;`-separated statements without parameters (a plugin's own migrations).
     pub async fn execute_batch(&mut self, access: Arc<Access>, sql: String, limits: ExecLimits, source: Arc<str>) -> Result<(), SqlError> {
+        self.run_blocking(access, sql, None, limits, source).await.map(|_| ())
+    }
+
+    /// Moves the connection to a blocking thread, runs, publishes what committed, moves it back.
+    async fn run_blocking(
+        &mut self,
+        access: Arc<Access>,
+        sql: String,
+        params: Option<Vec<Value>>,
+        limits: ExecLimits,
+        source: Arc<str>,
+    ) -> Result<QueryResult, SqlError> {
         let mut conn = self.conn.take().ok_or_else(|| SqlError::Io("the connection was lost by an earlier failure".into()))?;
         let db = self.db.clone();
         let (conn, result) = tokio::task::spawn_blocking(move || {
-            let result = run(&db, &mut conn, &access, &sql, Params::Batch, limits).map(|_| ());
+            let params = match &params {
+                Some(values) => Params::Bound(values),
+                None => Params::Batch,
+            };
+            let result = run(&db, &mut conn, &access, &sql, params, limits);
             db.flush(&conn, &source);
             (conn, result)
         })

@@ -878,26 +878,10 @@ impl CallGen {
                     cdr
                 } else {
                     let (did, dst, dcontext, lastapp, lastdata, target) = match self.rng.f64() {
-                        r if r < 0.35 => {
-                            let q = &QUEUES[0];
-                            let m = q.members[self.rng.usize(0..q.members.len())].0.to_string();
-                            (SUPPORT_DID, q.exten.to_string(), "ext-queues", "Queue", format!("{},t,,,300", q.name), m)
-                        }
-                        r if r < 0.55 => {
-                            let g = &RING_GROUPS[0];
-                            let m = self.group_member(g);
-                            (SALES_DID, g.number.to_string(), "ext-group", "Dial", group_dial_data(g), m)
-                        }
-                        r if r < 0.70 => {
-                            let q = &QUEUES[1];
-                            let m = q.members[self.rng.usize(0..q.members.len())].0.to_string();
-                            (MAIN_DID, q.exten.to_string(), "ext-queues", "Queue", format!("{},t,,,300", q.name), m)
-                        }
-                        r if r < 0.85 => {
-                            let g = &RING_GROUPS[2];
-                            let m = self.group_member(g);
-                            (MAIN_DID, g.number.to_string(), "ext-group", "Dial", group_dial_data(g), m)
-                        }
+                        r if r < 0.35 => self.queue_call(&QUEUES[0], SUPPORT_DID),
+                        r if r < 0.55 => self.group_call(&RING_GROUPS[0], SALES_DID),
+                        r if r < 0.70 => self.queue_call(&QUEUES[1], MAIN_DID),
+                        r if r < 0.85 => self.group_call(&RING_GROUPS[2], MAIN_DID),
                         _ => {
                             let dst = self.pick_ext();
                             let data = format!("PJSIP/{dst},30,tr");
@@ -977,6 +961,18 @@ impl CallGen {
                 r.answer = r.answer.map(|a| a - overrun);
             }
         }
+    }
+
+    /// An inbound call on `did` to queue `q`: (did, dst, dcontext, lastapp, lastdata, answering member).
+    fn queue_call(&mut self, q: &Queue, did: &'static str) -> (&'static str, String, &'static str, &'static str, String, String) {
+        let member = q.members[self.rng.usize(0..q.members.len())].0.to_string();
+        (did, q.exten.to_string(), "ext-queues", "Queue", format!("{},t,,,300", q.name), member)
+    }
+
+    /// An inbound call on `did` to ring group `g`, shaped as [`Self::queue_call`].
+    fn group_call(&mut self, g: &RingGroup, did: &'static str) -> (&'static str, String, &'static str, &'static str, String, String) {
+        let member = self.group_member(g);
+        (did, g.number.to_string(), "ext-group", "Dial", group_dial_data(g), member)
     }
 
     /// A ring group member who answers (an extension; external members never show as the callee).

@@ -75,6 +75,15 @@ pub fn schema_tables() -> &'static [String] {
     })
 }
 
+/// A migrated in-memory database with `sql` run on it, for unit tests.
+#[cfg(test)]
+pub(crate) fn test_db(sql: &str) -> Connection {
+    let mut conn = Connection::open_in_memory().unwrap();
+    migrate(&mut conn).unwrap();
+    conn.execute_batch(sql).unwrap();
+    conn
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

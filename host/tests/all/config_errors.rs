@@ -131,3 +131,56 @@ fn defaults_are_sane() {
     assert_eq!(mount.limits, config::Limits::default());
     assert!(mount.grants.outbound_http.is_empty(), "nothing is granted by default");
 }
+
+#[test]
+fn store_area_and_sqlite_grant_problems_are_located() {
+    let text = r#"[areas]
+recordings = "/tmp/rec"
+Bad-Name = "/tmp/x"
+
+[[mount]]
+route = "/a"
+plugin = "hello"
+grants = { files = { voicemail = "read-only", recordings = "rw" }, sqlite = { pbx = "write-only" } }
+
+[[mount]]
+route = "/b"
+plugin = "hello"
+grants = { sqlite = { pbx = { read = ["cdr", "no_such_table"] } } }
+"#;
+    let found = problems(text);
+    assert_problem(&found, "sb.toml:3:12", "bad area name `Bad-Name`");
+    assert_problem(&found, "sb.toml:8:34", "file area `voicemail`, which `[areas]` does not define");
+    assert_problem(&found, "sb.toml:8:60", r#"file grant `recordings = "rw"`"#);
+    assert_problem(&found, "sb.toml:8:85", r#"sqlite.pbx = "write-only""#);
+    assert_problem(&found, "sb.toml:13:29", "table `no_such_table`");
+    assert_problem(&found, "sb.toml:10:1", "mount /b is granted sqlite, but the file has no `[store]`");
+}
+
+#[test]
+fn a_full_store_configuration_parses() {
+    let config = config::parse(
+        r#"[store]
+dir = "data"
+[areas]
+recordings = "/var/spool/asterisk/monitor"
+[asterisk]
+config_dir = "/etc/asterisk/switchboard"
+[[mount]]
+route = "/a"
+plugin = "hello"
+grants = { files = { recordings = "read-only" }, sqlite = { pbx = { read = ["*"], write = ["extensions"] }, own = true }, system = true, apply_changes = true }
+"#,
+        Path::new("/etc/switchboard/sb.toml"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(config.store.unwrap().dir, Path::new("/etc/switchboard/data"));
+    let grants = &config.mounts[0].grants;
+    assert_eq!(grants.files.get("recordings"), Some(&config::FileAccess::ReadOnly));
+    assert_eq!(
+        grants.sqlite.pbx,
+        Some(config::PbxAccess::Tables { read: vec!["*".into()], write: vec!["extensions".into()] })
+    );
+    assert!(grants.sqlite.own && grants.system && grants.apply_changes);
+    assert_eq!(config.asterisk.config_dir.as_deref(), Some(Path::new("/etc/asterisk/switchboard")));
+}
