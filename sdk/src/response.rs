@@ -115,7 +115,8 @@ impl Response {
     /// use switchboard_sdk::prelude::*;
     ///
     /// fn recording(req: &Request) -> Result<Response, Error> {
-    ///     let name = req.query().get("name").unwrap_or_default();
+    ///     let query = req.query();
+    ///     let name = query.get("name").unwrap_or_default();
     ///     Response::file(format!("/recordings/{name}"), "audio/wav")
     ///         .map_err(|_| Error::not_found("no such recording"))
     /// }
