@@ -11,7 +11,10 @@ use std::time::{Duration, SystemTime};
 use anyhow::Context as _;
 
 use crate::ami::AmiConfig;
-use crate::config::{AsteriskConfig, Config, Grants, Limits, Listener, Mount, PluginSource, RuntimeOptions, StoreConfig};
+use crate::config::{
+    AsteriskConfig, Config, FileAccess, Grants, Limits, Listener, Mount, PbxAccess, PluginSource, RuntimeOptions, SqliteGrant,
+    StoreConfig,
+};
 use crate::store::demo_pbx::{self, DemoSummary};
 
 /// The file areas the demo configures, as a real install would.
@@ -78,6 +81,10 @@ pub fn default_data_dir() -> PathBuf {
 /// The API key the demo's click-to-call mount expects in `X-Api-Key`.
 pub const CLICK_TO_CALL_KEY: &str = "demo-click-to-call-key";
 
+/// The key the demo's Elastix API mount expects as the whole `Authorization` header (50 characters,
+/// like the original's `$key`).
+pub const ELASTIX_KEY: &str = "kJBJzUqZ2W9THvW9vrFTEzXN7NNfDv9XyzENAn7teWDsZCcYHj";
+
 /// The demo's mounts on `listen`, talking to the PBX at `ami`.
 pub fn config(listen: SocketAddr, cache_dir: Option<PathBuf>, ami: Option<AmiConfig>, layout: &Layout) -> Config {
     let hello = Mount {
@@ -104,10 +111,32 @@ pub fn config(listen: SocketAddr, cache_dir: Option<PathBuf>, ami: Option<AmiCon
         // Its event long-polls wait up to 55 s.
         limits: Limits { timeout: Duration::from_secs(60), ..Limits::default() },
     };
+    let defaults = crate::sim::SimConfig::default();
+    let elastix = Mount {
+        route: "/api/api.php".into(),
+        plugin: PluginSource::Builtin("elastix".into()),
+        listeners: Vec::new(),
+        settings: BTreeMap::from([
+            ("api-key".to_string(), ELASTIX_KEY.to_string()),
+            ("ami-username".to_string(), defaults.username.clone()),
+            ("ami-secret".to_string(), defaults.secret.clone()),
+        ]),
+        grants: Grants {
+            ami: ["SIPpeers", "PJSIPShowEndpoints", "PJSIPShowContacts", "Command", "ParkedCalls", "Status"]
+                .map(String::from)
+                .to_vec(),
+            sqlite: SqliteGrant { pbx: Some(PbxAccess::ReadWrite), own: false },
+            files: BTreeMap::from([("recordings".to_string(), FileAccess::ReadOnly)]),
+            system: true,
+            apply_changes: true,
+            ..Grants::default()
+        },
+        limits: Limits::default(),
+    };
     Config {
         listeners: vec![Listener { name: "main".into(), address: listen }],
         runtime: RuntimeOptions { cache_dir },
-        mounts: vec![hello, click_to_call],
+        mounts: vec![hello, click_to_call, elastix],
         ami,
         events: Default::default(),
         store: Some(StoreConfig { dir: layout.store() }),
@@ -142,11 +171,23 @@ pub fn banner(server: &crate::Server, ami: Option<(SocketAddr, &str, &str)>, lay
                 out.push_str(&format!("  {:<16} curl {key} {base}{}/calls\n", "", mount.route));
                 out.push_str(&format!("  {:<16} curl {key} '{base}{}/events?timeout=20'\n", "", mount.route));
             }
+            "elastix" => {
+                let key = format!("-H 'Authorization: {ELASTIX_KEY}'");
+                for cmd in ["auth", "sippeers", "sipextensions", "systemresources", "getharddrivers", "getiptablesstatus", "activecall"] {
+                    out.push_str(&format!("  {:<16} curl {key} '{base}{}?cmd={cmd}'\n", "", mount.route));
+                }
+                out.push_str(&format!(
+                    "  {:<16} curl {key} -d status=ANSWERED -d limit=5 -d recordings=only '{base}{}?cmd=cdrreport'\n",
+                    "", mount.route
+                ));
+                out.push_str(&format!("  {:<16} curl -OJ {key} '{base}{}?cmd=getwavfile&name=/YYYY/MM/DD/<recordingfile>'\n", "", mount.route));
+            }
             _ => {}
         }
     }
     out.push_str("\nCredentials:\n");
     out.push_str(&format!("  click-to-call    header X-Api-Key: {CLICK_TO_CALL_KEY}\n"));
+    out.push_str(&format!("  elastix          header Authorization: {ELASTIX_KEY}\n"));
     if let Some((address, user, secret)) = ami {
         out.push_str(&format!("  PBX simulator    AMI at {address}, user `{user}`, secret `{secret}`\n"));
     }

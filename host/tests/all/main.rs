@@ -8,6 +8,7 @@ mod capabilities;
 mod cli;
 mod config_errors;
 mod durability;
+mod elastix;
 mod events;
 mod files;
 mod gate;

@@ -1,0 +1,347 @@
+//! The built-in `elastix` plugin (`/api/api.php?cmd=…`) against a real store, a recordings area and
+//! the PBX simulator: auth failures, PHP-style JSON, CDR filters, recordings, system facts, AMI.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rusqlite::Connection;
+use switchboard::Server;
+use switchboard::sim::{PbxSeed, Scenario, SimConfig, Simulator};
+
+use crate::util::{base, client, start};
+
+const KEY: &str = "kJBJzUqZ2W9THvW9vrFTEzXN7NNfDv9XyzENAn7teWDsZCcYHj";
+
+struct Rig {
+    root: tempfile::TempDir,
+    sim: Arc<Simulator>,
+    server: Server,
+    url: String,
+}
+
+async fn rig() -> Rig {
+    let root = tempfile::tempdir().unwrap();
+    let store = root.path().join("store");
+    let rec = root.path().join("recordings");
+    std::fs::create_dir_all(rec.join("2024/05/01")).unwrap();
+    std::fs::write(rec.join("2024/05/01/call.wav"), b"RIFF-recording-bytes").unwrap();
+    std::fs::write(root.path().join("secret.txt"), b"TOP SECRET").unwrap();
+    std::os::unix::fs::symlink(root.path().join("secret.txt"), rec.join("link-out.wav")).unwrap();
+    std::os::unix::fs::symlink("../secret.txt", rec.join("relative-out.wav")).unwrap();
+    let sim = Simulator::start(SimConfig {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        pbx: PbxSeed::demo().with_ring(Duration::from_millis(10)),
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let (user, secret) = sim.credentials();
+    let toml = format!(
+        "[store]\ndir = {store:?}\n\n[areas]\nrecordings = {rec:?}\n\n\
+         [ami]\naddress = \"{addr}\"\nusername = \"{user}\"\nsecret = \"{secret}\"\n\n\
+         [[mount]]\nroute = \"/api/api.php\"\nplugin = \"elastix\"\n\
+         settings = {{ api-key = \"{KEY}\", ami-username = \"{user}\", ami-secret = \"{secret}\" }}\n\
+         grants = {{ sqlite = {{ pbx = \"read-write\" }}, files = {{ recordings = \"read-only\" }}, system = true, apply_changes = true, \
+         ami = [\"SIPpeers\", \"PJSIPShowEndpoints\", \"PJSIPShowContacts\", \"Command\", \"ParkedCalls\", \"Status\"] }}\n",
+        store = store.display().to_string(),
+        rec = rec.display().to_string(),
+        addr = sim.address(),
+    );
+    let server = start(&toml).await;
+    server.services().ami.as_ref().unwrap().wait_up(Duration::from_secs(10)).await.expect("AMI link up");
+    let url = format!("{}/api/api.php", base(&server));
+    Rig { root, sim: Arc::new(sim), server, url }
+}
+
+impl Rig {
+    fn sql(&self, sql: &str) {
+        Connection::open(self.root.path().join("store/pbx.sqlite")).unwrap().execute_batch(sql).unwrap();
+    }
+
+    async fn post(&self, query: &str, form: &[(&str, &str)]) -> (u16, String) {
+        let response = client().post(format!("{}?{query}", self.url)).header("authorization", KEY).form(form).send().await.unwrap();
+        (response.status().as_u16(), response.text().await.unwrap())
+    }
+
+    async fn json(&self, query: &str, form: &[(&str, &str)]) -> serde_json::Value {
+        let (status, body) = self.post(query, form).await;
+        assert_eq!(status, 200, "{query}: {body}");
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("{query}: {e}: {body}"))
+    }
+
+    async fn stop(self) {
+        self.server.shutdown().await;
+        if let Ok(sim) = Arc::try_unwrap(self.sim) {
+            sim.stop().await;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn elastix_auth_failures_are_plain_text_in_the_original_order() {
+    let rig = rig().await;
+    let c = client();
+    let text = |r: reqwest::Response| async move {
+        let status = r.status().as_u16();
+        let ct = r.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+        (status, ct.starts_with("text/plain"), r.text().await.unwrap())
+    };
+    // No cmd, even without a key: `test`.
+    assert_eq!(text(c.get(&rig.url).send().await.unwrap()).await, (200, true, "test".into()));
+    // cmd in the body only does not count.
+    assert_eq!(text(c.post(&rig.url).header("authorization", KEY).form(&[("cmd", "auth")]).send().await.unwrap()).await, (200, true, "test".into()));
+    assert_eq!(text(c.get(format!("{}?cmd=auth", rig.url)).send().await.unwrap()).await, (200, true, "key not found".into()));
+    for wrong in ["nope", &KEY[..49], &format!("Bearer {KEY}"), &format!("{KEY}x")] {
+        let r = c.get(format!("{}?cmd=auth", rig.url)).header("authorization", wrong).send().await.unwrap();
+        assert_eq!(text(r).await, (200, true, "key not matched".into()), "{wrong}");
+    }
+    // Wrong key before an unknown command.
+    let r = c.get(format!("{}?cmd=bogus", rig.url)).header("authorization", "nope").send().await.unwrap();
+    assert_eq!(text(r).await, (200, true, "key not matched".into()));
+    let r = c.get(format!("{}?cmd=bogus", rig.url)).header("authorization", KEY).send().await.unwrap();
+    assert_eq!(text(r).await, (200, true, "cmd not matched".into()));
+    // Unimplemented write commands are not pretended.
+    for cmd in ["addextension", "getallfollowmeextensions"] {
+        assert_eq!(rig.post(&format!("cmd={cmd}"), &[]).await, (200, "cmd not matched".into()));
+    }
+
+    // auth: base64 of the AMI credentials; GET, POST and HEAD alike.
+    let (user, secret) = rig.sim.credentials();
+    assert_eq!((user, secret), ("switchboard", "switchboard-secret"));
+    let expected = r#"{"lordword":"c3dpdGNoYm9hcmQ6c3dpdGNoYm9hcmQtc2VjcmV0"}"#;
+    assert_eq!(rig.post("cmd=auth", &[]).await, (200, expected.into()));
+    let r = c.get(format!("{}?cmd=auth", rig.url)).header("authorization", KEY).send().await.unwrap();
+    assert_eq!(r.headers()["content-type"], "application/json");
+    assert_eq!(r.text().await.unwrap(), expected);
+    let r = c.head(format!("{}?cmd=auth", rig.url)).header("authorization", KEY).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.text().await.unwrap(), "");
+    rig.stop().await;
+}
+
+fn seed_cdrs(rig: &Rig) {
+    rig.sql(
+        "INSERT INTO cdr (calldate, end, clid, src, dst, dcontext, channel, dstchannel, lastapp, lastdata, duration, billsec, disposition, accountcode, uniqueid, recordingfile, did) VALUES
+         ('2024-05-01 09:00:00', '2024-05-01 09:01:00', '\"Alice Smith\" <1001>', '1001', '1002', 'from-internal', 'PJSIP/1001-00000001', 'PJSIP/1002-00000002', 'Dial', 'PJSIP/1002,30', 60, 50, 'ANSWERED', 'sales', '1714554000.1', '2024/05/01/call.wav', ''),
+         ('2024-05-02 10:00:00', '2024-05-02 10:00:10', '\"+15551234567\" <+15551234567>', '+15551234567', 's', 'ivr-1', 'PJSIP/trunk-provider-00000003', '', 'WaitExten', '10,', 10, 10, 'ANSWERED', '', '1714644000.3', '', '5550100'),
+         ('2024-05-03 11:00:00', '2024-05-03 11:00:30', '\"Carol White\" <1003>', '1003', '1001', 'from-internal', 'PJSIP/1003-00000004', 'PJSIP/1001-00000005', 'Dial', 'PJSIP/1001,30', 30, 0, 'NO ANSWER', '', '1714734000.4', '', ''),
+         ('2024-05-04 12:00:00', '2024-05-04 12:00:05', '\"Zoë Ørsted\" <1002>', '1002', '5550100', 'from-internal', 'PJSIP/1002-00000006', 'PJSIP/trunk-provider-00000007', 'Dial', 'PJSIP/5550100@trunk-provider', 5, 0, 'BUSY', 'sales', '1714824000.6', '', ''),
+         ('2024-05-05 13:00:00', '2024-05-05 13:00:01', '\"Dave Brown\" <1004>', '1004', '1005', 'from-internal', 'PJSIP/1004-00000008', '', 'Dial', 'PJSIP/1005,30', 1, 0, 'FAILED', '', '1714914000.8', '', ''),
+         ('2024-05-06 14:00:00', '2024-05-06 14:00:20', '\"Alice Smith\" <1001>', '1001', '1003', 'from-internal', 'PJSIP/1001-00000009', 'PJSIP/1003-0000000a', 'Dial', 'PJSIP/1003,30', 20, 15, 'ANSWERED', '', '1715004000.9', '2024/05/06/x.wav', '');",
+    );
+}
+
+fn calldays(v: &serde_json::Value) -> Vec<String> {
+    v.as_array().unwrap().iter().map(|r| r["calldate"].as_str().unwrap()[8..10].to_string()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn elastix_cdrreport_filters_the_known_rows() {
+    let rig = rig().await;
+    seed_cdrs(&rig);
+
+    // Newest first, never `dst = 's'`; exact PHP-style body for one row.
+    let (status, body) = rig.post("cmd=cdrreport", &[("limit", "1")]).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        body,
+        r#"[{"calldate":"2024-05-06 14:00:00","clid":"\"Alice Smith\" <1001>","src":"1001","dst":"1003","dcontext":"from-internal","channel":"PJSIP\/1001-00000009","dstchannel":"PJSIP\/1003-0000000a","lastapp":"Dial","lastdata":"PJSIP\/1003,30","duration":"20","billsec":"15","disposition":"ANSWERED","amaflags":"3","accountcode":"","uniqueid":"1715004000.9","userfield":"","recordingfile":"2024\/05\/06\/x.wav","cnum":"","cnam":"","outbound_cnum":"","outbound_cnam":"","dst_cnam":"","did":""}]"#
+    );
+    let all = rig.json("cmd=cdrreport", &[]).await;
+    assert_eq!(calldays(&all), ["06", "05", "04", "03", "01"]);
+    // Non-ASCII as \u escapes (lowercase hex), `/` escaped.
+    let (_, busy) = rig.post("cmd=cdrreport", &[("status", "BUSY")]).await;
+    assert!(busy.contains(r#""clid":"\"Zo\u00eb \u00d8rsted\" <1002>""#), "{busy}");
+    assert!(busy.contains(r#""lastdata":"PJSIP\/5550100@trunk-provider""#), "{busy}");
+
+    for (status, days) in [("ALL", vec!["06", "05", "04", "03", "01"]), ("ANSWERED", vec!["06", "01"]), ("BUSY", vec!["04"]), ("FAILED", vec!["05"]), ("NO ANSWER", vec!["03"])] {
+        assert_eq!(calldays(&rig.json("cmd=cdrreport", &[("status", status)]).await), days, "{status}");
+    }
+    let range = [("start_date", "2024-05-02 00:00:00"), ("end_date", "2024-05-04 23:59:59")];
+    assert_eq!(calldays(&rig.json("cmd=cdrreport", &range).await), ["04", "03"]);
+    // Only one of the two dates: no date filter.
+    assert_eq!(calldays(&rig.json("cmd=cdrreport", &[("start_date", "2024-05-05 00:00:00")]).await).len(), 5);
+    assert_eq!(calldays(&rig.json("cmd=cdrreport", &[("field_name", "src"), ("field_pattern", "100")]).await), ["06", "05", "04", "03", "01"]);
+    assert_eq!(calldays(&rig.json("cmd=cdrreport", &[("field_name", "src"), ("field_pattern", "1001")]).await), ["06", "01"]);
+    assert_eq!(calldays(&rig.json("cmd=cdrreport", &[("field_name", "dst"), ("field_pattern", "1001")]).await), ["03"]);
+    assert_eq!(calldays(&rig.json("cmd=cdrreport", &[("field_name", "accountcode"), ("field_pattern", "sales")]).await), ["04", "01"]);
+    assert_eq!(calldays(&rig.json("cmd=cdrreport", &[("field_name", "dstchannel"), ("field_pattern", "trunk")]).await), ["04"]);
+    // A field outside the allow-list is ignored, and values are bound, never spliced.
+    assert_eq!(calldays(&rig.json("cmd=cdrreport", &[("field_name", "1=1 OR src"), ("field_pattern", "x")]).await).len(), 5);
+    assert_eq!(calldays(&rig.json("cmd=cdrreport", &[("field_name", "src"), ("field_pattern", "' OR '1'='1")]).await).len(), 0);
+    assert_eq!(calldays(&rig.json("cmd=cdrreport", &[("status", "ANSWERED' OR 1=1 --")]).await).len(), 5);
+    assert_eq!(calldays(&rig.json("cmd=cdrreport", &[("limit", "2")]).await), ["06", "05"]);
+    assert_eq!(calldays(&rig.json("cmd=cdrreport", &[("limit", "2; DROP TABLE cdr")]).await).len(), 5);
+    assert_eq!(calldays(&rig.json("cmd=cdrreport", &[("recordings", "only")]).await), ["06", "01"]);
+    assert_eq!(calldays(&rig.json("cmd=cdrreport", &[("recordings", "without")]).await), ["05", "04", "03"]);
+    assert_eq!(calldays(&rig.json("cmd=cdrreport", &[("recordings", "all"), ("status", "ANSWERED"), ("limit", "1")]).await), ["06"]);
+    // The default limit is 100.
+    let many: String = (0..120)
+        .map(|i| format!("('2023-01-01 00:{:02}:{:02}', '2023-01-01 01:00:00', '1', 'x', 'ANSWERED'),", i / 60, i % 60))
+        .collect();
+    rig.sql(&format!("INSERT INTO cdr (calldate, end, src, dst, disposition) VALUES {};", many.trim_end_matches(',')));
+    assert_eq!(rig.json("cmd=cdrreport", &[]).await.as_array().unwrap().len(), 100);
+    assert_eq!(rig.json("cmd=cdrreport", &[("limit", "1000")]).await.as_array().unwrap().len(), 125);
+    rig.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn elastix_getwavfile_serves_recordings_and_nothing_else() {
+    let rig = rig().await;
+    let c = client();
+    let r = c.post(format!("{}?cmd=getwavfile&name=/2024/05/01/call.wav", rig.url)).header("authorization", KEY).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/octet-stream");
+    assert_eq!(r.headers()["content-disposition"], "attachment; filename=\"call.wav\"");
+    assert_eq!(r.headers()["content-length"], "20");
+    assert_eq!(r.bytes().await.unwrap().as_ref(), b"RIFF-recording-bytes");
+    // Without the leading slash too.
+    assert_eq!(rig.post("cmd=getwavfile&name=2024/05/01/call.wav", &[]).await, (200, "RIFF-recording-bytes".into()));
+
+    let not_found = r#"{"status": "File not found", "code": 404}"#;
+    for name in [
+        "/2024/05/01/missing.wav",
+        "",
+        "/2024/05/01",
+        "/../secret.txt",
+        "%2e%2e/secret.txt",
+        "%2e%2e%2fsecret.txt",
+        "2024/05/01/../../../../secret.txt",
+        "/etc/passwd",
+        "%2Fetc%2Fpasswd",
+        "/link-out.wav",
+        "/relative-out.wav",
+    ] {
+        let r = c.get(format!("{}?cmd=getwavfile&name={name}", rig.url)).header("authorization", KEY).send().await.unwrap();
+        assert_eq!(r.status(), 404, "{name}");
+        assert_eq!(r.headers()["content-type"], "application/json", "{name}");
+        assert_eq!(r.text().await.unwrap(), not_found, "{name}");
+    }
+    // `name` in the body is not read.
+    let (status, body) = rig.post("cmd=getwavfile", &[("name", "/2024/05/01/call.wav")]).await;
+    assert_eq!((status, body.as_str()), (404, not_found));
+    rig.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn elastix_sippeers_from_pjsip_and_sipextensions_from_the_model() {
+    let rig = rig().await;
+    let peers = rig.json("cmd=sippeers", &[]).await;
+    let peers = peers.as_array().unwrap();
+    assert_eq!(peers.len(), 11, "ten phones and the trunk");
+    let (_, body) = rig.post("cmd=sippeers", &[]).await;
+    assert!(body.contains(
+        r#"{"Event":"PeerEntry","Channeltype":"SIP","ObjectName":"1001","ChanObjectType":"peer","IPaddress":"192.0.2.11","IPport":"5060","Dynamic":"yes","AutoForcerport":"no","Forcerport":"no","AutoComedia":"no","Comedia":"no","VideoSupport":"no","TextSupport":"no","ACL":"no","Status":"OK (2 ms)","RealtimeDevice":"no","Description":""}"#
+    ), "{body}");
+    let by_name = |n: &str| peers.iter().find(|p| p["ObjectName"] == n).unwrap_or_else(|| panic!("{n} in {body}"));
+    assert_eq!((by_name("1009")["IPaddress"].as_str(), by_name("1009")["Status"].as_str()), (Some("-none-"), Some("UNKNOWN")));
+    let trunk = by_name("trunk-provider");
+    assert_eq!((trunk["IPaddress"].as_str(), trunk["IPport"].as_str(), trunk["Dynamic"].as_str()), (Some("sip.provider.example"), Some("5060"), Some("no")));
+
+    rig.sql(
+        "INSERT INTO extensions (number, name, secret, voicemail) VALUES ('100', 'Lowis', 'strongpassword', 'device');
+         INSERT INTO device_options (number, key, value) VALUES ('100', 'nat', 'no'), ('100', 'dtmfmode', 'rfc2833'), ('100', 'faxdetect', 'yes'), ('100', 'videosupport', 'no');
+         INSERT INTO extensions (number, name, secret, technology, callerid) VALUES ('101', 'Jöhn', 'pw2', 'sip', 'John <101>');
+         INSERT INTO extensions (number, name, technology) VALUES ('200', 'Fax', 'iax2');
+         INSERT INTO trunks (name, host, username, secret, context, codecs) VALUES ('900000000000', '10.10.10.10', '900000000000', 'strongpassword', 'from-trunk-sip-900000000000', 'alaw');",
+    );
+    let (status, body) = rig.post("cmd=sipextensions", &[]).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        body,
+        concat!(
+            r#"{"100":{"deny":"0.0.0.0\/0.0.0.0","secret":"strongpassword","dtmfmode":"rfc2833","canreinvite":"no","context":"from-internal","host":"dynamic","trustrpid":"yes","sendrpid":"no","type":"friend","nat":"no","port":"5060","qualify":"yes","qualifyfreq":"60","transport":"udp","avpf":"no","icesupport":"no","encryption":"no","callgroup":"","pickupgroup":"","dial":"PJSIP\/100","mailbox":"100@device","permit":"0.0.0.0\/0.0.0.0","callerid":"Lowis <100>","callcounter":"yes","faxdetect":"yes","videosupport":"no"},"#,
+            r#""101":{"deny":"0.0.0.0\/0.0.0.0","secret":"pw2","dtmfmode":"rfc2833","canreinvite":"no","context":"from-internal","host":"dynamic","trustrpid":"yes","sendrpid":"no","type":"friend","nat":"yes","port":"5060","qualify":"yes","qualifyfreq":"60","transport":"udp","avpf":"no","icesupport":"no","encryption":"no","callgroup":"","pickupgroup":"","dial":"SIP\/101","mailbox":"101@device","permit":"0.0.0.0\/0.0.0.0","callerid":"John <101>","callcounter":"yes","faxdetect":"no"},"#,
+            r#""900000000000":{"disallow":"all","username":"900000000000","type":"peer","qualify":"yes","secret":"strongpassword","nat":"auto","insecure":"port,invite","host":"10.10.10.10","fromuser":"900000000000","fromdomain":"10.10.10.10","dtmfmode":"rfc2833","allow":"alaw","context":"from-trunk-sip-900000000000"}}"#
+        )
+    );
+    rig.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn elastix_system_facts_have_the_original_shapes() {
+    let rig = rig().await;
+    let (status, body) = rig.post("cmd=systemresources", &[]).await;
+    assert_eq!(status, 200);
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    assert!(body.starts_with(r#"{"datetime":""#) && body.contains(r#"","users":""#) && body.contains(r#"","usage":""#), "{body}");
+    assert_eq!(keys.len(), 3, "{body}");
+    let datetime = v["datetime"].as_str().unwrap();
+    let (time, up) = datetime.split_once(' ').unwrap();
+    assert!(time.len() == 8 && time.as_bytes()[2] == b':' && time.as_bytes()[5] == b':', "{datetime}");
+    assert!(up.starts_with("up ") && !up.contains(','), "{datetime}");
+    v["users"].as_str().unwrap().parse::<u32>().expect("users is a number in a string");
+    let usage: Vec<&str> = v["usage"].as_str().unwrap().split(", ").collect();
+    assert_eq!(usage.len(), 3, "{body}");
+    assert!(usage.iter().all(|u| u.parse::<f64>().is_ok() && u.split_once('.').unwrap().1.len() == 2), "{body}");
+
+    let (status, body) = rig.post("cmd=getharddrivers", &[]).await;
+    assert_eq!(status, 200);
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert!(body.starts_with(r#"{"harddisk":{"size":""#), "{body}");
+    let disk = &v["harddisk"];
+    for key in ["size", "used", "avail", "usepercent", "mount"] {
+        assert!(disk[key].as_str().is_some_and(|s| !s.is_empty()), "{key}: {body}");
+    }
+    assert!(disk["usepercent"].as_str().unwrap().ends_with('%'), "{body}");
+    assert!(disk["size"].as_str().unwrap().ends_with(['K', 'M', 'G', 'T', 'P']), "{body}");
+    let rec = rig.root.path().join("recordings").display().to_string().replace('/', "\\/");
+    assert!(body.contains(&format!(r#""recording":["#)) && body.contains(&format!(r#"","{rec}"]"#)), "{body}");
+    for key in ["logs", "thirdparty", "voicemails", "backups", "configuration"] {
+        assert_eq!(v[key], serde_json::json!([]), "{key}: not configured here: {body}");
+    }
+    assert_eq!(v["recording"][0].as_str().map(|s| s.chars().last().unwrap().is_ascii_digit() || s.ends_with('K')), Some(true), "{body}");
+
+    let (status, body) = rig.post("cmd=getiptablesstatus", &[]).await;
+    assert_eq!(status, 200);
+    let v: serde_json::Value = serde_json::from_str(&body).expect("always valid JSON");
+    assert!(body.starts_with(r#"{"pid":""#) && v["pid"].is_string() && v["is_exist"].is_boolean(), "{body}");
+    assert_eq!(v.as_object().unwrap().len(), 2);
+    rig.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn elastix_activecall_parses_live_channels_and_status_lists_them() {
+    let rig = rig().await;
+    let idle = rig.json("cmd=activecall", &[]).await;
+    assert_eq!(idle, serde_json::json!(["0 active channels", "0 active calls", "0 calls processed"]));
+
+    let sim = rig.sim.clone();
+    let call = tokio::spawn(async move {
+        sim.run(Scenario::Internal { from: "1001".into(), to: "1002".into(), answer: true, talk: Duration::from_secs(4) }).await
+    });
+    let mut live = serde_json::Value::Null;
+    for _ in 0..40 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        live = rig.json("cmd=activecall", &[]).await;
+        if live.as_array().unwrap().iter().filter(|v| v.is_object()).count() == 2 {
+            break;
+        }
+    }
+    let items = live.as_array().unwrap();
+    let objects: Vec<_> = items.iter().filter(|v| v.is_object()).collect();
+    assert_eq!(objects.len(), 2, "{live}");
+    let keys: Vec<&str> = objects[0].as_object().unwrap().keys().map(String::as_str).collect();
+    let mut sorted = vec!["Channel", "Context", "Extension", "Prio", "State", "Application", "Data", "CallerID", "Duration", "Accountcode", "PeerAccount", "BridgeID"];
+    sorted.sort();
+    let mut got = keys.clone();
+    got.sort();
+    assert_eq!(got, sorted, "{live}");
+    let caller = objects.iter().find(|o| o["Channel"].as_str().unwrap().starts_with("PJSIP/1001-")).expect("caller leg");
+    assert_eq!((caller["Context"].as_str(), caller["Extension"].as_str(), caller["State"].as_str()), (Some("from-internal"), Some("1002"), Some("Up")), "{live}");
+    assert_eq!((caller["Application"].as_str(), caller["Data"].as_str(), caller["CallerID"].as_str()), (Some("Dial"), Some("PJSIP/1002,30"), Some("1001")), "{live}");
+    assert!(caller["Duration"].as_str().unwrap().starts_with("00:00:0"), "{live}");
+    assert_eq!(&items[items.len() - 3..], &[serde_json::json!("2 active channels"), serde_json::json!("1 active call"), serde_json::json!("1 call processed")], "{live}");
+    let (_, raw) = rig.post("cmd=activecall", &[]).await;
+    assert!(raw.contains(r#""Data":"PJSIP\/1002,30""#), "{raw}");
+
+    let status = rig.json("cmd=channelstatus", &[]).await;
+    let channels: Vec<&str> = status.as_array().unwrap().iter().filter_map(|s| s["Channel"].as_str()).collect();
+    assert_eq!(channels.len(), 2, "{status}");
+    assert!(status.as_array().unwrap().iter().all(|s| s["Event"] == "Status" && s.get("ActionID").is_none()), "{status}");
+
+    call.await.unwrap().unwrap();
+    rig.stop().await;
+}
+
