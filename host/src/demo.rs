@@ -180,7 +180,7 @@ pub fn banner(server: &crate::Server, ami: Option<(SocketAddr, &str, &str)>, lay
                     "  {:<16} curl {key} -d status=ANSWERED -d limit=5 -d recordings=only '{base}{}?cmd=cdrreport'\n",
                     "", mount.route
                 ));
-                out.push_str(&format!("  {:<16} curl -OJ {key} '{base}{}?cmd=getwavfile&name=/YYYY/MM/DD/<recordingfile>'\n", "", mount.route));
+                out.push_str(&format!("  {:<16} curl -OJ {key} '{base}{}?cmd=getwavfile&name=/<recordingfile from cdrreport>'\n", "", mount.route));
             }
             _ => {}
         }
