@@ -126,7 +126,7 @@ fn seed_cdrs(rig: &Rig) {
          ('2024-05-02 10:00:00', '2024-05-02 10:00:10', '\"+15551234567\" <+15551234567>', '+15551234567', 's', 'ivr-1', 'PJSIP/trunk-provider-00000003', '', 'WaitExten', '10,', 10, 10, 'ANSWERED', '', '1714644000.3', '', '5550100'),
          ('2024-05-03 11:00:00', '2024-05-03 11:00:30', '\"Carol White\" <1003>', '1003', '1001', 'from-internal', 'PJSIP/1003-00000004', 'PJSIP/1001-00000005', 'Dial', 'PJSIP/1001,30', 30, 0, 'NO ANSWER', '', '1714734000.4', '', ''),
          ('2024-05-04 12:00:00', '2024-05-04 12:00:05', '\"Zoë Ørsted\" <1002>', '1002', '5550100', 'from-internal', 'PJSIP/1002-00000006', 'PJSIP/trunk-provider-00000007', 'Dial', 'PJSIP/5550100@trunk-provider', 5, 0, 'BUSY', 'sales', '1714824000.6', '', ''),
-         ('2024-05-05 13:00:00', '2024-05-05 13:00:01', '\"Dave Brown\" <1004>', '1004', '1005', 'from-internal', 'PJSIP/1004-00000008', '', 'Dial', 'PJSIP/1005,30', 1, 0, 'FAILED', '', '1714914000.8', '', ''),
+         ('2024-05-05 13:00:00', '2024-05-05 13:00:01', '\"Dave 😀 Brown\" <1004>', '1004', '1005', 'from-internal', 'PJSIP/1004-00000008', '', 'Dial', 'PJSIP/1005,30', 1, 0, 'FAILED', '', '1714914000.8', '', ''),
          ('2024-05-06 14:00:00', '2024-05-06 14:00:20', '\"Alice Smith\" <1001>', '1001', '1003', 'from-internal', 'PJSIP/1001-00000009', 'PJSIP/1003-0000000a', 'Dial', 'PJSIP/1003,30', 20, 15, 'ANSWERED', '', '1715004000.9', '2024/05/06/x.wav', '');",
     );
 }
@@ -153,6 +153,9 @@ async fn elastix_cdrreport_filters_the_known_rows() {
     let (_, busy) = rig.post("cmd=cdrreport", &[("status", "BUSY")]).await;
     assert!(busy.contains(r#""clid":"\"Zo\u00eb \u00d8rsted\" <1002>""#), "{busy}");
     assert!(busy.contains(r#""lastdata":"PJSIP\/5550100@trunk-provider""#), "{busy}");
+    // Outside the BMP: a UTF-16 surrogate pair.
+    let (_, failed) = rig.post("cmd=cdrreport", &[("status", "FAILED")]).await;
+    assert!(failed.contains(r#""clid":"\"Dave \ud83d\ude00 Brown\" <1004>""#), "{failed}");
 
     for (status, days) in [("ALL", vec!["06", "05", "04", "03", "01"]), ("ANSWERED", vec!["06", "01"]), ("BUSY", vec!["04"]), ("FAILED", vec!["05"]), ("NO ANSWER", vec!["03"])] {
         assert_eq!(calldays(&rig.json("cmd=cdrreport", &[("status", status)]).await), days, "{status}");

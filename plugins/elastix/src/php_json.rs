@@ -49,7 +49,7 @@ pub fn write_str(out: &mut String, s: &str) {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || (c as u32) > 0x7e => {
+            c if (c as u32) < 0x20 || (c as u32) > 0x7f => {
                 let mut units = [0u16; 2];
                 for unit in c.encode_utf16(&mut units) {
                     out.push_str(&format!("\\u{:04x}", unit));
@@ -109,5 +109,7 @@ mod tests {
     fn escapes_like_php() {
         let v = obj([("a/b", Json::from("é \"x\" 😀\u{1}")), ("n", Json::Arr(vec![Json::Bool(true), Json::Null, Json::Int(-3)]))]);
         assert_eq!(v.encode(), r#"{"a\/b":"\u00e9 \"x\" \ud83d\ude00\u0001","n":[true,null,-3]}"#);
+        // PHP leaves DEL and the rest of ASCII alone, and escapes backslashes and control characters.
+        assert_eq!(Json::from("\u{7f}a\\b\n\t").encode(), "\"\u{7f}a\\\\b\\n\\t\"");
     }
 }
