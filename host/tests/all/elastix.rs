@@ -339,10 +339,16 @@ async fn elastix_activecall_parses_live_channels_and_status_lists_them() {
     let (_, raw) = rig.post("cmd=activecall", &[]).await;
     assert!(raw.contains(r#""Data":"PJSIP\/1002,30""#), "{raw}");
 
-    let status = rig.json("cmd=channelstatus", &[]).await;
-    let channels: Vec<&str> = status.as_array().unwrap().iter().filter_map(|s| s["Channel"].as_str()).collect();
-    assert_eq!(channels.len(), 2, "{status}");
-    assert!(status.as_array().unwrap().iter().all(|s| s["Event"] == "Status" && s.get("ActionID").is_none()), "{status}");
+    // channelstatus: the AMI answer as manager text (text/html), as the original printed it.
+    let r = client().post(format!("{}?cmd=channelstatus", rig.url)).header("authorization", KEY).send().await.unwrap();
+    assert_eq!(r.headers()["content-type"], "text/html");
+    let text = r.text().await.unwrap();
+    let blocks: Vec<&str> = text.split("\r\n\r\n").filter(|b| !b.is_empty()).collect();
+    assert!(text.ends_with("\r\n\r\n") && !text.contains("ActionID"), "{text:?}");
+    assert!(blocks[0].starts_with("Response: Success\r\n"), "{text:?}");
+    assert_eq!(blocks.iter().filter(|b| b.starts_with("Event: Status\r\n")).count(), 2, "{text:?}");
+    assert!(blocks.iter().any(|b| b.starts_with("Event: Status\r\n") && b.contains("\r\nChannel: PJSIP/1001-")), "{text:?}");
+    assert!(blocks.last().unwrap().starts_with("Event: StatusComplete\r\n"), "{text:?}");
 
     call.await.unwrap().unwrap();
     rig.stop().await;

@@ -160,16 +160,31 @@ pub fn parse_channels(lines: &[String]) -> Vec<Json> {
         .collect()
 }
 
-/// AMI `ParkedCalls`: one object per `ParkedCall` event.
-pub fn parkedcalls() -> Result<Response, Error> {
-    let list = ami::send("ParkedCalls", &[])?;
-    Ok(json(&Json::Arr(list.events.iter().map(|e| fields_object(e)).collect())))
+/// The whole answer of a list action as manager-protocol text (`Key: Value` lines, a blank line
+/// after each message), without the host's `ActionID` — the original `print_r`-ed the raw AMI text
+/// as `text/html`.
+pub fn ami_text(result: &ami::ActionResult) -> String {
+    let mut out = String::new();
+    let messages = std::iter::once(&result.response).chain(result.events.iter()).chain(result.complete.iter());
+    for message in messages {
+        for (key, value) in message.iter().filter(|(k, _)| !k.eq_ignore_ascii_case("ActionID")) {
+            out.push_str(&format!("{key}: {value}\r\n"));
+        }
+        out.push_str("\r\n");
+    }
+    out
 }
 
-/// AMI `Status`: one object per `Status` event.
+/// AMI `ParkedCalls`, as manager text.
+pub fn parkedcalls() -> Result<Response, Error> {
+    let list = ami::send("ParkedCalls", &[])?;
+    Ok(Response::bytes("text/html", ami_text(&list)))
+}
+
+/// AMI `Status` (every channel), as manager text.
 pub fn channelstatus() -> Result<Response, Error> {
     let list = ami::send("Status", &[])?;
-    Ok(json(&Json::Arr(list.events.iter().map(|e| fields_object(e)).collect())))
+    Ok(Response::bytes("text/html", ami_text(&list)))
 }
 
 #[cfg(test)]
