@@ -169,10 +169,19 @@ async fn elastix_cdrreport_filters_the_known_rows() {
     assert_eq!(calldays(&rig.json("cmd=cdrreport", &[("field_name", "dst"), ("field_pattern", "1001")]).await), ["03"]);
     assert_eq!(calldays(&rig.json("cmd=cdrreport", &[("field_name", "accountcode"), ("field_pattern", "sales")]).await), ["04", "01"]);
     assert_eq!(calldays(&rig.json("cmd=cdrreport", &[("field_name", "dstchannel"), ("field_pattern", "trunk")]).await), ["04"]);
+    // Case-insensitive like MySQL's LIKE, but `%` and `_` are literal.
+    assert_eq!(calldays(&rig.json("cmd=cdrreport", &[("field_name", "channel"), ("field_pattern", "pjsip/1003")]).await), ["03"]);
+    assert_eq!(calldays(&rig.json("cmd=cdrreport", &[("field_name", "channel"), ("field_pattern", "%")]).await).len(), 0);
+    // CONGESTION is not among ALL's dispositions (as in the original), but can be asked for.
+    rig.sql("INSERT INTO cdr (calldate, end, src, dst, disposition) VALUES ('2024-05-07 09:00:00', '2024-05-07 09:00:01', '1001', '1009', 'CONGESTION');");
+    assert_eq!(calldays(&rig.json("cmd=cdrreport", &[]).await), ["06", "05", "04", "03", "01"]);
+    assert_eq!(calldays(&rig.json("cmd=cdrreport", &[("status", "CONGESTION")]).await), ["07"]);
     // A field outside the allow-list is ignored, and values are bound, never spliced.
     assert_eq!(calldays(&rig.json("cmd=cdrreport", &[("field_name", "1=1 OR src"), ("field_pattern", "x")]).await).len(), 5);
     assert_eq!(calldays(&rig.json("cmd=cdrreport", &[("field_name", "src"), ("field_pattern", "' OR '1'='1")]).await).len(), 0);
-    assert_eq!(calldays(&rig.json("cmd=cdrreport", &[("status", "ANSWERED' OR 1=1 --")]).await).len(), 5);
+    // An unknown status is compared as given (bound): nothing matches, as in the original.
+    assert_eq!(calldays(&rig.json("cmd=cdrreport", &[("status", "ANSWERED' OR 1=1 --")]).await).len(), 0);
+    assert_eq!(calldays(&rig.json("cmd=cdrreport", &[("status", "")]).await).len(), 5);
     assert_eq!(calldays(&rig.json("cmd=cdrreport", &[("limit", "2")]).await), ["06", "05"]);
     assert_eq!(calldays(&rig.json("cmd=cdrreport", &[("limit", "2; DROP TABLE cdr")]).await).len(), 5);
     assert_eq!(calldays(&rig.json("cmd=cdrreport", &[("recordings", "only")]).await), ["06", "01"]);
@@ -184,7 +193,7 @@ async fn elastix_cdrreport_filters_the_known_rows() {
         .collect();
     rig.sql(&format!("INSERT INTO cdr (calldate, end, src, dst, disposition) VALUES {};", many.trim_end_matches(',')));
     assert_eq!(rig.json("cmd=cdrreport", &[]).await.as_array().unwrap().len(), 100);
-    assert_eq!(rig.json("cmd=cdrreport", &[("limit", "1000")]).await.as_array().unwrap().len(), 125);
+    assert_eq!(rig.json("cmd=cdrreport", &[("limit", "1000")]).await.as_array().unwrap().len(), 125, "CONGESTION left out");
     rig.stop().await;
 }
 
@@ -288,7 +297,7 @@ async fn elastix_system_facts_have_the_original_shapes() {
         assert!(disk[key].as_str().is_some_and(|s| !s.is_empty()), "{key}: {body}");
     }
     assert!(disk["usepercent"].as_str().unwrap().ends_with('%'), "{body}");
-    assert!(disk["size"].as_str().unwrap().ends_with(['K', 'M', 'G', 'T', 'P']), "{body}");
+    assert!(disk["size"].as_str().unwrap().ends_with(['k', 'M', 'G', 'T', 'P']), "{body}");
     let rec = rig.root.path().join("recordings").display().to_string().replace('/', "\\/");
     assert!(body.contains(&format!(r#""recording":["#)) && body.contains(&format!(r#"","{rec}"]"#)), "{body}");
     for key in ["logs", "thirdparty", "voicemails", "backups", "configuration"] {

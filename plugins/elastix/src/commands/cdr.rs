@@ -34,13 +34,20 @@ pub fn query(form: &Params) -> (String, Vec<Value>) {
     }
     if let (Some(field), Some(pattern)) = (get("field_name").and_then(|f| FIELDS.iter().find(|a| **a == f)), form.get("field_pattern")) {
         if !pattern.is_empty() {
-            sql.push_str(&format!(" AND instr(\"{field}\", ?) > 0"));
+            sql.push_str(&format!(" AND instr(lower(\"{field}\"), lower(?)) > 0"));
             params.push(pattern.into());
         }
     }
-    if let Some(status) = get("status").and_then(|s| STATUSES.iter().find(|a| **a == s)) {
-        sql.push_str(" AND disposition = ?");
-        params.push((*status).into());
+    // As the original: ALL (or none) means the four documented dispositions; any other value is
+    // compared as given (bound), so an unknown one matches nothing.
+    match get("status") {
+        None | Some("ALL") => {
+            sql.push_str(&format!(" AND disposition IN ({})", STATUSES.map(|s| format!("'{s}'")).join(", ")));
+        }
+        Some(status) => {
+            sql.push_str(" AND disposition = ?");
+            params.push(status.into());
+        }
     }
     match get("recordings") {
         Some("only") => sql.push_str(" AND recordingfile <> ''"),

@@ -17,26 +17,36 @@ pub fn systemresources() -> Result<Response, Error> {
     ])))
 }
 
-/// A size the way `df -h` / `du -h` print it: powers of 1024, rounded up, one decimal below 10.
+/// A size the way `du -h` prints it: powers of 1024, rounded up, one decimal below 10.
 pub fn human(bytes: u64) -> String {
-    const UNITS: [&str; 6] = ["K", "M", "G", "T", "P", "E"];
-    if bytes < 1024 {
+    scaled(bytes, 1024, ["K", "M", "G", "T", "P", "E"])
+}
+
+/// A size the way `df -H` prints it (the original's `df -H /`): powers of 1000.
+pub fn human_si(bytes: u64) -> String {
+    scaled(bytes, 1000, ["k", "M", "G", "T", "P", "E"])
+}
+
+fn scaled(bytes: u64, base: u64, units: [&str; 6]) -> String {
+    const UNITS_LEN: usize = 6;
+    if bytes < base {
         return bytes.to_string();
     }
+    let base = base as f64;
     let mut value = bytes as f64;
     let mut unit = 0;
     loop {
-        value /= 1024.0;
+        value /= base;
         if value < 10.0 {
             let tenths = (value * 10.0).ceil() / 10.0;
             if tenths < 10.0 {
-                return format!("{tenths:.1}{}", UNITS[unit]);
+                return format!("{tenths:.1}{}", units[unit]);
             }
-            return format!("10{}", UNITS[unit]);
+            return format!("10{}", units[unit]);
         }
         let whole = value.ceil();
-        if whole < 1024.0 || unit == UNITS.len() - 1 {
-            return format!("{whole:.0}{}", UNITS[unit]);
+        if whole < base || unit == UNITS_LEN - 1 {
+            return format!("{whole:.0}{}", units[unit]);
         }
         unit += 1;
     }
@@ -63,12 +73,18 @@ const DIRECTORIES: [(&str, &str); 6] = [
 
 pub fn getharddrivers() -> Result<Response, Error> {
     let disks = system::disks()?;
-    let main = disks.iter().find(|d| d.area == "recordings").or_else(|| disks.first());
+    // The original showed `df -H /`: the root filesystem when an area is on it, else the one
+    // holding the recordings.
+    let main = disks
+        .iter()
+        .find(|d| d.mount_point == "/")
+        .or_else(|| disks.iter().find(|d| d.area == "recordings"))
+        .or_else(|| disks.first());
     let harddisk = match main {
         Some(d) => obj([
-            ("size", human(d.size)),
-            ("used", human(d.used)),
-            ("avail", human(d.available)),
+            ("size", human_si(d.size)),
+            ("used", human_si(d.used)),
+            ("avail", human_si(d.available)),
             ("usepercent", use_percent(d)),
             ("mount", d.mount_point.clone()),
         ]),
@@ -93,7 +109,7 @@ pub fn getiptablesstatus() -> Result<Response, Error> {
 
 #[cfg(test)]
 mod tests {
-    use super::human;
+    use super::{human, human_si};
 
     #[test]
     fn sizes_read_like_df() {
@@ -102,5 +118,9 @@ mod tests {
         assert_eq!(human(4_029_223), "3.9M");
         assert_eq!(human(50 * 1024 * 1024 * 1024), "50G");
         assert_eq!(human(1023 * 1024 + 1), "1.0M");
+        assert_eq!(human_si(999), "999");
+        assert_eq!(human_si(1000), "1.0k");
+        assert_eq!(human_si(270_000_000_001), "271G");
+        assert_eq!(human_si(31_000_000_000), "31G");
     }
 }
