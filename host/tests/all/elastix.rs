@@ -37,7 +37,7 @@ async fn rig() -> Rig {
     .unwrap();
     let (user, secret) = sim.credentials();
     let toml = format!(
-        "[store]\ndir = {store:?}\n\n[areas]\nrecordings = {rec:?}\n\n\
+        "[store]\ndir = {store:?}\n\n[areas]\nrecordings = {rec:?}\n\n[asterisk]\nconfig_dir = {conf:?}\n\n\
          [ami]\naddress = \"{addr}\"\nusername = \"{user}\"\nsecret = \"{secret}\"\n\n\
          [[mount]]\nroute = \"/api/api.php\"\nplugin = \"elastix\"\n\
          settings = {{ api-key = \"{KEY}\", ami-username = \"{user}\", ami-secret = \"{secret}\" }}\n\
@@ -45,6 +45,7 @@ async fn rig() -> Rig {
          ami = [\"SIPpeers\", \"PJSIPShowEndpoints\", \"PJSIPShowContacts\", \"Command\", \"ParkedCalls\", \"Status\"] }}\n",
         store = store.display().to_string(),
         rec = rec.display().to_string(),
+        conf = root.path().join("asterisk").display().to_string(),
         addr = sim.address(),
     );
     let server = start(&toml).await;
@@ -101,7 +102,7 @@ async fn elastix_auth_failures_are_plain_text_in_the_original_order() {
     let r = c.get(format!("{}?cmd=bogus", rig.url)).header("authorization", KEY).send().await.unwrap();
     assert_eq!(text(r).await, (200, true, "cmd not matched".into()));
     // Unimplemented write commands are not pretended.
-    for cmd in ["addextension", "getallfollowmeextensions"] {
+    for cmd in ["addfollowmeextension", "getallfollowmeextensions"] {
         assert_eq!(rig.post(&format!("cmd={cmd}"), &[]).await, (200, "cmd not matched".into()));
     }
 
@@ -363,3 +364,81 @@ async fn elastix_activecall_parses_live_channels_and_status_lists_them() {
     rig.stop().await;
 }
 
+
+const PEER_104: [(&str, &str); 27] = [
+    ("name", "104"),
+    ("deny", "0.0.0.0/0.0.0.0"),
+    ("secret", "strongpassword"),
+    ("dtmfmode", "rfc2833"),
+    ("canreinvite", "no"),
+    ("context", "from-internal"),
+    ("host", "dynamic"),
+    ("trustrpid", "yes"),
+    ("sendrpid", "no"),
+    ("type", "friend"),
+    ("nat", "no"),
+    ("port", "5060"),
+    ("qualify", "yes"),
+    ("qualifyfreq", "60"),
+    ("transport", "udp"),
+    ("avpf", "no"),
+    ("icesupport", "no"),
+    ("encryption", "no"),
+    ("callgroup", ""),
+    ("pickupgroup", ""),
+    ("dial", "SIP/104"),
+    ("mailbox", "104@device"),
+    ("permit", "0.0.0.0/0.0.0.0"),
+    ("callerid", "John <104>"),
+    ("callcounter", "yes"),
+    ("faxdetect", "no"),
+    ("account", "104"),
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn elastix_extensions_are_added_updated_and_deleted_through_the_model() {
+    let rig = rig().await;
+    let pjsip = || std::fs::read_to_string(rig.root.path().join("asterisk/pjsip.switchboard.conf")).unwrap_or_default();
+    rig.sql("INSERT INTO extensions (number, name, secret) VALUES ('105', 'Other', 'other-secret');");
+
+    assert_eq!(rig.post("cmd=addextension", &PEER_104).await, (200, r#"{"status": "INSERT OK", "code": 200}"#.into()));
+    let ext = rig.json("cmd=sipextensions", &[]).await;
+    let expected: serde_json::Map<String, serde_json::Value> =
+        PEER_104.iter().filter(|(k, _)| !matches!(*k, "name" | "account")).map(|(k, v)| (k.to_string(), serde_json::json!(v))).collect();
+    assert_eq!(ext["104"], serde_json::Value::Object(expected), "{ext}");
+    let (_, body) = rig.post("cmd=sipextensions", &[]).await;
+    assert!(body.contains(r#""104":{"deny":"0.0.0.0\/0.0.0.0","secret":"strongpassword","dtmfmode":"rfc2833","#), "{body}");
+    assert!(pjsip().contains("[104]"), "rendered by apply-changes: {}", pjsip());
+
+    // Adding an existing one changes nothing (and still says INSERT OK, as the original did).
+    let mut again = PEER_104;
+    again[2] = ("secret", "changed");
+    assert_eq!(rig.post("cmd=addextension", &again).await.1, r#"{"status": "INSERT OK", "code": 200}"#);
+    assert_eq!(rig.json("cmd=sipextensions", &[]).await["104"]["secret"], "strongpassword");
+
+    // Update touches only the named extension.
+    let (status, body) = rig.post("cmd=updateextension", &[("account", "104"), ("secret", "n3w"), ("nat", "yes"), ("callerid", "Johnny <104>")]).await;
+    assert_eq!((status, body.as_str()), (200, r#"{"status": "UPDATE OK", "code": 200}"#));
+    let ext = rig.json("cmd=sipextensions", &[]).await;
+    assert_eq!((ext["104"]["secret"].as_str(), ext["104"]["nat"].as_str(), ext["104"]["callerid"].as_str()), (Some("n3w"), Some("yes"), Some("Johnny <104>")));
+    assert_eq!(ext["104"]["dial"], "SIP/104", "options not posted are kept");
+    assert_eq!((ext["105"]["secret"].as_str(), ext["105"]["callerid"].as_str()), (Some("other-secret"), Some("Other <105>")), "{ext}");
+    assert!(pjsip().contains("password=n3w"), "{}", pjsip());
+
+    assert_eq!(rig.post("cmd=deleteextension", &[("account", "104")]).await, (200, r#"{"status": "DELETE OK", "code": 200}"#.into()));
+    let ext = rig.json("cmd=sipextensions", &[]).await;
+    assert!(ext.get("104").is_none() && ext.get("105").is_some(), "{ext}");
+    assert!(!pjsip().contains("[104]"), "{}", pjsip());
+    let left: i64 = Connection::open(rig.root.path().join("store/pbx.sqlite"))
+        .unwrap()
+        .query_row("SELECT count(*) FROM device_options WHERE number = '104'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(left, 0);
+
+    // A bad account is refused before any SQL.
+    for bad in ["", "10 4", "104'; DROP TABLE extensions; --"] {
+        let (status, _) = rig.post("cmd=addextension", &[("account", bad), ("secret", "x")]).await;
+        assert_eq!(status, 422, "{bad:?}");
+    }
+    rig.stop().await;
+}

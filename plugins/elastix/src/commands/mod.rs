@@ -2,6 +2,7 @@
 
 mod asterisk;
 mod cdr;
+mod extension_writes;
 mod extensions;
 mod recordings;
 mod system;
@@ -35,6 +36,9 @@ pub fn run(cmd: &str, req: &Request) -> Result<Response, Error> {
         "parkedcalls" => asterisk::parkedcalls(),
         "channelstatus" => asterisk::channelstatus(),
         "sipextensions" => extensions::sipextensions(),
+        "addextension" => extension_writes::add(req),
+        "updateextension" => extension_writes::update(req),
+        "deleteextension" => extension_writes::delete(req),
         "cdrreport" => cdr::cdrreport(req),
         "getwavfile" => Ok(recordings::getwavfile(req)),
         "systemresources" => system::systemresources(),

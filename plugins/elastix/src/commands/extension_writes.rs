@@ -1,0 +1,136 @@
+//! `addextension`, `updateextension`, `deleteextension`: a SIP extension in the `pbx` model (an
+//! `extensions` row; the chan_sip peer fields the API speaks in `device_options`), then
+//! apply-changes — where the original wrote FreePBX's tables and ran `module_admin reload`.
+
+use switchboard_sdk::prelude::*;
+use switchboard_sdk::pbx::{self, ApplyError};
+use switchboard_sdk::sqlite::{self, Connection, Value};
+
+/// The peer fields kept as `device_options` (the rest — `name`, `secret`, `context`, `callerid`,
+/// `account` — have columns of their own or are the key).
+const OPTIONS: [&str; 22] = [
+    "deny", "dtmfmode", "canreinvite", "host", "trustrpid", "sendrpid", "type", "nat", "port", "qualify", "qualifyfreq",
+    "transport", "avpf", "icesupport", "encryption", "callgroup", "pickupgroup", "dial", "mailbox", "permit",
+    "callcounter", "faxdetect",
+];
+
+fn answer(status: &str) -> Response {
+    Response::bytes("application/json", format!(r#"{{"status": "{status}", "code": 200}}"#))
+}
+
+/// The extension number from `account`: digits, letters and `_+*#-`, as the `pbx` model allows.
+fn account(form: &Params) -> Result<String, Error> {
+    let account = form.get("account").unwrap_or_default().trim();
+    if account.is_empty() || account.len() > 40 || !account.chars().all(|c| c.is_ascii_alphanumeric() || "_+*#-".contains(c)) {
+        return Err(Error::unprocessable("`account` must be an extension number"));
+    }
+    Ok(account.to_string())
+}
+
+/// `John <104>` → `John`; a bare value is the name itself.
+fn display_name(callerid: &str) -> String {
+    let name = callerid.split('<').next().unwrap_or_default().trim().trim_matches('"').trim();
+    name.to_string()
+}
+
+/// Writes the posted peer fields of `number` into `device_options` (only those posted).
+fn write_options(tx: &Connection, number: &str, form: &Params) -> Result<(), Error> {
+    for key in OPTIONS {
+        if let Some(value) = form.get(key) {
+            tx.query(
+                "INSERT INTO device_options (number, key, value) VALUES (?, ?, ?) \
+                 ON CONFLICT (number, key) DO UPDATE SET value = excluded.value",
+                &[number.into(), key.into(), value.into()],
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Apply-changes; a reload still pending (the PBX down) is not a failure of the write.
+fn apply() -> Result<(), Error> {
+    match pbx::apply_changes() {
+        Ok(_) | Err(ApplyError::ReloadPending(_)) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Creates the extension unless it exists (the original answered `INSERT OK` either way).
+pub fn add(req: &Request) -> Result<Response, Error> {
+    let form = req.form();
+    let number = account(&form)?;
+    let callerid = form.get("callerid").unwrap_or_default().to_string();
+    let name = display_name(&callerid);
+    let created = sqlite::open("pbx")?.transaction(|tx| {
+        let exists = !tx.query("SELECT 1 FROM extensions WHERE number = ?", &[number.as_str().into()])?.rows().is_empty();
+        if exists {
+            return Ok::<_, Error>(false);
+        }
+        let context = form.get("context").filter(|c| !c.is_empty()).unwrap_or("from-internal");
+        tx.query(
+            "INSERT INTO extensions (number, name, secret, context, callerid) VALUES (?, ?, ?, ?, ?)",
+            &[number.as_str().into(), name.into(), form.get("secret").unwrap_or_default().into(), context.into(), callerid.into()],
+        )?;
+        write_options(tx, &number, &form)?;
+        Ok(true)
+    })?;
+    if created {
+        apply()?;
+    }
+    Ok(answer("INSERT OK"))
+}
+
+/// Updates the named extension only (nothing else is touched; an unknown one changes nothing).
+pub fn update(req: &Request) -> Result<Response, Error> {
+    let form = req.form();
+    let number = account(&form)?;
+    let changed = sqlite::open("pbx")?.transaction(|tx| {
+        let exists = !tx.query("SELECT 1 FROM extensions WHERE number = ?", &[number.as_str().into()])?.rows().is_empty();
+        if !exists {
+            return Ok::<_, Error>(false);
+        }
+        let mut sets: Vec<&str> = Vec::new();
+        let mut params: Vec<Value> = Vec::new();
+        if let Some(secret) = form.get("secret") {
+            sets.push("secret = ?");
+            params.push(secret.into());
+        }
+        if let Some(context) = form.get("context").filter(|c| !c.is_empty()) {
+            sets.push("context = ?");
+            params.push(context.into());
+        }
+        if let Some(callerid) = form.get("callerid") {
+            sets.push("callerid = ?");
+            params.push(callerid.into());
+            sets.push("name = ?");
+            params.push(display_name(callerid).into());
+        }
+        if !sets.is_empty() {
+            params.push(number.as_str().into());
+            tx.query(&format!("UPDATE extensions SET {} WHERE number = ?", sets.join(", ")), &params)?;
+        }
+        write_options(tx, &number, &form)?;
+        Ok(true)
+    })?;
+    if changed {
+        apply()?;
+    }
+    Ok(answer("UPDATE OK"))
+}
+
+/// Deletes the extension (its options go with it).
+pub fn delete(req: &Request) -> Result<Response, Error> {
+    let form = req.form();
+    let number = account(&form)?;
+    let db = sqlite::open("pbx")?;
+    let deleted = db.transaction(|tx| {
+        let exists = !tx.query("SELECT 1 FROM extensions WHERE number = ?", &[number.as_str().into()])?.rows().is_empty();
+        tx.query("DELETE FROM device_options WHERE number = ?", &[number.as_str().into()])?;
+        tx.query("DELETE FROM extensions WHERE number = ?", &[number.as_str().into()])?;
+        Ok::<_, Error>(exists)
+    })?;
+    if deleted {
+        apply()?;
+    }
+    Ok(answer("DELETE OK"))
+}
