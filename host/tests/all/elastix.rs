@@ -101,9 +101,9 @@ async fn elastix_auth_failures_are_plain_text_in_the_original_order() {
     assert_eq!(text(r).await, (200, true, "key not matched".into()));
     let r = c.get(format!("{}?cmd=bogus", rig.url)).header("authorization", KEY).send().await.unwrap();
     assert_eq!(text(r).await, (200, true, "cmd not matched".into()));
-    // Unimplemented write commands are not pretended.
-    for cmd in ["addfollowmeextension", "getallfollowmeextensions"] {
-        assert_eq!(rig.post(&format!("cmd={cmd}"), &[]).await, (200, "cmd not matched".into()));
+    // Commands are matched exactly, as PHP's switch did.
+    for cmd in ["AUTH", "auth%20", "cdrreport2"] {
+        assert_eq!(rig.post(&format!("cmd={cmd}"), &[]).await, (200, "cmd not matched".into()), "{cmd}");
     }
 
     // auth: base64 of the AMI credentials; GET, POST and HEAD alike.
@@ -440,5 +440,67 @@ async fn elastix_extensions_are_added_updated_and_deleted_through_the_model() {
         let (status, _) = rig.post("cmd=addextension", &[("account", bad), ("secret", "x")]).await;
         assert_eq!(status, 422, "{bad:?}");
     }
+    rig.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn elastix_followme_is_added_read_updated_and_deleted() {
+    let rig = rig().await;
+    rig.sql("INSERT INTO extensions (number, name) VALUES ('100', 'A'), ('101', 'B'), ('102', 'C');");
+    assert_eq!(rig.post("cmd=getallfollowmeextensions", &[]).await, (200, "[]".into()));
+    assert_eq!(rig.post("cmd=getfollowmeextension", &[("grpnum", "100")]).await, (200, "[]".into()));
+
+    let form = [
+        ("grpnum", "100"),
+        ("strategy", "ringallv2"),
+        ("grptime", "20"),
+        ("grppre", ""),
+        ("grplist", "101, 105, 90539999999#, 908509999999#"),
+        ("annmsg_id", "0"),
+        ("postdest", ""),
+        ("dring", ""),
+        ("remotealert_id", "0"),
+        ("needsconf", ""),
+        ("toolate_id", "0"),
+        ("pre_ring", "0"),
+        ("ringing", "Ring"),
+    ];
+    assert_eq!(rig.post("cmd=addfollowmeextension", &form).await, (200, r#"{"status": "INSERT OK", "code": 200}"#.into()));
+    let one = r#"[{"grpnum":"100","strategy":"ringallv2","grptime":"20","grppre":"","grplist":"101-105-90539999999#-908509999999#","annmsg_id":"0","postdest":"","dring":"","remotealert_id":"0","needsconf":"","toolate_id":"0","pre_ring":"0","ringing":"Ring"}]"#;
+    assert_eq!(rig.post("cmd=getfollowmeextension", &[("grpnum", "100")]).await, (200, one.into()));
+    assert!(std::fs::read_to_string(rig.root.path().join("asterisk/extensions.switchboard.conf")).unwrap_or_default().contains("90539999999"), "rendered");
+
+    let mut other = form;
+    other[0] = ("grpnum", "102");
+    other[1] = ("strategy", "hunt");
+    other[4] = ("grplist", "100");
+    assert_eq!(rig.post("cmd=addfollowmeextension", &other).await.0, 200);
+    let all = rig.json("cmd=getallfollowmeextensions", &[]).await;
+    assert_eq!(all.as_array().unwrap().iter().map(|r| r["grpnum"].as_str().unwrap()).collect::<Vec<_>>(), ["100", "102"]);
+
+    // Update one; the other is untouched.
+    let mut changed = form;
+    changed[2] = ("grptime", "45");
+    changed[4] = ("grplist", "101-0612345678#");
+    changed[11] = ("pre_ring", "5");
+    assert_eq!(rig.post("cmd=updatefollowmeextension", &changed).await, (200, r#"{"status": "UPDATE OK", "code": 200}"#.into()));
+    let got = rig.json("cmd=getfollowmeextension", &[("grpnum", "100")]).await;
+    assert_eq!((got[0]["grptime"].as_str(), got[0]["grplist"].as_str(), got[0]["pre_ring"].as_str()), (Some("45"), Some("101-0612345678#"), Some("5")));
+    let got = rig.json("cmd=getfollowmeextension", &[("grpnum", "102")]).await;
+    assert_eq!((got[0]["strategy"].as_str(), got[0]["grplist"].as_str()), (Some("hunt"), Some("100")));
+
+    // Invalid values are refused; nothing changes.
+    for (key, bad) in [("strategy", "everyone"), ("grptime", "61"), ("pre_ring", "x")] {
+        let mut f = form;
+        let i = f.iter().position(|(k, _)| *k == key).unwrap();
+        f[i] = (key, bad);
+        assert_eq!(rig.post("cmd=updatefollowmeextension", &f).await.0, 422, "{key}={bad}");
+    }
+    let (status, _) = rig.post("cmd=addfollowmeextension", &[("grpnum", "999")]).await;
+    assert_eq!(status, 422, "no such extension");
+
+    assert_eq!(rig.post("cmd=deletefollowmeextension", &[("grpnum", "100")]).await, (200, r#"{"status": "DELETE OK", "code": 200}"#.into()));
+    assert_eq!(rig.post("cmd=getfollowmeextension", &[("grpnum", "100")]).await, (200, "[]".into()));
+    assert_eq!(rig.json("cmd=getallfollowmeextensions", &[]).await.as_array().unwrap().len(), 1);
     rig.stop().await;
 }

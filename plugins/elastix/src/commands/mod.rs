@@ -4,6 +4,7 @@ mod asterisk;
 mod cdr;
 mod extension_writes;
 mod extensions;
+mod followme;
 mod recordings;
 mod system;
 
@@ -39,6 +40,11 @@ pub fn run(cmd: &str, req: &Request) -> Result<Response, Error> {
         "addextension" => extension_writes::add(req),
         "updateextension" => extension_writes::update(req),
         "deleteextension" => extension_writes::delete(req),
+        "addfollowmeextension" => followme::add(req),
+        "updatefollowmeextension" => followme::update(req),
+        "deletefollowmeextension" => followme::delete(req),
+        "getfollowmeextension" => followme::get(req),
+        "getallfollowmeextensions" => followme::get_all(),
         "cdrreport" => cdr::cdrreport(req),
         "getwavfile" => Ok(recordings::getwavfile(req)),
         "systemresources" => system::systemresources(),
