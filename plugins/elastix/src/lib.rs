@@ -4,7 +4,8 @@
 //!
 //! Settings: `api-key` (the 50-character key), `ami-username` / `ami-secret` (what `cmd=auth`
 //! hands out). Grants: `sqlite.pbx`, `files.recordings`, `system`, and the AMI actions
-//! `SIPpeers`, `PJSIPShowEndpoints`, `PJSIPShowContacts`, `Command`, `ParkedCalls`, `Status`.
+//! `SIPpeers`, `PJSIPShowEndpoints`, `PJSIPShowContacts`, `Command`, `ParkedCalls`, `Status`;
+//! `apply_changes` for the extension and follow-me writes.
 
 mod auth;
 mod commands;
