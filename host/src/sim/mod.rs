@@ -41,7 +41,7 @@ mod apps;
 mod calls;
 mod cdr;
 mod cli;
-mod clock;
+pub(crate) mod clock;
 mod config;
 mod dialplan;
 mod events;

@@ -1104,19 +1104,8 @@ fn email(name: &str) -> String {
     format!("{}.{}@example.com", fold(first), fold(last))
 }
 
-/// (year, month, day) of a day count since 1970-01-01 (Howard Hinnant's `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = (if mp < 10 { mp + 3 } else { mp - 9 }) as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
+/// (year, month, day) of a day count since 1970-01-01: the simulator's calendar, so CDR dates agree.
+use crate::sim::clock::civil as civil_from_days;
 
 /// (year, month, day, hour, minute, second) of a Unix time, UTC.
 fn civil(secs: i64) -> (i64, u32, u32, u32, u32, u32) {
