@@ -48,9 +48,6 @@ impl Layout {
     /// restarted demo keeps what was changed through the APIs), and renders the Asterisk
     /// configuration so the simulator starts with it. Returns what was seeded, if anything.
     pub async fn prepare(&self) -> anyhow::Result<Option<DemoSummary>> {
-        for area in AREAS {
-            std::fs::create_dir_all(self.area(area)).with_context(|| format!("creating {}", self.area(area).display()))?;
-        }
         std::fs::create_dir_all(self.store()).with_context(|| format!("creating {}", self.store().display()))?;
         let (db, recordings, asterisk) = (self.store().join("pbx.sqlite"), self.area("recordings"), self.asterisk());
         tokio::task::spawn_blocking(move || -> anyhow::Result<Option<DemoSummary>> {
@@ -58,12 +55,10 @@ impl Layout {
             crate::store::migrate::migrate(&mut conn)?;
             let existing: i64 = conn.query_row("SELECT count(*) FROM extensions", [], |r| r.get(0))?;
             let seeded = if existing > 0 { None } else { Some(demo_pbx::seed(&mut conn, &recordings, SystemTime::now())?) };
-            // Render the configuration the simulator reads when it starts (as Asterisk reads its
-            // files at boot); later changes go through pbx.apply-changes and a reload.
-            std::fs::create_dir_all(&asterisk).with_context(|| format!("creating {}", asterisk.display()))?;
-            for (file, text) in crate::apply::render(&conn).context("rendering the demo PBX's Asterisk configuration")? {
-                std::fs::write(asterisk.join(&file), text).with_context(|| format!("writing {file}"))?;
-            }
+            drop(conn);
+            // The configuration the simulator reads when it starts (as Asterisk reads its files at
+            // boot); later changes go through pbx.apply-changes and a reload.
+            crate::apply::write_files(&db, &asterisk).context("rendering the demo PBX's Asterisk configuration")?;
             Ok(seeded)
         })
         .await?

@@ -147,7 +147,14 @@ macro_rules! plugin {
                 }
             }
 
+            // Exported only inside a component: a native build (a plugin's unit tests, or a plain
+            // `cargo build` of the workspace) has no wasm export names to link.
+            #[cfg(target_family = "wasm")]
             $crate::bindings::export!(SwitchboardPlugin with_types_in $crate::bindings);
+            // Natively, name the handler so its code still counts as used.
+            #[cfg(not(target_family = "wasm"))]
+            const _: fn($crate::handler::IncomingRequest, $crate::handler::ResponseOutparam) =
+                <SwitchboardPlugin as $crate::bindings::exports::wasi::http::incoming_handler::Guest>::handle;
         };
     };
 

@@ -267,6 +267,13 @@ impl Applier {
     }
 }
 
+/// Renders the database's configuration into `dir` and replaces the files that differ, without
+/// reloading anything: the files a PBX reads when it starts (the demo writes them before its
+/// simulator boots). Returns the files replaced. Blocking: run it on the blocking pool.
+pub fn write_files(db: &Path, dir: &Path) -> Result<Vec<String>, ApplyError> {
+    render_and_write(db, dir).map_err(|failed| failed.error)
+}
+
 /// A failed render-and-write, with the files already replaced before it failed.
 struct Failed {
     written: Vec<String>,

@@ -111,10 +111,14 @@ impl HostConnection for RequestState {
             "own" => match &self.mount.sqlite.own {
                 Some(access) => {
                     let plugin = self.mount.plugin.clone();
-                    let db = tokio::task::spawn_blocking(move || store.own(&plugin))
-                        .await
-                        .map_err(|e| Error::Io(e.to_string()))?
-                        .map_err(|e| Error::Io(format!("{e:#}")))?;
+                    // Opening (creating) the file blocks; only the first request of a plugin does it.
+                    let db = match store.own_if_open(&plugin) {
+                        Some(db) => db,
+                        None => tokio::task::spawn_blocking(move || store.own(&plugin))
+                            .await
+                            .map_err(|e| Error::Io(e.to_string()))?
+                            .map_err(|e| Error::Io(format!("{e:#}")))?,
+                    };
                     (db, access.clone())
                 }
                 None => return Err(Error::NoSuchDatabase("`own` is not granted to this mount (grants.sqlite.own = true)".into())),

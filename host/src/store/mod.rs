@@ -59,7 +59,12 @@ impl Store {
         &self.dir
     }
 
-    /// `plugin`'s private database, `dir/plugins/<plugin>.sqlite`, created on first use.
+    /// `plugin`'s private database if it is already open (no I/O: safe on an async thread).
+    pub fn own_if_open(&self, plugin: &str) -> Option<Arc<Database>> {
+        self.own.lock().unwrap_or_else(|e| e.into_inner()).get(plugin).cloned()
+    }
+
+    /// `plugin`'s private database, `dir/plugins/<plugin>.sqlite`, created on first use (blocking).
     pub fn own(&self, plugin: &str) -> anyhow::Result<Arc<Database>> {
         let mut own = self.own.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(db) = own.get(plugin) {
