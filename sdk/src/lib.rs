@@ -13,6 +13,7 @@
 //! - [`Router`]: `GET /calls/{id}` style routing with 404/405 and `HEAD` handled;
 //! - [`settings`] and [`log`]: the mount's settings and structured logging;
 //! - [`ami`], [`events`], [`sqlite`], [`system`], [`pbx`]: the PBX capabilities a mount grants;
+//! - [`php_json`]: JSON byte-compatible with PHP's `json_encode`, for APIs whose clients compare bytes;
 //! - [`Response::file`]: stream a file from a granted file area (`/recordings/…`) in bounded memory;
 //! - [`plugin!`]: the export glue, so a plugin is only its handlers.
 //!
@@ -79,6 +80,7 @@ mod headers;
 pub mod log;
 mod params;
 pub mod pbx;
+pub mod php_json;
 mod request;
 mod response;
 mod router;

@@ -26,3 +26,13 @@ impl From<ApplyError> for crate::Error {
         }
     }
 }
+
+/// [`apply_changes`] for writers whose change is already committed: a reload still pending (the PBX
+/// is down; the files are written and the host reloads the modules when AMI is back) counts as done,
+/// so a client is not told its committed change failed. Other errors pass through.
+pub fn apply_changes_allow_pending() -> Result<(), ApplyError> {
+    match apply_changes() {
+        Ok(_) | Err(ApplyError::ReloadPending(_)) => Ok(()),
+        Err(e) => Err(e),
+    }
+}

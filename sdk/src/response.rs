@@ -62,6 +62,12 @@ impl Response {
         Ok(Self::bytes("application/json", body))
     }
 
+    /// 200 with `value` written as PHP's `json_encode` writes it (`application/json`): for
+    /// compatibility plugins whose clients compare bytes. See [`php_json`](crate::php_json).
+    pub fn php_json(value: &crate::php_json::Json) -> Self {
+        Self::bytes("application/json", value.encode())
+    }
+
     /// 200 with `body` and the given `Content-Type`.
     pub fn bytes(content_type: &str, body: impl Into<Vec<u8>>) -> Self {
         Self::new(200)

@@ -9,7 +9,6 @@
 
 mod auth;
 mod commands;
-mod php_json;
 
 use switchboard_sdk::prelude::*;
 

@@ -6,7 +6,7 @@ use switchboard_sdk::prelude::*;
 use switchboard_sdk::settings;
 
 use super::{fields_object, json};
-use crate::php_json::{Json, obj};
+use switchboard_sdk::php_json::{Json, obj};
 
 /// `{"lordword":"<base64 of user:secret>"}`.
 pub fn auth() -> Result<Response, Error> {

@@ -5,7 +5,7 @@ use switchboard_sdk::prelude::*;
 use switchboard_sdk::sqlite::{self, Value};
 
 use super::json;
-use crate::php_json::Json;
+use switchboard_sdk::php_json::Json;
 
 /// The columns the original returned, in its order. Those the `pbx` model does not keep (FreePBX's
 /// `cnum`, `cnam`, `outbound_cnum`, `outbound_cnam`, `dst_cnam`) are empty strings.

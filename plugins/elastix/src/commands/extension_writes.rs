@@ -3,8 +3,9 @@
 //! apply-changes — where the original wrote FreePBX's tables and ran `module_admin reload`.
 
 use switchboard_sdk::prelude::*;
-use switchboard_sdk::pbx::{self, ApplyError};
-use switchboard_sdk::sqlite::{self, Connection, Value};
+use switchboard_sdk::sqlite::{Connection, Value};
+
+use super::{number_field, write_then_apply};
 
 /// The peer fields kept as `device_options` (the rest — `name`, `secret`, `context`, `callerid`,
 /// `account` — have columns of their own or are the key).
@@ -14,23 +15,14 @@ const OPTIONS: [&str; 22] = [
     "callcounter", "faxdetect",
 ];
 
-fn answer(status: &str) -> Response {
-    Response::bytes("application/json", format!(r#"{{"status": "{status}", "code": 200}}"#))
-}
-
-/// The extension number from `account`: digits, letters and `_+*#-`, as the `pbx` model allows.
-fn account(form: &Params) -> Result<String, Error> {
-    let account = form.get("account").unwrap_or_default().trim();
-    if account.is_empty() || account.len() > 40 || !account.chars().all(|c| c.is_ascii_alphanumeric() || "_+*#-".contains(c)) {
-        return Err(Error::unprocessable("`account` must be an extension number"));
-    }
-    Ok(account.to_string())
-}
-
 /// `John <104>` → `John`; a bare value is the name itself.
 fn display_name(callerid: &str) -> String {
     let name = callerid.split('<').next().unwrap_or_default().trim().trim_matches('"').trim();
     name.to_string()
+}
+
+fn exists(db: &Connection, number: &str) -> Result<bool, Error> {
+    Ok(!db.query("SELECT 1 FROM extensions WHERE number = ?", &[number.into()])?.rows().is_empty())
 }
 
 /// Writes the posted peer fields of `number` into `device_options` (only those posted).
@@ -47,24 +39,15 @@ fn write_options(tx: &Connection, number: &str, form: &Params) -> Result<(), Err
     Ok(())
 }
 
-/// Apply-changes; a reload still pending (the PBX down) is not a failure of the write.
-fn apply() -> Result<(), Error> {
-    match pbx::apply_changes() {
-        Ok(_) | Err(ApplyError::ReloadPending(_)) => Ok(()),
-        Err(e) => Err(e.into()),
-    }
-}
-
 /// Creates the extension unless it exists (the original answered `INSERT OK` either way).
 pub fn add(req: &Request) -> Result<Response, Error> {
     let form = req.form();
-    let number = account(&form)?;
+    let number = number_field(&form, "account")?;
     let callerid = form.get("callerid").unwrap_or_default().to_string();
     let name = display_name(&callerid);
-    let created = sqlite::open("pbx")?.transaction(|tx| {
-        let exists = !tx.query("SELECT 1 FROM extensions WHERE number = ?", &[number.as_str().into()])?.rows().is_empty();
-        if exists {
-            return Ok::<_, Error>(false);
+    write_then_apply("INSERT OK", |tx| {
+        if exists(tx, &number)? {
+            return Ok(false);
         }
         let context = form.get("context").filter(|c| !c.is_empty()).unwrap_or("from-internal");
         tx.query(
@@ -73,21 +56,16 @@ pub fn add(req: &Request) -> Result<Response, Error> {
         )?;
         write_options(tx, &number, &form)?;
         Ok(true)
-    })?;
-    if created {
-        apply()?;
-    }
-    Ok(answer("INSERT OK"))
+    })
 }
 
 /// Updates the named extension only (nothing else is touched; an unknown one changes nothing).
 pub fn update(req: &Request) -> Result<Response, Error> {
     let form = req.form();
-    let number = account(&form)?;
-    let changed = sqlite::open("pbx")?.transaction(|tx| {
-        let exists = !tx.query("SELECT 1 FROM extensions WHERE number = ?", &[number.as_str().into()])?.rows().is_empty();
-        if !exists {
-            return Ok::<_, Error>(false);
+    let number = number_field(&form, "account")?;
+    write_then_apply("UPDATE OK", |tx| {
+        if !exists(tx, &number)? {
+            return Ok(false);
         }
         let mut sets: Vec<&str> = Vec::new();
         let mut params: Vec<Value> = Vec::new();
@@ -111,26 +89,17 @@ pub fn update(req: &Request) -> Result<Response, Error> {
         }
         write_options(tx, &number, &form)?;
         Ok(true)
-    })?;
-    if changed {
-        apply()?;
-    }
-    Ok(answer("UPDATE OK"))
+    })
 }
 
 /// Deletes the extension (its options go with it).
 pub fn delete(req: &Request) -> Result<Response, Error> {
     let form = req.form();
-    let number = account(&form)?;
-    let db = sqlite::open("pbx")?;
-    let deleted = db.transaction(|tx| {
-        let exists = !tx.query("SELECT 1 FROM extensions WHERE number = ?", &[number.as_str().into()])?.rows().is_empty();
+    let number = number_field(&form, "account")?;
+    write_then_apply("DELETE OK", |tx| {
+        let existed = exists(tx, &number)?;
         tx.query("DELETE FROM device_options WHERE number = ?", &[number.as_str().into()])?;
         tx.query("DELETE FROM extensions WHERE number = ?", &[number.as_str().into()])?;
-        Ok::<_, Error>(exists)
-    })?;
-    if deleted {
-        apply()?;
-    }
-    Ok(answer("DELETE OK"))
+        Ok(existed)
+    })
 }

@@ -6,7 +6,7 @@ use switchboard_sdk::prelude::*;
 use switchboard_sdk::sqlite::{self, Connection};
 
 use super::json;
-use crate::php_json::Json;
+use switchboard_sdk::php_json::Json;
 
 const EXTENSIONS: &str = "SELECT e.number, e.name, e.secret, e.technology, e.context, e.callerid, \
     COALESCE(p.dtmf_mode, 'rfc4733'), COALESCE(p.direct_media, 'no'), COALESCE(p.trust_id_inbound, 'yes'), \

@@ -2,12 +2,11 @@
 //! `getfollowmeextension`, `getallfollowmeextensions` — on the `follow_me` / `follow_me_numbers`
 //! tables, shaped as FreePBX's `findmefollow` rows the original returned.
 
-use switchboard_sdk::pbx::{self, ApplyError};
 use switchboard_sdk::prelude::*;
 use switchboard_sdk::sqlite::{self, Connection, Value};
 
-use super::json;
-use crate::php_json::Json;
+use super::{json, number_field, write_then_apply};
+use switchboard_sdk::php_json::Json;
 
 const STRATEGIES: [&str; 10] = [
     "ringallv2", "ringallv2-prim", "ringall", "ringall-prim", "hunt", "hunt-prim", "memoryhunt", "memoryhunt-prim",
@@ -24,25 +23,6 @@ const FIELDS: [&str; 13] = [
     "grpnum", "strategy", "grptime", "grppre", "grplist", "annmsg_id", "postdest", "dring", "remotealert_id", "needsconf",
     "toolate_id", "pre_ring", "ringing",
 ];
-
-fn answer(status: &str) -> Response {
-    Response::bytes("application/json", format!(r#"{{"status": "{status}", "code": 200}}"#))
-}
-
-fn apply() -> Result<(), Error> {
-    match pbx::apply_changes() {
-        Ok(_) | Err(ApplyError::ReloadPending(_)) => Ok(()),
-        Err(e) => Err(e.into()),
-    }
-}
-
-fn grpnum(form: &Params) -> Result<String, Error> {
-    let n = form.get("grpnum").unwrap_or_default().trim();
-    if n.is_empty() || n.len() > 40 || !n.chars().all(|c| c.is_ascii_alphanumeric() || "_+*#-".contains(c)) {
-        return Err(Error::unprocessable("`grpnum` must be an extension number"));
-    }
-    Ok(n.to_string())
-}
 
 /// `101, 105, 0612345678#` (or `-`-joined, as stored) → the numbers.
 pub fn numbers(list: &str) -> Vec<String> {
@@ -104,9 +84,9 @@ fn write_numbers(tx: &Connection, number: &str, list: &[String]) -> Result<(), E
 /// Creates the follow-me of an existing extension unless it has one (`INSERT OK` either way).
 pub fn add(req: &Request) -> Result<Response, Error> {
     let form = req.form();
-    let number = grpnum(&form)?;
+    let number = number_field(&form, "grpnum")?;
     let (values, list) = posted(&form)?;
-    let created = sqlite::open("pbx")?.transaction(|tx| {
+    write_then_apply("INSERT OK", |tx| {
         if !exists(tx, "extension", &number)? {
             return Err(Error::unprocessable(format!("there is no extension {number}")));
         }
@@ -122,21 +102,17 @@ pub fn add(req: &Request) -> Result<Response, Error> {
         )?;
         write_numbers(tx, &number, &list)?;
         Ok(true)
-    })?;
-    if created {
-        apply()?;
-    }
-    Ok(answer("INSERT OK"))
+    })
 }
 
 /// Replaces the follow-me of that extension only (an unknown one changes nothing).
 pub fn update(req: &Request) -> Result<Response, Error> {
     let form = req.form();
-    let number = grpnum(&form)?;
+    let number = number_field(&form, "grpnum")?;
     let (values, list) = posted(&form)?;
-    let changed = sqlite::open("pbx")?.transaction(|tx| {
+    write_then_apply("UPDATE OK", |tx| {
         if !exists(tx, "follow_me", &number)? {
-            return Ok::<_, Error>(false);
+            return Ok(false);
         }
         let mut params = values;
         params.push(number.as_str().into());
@@ -148,25 +124,17 @@ pub fn update(req: &Request) -> Result<Response, Error> {
         )?;
         write_numbers(tx, &number, &list)?;
         Ok(true)
-    })?;
-    if changed {
-        apply()?;
-    }
-    Ok(answer("UPDATE OK"))
+    })
 }
 
 pub fn delete(req: &Request) -> Result<Response, Error> {
-    let number = grpnum(&req.form())?;
-    let deleted = sqlite::open("pbx")?.transaction(|tx| {
+    let number = number_field(&req.form(), "grpnum")?;
+    write_then_apply("DELETE OK", |tx| {
         let had = exists(tx, "follow_me", &number)?;
         tx.query("DELETE FROM follow_me_numbers WHERE extension = ?", &[number.as_str().into()])?;
         tx.query("DELETE FROM follow_me WHERE extension = ?", &[number.as_str().into()])?;
-        Ok::<_, Error>(had)
-    })?;
-    if deleted {
-        apply()?;
-    }
-    Ok(answer("DELETE OK"))
+        Ok(had)
+    })
 }
 
 fn rows(sql: &str, params: &[Value]) -> Result<Response, Error> {

@@ -9,12 +9,34 @@ mod recordings;
 mod system;
 
 use switchboard_sdk::prelude::*;
+use switchboard_sdk::sqlite::{self, Connection};
+use switchboard_sdk::pbx;
 
-use crate::php_json::Json;
+use switchboard_sdk::php_json::Json;
 
 /// A 200 `application/json` answer with PHP-style JSON.
 pub fn json(value: &Json) -> Response {
-    Response::bytes("application/json", value.encode())
+    Response::php_json(value)
+}
+
+/// Runs `write` in one `pbx` transaction; if it reports a change, applies the configuration to the
+/// PBX; then answers the original's `{"status": "<status>", "code": 200}` (which it sent whether or
+/// not anything changed). A failed write rolls back and answers the error instead.
+pub fn write_then_apply(status: &str, write: impl FnOnce(&Connection) -> Result<bool, Error>) -> Result<Response, Error> {
+    let changed = sqlite::open("pbx")?.transaction(write)?;
+    if changed {
+        pbx::apply_changes_allow_pending()?;
+    }
+    Ok(Response::bytes("application/json", format!(r#"{{"status": "{status}", "code": 200}}"#)))
+}
+
+/// An extension number from form field `key`: digits, letters and `_+*#-`, as the `pbx` model allows.
+pub fn number_field(form: &Params, key: &str) -> Result<String, Error> {
+    let n = form.get(key).unwrap_or_default().trim();
+    if n.is_empty() || n.len() > 40 || !n.chars().all(|c| c.is_ascii_alphanumeric() || "_+*#-".contains(c)) {
+        return Err(Error::unprocessable(format!("`{key}` must be an extension number")));
+    }
+    Ok(n.to_string())
 }
 
 /// An AMI message as a JSON object of strings, without the host's `ActionID`.

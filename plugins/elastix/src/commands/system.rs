@@ -4,7 +4,7 @@ use switchboard_sdk::prelude::*;
 use switchboard_sdk::system::{self, DiskUsage};
 
 use super::json;
-use crate::php_json::{Json, obj};
+use switchboard_sdk::php_json::{Json, obj};
 
 /// `{"datetime":"11:39:13 up 8 days 21:44","users":"2","usage":"0.08, 0.10, 0.03"}`: `uptime`'s
 /// line split at its commas as the original did (so the commas inside "up …" are gone).

@@ -1,16 +1,51 @@
 //! JSON the way PHP's `json_encode` writes it: no spaces, `/` escaped as `\/`, non-ASCII as
 //! `\uXXXX` (lowercase hex, UTF-16 surrogate pairs), keys in insertion order.
+//!
+//! Compatibility plugins for PHP-era APIs (Elastix, Issabel, SARK) answer byte for byte what
+//! `json_encode` produced, which `serde_json` cannot: it neither escapes `/` nor keeps the key
+//! order of a `serde_json::Value` without a crate-wide feature. Build a [`Json`] and
+//! [`encode`](Json::encode) it, or answer it with [`Response::php_json`](crate::Response::php_json).
+//!
+//! ```
+//! use switchboard_sdk::php_json::{Json, obj};
+//!
+//! let v = obj([("path", Json::from("/var/spool")), ("name", Json::from("Zoë"))]);
+//! assert_eq!(v.encode(), r#"{"path":"\/var\/spool","name":"Zo\u00eb"}"#);
+//! ```
 
 /// A JSON value with ordered object keys.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(dead_code)] // `Null` and `Int` complete the model; the commands write strings as PHP got them.
 pub enum Json {
+    /// `null`.
     Null,
+    /// `true` or `false`.
     Bool(bool),
+    /// An integer, written as PHP writes an `int`.
     Int(i64),
+    /// A string, escaped as PHP escapes it.
     Str(String),
+    /// A list (`[…]`).
     Arr(Vec<Json>),
+    /// An object whose keys keep the order they were pushed in.
     Obj(Vec<(String, Json)>),
+}
+
+impl From<i64> for Json {
+    fn from(i: i64) -> Self {
+        Json::Int(i)
+    }
+}
+
+impl<T: Into<Json>> From<Option<T>> for Json {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(Json::Null, Into::into)
+    }
+}
+
+impl<T: Into<Json>> From<Vec<T>> for Json {
+    fn from(items: Vec<T>) -> Self {
+        Json::Arr(items.into_iter().map(Into::into).collect())
+    }
 }
 
 impl From<&str> for Json {
