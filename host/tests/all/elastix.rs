@@ -568,3 +568,160 @@ async fn elastix_followme_is_added_read_updated_and_deleted() {
     assert_eq!(rig.json("cmd=getallfollowmeextensions", &[]).await.as_array().unwrap().len(), 1);
     rig.stop().await;
 }
+
+/// Appends what the socket has next to `buf`.
+async fn read_more(buf: &mut Vec<u8>, stream: &mut tokio::net::TcpStream) {
+    use tokio::io::AsyncReadExt;
+    let mut chunk = vec![0u8; 65536];
+    let n = stream.read(&mut chunk).await.unwrap();
+    assert!(n > 0, "connection closed mid-response: {:?}", String::from_utf8_lossy(buf));
+    buf.extend_from_slice(&chunk[..n]);
+}
+
+/// Sends one request byte for byte as `curl -X POST -H 'Authorization: …' -H 'Content-Type:
+/// application/x-www-form-urlencoded' [-d 'BODY'] URL` does (curl 8: its header order, `-d`
+/// sent as typed — spaces, `/`, `#` and `,` unencoded — and no body or `Content-Length` without
+/// `-d`), and reads one HTTP/1.1 response (Content-Length or chunked).
+async fn curl_post(rig: &Rig, query: &str, body: Option<&str>) -> (u16, Vec<(String, String)>, Vec<u8>) {
+    use tokio::io::AsyncWriteExt;
+    let addr = base(&rig.server).trim_start_matches("http://").to_string();
+    let mut request = format!(
+        "POST /api/api.php?{query} HTTP/1.1\r\nHost: {addr}\r\nUser-Agent: curl/8.5.0\r\nAccept: */*\r\n\
+         Authorization: {KEY}\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+    );
+    if let Some(body) = body {
+        request.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
+    request.push_str("\r\n");
+    request.push_str(body.unwrap_or_default());
+    let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+
+    let mut buf = Vec::new();
+    let head_end = loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i;
+        }
+        read_more(&mut buf, &mut stream).await;
+    };
+    let head = String::from_utf8(buf[..head_end].to_vec()).unwrap();
+    let mut lines = head.split("\r\n");
+    let status: u16 = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let headers: Vec<(String, String)> = lines
+        .map(|l| l.split_once(':').unwrap())
+        .map(|(k, v)| (k.to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    let header = |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let mut rest = buf[head_end + 4..].to_vec();
+    let body = if let Some(len) = header("content-length") {
+        let len: usize = len.parse().unwrap();
+        while rest.len() < len {
+            read_more(&mut rest, &mut stream).await;
+        }
+        rest[..len].to_vec()
+    } else {
+        assert_eq!(header("transfer-encoding").as_deref(), Some("chunked"), "{head}");
+        let mut body = Vec::new();
+        loop {
+            while !rest.windows(2).any(|w| w == b"\r\n") {
+                read_more(&mut rest, &mut stream).await;
+            }
+            let line_end = rest.windows(2).position(|w| w == b"\r\n").unwrap();
+            let size = usize::from_str_radix(std::str::from_utf8(&rest[..line_end]).unwrap().trim(), 16).unwrap();
+            while rest.len() < line_end + 2 + size + 2 {
+                read_more(&mut rest, &mut stream).await;
+            }
+            body.extend_from_slice(&rest[line_end + 2..line_end + 2 + size]);
+            rest.drain(..line_end + 2 + size + 2);
+            if size == 0 {
+                break body;
+            }
+        }
+    };
+    (status, headers, body)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn elastix_every_seed_example_succeeds_as_curl_sends_it() {
+    let rig = rig().await;
+    // The seed's CDR example row (with a real `dst`: the original's query leaves out `dst = 's'`
+    // rows such as the example itself) and its recording, where the seed puts them.
+    let wav = "out-05333333333-101-20151208-102449-1449563089.106.wav";
+    let dir = rig.root.path().join("recordings/2015/12/08");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(wav), b"RIFF....WAVEfmt seed example").unwrap();
+    rig.sql(&format!(
+        "INSERT INTO cdr (calldate, end, clid, src, dst, dcontext, channel, lastapp, lastdata, duration, billsec, disposition, uniqueid, recordingfile, did) VALUES
+         ('2017-12-06 10:07:05', '2017-12-06 10:07:46', '\"02164440375\" <02164440375>', '02164440375', '7001', 'ivr-4', 'SIP/902422277777-00000031', 'WaitExten', '10,', 41, 41, 'ANSWERED', '1512554825.65', '', '902422277777'),
+         ('2015-12-08 10:24:49', '2015-12-08 10:25:30', '\"101\" <101>', '101', '05333333333', 'from-internal', 'SIP/101-00000040', 'Dial', 'SIP/trunk/05333333333', 41, 30, 'ANSWERED', '1449563089.106', '{wav}', '');"
+    ));
+    let json = |body: &[u8]| -> serde_json::Value { serde_json::from_slice(body).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(body))) };
+
+    // Every read command, bodiless as the seed shows them.
+    for cmd in ["auth", "sippeers", "sipextensions", "systemresources", "getharddrivers", "getiptablesstatus", "activecall", "cdrreport", "getallfollowmeextensions"] {
+        let (status, headers, body) = curl_post(&rig, &format!("cmd={cmd}"), None).await;
+        assert_eq!(status, 200, "{cmd}");
+        assert!(headers.contains(&("content-type".into(), "application/json".into())), "{cmd}: {headers:?}");
+        let v = json(&body);
+        assert!(v.is_object() || v.is_array(), "{cmd}: {v}");
+    }
+    let (_, _, body) = curl_post(&rig, "cmd=auth", None).await;
+    assert!(json(&body)["lordword"].is_string());
+
+    // cdrreport with every parameter the seed lists, typed as the seed shows them.
+    let (status, _, body) = curl_post(
+        &rig,
+        "cmd=cdrreport",
+        Some("start_date=2017-12-05 00:00:00&end_date=2017-12-07 23:59:59&field_name=src&field_pattern=02164440375&status=ANSWERED&limit=100&recordings=all"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let rows = json(&body);
+    assert_eq!(rows.as_array().map(Vec::len), Some(1), "{rows}");
+    assert_eq!((rows[0]["uniqueid"].as_str(), rows[0]["channel"].as_str()), (Some("1512554825.65"), Some("SIP/902422277777-00000031")));
+    assert!(String::from_utf8_lossy(&body).contains(r#""channel":"SIP\/902422277777-00000031""#));
+
+    // getwavfile with the seed's name, and its 404 for a missing one.
+    let (status, headers, body) = curl_post(&rig, &format!("cmd=getwavfile&name=/2015/12/08/{wav}"), None).await;
+    assert_eq!(status, 200);
+    // Quoted, as the original code sent it (the seed's text shows it unquoted).
+    assert!(headers.contains(&("content-disposition".into(), format!("attachment; filename=\"{wav}\""))), "{headers:?}");
+    assert_eq!(body, b"RIFF....WAVEfmt seed example");
+    let (status, _, body) = curl_post(&rig, "cmd=getwavfile&name=/2015/12/08/missing.wav", None).await;
+    assert_eq!((status, body.as_slice()), (404, br#"{"status": "File not found", "code": 404}"#.as_slice()));
+
+    // addextension / updateextension / deleteextension with the seed's 27 fields.
+    let peer = "name=100&deny=0.0.0.0/0.0.0.0&secret=strongpassword&dtmfmode=rfc2833&canreinvite=no&context=from-internal\
+        &host=dynamic&trustrpid=yes&sendrpid=no&type=friend&nat=no&port=5060&qualify=yes&qualifyfreq=60&transport=udp&avpf=no\
+        &icesupport=no&encryption=no&callgroup=&pickupgroup=&dial=SIP/104&mailbox=104@device&permit=0.0.0.0/0.0.0.0\
+        &callerid=John <104>&callcounter=yes&faxdetect=no&account=100";
+    let (status, _, body) = curl_post(&rig, "cmd=addextension", Some(peer)).await;
+    assert_eq!((status, String::from_utf8(body).unwrap()), (200, r#"{"status": "INSERT OK", "code": 200}"#.into()));
+    let (_, _, body) = curl_post(&rig, "cmd=sipextensions", None).await;
+    assert_eq!(json(&body)["100"]["callerid"], "John <104>");
+    let (status, _, body) = curl_post(&rig, "cmd=updateextension", Some(&peer.replace("secret=strongpassword", "secret=changed"))).await;
+    assert_eq!((status, String::from_utf8(body).unwrap()), (200, r#"{"status": "UPDATE OK", "code": 200}"#.into()));
+
+    // The follow-me commands with the seed's fields (grplist typed with spaces and `#`).
+    let followme = "grpnum=100&strategy=ringallv2&grptime=20&grppre=&grplist=101, 105, 90539999999#, 908509999999#&annmsg_id=0\
+        &postdest=&dring=&remotealert_id=0&needsconf=&toolate_id=0&pre_ring=0&ringing=Ring";
+    for (cmd, body, want) in [
+        ("addfollowmeextension", followme, r#"{"status": "INSERT OK", "code": 200}"#),
+        ("updatefollowmeextension", &followme.replace("grptime=20", "grptime=30") as &str, r#"{"status": "UPDATE OK", "code": 200}"#),
+    ] {
+        let (status, _, got) = curl_post(&rig, &format!("cmd={cmd}"), Some(body)).await;
+        assert_eq!((status, String::from_utf8(got).unwrap()), (200, want.to_string()), "{cmd}");
+    }
+    let (status, _, body) = curl_post(&rig, "cmd=getfollowmeextension", Some("grpnum=100")).await;
+    assert_eq!(status, 200);
+    let got = json(&body);
+    let one = if got.is_array() { got[0].clone() } else { got.clone() };
+    assert_eq!((one["grptime"].as_str(), one["grplist"].as_str()), (Some("30"), Some("101-105-90539999999#-908509999999#")), "{got}");
+    let (status, _, body) = curl_post(&rig, "cmd=deletefollowmeextension", Some("grpnum=100")).await;
+    assert_eq!((status, String::from_utf8(body).unwrap()), (200, r#"{"status": "DELETE OK", "code": 200}"#.into()));
+    let (status, _, body) = curl_post(&rig, "cmd=deleteextension", Some("account=100")).await;
+    assert_eq!((status, String::from_utf8(body).unwrap()), (200, r#"{"status": "DELETE OK", "code": 200}"#.into()));
+    let (_, _, body) = curl_post(&rig, "cmd=sipextensions", None).await;
+    assert!(json(&body).get("100").is_none());
+    rig.stop().await;
+}
