@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use axum::extract::{Query, State};
-use common::{Figures, Target, load, median, print, rss_mib};
+use common::{Target, rss_mib};
 use rusqlite::Connection;
 use rusqlite::types::Value;
 use switchboard::store::Database;
@@ -135,10 +135,7 @@ async fn native_server(native: Native) -> std::net::SocketAddr {
             }),
         )
         .with_state(native);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    addr
+    common::serve(app).await
 }
 
 fn main() {
@@ -222,7 +219,6 @@ fn main() {
         }
     }
 
-    let duration = Duration::from_secs(options.seconds);
     println!(
         "plugin (sqlite interface) vs native axum + rusqlite: {} s per run, {} rounds, {} cores",
         options.seconds,
@@ -234,20 +230,8 @@ fn main() {
             continue;
         }
         for &connections in &options.connections {
-            let target = |addr, path: String| Target { addr, method, path, body: Default::default(), check: *check };
-            let (n_target, p_target) = (target(native, path.clone()), target(plugin, format!("/s{path}")));
-            load(&n_target, connections, Duration::from_millis(500));
-            load(&p_target, connections, Duration::from_millis(500));
-            let (mut natives, mut plugins): (Vec<Figures>, Vec<Figures>) = (Vec::new(), Vec::new());
-            for _ in 0..options.rounds {
-                natives.push(load(&n_target, connections, duration));
-                plugins.push(load(&p_target, connections, duration));
-            }
-            let (n, p) = (median(&natives), median(&plugins));
-            println!("{label}, {connections} connections (median of {}):", options.rounds);
-            print("native", &n);
-            print("plugin", &p);
-            println!("  ratio plugin/native: {:.2}", p.rps / n.rps);
+            let target = |addr, path: String| Target { addr, method, path, body: Default::default(), headers: Vec::new(), check: *check };
+            common::compare(label, &target(native, path.clone()), &target(plugin, format!("/s{path}")), connections, &options);
         }
     }
     println!("process RSS after the runs: {:.0} MiB", rss_mib());

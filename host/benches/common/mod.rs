@@ -51,13 +51,21 @@ pub struct Target {
     pub method: &'static str,
     pub path: String,
     pub body: Bytes,
+    /// Extra request headers (`Authorization`, a `Content-Type` other than JSON for the body).
+    pub headers: Vec<(&'static str, String)>,
     /// Whether an answer counts as a success.
     pub check: fn(u16, &[u8]) -> bool,
 }
 
 impl Target {
     pub fn get(addr: SocketAddr, path: impl Into<String>, check: fn(u16, &[u8]) -> bool) -> Target {
-        Target { addr, method: "GET", path: path.into(), body: Bytes::new(), check }
+        Target { addr, method: "GET", path: path.into(), body: Bytes::new(), headers: Vec::new(), check }
+    }
+
+    /// The same target with one more request header.
+    pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Target {
+        self.headers.push((name, value.into()));
+        self
     }
 }
 
@@ -83,8 +91,11 @@ pub fn load(target: &Target, connections: usize, duration: Duration) -> Figures 
                             .method(target.method)
                             .uri(target.path.as_str())
                             .header(hyper::header::HOST, target.addr.to_string());
-                        if !target.body.is_empty() {
+                        if !target.body.is_empty() && !target.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("content-type")) {
                             request = request.header(hyper::header::CONTENT_TYPE, "application/json");
+                        }
+                        for (name, value) in &target.headers {
+                            request = request.header(*name, value.as_str());
                         }
                         let request = request.body(Full::new(target.body.clone())).unwrap();
                         let sent = Instant::now();
@@ -120,6 +131,32 @@ pub fn load(target: &Target, connections: usize, duration: Duration) -> Figures 
         let pct = |p: f64| all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1))).copied().unwrap_or(0) as u64;
         Figures { rps: all.len() as f64 / elapsed, p50_us: pct(0.50), p99_us: pct(0.99), errors }
     })
+}
+
+/// Serves `app` (the native baseline) on a free loopback port.
+pub async fn serve(app: axum::Router) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    addr
+}
+
+/// Warms both targets up, then runs them in alternating rounds (so drift hits both alike) and
+/// prints the medians and the plugin/native ratio under `label`.
+pub fn compare(label: &str, native: &Target, plugin: &Target, connections: usize, options: &Options) {
+    load(native, connections, Duration::from_millis(500));
+    load(plugin, connections, Duration::from_millis(500));
+    let duration = Duration::from_secs(options.seconds);
+    let (mut natives, mut plugins): (Vec<Figures>, Vec<Figures>) = (Vec::new(), Vec::new());
+    for _ in 0..options.rounds {
+        natives.push(load(native, connections, duration));
+        plugins.push(load(plugin, connections, duration));
+    }
+    let (n, p) = (median(&natives), median(&plugins));
+    println!("{label}, {connections} connections (median of {}):", options.rounds);
+    print("native", &n);
+    print("plugin", &p);
+    println!("  ratio plugin/native: {:.2}", p.rps / n.rps);
 }
 
 /// The median of each figure over rounds.

@@ -2,6 +2,8 @@
 //! from the `pbx` model (extensions, their PJSIP endpoint/AOR rows, and the chan_sip options kept
 //! in `device_options`, which override the derived values).
 
+use std::collections::HashMap;
+
 use switchboard_sdk::prelude::*;
 use switchboard_sdk::sqlite::{self, Connection};
 
@@ -16,6 +18,8 @@ const EXTENSIONS: &str = "SELECT e.number, e.name, e.secret, e.technology, e.con
     FROM extensions e LEFT JOIN ps_endpoints p ON p.id = e.number LEFT JOIN ps_aors a ON a.id = e.number \
     WHERE e.technology IN ('sip', 'pjsip') ORDER BY e.number";
 
+const ALL_OPTIONS: &str = "SELECT number, key, value FROM device_options ORDER BY number, rowid";
+
 const TRUNKS: &str = "SELECT name, host, port, username, secret, context, codecs FROM trunks \
     WHERE technology IN ('sip', 'pjsip') ORDER BY name";
 
@@ -28,21 +32,30 @@ fn transport(t: &str) -> String {
     if t.is_empty() { "udp".into() } else { t.into() }
 }
 
-/// `(key, value)` pairs, `device_options` of `number` replacing or extending them.
-fn with_options(db: &Connection, number: &str, mut pairs: Vec<(String, String)>) -> Result<Json, Error> {
-    let options = db.query("SELECT key, value FROM device_options WHERE number = ? ORDER BY rowid", &[number.into()])?;
-    for row in options.rows() {
-        let (key, value) = (row.text(0), row.text(1));
-        match pairs.iter_mut().find(|(k, _)| *k == key) {
-            Some(pair) => pair.1 = value,
-            None => pairs.push((key, value)),
+/// Every extension's `device_options`, in the order they were written: one query for all of
+/// them rather than one per extension (each query is a trip through the sandbox boundary).
+fn all_options(db: &Connection) -> Result<HashMap<String, Vec<(String, String)>>, Error> {
+    let mut options: HashMap<String, Vec<(String, String)>> = HashMap::new();
+    for row in db.query(ALL_OPTIONS, &[])?.rows() {
+        options.entry(row.text(0)).or_default().push((row.text(1), row.text(2)));
+    }
+    Ok(options)
+}
+
+/// `(key, value)` pairs, the extension's `options` replacing or extending them.
+fn with_options(options: Option<&Vec<(String, String)>>, mut pairs: Vec<(String, String)>) -> Json {
+    for (key, value) in options.into_iter().flatten() {
+        match pairs.iter_mut().find(|(k, _)| k == key) {
+            Some(pair) => pair.1 = value.clone(),
+            None => pairs.push((key.clone(), value.clone())),
         }
     }
-    Ok(Json::Obj(pairs.into_iter().map(|(k, v)| (k, Json::Str(v))).collect()))
+    Json::Obj(pairs.into_iter().map(|(k, v)| (k, Json::Str(v))).collect())
 }
 
 pub fn sipextensions() -> Result<Response, Error> {
     let db = sqlite::open("pbx")?;
+    let options = all_options(&db)?;
     let mut out = Vec::new();
     for row in db.query(EXTENSIONS, &[])?.rows() {
         let t = |i| row.text(i);
@@ -81,7 +94,7 @@ pub fn sipextensions() -> Result<Response, Error> {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect();
-        let value = with_options(&db, &number, pairs)?;
+        let value = with_options(options.get(&number), pairs);
         out.push((number, value));
     }
     for row in db.query(TRUNKS, &[])?.rows() {
