@@ -12,6 +12,10 @@
 //! poison event would otherwise stop the stream for good), and the instance is thrown away; the
 //! next batch gets a fresh one. Waiting for events is a bus long-poll, so an idle handler holds no
 //! thread.
+//!
+//! A handler is a bus reader like any poller: while a mount runs one, the bus never resets for want
+//! of readers. A handler slower than the bus loses the oldest events like any slow reader; the
+//! host logs how many, and the plugin sees the jump in the batch's sequence numbers.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -62,6 +66,13 @@ pub async fn run_event_handler(handler: EventHandler, mount: Arc<MountContext>, 
             _ = shutdown.wait_for(|stop| *stop) => break,
         };
         let Some(newest) = batch.last() else { continue };
+        if let Cursor::After(previous) = cursor {
+            let dropped = batch[0].seq.saturating_sub(previous + 1);
+            if dropped > 0 {
+                tracing::warn!(plugin = &*plugin, route = &*route, dropped,
+                    "event handler fell behind the bus buffer; the oldest events were dropped before it saw them");
+            }
+        }
         cursor = Cursor::After(newest.seq);
         let (first, last) = (batch[0].seq, newest.seq);
         match call(&handler, &mount, &mut live, &batch).await {
