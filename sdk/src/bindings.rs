@@ -25,6 +25,9 @@ wit_bindgen::generate!({
 /// rest so that only plugins that ask for it (`plugin!(…, on_events: …)`) export it; every other
 /// plugin stays a plain `plugin`-world component. Its `event` type is the one in
 /// [`switchboard::pbx::events`] (mapped with `with`), so handlers see [`crate::events::Event`].
+///
+/// The versions below must follow `package switchboard:pbx@…` in `wit/world.wit` (a mismatch is a
+/// compile error here, not a silent drift).
 pub mod event_handler {
     wit_bindgen::generate!({
         inline: "
