@@ -215,6 +215,10 @@ fn check(path: &std::path::Path) -> anyhow::Result<()> {
                     let verdict = if cap.granted { "granted" } else { "NOT granted: calls will be denied" };
                     println!("      requests {} (grants.{}): {verdict}", cap.interface, cap.grant);
                 }
+                if plugin.event_handler.is_some() {
+                    let verdict = if mount.grants.events { "runs on every bus event" } else { "NOT run: needs grants.events = true" };
+                    println!("      exports {}: {verdict}", switchboard::runtime::EVENT_HANDLER_EXPORT);
+                }
             }
             Err(e) => {
                 failures += 1;

@@ -20,3 +20,30 @@ wit_bindgen::generate!({
     pub_export_macro: true,
     default_bindings_module: "switchboard_sdk::bindings",
 });
+
+/// The `event-handler` export of world `switchboard:pbx/event-plugin`, generated apart from the
+/// rest so that only plugins that ask for it (`plugin!(…, on_events: …)`) export it; every other
+/// plugin stays a plain `plugin`-world component. Its `event` type is the one in
+/// [`switchboard::pbx::events`] (mapped with `with`), so handlers see [`crate::events::Event`].
+///
+/// The versions below must follow `package switchboard:pbx@…` in `wit/world.wit` (a mismatch is a
+/// compile error here, not a silent drift).
+pub mod event_handler {
+    wit_bindgen::generate!({
+        inline: "
+            package switchboard:sdk;
+            world on-events {
+                export switchboard:pbx/event-handler@0.1.1;
+            }
+        ",
+        path: "../wit",
+        world: "switchboard:sdk/on-events",
+        with: {
+            "switchboard:pbx/events@0.1.1": crate::bindings::switchboard::pbx::events,
+            "switchboard:pbx/types@0.1.1": crate::bindings::switchboard::pbx::types,
+        },
+        pub_export_macro: true,
+        export_macro_name: "export_event_handler",
+        default_bindings_module: "switchboard_sdk::bindings::event_handler",
+    });
+}

@@ -13,6 +13,8 @@
 //! - [`Router`]: `GET /calls/{id}` style routing with 404/405 and `HEAD` handled;
 //! - [`settings`] and [`log`]: the mount's settings and structured logging;
 //! - [`ami`], [`events`], [`sqlite`], [`system`], [`pbx`]: the PBX capabilities a mount grants;
+//! - [`stream`] and `plugin!(…, on_events: …)`: handle every PBX event once, in a long-lived
+//!   instance, and serve the result as the mount's own densely numbered event stream;
 //! - [`php_json`]: JSON byte-compatible with PHP's `json_encode`, for APIs whose clients compare bytes;
 //! - [`Response::file`]: stream a file from a granted file area (`/recordings/…`) in bounded memory;
 //! - [`plugin!`]: the export glue, so a plugin is only its handlers.
@@ -86,6 +88,7 @@ mod response;
 mod router;
 pub mod settings;
 pub mod sqlite;
+pub mod stream;
 pub mod system;
 
 pub use body::BodyWriter;
@@ -119,6 +122,12 @@ pub mod prelude {
 ///   wasi:http types ([`handler::IncomingRequest`], [`handler::ResponseOutparam`]): the escape hatch
 ///   for reading the request body as a stream, or anything else the SDK does not do. The function must
 ///   call `ResponseOutparam::set` itself ([`handler::send_response`] does).
+/// - any of these with `, on_events: handle_events` right after the handler —
+///   `handle_events: fn(&[events::Event])` — also exports `switchboard:pbx/event-handler` (world
+///   `event-plugin`): the host calls it with every PBX event batch, in order, on one long-lived
+///   instance per mount (so statics and `thread_local!` state persist between calls, until a trap
+///   or a limit replaces the instance). It typically translates events and
+///   [`stream::publish`]es the result. Plugins without `on_events` do not export it.
 ///
 /// ```
 /// use switchboard_sdk::prelude::*;
@@ -135,6 +144,36 @@ macro_rules! plugin {
     // Internal: the body limit, defaulted.
     (@max_body) => { $crate::handler::DEFAULT_MAX_BODY };
     (@max_body $max:expr) => { $max };
+
+    // Internal: the event-handler export.
+    (@on_events $events:expr) => {
+        const _: () = {
+            struct SwitchboardEventHandler;
+
+            impl $crate::bindings::event_handler::exports::switchboard::pbx::event_handler::Guest for SwitchboardEventHandler {
+                fn on_events(events: ::std::vec::Vec<$crate::events::Event>) {
+                    let handle: fn(&[$crate::events::Event]) = $events;
+                    handle(&events)
+                }
+            }
+
+            #[cfg(target_family = "wasm")]
+            $crate::bindings::event_handler::export_event_handler!(SwitchboardEventHandler with_types_in $crate::bindings::event_handler);
+            #[cfg(not(target_family = "wasm"))]
+            const _: fn(::std::vec::Vec<$crate::events::Event>) =
+                <SwitchboardEventHandler as $crate::bindings::event_handler::exports::switchboard::pbx::event_handler::Guest>::on_events;
+        };
+    };
+
+    // Any form with `on_events`: the form without it, plus the event-handler export.
+    (raw: $handle:expr, on_events: $events:expr $(,)?) => {
+        $crate::plugin!(raw: $handle);
+        $crate::plugin!(@on_events $events);
+    };
+    (router: $build:expr, on_events: $events:expr $(, max_body = $max:expr)? $(,)?) => {
+        $crate::plugin!(router: $build $(, max_body = $max)?);
+        $crate::plugin!(@on_events $events);
+    };
 
     (raw: $handle:expr $(,)?) => {
         const _: () = {
@@ -169,6 +208,11 @@ macro_rules! plugin {
                 ($build)(),
             )
         });
+    };
+
+    ($handle:expr, on_events: $events:expr $(, max_body = $max:expr)? $(,)?) => {
+        $crate::plugin!($handle $(, max_body = $max)?);
+        $crate::plugin!(@on_events $events);
     };
 
     ($handle:expr $(, max_body = $max:expr)? $(,)?) => {

@@ -176,7 +176,16 @@ pub fn median(runs: &[Figures]) -> Figures {
 
 /// Resident memory of this process (servers and load generator), from /proc/self/status.
 pub fn rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    rss_mib_of("/proc/self/status")
+}
+
+/// Resident memory of process `pid` (a host started as a child), from /proc/<pid>/status.
+pub fn process_rss_mib(pid: u32) -> f64 {
+    rss_mib_of(&format!("/proc/{pid}/status"))
+}
+
+fn rss_mib_of(status_file: &str) -> f64 {
+    let status = std::fs::read_to_string(status_file).unwrap_or_default();
     let kb: f64 = status
         .lines()
         .find(|l| l.starts_with("VmRSS:"))

@@ -15,19 +15,26 @@
 //!   without replaying the past), or waits for the next one.
 //! - After the AMI link comes back, a `SwitchboardGap` event marks that events may have been missed.
 //!
-//! Waiting is a `tokio::sync::watch` subscription: a thousand pollers park no threads, and one
-//! publish wakes them all.
+//! The ring itself ([`SeqRing`]) is shared with each mount's own event stream ([`stream`]).
 
-use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime};
+mod ring;
+pub mod stream;
 
-use tokio::sync::watch;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+pub use self::ring::{BusConfig, Cursor, SeqRing, Sequenced, Wait};
+pub use self::stream::{EventStream, StreamItem};
 
 use crate::ami::{EventSink, Message};
 
 /// The name of the marker event published after the AMI link comes back.
 pub const GAP_EVENT: &str = "SwitchboardGap";
+
+/// Now, as the bus and streams write timestamps: RFC 3339 UTC with milliseconds.
+pub fn timestamp_now() -> String {
+    humantime::format_rfc3339_millis(SystemTime::now()).to_string()
+}
 
 /// One event on the bus.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,45 +49,15 @@ pub struct BusEvent {
     pub fields: Vec<(String, String)>,
 }
 
-/// Bus sizing.
-#[derive(Debug, Clone, Copy)]
-pub struct BusConfig {
-    /// Events kept.
-    pub capacity: usize,
-    /// An overflow with no poll for this long resets the bus.
-    pub reset_after: Duration,
-}
-
-impl Default for BusConfig {
-    fn default() -> Self {
-        BusConfig { capacity: 1000, reset_after: Duration::from_secs(300) }
+impl Sequenced for BusEvent {
+    fn seq(&self) -> u64 {
+        self.seq
     }
-}
-
-/// Where a read starts.
-#[derive(Debug, Clone, Copy)]
-enum Cursor {
-    /// The newest events.
-    Newest,
-    /// Events after this sequence number (or all, if it is from before a restart or reset).
-    After(u64),
-    /// Events from this sequence number on.
-    From(u64),
-}
-
-struct Ring {
-    events: VecDeque<Arc<BusEvent>>,
-    next_seq: u64,
-    gathering: bool,
-    last_poll: Instant,
 }
 
 /// The bus. Cheap to share behind an `Arc`.
 pub struct EventBus {
-    config: BusConfig,
-    ring: Mutex<Ring>,
-    /// The next sequence number to be issued; bumps wake the pollers.
-    published: watch::Sender<u64>,
+    ring: SeqRing<BusEvent>,
 }
 
 /// What a poll asks for.
@@ -99,95 +76,36 @@ pub struct Poll {
 impl EventBus {
     /// An empty bus, gathering.
     pub fn new(config: BusConfig) -> Arc<Self> {
-        let config = BusConfig { capacity: config.capacity.max(1), ..config };
-        Arc::new(EventBus {
-            config,
-            ring: Mutex::new(Ring { events: VecDeque::with_capacity(config.capacity), next_seq: 0, gathering: true, last_poll: Instant::now() }),
-            published: watch::channel(0).0,
-        })
+        Arc::new(EventBus { ring: SeqRing::new(config) })
     }
 
     /// Adds an event; returns its sequence number, or `None` while gathering is off.
     pub fn publish(&self, name: &str, fields: Vec<(String, String)>) -> Option<u64> {
-        let timestamp = humantime::format_rfc3339_millis(SystemTime::now()).to_string();
-        let mut ring = self.ring.lock().unwrap_or_else(|p| p.into_inner());
-        if !ring.gathering {
-            return None;
-        }
-        if ring.events.len() >= self.config.capacity {
-            if ring.last_poll.elapsed() >= self.config.reset_after {
-                // Nobody is reading: stop gathering until someone polls again.
-                ring.events.clear();
-                ring.gathering = false;
-                ring.next_seq = 0;
-                tracing::info!("event bus reset: it overflowed with no reader; gathering resumes at the next poll");
-                return None;
-            }
-            ring.events.pop_front();
-        }
-        let seq = ring.next_seq;
-        ring.next_seq += 1;
-        ring.events.push_back(Arc::new(BusEvent { seq, timestamp, name: name.to_string(), fields }));
-        drop(ring);
-        self.published.send_replace(seq + 1);
-        Some(seq)
+        let timestamp = timestamp_now();
+        self.ring.push_all([(timestamp, fields)], |seq, (timestamp, fields)| BusEvent { seq, timestamp, name: name.to_string(), fields })
     }
 
     /// Long-polls the bus (see the module docs for the rules).
     pub async fn poll(&self, request: &Poll) -> Vec<Arc<BusEvent>> {
-        let limit = if request.limit == 0 { self.config.capacity } else { request.limit };
-        let deadline = tokio::time::Instant::now() + request.timeout;
-        let mut changes = self.published.subscribe();
-        let cursor = match request.last {
-            Some(last) => Cursor::After(last),
-            None => {
-                let newest = self.take(Cursor::Newest, limit, &request.filter);
-                if !newest.is_empty() || request.timeout.is_zero() {
-                    return newest;
-                }
-                // Nothing (matching) yet: wait for whatever is issued from now on.
-                Cursor::From(self.next_seq())
-            }
-        };
-        loop {
-            changes.borrow_and_update();
-            let found = self.take(cursor, limit, &request.filter);
-            if !found.is_empty() {
-                return found;
-            }
-            match tokio::time::timeout_at(deadline, changes.changed()).await {
-                Ok(Ok(())) => continue,
-                _ => return Vec::new(),
-            }
-        }
+        let wait = Wait { last: request.last, timeout: request.timeout, limit: request.limit };
+        self.ring.poll(wait, |e| matches_filter(&request.filter, e)).await
     }
 
-    /// Matching events at `cursor`, at most `limit`; counts as a read (gathering on, reset clock).
-    fn take(&self, cursor: Cursor, limit: usize, filter: &[String]) -> Vec<Arc<BusEvent>> {
-        let mut ring = self.ring.lock().unwrap_or_else(|p| p.into_inner());
-        ring.last_poll = Instant::now();
-        ring.gathering = true;
-        let matches = |e: &&Arc<BusEvent>| filter.is_empty() || filter.iter().any(|f| f.eq_ignore_ascii_case(&e.name));
-        let first = match cursor {
-            Cursor::Newest => {
-                let mut newest: Vec<_> = ring.events.iter().rev().filter(matches).take(limit).cloned().collect();
-                newest.reverse();
-                return newest;
-            }
-            // A `last` from before a restart or reset: everything we have is news.
-            Cursor::After(last) if last >= ring.next_seq => 0,
-            Cursor::After(last) => last + 1,
-            // The bus was reset while this poll waited: numbering started over.
-            Cursor::From(first) if first > ring.next_seq => 0,
-            Cursor::From(first) => first,
-        };
-        ring.events.iter().filter(|e| e.seq >= first).filter(matches).take(limit).cloned().collect()
+    /// Long-polls every event from `cursor` on, for a consumer that tracks its own position (the
+    /// mounts' event handlers). `wait.last` is ignored.
+    pub async fn poll_at(&self, cursor: Cursor, wait: Wait) -> Vec<Arc<BusEvent>> {
+        self.ring.poll_at(cursor, wait, |_| true).await
     }
 
     /// The next sequence number to be issued.
     pub fn next_seq(&self) -> u64 {
-        self.ring.lock().unwrap_or_else(|p| p.into_inner()).next_seq
+        self.ring.next_seq()
     }
+}
+
+/// Whether `event` is one of the names in `filter` (all, when it is empty).
+fn matches_filter(filter: &[String], event: &BusEvent) -> bool {
+    filter.is_empty() || filter.iter().any(|f| f.eq_ignore_ascii_case(&event.name))
 }
 
 impl EventSink for EventBus {

@@ -45,6 +45,9 @@ pub struct MountInfo {
     pub listeners: Vec<String>,
     /// Requested vs granted capabilities.
     pub capabilities: Vec<CapabilityUse>,
+    /// Whether the plugin's event handler runs for this mount (it exports one and the mount grants
+    /// `events`).
+    pub event_handler: bool,
 }
 
 /// Shared by every connection of one listener.
@@ -89,6 +92,9 @@ impl Server {
         };
         let services = Services { ami, bus, store, areas: Arc::new(config.areas.clone()), applier };
 
+        let (shutdown, _) = watch::channel(false);
+        let mut tasks = JoinSet::new();
+
         // Compile each distinct plugin once, even when it is mounted several times.
         let mut loaded: HashMap<String, LoadedPlugin> = HashMap::new();
         let mut tables: HashMap<String, MountTable> =
@@ -104,8 +110,21 @@ impl Server {
                     plugin
                 }
             };
+            let mut context = MountContext::new(mount, services.clone());
+            let handler = plugin.event_handler.clone().filter(|_| mount.grants.events);
+            let runs_handler = handler.is_some();
+            if handler.is_some() {
+                context.stream = Some(crate::events::EventStream::new(config.events));
+            } else if plugin.event_handler.is_some() {
+                tracing::warn!(route = %mount.route, plugin = %context.plugin,
+                    "the plugin exports an event handler, but it will not run: add grants.events = true to the mount");
+            }
+            let context = Arc::new(context);
+            if let Some(handler) = handler {
+                tasks.spawn(runtime::run_event_handler(handler, context.clone(), shutdown.subscribe()));
+            }
             let handle = Arc::new(MountHandle {
-                context: Arc::new(MountContext::new(mount, services.clone())),
+                context,
                 plugin,
                 gate: Gate::new(mount.limits.max_concurrent, mount.limits.queue, mount.limits.queue_timeout),
                 source: mount.plugin.clone(),
@@ -133,11 +152,10 @@ impl Server {
                 plugin: runtime::plugin_name(&mount.plugin),
                 listeners,
                 capabilities,
+                event_handler: runs_handler,
             });
         }
 
-        let (shutdown, _) = watch::channel(false);
-        let mut tasks = JoinSet::new();
         let mut addresses = Vec::new();
         for listener in &config.listeners {
             let tcp = TcpListener::bind(listener.address)

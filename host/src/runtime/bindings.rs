@@ -1,4 +1,6 @@
-//! Host-side bindings of the `switchboard:pbx/plugin` world (`wit/`).
+//! Host-side bindings of the `switchboard:pbx/event-plugin` world (`wit/`): the `plugin` world's
+//! imports, plus the `event-handler` export, which the host looks up per component and calls only
+//! where it exists (a plain `plugin` component links the same imports and is never called).
 //!
 //! The WASI and `wasi:http` parts map onto wasmtime-wasi's own bindings, so only Switchboard's
 //! interfaces (`settings`, `log`, and later `ami`, `events`, `sqlite`, …) generate new host traits.
@@ -8,7 +10,7 @@
 
 wasmtime::component::bindgen!({
     path: "../wit",
-    world: "switchboard:pbx/plugin",
+    world: "switchboard:pbx/event-plugin",
     with: {
         "wasi:io": wasmtime_wasi::p2::bindings::io,
         "wasi:clocks": wasmtime_wasi::p2::bindings::clocks,
@@ -29,8 +31,11 @@ wasmtime::component::bindgen!({
         "switchboard:pbx/system.disks": async,
         "switchboard:pbx/system.firewall": async,
         "switchboard:pbx/pbx.apply-changes": async,
+        "switchboard:pbx/event-stream.poll": async,
     },
+    exports: { default: async },
     require_store_data_send: true,
 });
 
-pub use self::switchboard::pbx::{ami, events, log, pbx, settings, sqlite, system, types};
+pub use self::exports::switchboard::pbx::event_handler;
+pub use self::switchboard::pbx::{ami, event_stream, events, log, pbx, settings, sqlite, system, types};

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use super::bindings::events::{Error, Event, Host};
 use super::state::RequestState;
-use crate::events::Poll;
+use crate::events::{BusEvent, Poll};
 
 impl Host for RequestState {
     async fn poll(&mut self, last: Option<u64>, timeout_ms: u32, limit: u32, filter: Vec<String>) -> Result<Vec<Event>, Error> {
@@ -14,9 +14,11 @@ impl Host for RequestState {
         let bus = self.mount.services.bus.clone();
         let request = Poll { last, timeout: Duration::from_millis(timeout_ms.into()), limit: limit as usize, filter };
         let events = bus.poll(&request).await;
-        Ok(events
-            .iter()
-            .map(|e| Event { seq: e.seq, timestamp: e.timestamp.clone(), name: e.name.clone(), fields: e.fields.clone() })
-            .collect())
+        Ok(events.iter().map(|e| to_wit(e)).collect())
     }
+}
+
+/// A bus event as the WIT `event` record (for `events.poll` and `event-handler.on-events`).
+pub(super) fn to_wit(event: &BusEvent) -> Event {
+    Event { seq: event.seq, timestamp: event.timestamp.clone(), name: event.name.clone(), fields: event.fields.clone() }
 }

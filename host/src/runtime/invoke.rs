@@ -25,7 +25,7 @@ use super::{LoadedPlugin, MountContext};
 
 /// Time past the deadline the host waits for a plugin that is parked in a host call (where the
 /// epoch cannot interrupt it) before dropping it.
-const GRACE: Duration = Duration::from_millis(50);
+pub(super) const GRACE: Duration = Duration::from_millis(50);
 
 /// Why a plugin produced no usable response.
 #[derive(Debug, thiserror::Error)]
@@ -92,15 +92,7 @@ where
     let deadline = Instant::now() + timeout;
     let mut store = Store::new(plugin.pre.engine(), super::RequestState::new(mount.clone()));
     store.limiter(|state| &mut state.limiter);
-    store.set_epoch_deadline(1);
-    store.epoch_deadline_callback(move |_| {
-        if Instant::now() >= deadline {
-            Err(Trap::Interrupt.into())
-        } else {
-            // Let other requests on this worker thread run; check again next tick.
-            Ok(UpdateDeadline::Yield(1))
-        }
-    });
+    arm_deadline(&mut store, deadline);
 
     let (sender, receiver) = oneshot::channel();
     let request = store.data_mut().http().new_incoming_request(Scheme::Http, request).map_err(|e| PluginFailure::Setup(e.to_string()))?;
@@ -181,8 +173,22 @@ impl Body for CompleteOnlyOnSuccess {
     }
 }
 
+/// Interrupts the guest running in `store` at `deadline`, and makes it yield to the executor at every
+/// epoch tick before that, so a CPU-bound guest never starves the other tasks on its worker thread.
+pub(super) fn arm_deadline(store: &mut Store<super::RequestState>, deadline: Instant) {
+    store.set_epoch_deadline(1);
+    store.epoch_deadline_callback(move |_| {
+        if Instant::now() >= deadline {
+            Err(Trap::Interrupt.into())
+        } else {
+            // Let other requests on this worker thread run; check again next tick.
+            Ok(UpdateDeadline::Yield(1))
+        }
+    });
+}
+
 /// Says why a call into the guest failed, using what the limiter saw.
-fn classify(error: &wasmtime::Error, state: &super::RequestState, timeout: Duration) -> PluginFailure {
+pub(super) fn classify(error: &wasmtime::Error, state: &super::RequestState, timeout: Duration) -> PluginFailure {
     if state.limiter.denied {
         return PluginFailure::MemoryLimit { limit_mb: state.mount.limits.memory_bytes >> 20 };
     }

@@ -15,6 +15,7 @@ mod ami;
 mod bindings;
 mod cache;
 mod events;
+mod handler;
 mod invoke;
 mod limits;
 mod log;
@@ -24,6 +25,7 @@ mod settings;
 mod sqlite;
 mod state;
 mod stdio;
+mod stream;
 mod system;
 
 use std::collections::BTreeMap;
@@ -38,6 +40,7 @@ use wasmtime::{Config as EngineConfig, Engine, InstanceAllocationStrategy, Pooli
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 
 pub use self::cache::CompileCache;
+pub use self::handler::{EventHandler, MAX_BATCH, run_event_handler};
 pub use self::invoke::{PluginFailure, invoke};
 pub use self::outbound::OutboundPolicy;
 pub use self::state::RequestState;
@@ -49,6 +52,9 @@ use crate::config::{Grants, Limits, Mount, PluginSource, RuntimeOptions};
 const KEEP_RESIDENT: usize = 2 << 20;
 /// Slots whose leftover pages are returned to the kernel in one batch.
 const DECOMMIT_BATCH: usize = 16;
+
+/// The export that makes a component an event handler (world `event-plugin`), without version.
+pub const EVENT_HANDLER_EXPORT: &str = "switchboard:pbx/event-handler";
 
 /// How often the epoch advances: the granularity of deadlines and of cooperative yields.
 pub const EPOCH_TICK: Duration = Duration::from_millis(10);
@@ -86,6 +92,9 @@ pub struct MountContext {
     pub services: Services,
     /// Authorizer policies from `grants.sqlite`.
     pub sqlite: sqlite::SqlitePolicies,
+    /// The mount's own event stream, when its plugin exports `event-handler` and its grants include
+    /// `events = true` (set by the server after loading the plugin).
+    pub stream: Option<Arc<crate::events::EventStream>>,
 }
 
 impl MountContext {
@@ -100,6 +109,7 @@ impl MountContext {
             grants: mount.grants.clone(),
             services,
             sqlite: sqlite::SqlitePolicies::new(&mount.grants.sqlite),
+            stream: None,
         }
     }
 }
@@ -119,6 +129,8 @@ pub struct LoadedPlugin {
     pub pre: ProxyPre<RequestState>,
     /// The interfaces the component imports, e.g. `wasi:http/outgoing-handler@0.2.0`.
     pub imports: Vec<String>,
+    /// The component's `event-handler` export, when it has one (world `event-plugin`).
+    pub event_handler: Option<EventHandler>,
 }
 
 /// A capability that needs a grant, and whether the mount gives it.
@@ -139,6 +151,7 @@ const GRANTED_INTERFACES: &[(&str, &str, fn(&Grants) -> bool)] = &[
     ("wasi:http/outgoing-handler", "outbound_http", |g| !g.outbound_http.is_empty()),
     ("switchboard:pbx/ami", "ami", |g| !g.ami.is_empty()),
     ("switchboard:pbx/events", "events", |g| g.events),
+    ("switchboard:pbx/event-stream", "events", |g| g.events),
     ("switchboard:pbx/sqlite", "sqlite", |g| g.sqlite.pbx.is_some() || g.sqlite.own),
     ("switchboard:pbx/system", "system", |g| g.system),
     ("switchboard:pbx/pbx", "apply_changes", |g| g.apply_changes),
@@ -176,7 +189,8 @@ impl Drop for Runtime {
 /// Pool sizing derived from the mounts.
 #[derive(Debug, Clone, Copy)]
 pub struct PoolSize {
-    /// Component instances alive at once: the sum of the mounts' `max_concurrent`.
+    /// Component instances alive at once: the sum of the mounts' `max_concurrent`, plus one for
+    /// each mount granted `events` (its event handler's long-lived instance, should it export one).
     pub instances: u32,
     /// The largest linear memory any mount allows.
     pub max_memory_bytes: u64,
@@ -185,7 +199,7 @@ pub struct PoolSize {
 impl PoolSize {
     /// Enough slots for every mount to run `max_concurrent` requests at once.
     pub fn for_mounts(mounts: &[Mount]) -> Self {
-        let instances = mounts.iter().map(|m| m.limits.max_concurrent).sum::<u32>().max(1);
+        let instances = mounts.iter().map(|m| m.limits.max_concurrent + u32::from(m.grants.events)).sum::<u32>().max(1);
         let max_memory_bytes = mounts.iter().map(|m| m.limits.memory_bytes).max().unwrap_or(Limits::default().memory_bytes);
         PoolSize { instances, max_memory_bytes }
     }
@@ -238,6 +252,8 @@ impl Runtime {
             .map_err(anyhow::Error::from)?;
         bindings::pbx::add_to_linker::<RequestState, HasSelf<RequestState>>(&mut linker, |s| s)
             .map_err(anyhow::Error::from)?;
+        bindings::event_stream::add_to_linker::<RequestState, HasSelf<RequestState>>(&mut linker, |s| s)
+            .map_err(anyhow::Error::from)?;
 
         let cache = match &options.cache_dir {
             Some(dir) => Some(CompileCache::new(dir)?),
@@ -289,12 +305,25 @@ impl Runtime {
             .filter(|(_, item)| matches!(item.ty, ComponentItem::ComponentInstance(_)))
             .map(|(name, _)| name.to_string())
             .collect();
+        let exports_handler = component
+            .component_type()
+            .exports(&self.engine)
+            .any(|(name, _)| name.split('@').next() == Some(EVENT_HANDLER_EXPORT));
         let instance_pre = self.linker.instantiate_pre(&component).map_err(anyhow::Error::from).with_context(|| {
             format!("plugin {source} imports something this host does not provide (is it built for a newer switchboard:pbx?)")
         })?;
+        let event_handler = match exports_handler {
+            true => {
+                let indices = bindings::event_handler::GuestIndices::new(&instance_pre)
+                    .map_err(anyhow::Error::from)
+                    .with_context(|| format!("plugin {source} exports {EVENT_HANDLER_EXPORT} with a shape this host does not know"))?;
+                Some(EventHandler { pre: instance_pre.clone(), indices: Arc::new(indices) })
+            }
+            false => None,
+        };
         let pre = ProxyPre::new(instance_pre)
             .map_err(anyhow::Error::from)
             .with_context(|| format!("plugin {source} does not export wasi:http/incoming-handler@0.2"))?;
-        Ok(LoadedPlugin { pre, imports })
+        Ok(LoadedPlugin { pre, imports, event_handler })
     }
 }

@@ -35,6 +35,9 @@ pub struct RequestState {
     pub log_dropped: u32,
     /// When the request's time is up: host calls that can block (SQL) stop here too.
     pub deadline: Instant,
+    /// While an event handler runs `on-events`: the timestamp of the batch's last bus event, which
+    /// items it publishes carry. `None` in a request (items carry the time of publishing).
+    pub source_timestamp: Option<String>,
 }
 
 impl RequestState {
@@ -74,7 +77,18 @@ impl RequestState {
             mount,
             log_lines: 0,
             log_dropped: 0,
+            source_timestamp: None,
         }
+    }
+
+    /// Readies a long-lived event-handler instance for its next call: a new deadline, the log caps
+    /// and memory-refusal flag counted afresh, and the batch's source timestamp.
+    pub fn begin_call(&mut self, deadline: Instant, source_timestamp: Option<String>) {
+        self.deadline = deadline;
+        self.source_timestamp = source_timestamp;
+        self.log_lines = 0;
+        self.log_dropped = 0;
+        self.limiter.denied = false;
     }
 
     /// The request's resource table (streams, SQL connections, …).

@@ -76,10 +76,12 @@ impl LogOutput {
         }
     }
 
-    /// Logs a last unterminated line and how much was dropped; called when the request ends.
+    /// Logs a last unterminated line and how much was dropped; called when the request (or an
+    /// event handler's call) ends. The byte budget starts over, for a long-lived handler instance.
     pub fn finish(&self) {
         let (rest, dropped) = {
             let mut buf = self.buffer.lock().unwrap_or_else(|p| p.into_inner());
+            buf.written = 0;
             (std::mem::take(&mut buf.pending), std::mem::take(&mut buf.dropped))
         };
         if !rest.is_empty() {

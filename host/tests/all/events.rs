@@ -149,3 +149,27 @@ async fn ami_events_enter_the_bus_and_a_reconnect_leaves_a_gap_marker() {
     assert_eq!(events[1].name, GAP_EVENT);
     assert!(events[1].fields.contains(&("DowntimeMs".into(), "1500".into())));
 }
+
+#[tokio::test]
+async fn a_mount_stream_numbers_a_batch_in_order_and_a_reset_drops_the_rest_of_it() {
+    use switchboard::events::EventStream;
+    let stream = EventStream::new(BusConfig { capacity: 4, reset_after: Duration::from_millis(50) });
+    let waiter = tokio::spawn({
+        let stream = stream.clone();
+        async move { stream.poll(None, Duration::from_secs(5), 0).await }
+    });
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let items: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
+    assert_eq!(stream.publish("2026-11-22T06:30:00.123Z", items), Some(2));
+    let woken = waiter.await.unwrap();
+    let got: Vec<(u64, &str, &str)> = woken.iter().map(|i| (i.seq, i.data.as_str(), i.timestamp.as_str())).collect();
+    assert_eq!(got, [(0, "a", "2026-11-22T06:30:00.123Z"), (1, "b", "2026-11-22T06:30:00.123Z"), (2, "c", "2026-11-22T06:30:00.123Z")],
+        "one wake delivers the whole batch, in order, with the given timestamp");
+
+    tokio::time::sleep(Duration::from_millis(80)).await; // no reader for longer than reset_after
+    let more: Vec<String> = (0..6).map(|i| i.to_string()).collect();
+    assert_eq!(stream.publish("t", more), None, "the ring filled, overflowed unread and reset mid-batch");
+    assert_eq!(stream.next_seq(), 0, "everything, the rest of the batch included, was dropped");
+    assert!(stream.poll(Some(2), Duration::ZERO, 0).await.is_empty());
+    assert_eq!(stream.publish("t", vec!["x".into()]), Some(0), "gathering again after the poll, from 0");
+}

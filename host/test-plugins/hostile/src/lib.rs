@@ -16,7 +16,11 @@
 //!
 //! It uses the raw form of `plugin!` because `/no-response` must skip the SDK's glue.
 
+mod misbehave;
+
 use std::hint::black_box;
+
+use misbehave::{hoard, spin};
 
 use switchboard_sdk::bindings::wasi::clocks::monotonic_clock;
 use switchboard_sdk::handler::{self, IncomingRequest, ResponseOutparam};
@@ -72,22 +76,6 @@ fn misbehave(req: &Request) -> Result<Response, Error> {
             }
         }
         other => Err(Error::not_found(format!("no misbehaviour at {other}"))),
-    }
-}
-
-fn spin() -> ! {
-    let mut x: u64 = 0;
-    loop {
-        x = black_box(x.wrapping_add(1));
-    }
-}
-
-fn hoard() -> ! {
-    let mut hoard: Vec<Vec<u8>> = Vec::new();
-    loop {
-        // vec![1; n] writes every byte, so the pages are really used.
-        hoard.push(black_box(vec![1u8; 1 << 20]));
-        black_box(&hoard);
     }
 }
 

@@ -6,12 +6,13 @@
 //! | `GET /command?cmd=…` | `ami.command`, answered as a JSON list of lines |
 //! | `GET /info` | `ami.info` |
 //! | `GET /poll?last=&timeout=&limit=&filter=a,b` | `events.poll`, answered as a JSON list of `{seq, timestamp, name, fields}` |
+//! | `GET /stream` | `event-stream.poll(None, 0, 0)`: this plugin exports no event handler, so its mounts have no stream |
 //!
 //! Errors from the interfaces come back through the SDK's conversions (403 denied, 503 not
 //! connected, 502 failed, …) so tests see exactly what a plugin author would.
 
 use switchboard_sdk::prelude::*;
-use switchboard_sdk::{ami, events};
+use switchboard_sdk::{ami, events, stream};
 
 fn pairs(fields: &[(String, String)]) -> serde_json::Value {
     fields.iter().map(|(k, v)| serde_json::json!([k, v])).collect()
@@ -59,8 +60,13 @@ fn poll(req: &Request) -> Result<Response, Error> {
     Response::json(&body)
 }
 
+fn no_stream(_: &Request) -> Result<Response, Error> {
+    let batch = stream::poll(None, 0, 0)?;
+    Response::json(&batch.iter().map(|e| e.seq).collect::<Vec<_>>())
+}
+
 fn router() -> Router {
-    Router::new().get("/send", send).get("/command", command).get("/info", info).get("/poll", poll)
+    Router::new().get("/send", send).get("/command", command).get("/info", info).get("/poll", poll).get("/stream", no_stream)
 }
 
 switchboard_sdk::plugin!(router: router);

@@ -1,0 +1,126 @@
+//! Runs a mount's `event-handler.on-events` export: one background task per mount, fed by the
+//! event bus, calling a long-lived instance of the mount's plugin.
+//!
+//! Why long-lived: a translation often needs state across events (which channel belongs to which
+//! call, ids looked up once), and a fresh instance per batch would re-run the plugin's start-up each
+//! time. Why one task: each bus event is translated once, however many HTTP clients then read the
+//! result from the mount's stream.
+//!
+//! Isolation is the same as a request's: each call gets the mount's `timeout_ms` (epoch deadline,
+//! with yields at every tick) and the instance the mount's `memory_mb`. A call that traps, times out
+//! or runs out of memory is logged with its batch's sequence numbers, the batch is not retried (a
+//! poison event would otherwise stop the stream for good), and the instance is thrown away; the
+//! next batch gets a fresh one. Waiting for events is a bus long-poll, so an idle handler holds no
+//! thread.
+//!
+//! A handler is a bus reader like any poller: while a mount runs one, the bus never resets for want
+//! of readers. A handler slower than the bus loses the oldest events like any slow reader; the
+//! host logs how many, and the plugin sees the jump in the batch's sequence numbers.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::watch;
+use wasmtime::Store;
+use wasmtime::component::InstancePre;
+
+use super::bindings::event_handler::{Guest, GuestIndices};
+use super::bindings::events::Event;
+use super::events::to_wit;
+use super::invoke::{GRACE, PluginFailure, arm_deadline, classify};
+use super::{MountContext, RequestState};
+use crate::events::{BusEvent, Cursor, Wait};
+
+/// Most bus events handed to one `on-events` call.
+pub const MAX_BATCH: usize = 256;
+/// How long one bus long-poll waits before the loop checks in again (it also wakes on shutdown).
+const IDLE_POLL: Duration = Duration::from_secs(60);
+/// Pause after a failure to instantiate, so a plugin that cannot start does not spin a core.
+const RESTART_BACKOFF: Duration = Duration::from_millis(500);
+
+/// What the host needs to call a component's `on-events`.
+#[derive(Clone)]
+pub struct EventHandler {
+    pub(super) pre: InstancePre<RequestState>,
+    pub(super) indices: Arc<GuestIndices>,
+}
+
+/// A live instance and its store.
+struct Live {
+    store: Store<RequestState>,
+    guest: Guest,
+}
+
+/// Feeds every bus event, from the moment it is called on, to `handler` on behalf of `mount`,
+/// until `shutdown` turns true.
+pub async fn run_event_handler(handler: EventHandler, mount: Arc<MountContext>, mut shutdown: watch::Receiver<bool>) {
+    let bus = mount.services.bus.clone();
+    let mut cursor = Cursor::From(bus.next_seq());
+    let mut live: Option<Live> = None;
+    let (plugin, route) = (mount.plugin.clone(), mount.route.clone());
+    tracing::info!(plugin = &*plugin, route = &*route, "event handler started");
+    loop {
+        let wait = Wait { last: None, timeout: IDLE_POLL, limit: MAX_BATCH };
+        let batch = tokio::select! {
+            batch = bus.poll_at(cursor, wait) => batch,
+            _ = shutdown.wait_for(|stop| *stop) => break,
+        };
+        let Some(newest) = batch.last() else { continue };
+        if let Cursor::After(previous) = cursor {
+            let dropped = batch[0].seq.saturating_sub(previous + 1);
+            if dropped > 0 {
+                tracing::warn!(plugin = &*plugin, route = &*route, dropped,
+                    "event handler fell behind the bus buffer; the oldest events were dropped before it saw them");
+            }
+        }
+        cursor = Cursor::After(newest.seq);
+        let (first, last) = (batch[0].seq, newest.seq);
+        match call(&handler, &mount, &mut live, &batch).await {
+            Ok(()) => {}
+            Err(failure) => {
+                tracing::error!(plugin = &*plugin, route = &*route, code = failure.code(), first_seq = first, last_seq = last,
+                    "event handler {failure}; this batch is dropped and the next one gets a fresh instance");
+                let failed_to_start = live.is_none();
+                live = None;
+                if failed_to_start {
+                    tokio::time::sleep(RESTART_BACKOFF).await;
+                }
+            }
+        }
+    }
+    tracing::info!(plugin = &*plugin, route = &*route, "event handler stopped");
+}
+
+/// One `on-events` call with the mount's limits, instantiating first when there is no live
+/// instance. On failure `live` is left as it was, for the caller to drop.
+async fn call(handler: &EventHandler, mount: &Arc<MountContext>, live: &mut Option<Live>, batch: &[Arc<BusEvent>]) -> Result<(), PluginFailure> {
+    let timeout = mount.limits.timeout;
+    let deadline = Instant::now() + timeout;
+    let source_timestamp = batch.last().map(|e| e.timestamp.clone());
+    if live.is_none() {
+        let mut store = Store::new(handler.pre.engine(), RequestState::new(mount.clone()));
+        store.limiter(|state| &mut state.limiter);
+        arm_deadline(&mut store, deadline);
+        let started = async {
+            let instance = handler.pre.instantiate_async(&mut store).await?;
+            handler.indices.load(&mut store, &instance)
+        };
+        let guest = match tokio::time::timeout_at((deadline + GRACE).into(), started).await {
+            Ok(Ok(guest)) => guest,
+            Ok(Err(error)) => return Err(classify(&error, store.data(), timeout)),
+            Err(_elapsed) => return Err(PluginFailure::Timeout(timeout.as_millis())),
+        };
+        *live = Some(Live { store, guest });
+    }
+    let Live { store, guest } = live.as_mut().expect("instantiated above");
+    store.data_mut().begin_call(deadline, source_timestamp);
+    arm_deadline(store, deadline);
+    let events: Vec<Event> = batch.iter().map(|e| to_wit(e)).collect();
+    let result = match tokio::time::timeout_at((deadline + GRACE).into(), guest.call_on_events(&mut *store, &events)).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(error)) => Err(classify(&error, store.data(), timeout)),
+        Err(_elapsed) => Err(PluginFailure::Timeout(timeout.as_millis())),
+    };
+    store.data().finish();
+    result
+}
