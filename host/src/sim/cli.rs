@@ -286,7 +286,8 @@ pub fn run(s: &Session, text: &str) -> CliOutput {
             ok(pbx.with(|st| show_channels(st, mode)))
         }
         ["core", "show", "version"] => {
-            ok(vec!["Asterisk 22.10.1 built by root @ vm on a x86_64 running Linux on 2026-11-22 04:13:02 UTC".into()])
+            let (version, _) = super::actions::versions(pbx.with(|st| st.sip_driver));
+            ok(vec![format!("Asterisk {version} built by root @ vm on a x86_64 running Linux on 2026-11-22 04:13:02 UTC")])
         }
         ["core", "show", "uptime", rest @ ..] => {
             let (started, reloaded) = pbx.with(|st| (st.started, st.last_reload));

@@ -1,7 +1,9 @@
 //! The built-in PBX simulator: an AMI server that speaks like Asterisk 22 (AMI 11.0.0), byte for
 //! byte where the real transcripts in `shared/ami/` show how, over a live simulated PBX — PJSIP
-//! endpoints and contacts, channels, bridges, queues, device and extension states, the astdb,
-//! a small dialplan — that produces the events real calls produce and writes CDRs.
+//! endpoints and contacts, channels, bridges, queues, a parking lot, device and extension states,
+//! the astdb, a small dialplan — that produces the events real calls produce and writes CDRs.
+//! [`PbxSeed::with_chan_sip`] makes it an Asterisk 13 with chan_sip instead (`SIPpeers`), for
+//! clients of older PBXs.
 //!
 //! The demo and every test talk to it instead of an Asterisk:
 //!
@@ -27,6 +29,7 @@
 //!
 //! Inside: `server` (sessions, login, dispatch), `actions/` (one file per area), `state` (the live
 //! PBX and the event bus), `calls` (call primitives and their events), `apps` (Dial, Queue),
+//! `park` (Park and the `default` lot),
 //! `dialplan` (interpreter, Originate), `scenarios`, `cli` (`Command` texts), `cdr`, `seed`,
 //! `config` (the switchboard config files, read on start and `Reload` when
 //! [`SimConfig::config_dir`] is set).
@@ -45,6 +48,7 @@ pub(crate) mod clock;
 mod config;
 mod dialplan;
 mod events;
+mod park;
 mod scenarios;
 mod seed;
 mod server;
@@ -57,7 +61,7 @@ use std::sync::atomic::Ordering;
 
 pub use cdr::Cdr;
 pub use scenarios::{Scenario, ScenarioReport};
-pub use seed::{EndpointSeed, ExtenSeed, MailboxSeed, MemberSeed, PbxSeed, QueueSeed};
+pub use seed::{EndpointSeed, ExtenSeed, MailboxSeed, MemberSeed, PbxSeed, QueueSeed, SipDriver};
 
 use calls::PbxRef;
 use server::Server;

@@ -9,6 +9,10 @@ use super::apps::{self, AfterTalk, Answerer, CallScript, Outcome};
 use super::calls::{Chan, NewChan, PbxRef};
 use super::cdr::Cdr;
 use super::dialplan;
+use super::park;
+
+/// The extension a phone's park key blind-transfers to (FreePBX's default).
+const PARK_EXTEN: &str = "700";
 
 /// A scripted call.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +62,19 @@ pub enum Scenario {
         transfer_to: String,
         /// Talk time of each leg.
         talk: Duration,
+    },
+    /// `from` calls `to`; after `talk`, `to` parks `from` (a blind transfer to the parking
+    /// extension `700`, as a phone's park key does); `from` waits in the `default` lot for
+    /// `parked`, then hangs up (`ParkedCallGiveUp`; 45 s or more: `ParkedCallTimeOut`).
+    Park {
+        /// Calling endpoint (the one parked).
+        from: String,
+        /// Called endpoint (the parker).
+        to: String,
+        /// Talk time before parking.
+        talk: Duration,
+        /// Time spent parked.
+        parked: Duration,
     },
 }
 
@@ -192,18 +209,8 @@ pub async fn run(pbx: &PbxRef, scenario: Scenario) -> anyhow::Result<ScenarioRep
             linkedid
         }
         Scenario::BlindTransfer { from, to, transfer_to, talk } => {
-            let mut caller = phone_call(pbx, &from, &to)?;
+            let (mut caller, outcome) = answered_then_transferred(pbx, &from, &to, &transfer_to, talk).await?;
             let linkedid = caller.uniqueid.clone();
-            let context = context_of(pbx, &caller);
-            let data = format!("PJSIP/{to},30");
-            pbx.newexten(&caller, &context, &to, 1, "Dial", &data);
-            let script = CallScript {
-                answer: Answerer::Only(Some(to.clone())),
-                timeout: None,
-                talk: Some(talk),
-                after: AfterTalk::CalleeTransfers { context: context.clone(), exten: transfer_to.clone() },
-            };
-            let outcome = apps::dial(pbx, &mut caller, &[format!("PJSIP/{to}")], &script, &data).await;
             match outcome {
                 Outcome::Goto(pc) if pc.exten == transfer_to => {
                     let data = format!("PJSIP/{transfer_to},30");
@@ -215,6 +222,19 @@ pub async fn run(pbx: &PbxRef, scenario: Scenario) -> anyhow::Result<ScenarioRep
                         after: AfterTalk::CallerHangsUp,
                     };
                     let outcome = apps::dial(pbx, &mut caller, &[format!("PJSIP/{transfer_to}")], &script, &data).await;
+                    finish(pbx, caller, outcome, 2);
+                }
+                other => finish(pbx, caller, other, 2),
+            }
+            linkedid
+        }
+        Scenario::Park { from, to, talk, parked } => {
+            let (mut caller, outcome) = answered_then_transferred(pbx, &from, &to, PARK_EXTEN, talk).await?;
+            let linkedid = caller.uniqueid.clone();
+            match outcome {
+                Outcome::Goto(pc) if pc.exten == PARK_EXTEN => {
+                    pbx.newexten(&caller, &pc.context, &pc.exten, 1, "Park", "");
+                    let (_, outcome) = park::park(pbx, &mut caller, &format!("PJSIP/{to}"), parked).await;
                     finish(pbx, caller, outcome, 2);
                 }
                 other => finish(pbx, caller, other, 2),
@@ -233,6 +253,23 @@ pub async fn run(pbx: &PbxRef, scenario: Scenario) -> anyhow::Result<ScenarioRep
         }
     });
     Ok(report)
+}
+
+/// `from` dials `to`, who answers, talks for `talk` and blind-transfers `from` to `exten` in the
+/// caller's context. Returns the caller and Dial's outcome (`Goto` the transfer target).
+async fn answered_then_transferred(pbx: &PbxRef, from: &str, to: &str, exten: &str, talk: Duration) -> anyhow::Result<(Chan, Outcome)> {
+    let mut caller = phone_call(pbx, from, to)?;
+    let context = context_of(pbx, &caller);
+    let data = format!("PJSIP/{to},30");
+    pbx.newexten(&caller, &context, to, 1, "Dial", &data);
+    let script = CallScript {
+        answer: Answerer::Only(Some(to.to_string())),
+        timeout: None,
+        talk: Some(talk),
+        after: AfterTalk::CalleeTransfers { context, exten: exten.to_string() },
+    };
+    let outcome = apps::dial(pbx, &mut caller, &[format!("PJSIP/{to}")], &script, &data).await;
+    Ok((caller, outcome))
 }
 
 fn context_of(pbx: &PbxRef, ch: &Chan) -> String {

@@ -21,6 +21,23 @@ pub struct PbxSeed {
     pub inbound_context: String,
     /// How long phones that appear on a config reload ring before answering (1 s; [`PbxSeed::with_ring`] sets it too).
     pub reload_ring: Duration,
+    /// The SIP channel driver the simulated Asterisk runs ([`SipDriver::Pjsip`] unless
+    /// [`PbxSeed::with_chan_sip`]).
+    pub sip_driver: SipDriver,
+}
+
+/// Which SIP channel driver the simulated Asterisk has loaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SipDriver {
+    /// Asterisk 22: PJSIP only (chan_sip was removed in 21). The transcripts' PBX.
+    #[default]
+    Pjsip,
+    /// An Asterisk 13 as Elastix 4 ran it: chan_sip only. `ModuleCheck` finds `chan_sip` and not
+    /// `res_pjsip`, the endpoints are listed by `SIPpeers` (as chan_sip's `PeerEntry` events, the
+    /// shape the Elastix API document shows) instead of `PJSIPShow*`, which are unknown actions,
+    /// and `CoreSettings` / `core show version` report 13.38.3. Channels keep the simulator's
+    /// `PJSIP/` names: this mode is for what APIs read about peers, not for call flows.
+    ChanSip,
 }
 
 /// One PJSIP endpoint with its AOR, auth and (maybe) a registered contact.
@@ -202,6 +219,7 @@ impl PbxSeed {
             internal_context: "from-internal".into(),
             inbound_context: "from-trunk".into(),
             reload_ring: Duration::from_secs(1),
+            sip_driver: SipDriver::Pjsip,
         }
     }
 
@@ -270,6 +288,12 @@ impl PbxSeed {
         ];
         seed.astdb = vec![("DND".into(), "1006".into(), "YES".into()), ("CF".into(), "1007".into(), "1002".into())];
         seed
+    }
+
+    /// Builder: an Asterisk 13 with chan_sip instead of PJSIP ([`SipDriver::ChanSip`]).
+    pub fn with_chan_sip(mut self) -> Self {
+        self.sip_driver = SipDriver::ChanSip;
+        self
     }
 
     /// Builder: every endpoint (and any a config reload adds) rings for `ring` before answering

@@ -188,6 +188,30 @@ impl DevState {
     }
 }
 
+/// A call parked in the `default` lot (res_parking).
+#[derive(Debug, Clone)]
+pub struct Parked {
+    /// The parked channel's uniqueid.
+    pub uniqueid: String,
+    /// Its space (`701`…).
+    pub space: u32,
+    /// Who parked it, as a dial string (`PJSIP/1002`).
+    pub parker_dial_string: String,
+    /// When it was parked.
+    pub since: Instant,
+    /// How long it may stay (the lot's `parkingtime`, 45 s by default).
+    pub time_limit: Duration,
+}
+
+impl Parked {
+    /// `ParkingTimeout` (seconds left) and `ParkingDuration` (seconds parked), as res_parking
+    /// computes them.
+    pub fn timing(&self) -> (u64, u64) {
+        let parked = self.since.elapsed().as_secs();
+        (self.time_limit.as_secs().saturating_sub(parked), parked)
+    }
+}
+
 /// Everything the mutex guards.
 pub struct State {
     pub endpoints: Vec<EndpointSeed>,
@@ -216,6 +240,10 @@ pub struct State {
     pub reload_ring: Duration,
     /// What the config files defined at their last load.
     pub from_config: super::config::Owned,
+    /// The SIP channel driver this Asterisk runs.
+    pub sip_driver: super::seed::SipDriver,
+    /// Calls waiting in the parking lot, oldest first.
+    pub parked: Vec<Parked>,
     subscribers: Vec<Subscriber>,
     next_unique: u64,
     pjsip_seq: u32,
@@ -262,6 +290,8 @@ impl Pbx {
             includes: Vec::new(),
             reloads: Vec::new(),
             reload_ring: seed.reload_ring,
+            sip_driver: seed.sip_driver,
+            parked: Vec::new(),
             from_config: Default::default(),
             subscribers: Vec::new(),
             next_unique: 0,

@@ -20,6 +20,11 @@ struct Rig {
 }
 
 async fn rig() -> Rig {
+    rig_on(PbxSeed::demo().with_ring(Duration::from_millis(10))).await
+}
+
+/// The rig with the simulator playing `pbx`.
+async fn rig_on(pbx: PbxSeed) -> Rig {
     let root = tempfile::tempdir().unwrap();
     let store = root.path().join("store");
     let rec = root.path().join("recordings");
@@ -30,7 +35,7 @@ async fn rig() -> Rig {
     std::os::unix::fs::symlink("../secret.txt", rec.join("relative-out.wav")).unwrap();
     let sim = Simulator::start(SimConfig {
         listen: "127.0.0.1:0".parse().unwrap(),
-        pbx: PbxSeed::demo().with_ring(Duration::from_millis(10)),
+        pbx,
         ..SimConfig::default()
     })
     .await
@@ -364,6 +369,65 @@ async fn elastix_activecall_parses_live_channels_and_status_lists_them() {
     rig.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn elastix_sippeers_passes_chan_sip_peer_entries_through() {
+    // An Asterisk 13 with chan_sip, as Elastix ran: the PeerEntry events as they are, minus the
+    // host's ActionID, in the seed's key order.
+    let rig = rig_on(PbxSeed::demo().with_chan_sip()).await;
+    let (status, body) = rig.post("cmd=sippeers", &[]).await;
+    assert_eq!(status, 200);
+    assert!(body.starts_with(
+        r#"[{"Event":"PeerEntry","Channeltype":"SIP","ObjectName":"1001","ChanObjectType":"peer","IPaddress":"192.0.2.11","IPport":"5060","Dynamic":"yes","AutoForcerport":"no","Forcerport":"no","AutoComedia":"no","Comedia":"no","VideoSupport":"no","TextSupport":"no","ACL":"yes","Status":"OK (2 ms)","RealtimeDevice":"no","Description":""},"#
+    ), "{body}");
+    let peers: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(peers.as_array().unwrap().len(), 11, "{body}");
+    assert!(!body.contains("ActionID") && !body.contains("PeerlistComplete"), "{body}");
+    rig.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn elastix_parkedcalls_shows_a_parked_call_as_manager_text() {
+    let rig = rig().await;
+    let text = |rig: &Rig| {
+        let url = format!("{}?cmd=parkedcalls", rig.url);
+        async move {
+            let r = client().post(url).header("authorization", KEY).send().await.unwrap();
+            assert_eq!(r.headers()["content-type"], "text/html");
+            r.text().await.unwrap()
+        }
+    };
+    let idle = text(&rig).await;
+    assert_eq!(
+        idle,
+        "Response: Success\r\nEventList: start\r\nMessage: Parked calls will follow\r\n\r\n\
+         Event: ParkedCallsComplete\r\nEventList: Complete\r\nListItems: 0\r\n\r\n"
+    );
+
+    let sim = rig.sim.clone();
+    let call = tokio::spawn(async move {
+        sim.run(Scenario::Park { from: "1001".into(), to: "1002".into(), talk: Duration::from_millis(20), parked: Duration::from_secs(3) }).await
+    });
+    let mut live = String::new();
+    for _ in 0..40 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        live = text(&rig).await;
+        if live.contains("Event: ParkedCall\r\n") {
+            break;
+        }
+    }
+    let blocks: Vec<&str> = live.split("\r\n\r\n").filter(|b| !b.is_empty()).collect();
+    assert_eq!(blocks.len(), 3, "{live:?}");
+    let parked = blocks[1];
+    assert!(parked.starts_with("Event: ParkedCall\r\nParkeeChannel: PJSIP/1001-"), "{live:?}");
+    for line in ["ParkeeCallerIDNum: 1001", "ParkerDialString: PJSIP/1002", "Parkinglot: default", "ParkingSpace: 701", "ParkingTimeout: 4"] {
+        assert!(parked.contains(&format!("\r\n{line}")), "{line} in {live:?}");
+    }
+    assert!(!live.contains("ActionID"), "{live:?}");
+    assert_eq!(blocks[2], "Event: ParkedCallsComplete\r\nEventList: Complete\r\nListItems: 1");
+    call.await.unwrap().unwrap();
+    assert_eq!(text(&rig).await, idle);
+    rig.stop().await;
+}
 
 const PEER_104: [(&str, &str); 27] = [
     ("name", "104"),

@@ -1433,3 +1433,121 @@ async fn core_stop_now_drops_every_client_and_the_pbx_comes_back() {
     assert_eq!(booted.get("Uptime"), Some("0"));
     sim.stop().await;
 }
+
+#[tokio::test]
+async fn chan_sip_mode_lists_peers_like_asterisk_13_and_has_no_pjsip() {
+    let sim = Simulator::start(SimConfig {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        pbx: PbxSeed::demo().with_chan_sip(),
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let mut c = logged_in(&sim).await;
+    let req = |a: &str| Message::new().with("Action", a);
+    let check = c.request(req("ModuleCheck").with("Module", "chan_sip.so")).await;
+    assert_eq!(check[0].get("Response"), Some("Success"));
+    let check = c.request(req("ModuleCheck").with("Module", "res_pjsip")).await;
+    assert_eq!((check[0].get("Response"), check[0].get("Message")), (Some("Error"), Some("Module not loaded")));
+    let settings = c.request(req("CoreSettings")).await;
+    assert_eq!((settings[0].get("AsteriskVersion"), settings[0].get("AMIversion")), (Some("13.38.3"), Some("2.10.6")));
+    let unknown = c.request(req("PJSIPShowEndpoints")).await;
+    assert!(unknown[0].get("Message").unwrap().starts_with("Invalid/unknown command: PJSIPShowEndpoints."), "{unknown:?}");
+    let commands = c.request(req("ListCommands")).await;
+    assert!(commands[0].get("SIPpeers").is_some() && commands[0].get("PJSIPShowEndpoints").is_none());
+
+    let peers = c.request(req("SIPpeers")).await;
+    let id = peers[0].action_id().unwrap().to_string();
+    assert_eq!(
+        (peers[0].get("Response"), peers[0].get("EventList"), peers[0].get("Message")),
+        (Some("Success"), Some("start"), Some("Peer status list will follow"))
+    );
+    let last = peers.last().unwrap();
+    // chan_sip writes the ActionID last in the closing event.
+    assert_eq!(
+        last.fields().iter().map(|(k, _)| k.clone()).collect::<Vec<_>>(),
+        strs(&["Event", "EventList", "ListItems", "ActionID"])
+    );
+    assert_eq!((last.event(), last.get("ListItems")), (Some("PeerlistComplete"), Some("11")));
+    let first = &peers[1];
+    let fields: Vec<(String, String)> = first.fields().to_vec();
+    let want: Vec<(String, String)> = [
+        ("Event", "PeerEntry"),
+        ("ActionID", id.as_str()),
+        ("Channeltype", "SIP"),
+        ("ObjectName", "1001"),
+        ("ChanObjectType", "peer"),
+        ("IPaddress", "192.0.2.11"),
+        ("IPport", "5060"),
+        ("Dynamic", "yes"),
+        ("AutoForcerport", "no"),
+        ("Forcerport", "no"),
+        ("AutoComedia", "no"),
+        ("Comedia", "no"),
+        ("VideoSupport", "no"),
+        ("TextSupport", "no"),
+        ("ACL", "yes"),
+        ("Status", "OK (2 ms)"),
+        ("RealtimeDevice", "no"),
+        ("Description", ""),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    assert_eq!(fields, want);
+    let by_name = |n: &str| peers.iter().find(|m| m.get("ObjectName") == Some(n)).unwrap();
+    assert_eq!((by_name("1010").get("IPaddress"), by_name("1010").get("Status")), (Some("-none-"), Some("UNKNOWN")));
+    assert_eq!((by_name("trunk-provider").get("Dynamic"), by_name("trunk-provider").get("ACL")), (Some("no"), Some("no")));
+    sim.stop().await;
+}
+
+#[tokio::test]
+async fn a_parked_call_is_listed_by_parkedcalls_until_the_caller_gives_up() {
+    let sim = std::sync::Arc::new(demo_sim().await);
+    let mut c = logged_in(&sim).await;
+    let req = |a: &str| Message::new().with("Action", a);
+    assert_eq!(check_list(&c.request(req("ParkedCalls")).await, "ParkedCallsComplete", "ParkedCall"), 0);
+    let missing = c.request(req("ParkedCalls").with("ParkingLot", "vip")).await;
+    assert_eq!((missing[0].get("Response"), missing[0].get("Message")), (Some("Error"), Some("Requested parking lot could not be found.")));
+
+    let runner = sim.clone();
+    let call = tokio::spawn(async move {
+        runner.run(Scenario::Park { from: "1001".into(), to: "1002".into(), talk: ms(30), parked: ms(1500) }).await
+    });
+    let parked = c.event("ParkedCall", WAIT).await;
+    assert_eq!(
+        (
+            parked.get("ParkeeChannel").map(|c| c.starts_with("PJSIP/1001-")),
+            parked.get("ParkeeCallerIDNum"),
+            parked.get("ParkerDialString"),
+            parked.get("Parkinglot"),
+            parked.get("ParkingSpace"),
+            parked.get("ParkingTimeout"),
+            parked.get("ParkingDuration"),
+        ),
+        (Some(true), Some("1001"), Some("PJSIP/1002"), Some("default"), Some("701"), Some("45"), Some("0"))
+    );
+    let list = c.request(req("ParkedCalls")).await;
+    assert_eq!(list[0].get("Message"), Some("Parked calls will follow"));
+    assert_eq!(check_list(&list, "ParkedCallsComplete", "ParkedCall"), 1);
+    let item = &list[1];
+    let keys: Vec<String> = item.fields().iter().map(|(k, _)| k.clone()).collect();
+    // res_parking: Parkee block, the parking fields, and the ActionID last.
+    assert_eq!(keys.first().map(String::as_str), Some("Event"));
+    assert_eq!(keys[1..3], strs(&["ParkeeChannel", "ParkeeChannelState"]));
+    assert_eq!(
+        keys[keys.len() - 6..],
+        strs(&["ParkerDialString", "Parkinglot", "ParkingSpace", "ParkingTimeout", "ParkingDuration", "ActionID"])
+    );
+    assert_eq!(item.get("ParkeeUniqueid"), parked.get("ParkeeUniqueid"));
+    assert_eq!(check_list(&c.request(req("ParkedCalls").with("ParkingLot", "default")).await, "ParkedCallsComplete", "ParkedCall"), 1);
+
+    let gave_up = c.event("ParkedCallGiveUp", WAIT).await;
+    assert_eq!(gave_up.get("ParkingSpace"), Some("701"));
+    call.await.unwrap().unwrap();
+    assert_eq!(check_list(&c.request(req("ParkedCalls")).await, "ParkedCallsComplete", "ParkedCall"), 0);
+    drop(c);
+    if let Ok(sim) = std::sync::Arc::try_unwrap(sim) {
+        sim.stop().await;
+    }
+}

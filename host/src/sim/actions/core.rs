@@ -9,29 +9,39 @@ use super::super::cli::{self, CliOutput};
 use super::super::clock;
 use super::super::config::{self, Area};
 use super::super::events::{self, channel_block, class};
+use super::super::seed::SipDriver;
 use super::super::state::Tech;
 use super::{ACTIONS, After, Reply, Session, ack, error, header, item, list_complete, list_start, response, with_id};
 
 const LIST_COMMANDS: &str = include_str!("../listcommands.txt");
 
 /// `ListCommands`: one `Name: synopsis  (Priv: …)` header per action (those the simulator has).
-pub fn list_commands(action: &Message) -> Reply {
+pub fn list_commands(s: &Session, action: &Message) -> Reply {
+    let chan_sip = s.pbx.with(|st| st.sip_driver) == SipDriver::ChanSip;
     let mut m = response(action, "Success");
     for line in LIST_COMMANDS.lines() {
         let Some((name, rest)) = line.split_once(": ") else { continue };
+        if chan_sip && name.starts_with("PJSIP") {
+            continue;
+        }
         if ACTIONS.iter().any(|a| a.eq_ignore_ascii_case(name)) {
             m.push(name, rest);
+        }
+        if chan_sip && name == "Setvar" {
+            // Where chan_sip's action sorts in Asterisk 13's list.
+            m.push("SIPpeers", "List SIP peers (text format).  (Priv: system,reporting,all)");
         }
     }
     Reply::one(m)
 }
 
-/// `CoreSettings`: Asterisk 22.10.1's answer.
-pub fn core_settings(action: &Message) -> Reply {
+/// `CoreSettings`: Asterisk 22.10.1's answer (13.38.3's in chan_sip mode).
+pub fn core_settings(s: &Session, action: &Message) -> Reply {
+    let (version, ami_version) = versions(s.pbx.with(|st| st.sip_driver));
     Reply::one(
         response(action, "Success")
-            .with("AMIversion", "11.0.0")
-            .with("AsteriskVersion", "22.10.1")
+            .with("AMIversion", ami_version)
+            .with("AsteriskVersion", version)
             .with("SystemName", "")
             .with("CoreMaxCalls", "0")
             .with("CoreMaxLoadAvg", "0.000000")
@@ -177,14 +187,27 @@ const MODULES: &[&str] = &[
 ];
 
 /// Is `name` (with or without `.so`) loaded?
-fn loaded(name: &str) -> bool {
+/// (`AsteriskVersion`, `AMIversion`) of the simulated Asterisk.
+pub fn versions(driver: SipDriver) -> (&'static str, &'static str) {
+    match driver {
+        SipDriver::Pjsip => ("22.10.1", "11.0.0"),
+        SipDriver::ChanSip => ("13.38.3", "2.10.6"),
+    }
+}
+
+/// Whether module `name` (with or without `.so`) is loaded: [`MODULES`], where chan_sip mode
+/// swaps the PJSIP modules for `chan_sip`.
+fn loaded(driver: SipDriver, name: &str) -> bool {
     let base = name.trim().strip_suffix(".so").unwrap_or(name.trim());
-    MODULES.contains(&base)
+    match driver {
+        SipDriver::Pjsip => MODULES.contains(&base),
+        SipDriver::ChanSip => base == "chan_sip" || (MODULES.contains(&base) && !base.contains("pjsip")),
+    }
 }
 
 /// `ModuleCheck`: `Version:` (empty since Asterisk moved to git) when loaded.
-pub fn module_check(action: &Message) -> Reply {
-    if !loaded(header(action, "Module")) {
+pub fn module_check(s: &Session, action: &Message) -> Reply {
+    if !loaded(s.pbx.with(|st| st.sip_driver), header(action, "Module")) {
         return Reply::one(error(action, "Module not loaded"));
     }
     Reply::one(response(action, "Success").with("Version", ""))
@@ -195,7 +218,7 @@ pub fn module_check(action: &Message) -> Reply {
 /// `Status: 0`, success), as Asterisk's loader publishes it, and the ack.
 pub async fn reload(s: &Session, action: &Message) -> Reply {
     let module = header(action, "Module");
-    if !module.is_empty() && !loaded(module) {
+    if !module.is_empty() && !loaded(s.pbx.with(|st| st.sip_driver), module) {
         return Reply::one(error(action, "No such module"));
     }
     if let Some(dir) = s.pbx.config_dir.clone() {

@@ -3,10 +3,14 @@
 mod channels;
 mod core;
 mod db;
+mod parking;
 mod pjsip;
 mod queues;
+mod sip;
 mod states;
 
+pub use core::versions;
+pub use parking::PARKING_LOT;
 pub use db::{in_tree as db_in_tree, path as db_path};
 
 use std::net::SocketAddr;
@@ -21,6 +25,7 @@ use crate::ami::Message;
 use super::calls::PbxRef;
 use super::clock;
 use super::events::{self, class};
+use super::seed::SipDriver;
 use super::server::Server;
 use super::state::EVENT_QUEUE;
 
@@ -172,6 +177,7 @@ pub const ACTIONS: &[&str] = &[
     "MailboxStatus",
     "ModuleCheck",
     "Originate",
+    "ParkedCalls",
     "Ping",
     "PJSIPShowContacts",
     "PJSIPShowEndpoint",
@@ -197,6 +203,7 @@ pub async fn handle(s: &mut Session, action: &Message) -> Reply {
     if !s.authed && !matches!(lower.as_str(), "login" | "logoff" | "challenge") {
         return Reply::one(error(action, "Permission denied"));
     }
+    let pjsip = s.pbx.with(|st| st.sip_driver) == SipDriver::Pjsip;
     match lower.as_str() {
         "login" => login(s, action).await,
         "logoff" => Reply::close(vec![response(action, "Goodbye").with("Message", "Thanks for all the fish.")]),
@@ -205,13 +212,13 @@ pub async fn handle(s: &mut Session, action: &Message) -> Reply {
             response(action, "Success").with("Ping", "Pong").with("Timestamp", clock::timestamp(SystemTime::now())),
         ),
         "events" => events_action(s, action),
-        "listcommands" => core::list_commands(action),
-        "coresettings" => core::core_settings(action),
+        "listcommands" => core::list_commands(s, action),
+        "coresettings" => core::core_settings(s, action),
         "corestatus" => core::core_status(s, action),
         "coreshowchannels" => core::core_show_channels(s, action),
         "status" => core::status(s, action),
         "reload" => core::reload(s, action).await,
-        "modulecheck" => core::module_check(action),
+        "modulecheck" => core::module_check(s, action),
         "command" => core::command(s, action),
         "userevent" => core::user_event(s, action),
         "originate" => channels::originate(s, action).await,
@@ -220,9 +227,11 @@ pub async fn handle(s: &mut Session, action: &Message) -> Reply {
         "blindtransfer" => channels::blind_transfer(s, action),
         "getvar" => channels::getvar(s, action),
         "setvar" => channels::setvar(s, action),
-        "pjsipshowendpoints" => pjsip::show_endpoints(s, action),
-        "pjsipshowendpoint" => pjsip::show_endpoint(s, action),
-        "pjsipshowcontacts" => pjsip::show_contacts(s, action),
+        "pjsipshowendpoints" if pjsip => pjsip::show_endpoints(s, action),
+        "pjsipshowendpoint" if pjsip => pjsip::show_endpoint(s, action),
+        "pjsipshowcontacts" if pjsip => pjsip::show_contacts(s, action),
+        "sippeers" if !pjsip => sip::peers(s, action),
+        "parkedcalls" => parking::parked_calls(s, action),
         "queuestatus" => queues::status(s, action),
         "queuesummary" => queues::summary(s, action),
         "queueadd" => queues::add(s, action),

@@ -29,7 +29,7 @@ fn contact_id(e: &EndpointSeed, uri: &str) -> String {
 }
 
 /// A stable, plausible qualify round trip for the endpoint (µs).
-fn roundtrip(e: &EndpointSeed) -> u64 {
+pub(super) fn roundtrip(e: &EndpointSeed) -> u64 {
     800 + e.name.bytes().map(u64::from).sum::<u64>() % 50 * 37
 }
 
@@ -178,7 +178,7 @@ pub fn show_endpoint(s: &Session, action: &Message) -> Reply {
     Reply::many(out)
 }
 
-fn host_of(uri: &str) -> Option<String> {
+pub(super) fn host_of(uri: &str) -> Option<String> {
     let rest = uri.strip_prefix("sip:").unwrap_or(uri);
     let rest = rest.rsplit('@').next()?;
     Some(rest.split([':', ';']).next()?.to_string())
