@@ -393,3 +393,32 @@ async fn axeos_originate_status_and_hangup() {
     assert_eq!(rig.get("/call/1234567890.99").await.0, 404);
     rig.stop().await;
 }
+
+/// Records the bus events of scripted simulator calls as JSON lines, for the native unit tests of
+/// the plugin's event translator (`plugins/axeos/src/events/fixtures/`). Run by hand after the
+/// simulator's events change: `cargo test --release --test all record_axeos -- --ignored`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "writes the translator's fixtures"]
+async fn record_axeos_event_fixtures() {
+    use switchboard::events::Poll;
+    use switchboard::sim::Scenario;
+    let rig = rig().await;
+    let bus = rig.server.services().bus.clone();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins/axeos/src/events/fixtures");
+    let ms = Duration::from_millis;
+    let scenarios = [
+        ("inbound_queue_answered", Scenario::InboundToQueue { from: "+15551234567".into(), queue: "support".into(), answered_by: Some("1002".into()), talk: ms(50) }),
+        ("internal_blind_transfer", Scenario::BlindTransfer { from: "1001".into(), to: "1002".into(), transfer_to: "1003".into(), talk: ms(50) }),
+    ];
+    for (name, scenario) in scenarios {
+        tokio::time::sleep(ms(300)).await;
+        let last = bus.next_seq().checked_sub(1);
+        rig.sim.run(scenario).await.unwrap();
+        tokio::time::sleep(ms(300)).await;
+        let events = bus.poll(&Poll { last, timeout: Duration::ZERO, limit: 0, filter: Vec::new() }).await;
+        let lines: Vec<String> =
+            events.iter().map(|e| serde_json::json!({"name": e.name, "fields": e.fields}).to_string()).collect();
+        std::fs::write(dir.join(format!("{name}.jsonl")), lines.join("\n") + "\n").unwrap();
+    }
+    rig.stop().await;
+}

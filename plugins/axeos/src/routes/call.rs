@@ -17,6 +17,7 @@ use super::phones::{device_states, status_of};
 use super::users::user_and_phone_ids;
 use super::{dial_number, ok};
 use crate::auth::{self, Caller};
+use crate::events::translate::channel_endpoint;
 use crate::ids::{self, Kind};
 use crate::model::{self, AllSettings, Extension};
 
@@ -178,13 +179,6 @@ pub fn originate(req: &Request) -> Result<Response, Error> {
 /// One live channel from `Status`.
 type Channel = Vec<(String, String)>;
 
-/// The extension of a phone channel (`PJSIP/1001-0000002a` → `1001`).
-fn channel_extension(name: &str) -> Option<&str> {
-    let rest = name.split_once('/')?.1;
-    let end = rest.rfind('-').unwrap_or(rest.len());
-    Some(&rest[..end]).filter(|s| !s.is_empty())
-}
-
 /// The call `unique_id` names (a channel's `Uniqueid`, else the first with that `Linkedid`), and
 /// every channel of its call.
 fn find(unique_id: &str) -> Result<Option<(Channel, Vec<Channel>)>, Error> {
@@ -205,7 +199,7 @@ fn controlled(req: &Request, caller: &Caller) -> Result<Channel, Error> {
     if let Caller::User(me) = caller {
         let hot_desk = AllSettings::load(&model::pbx()?)?.of(me).hot_desk;
         let mine = |c: &Channel| {
-            let ext = ami::field(c, "Channel").and_then(channel_extension);
+            let ext = ami::field(c, "Channel").and_then(channel_endpoint);
             ext == Some(me.as_str()) || (ext.is_some() && ext.map(str::to_string) == hot_desk)
         };
         if !call.iter().any(mine) {
@@ -238,7 +232,7 @@ fn known(v: Option<&str>) -> String {
 }
 
 fn info(chan: &Channel, users: &HashMap<String, String>, phones: &HashMap<String, String>) -> CallInfo {
-    let ext = ami::field(chan, "Channel").and_then(channel_extension).map(str::to_string);
+    let ext = ami::field(chan, "Channel").and_then(channel_endpoint).map(str::to_string);
     CallInfo {
         unique_id: known(ami::field(chan, "Uniqueid")),
         account_code: known(ami::field(chan, "AccountCode")),
@@ -279,18 +273,5 @@ pub fn hangup(req: &Request) -> Result<Response, Error> {
             Err(Error::not_found(format!("no call {}", req.param("unique_id").unwrap_or_default())))
         }
         Err(e) => Err(e.into()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn phone_channels_name_their_extension() {
-        assert_eq!(channel_extension("PJSIP/1001-0000002a"), Some("1001"));
-        assert_eq!(channel_extension("PJSIP/trunk-provider-00000003"), Some("trunk-provider"));
-        assert_eq!(channel_extension("Local/100@from-internal-00000001;1"), Some("100@from-internal"));
-        assert_eq!(channel_extension("bogus"), None);
     }
 }
