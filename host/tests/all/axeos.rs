@@ -36,7 +36,7 @@ async fn rig() -> Rig {
     let toml = format!(
         "[store]\ndir = {store:?}\n\n[ami]\naddress = \"{addr}\"\nusername = \"{user}\"\nsecret = \"{secret}\"\n\n\
          [[mount]]\nroute = \"/apis/pbx\"\nplugin = \"axeos\"\n\
-         settings = {{ api-key = \"{KEY}\", number = \"+31201234567\", hostname = \"pbx.example.org\" }}\n\
+         settings = {{ api-key = \"{KEY}\", number = \"+31201234567\", hostname = \"pbx.example.org\", ring-timeout = \"1\" }}\n\
          limits = {{ timeout_ms = 60000 }}\n\
          grants = {{ sqlite = {{ pbx = {{ read = [\"extensions\", \"voicemail\", \"device_options\"], write = [\"astdb\", \"day_timers\"] }}, own = true }}, \
          events = true, ami = [\"DBPut\", \"DBDel\", \"DeviceStateList\", \"MailboxCount\", \"QueueStatus\", \"Originate\", \"Status\", \"Hangup\"] }}\n",
@@ -339,6 +339,30 @@ async fn axeos_acd_stats_from_live_queues_with_reset() {
     let q = &reset["queues"][0];
     assert_eq!((q["relative"].clone(), q["answered"].clone(), q["calls_taken"].clone()), (true.into(), 0.into(), 0.into()));
     assert!(q["last_reset"].as_str().unwrap().ends_with('Z'));
+    // A caller waiting with nobody answering shows in `calls`.
+    let sim = rig.sim.clone();
+    let waiting = tokio::spawn(async move {
+        sim.run(switchboard::sim::Scenario::InboundToQueue {
+            from: "+15557654321".into(),
+            queue: "support".into(),
+            answered_by: None,
+            talk: Duration::from_millis(1500),
+        })
+        .await
+        .unwrap()
+    });
+    let mut seen = Value::Null;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        seen = rig.ok(&format!("/acd/{uuid}/stats?calls")).await["queues"][0].clone();
+        if seen["calls_waiting"] == 1 {
+            break;
+        }
+    }
+    assert_eq!(seen["calls_waiting"], 1, "{seen}");
+    assert_eq!((seen["calls"][0]["callerid_num"].clone(), seen["calls"][0]["position"].clone()), ("+15557654321".into(), 1.into()));
+    waiting.await.unwrap();
+    assert_eq!(rig.ok(&format!("/acd/{uuid}/stats?relative")).await["queues"][0]["aborted"], 1, "the caller gave up");
     let absolute = rig.ok(&format!("/acd/{uuid}/stats")).await;
     assert_eq!(absolute["queues"][0]["answered"], 1, "absolute values stay");
     assert_eq!(rig.get("/acd/00000000-0000-4000-8000-000000000000/stats").await.0, 404);
@@ -380,6 +404,9 @@ async fn axeos_originate_status_and_hangup() {
     let r = c.post(format!("{}/call", rig.url)).basic_auth("apiKey", Some(KEY)).form(&[("user_name", "1006"), ("number", "1002")]).send().await.unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.json::<Value>().await.unwrap()["status"], "busy");
+    // A phone that rings and is never picked up (1008): no answer, after the ring timeout.
+    let (status, body, _) = rig.post("/call", ("apiKey", KEY), serde_json::json!({"user_name": "1008", "number": "1002"})).await;
+    assert_eq!((status, body["status"].clone()), (200, "no answer".into()));
     // An unregistered phone: 503.
     let (status, body, _) = rig.post("/call", ("apiKey", KEY), serde_json::json!({"user_name": "1009", "number": "1002"})).await;
     assert_eq!((status, body["error"]["code"].clone()), (503, "phone_unavailable".into()));
