@@ -16,6 +16,7 @@ mod events;
 mod format;
 mod ids;
 mod model;
+mod ordered;
 mod routes;
 mod time;
 mod xml;

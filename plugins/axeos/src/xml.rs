@@ -2,74 +2,10 @@
 //! property, `<item>` per list entry, and null as an empty element — so, as the API documentation
 //! warns, a client cannot tell null from an empty string. quick-xml's writer does the escaping.
 
-use std::fmt;
-
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
-use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
-/// A JSON value that keeps its properties in document order (serde_json's `Value` sorts them
-/// unless the workspace-wide `preserve_order` feature is on, which would change other plugins).
-#[derive(Debug, Clone, PartialEq)]
-pub enum Value {
-    Null,
-    Bool(bool),
-    Number(String),
-    String(String),
-    Array(Vec<Value>),
-    Object(Vec<(String, Value)>),
-}
-
-impl<'de> Deserialize<'de> for Value {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Value;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a JSON value")
-            }
-            fn visit_unit<E>(self) -> Result<Value, E> {
-                Ok(Value::Null)
-            }
-            fn visit_none<E>(self) -> Result<Value, E> {
-                Ok(Value::Null)
-            }
-            fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
-                Ok(Value::Bool(b))
-            }
-            fn visit_i64<E>(self, n: i64) -> Result<Value, E> {
-                Ok(Value::Number(n.to_string()))
-            }
-            fn visit_u64<E>(self, n: u64) -> Result<Value, E> {
-                Ok(Value::Number(n.to_string()))
-            }
-            fn visit_f64<E>(self, n: f64) -> Result<Value, E> {
-                Ok(Value::Number(serde_json::Number::from_f64(n).map(|n| n.to_string()).unwrap_or_default()))
-            }
-            fn visit_str<E>(self, s: &str) -> Result<Value, E> {
-                Ok(Value::String(s.to_string()))
-            }
-            fn visit_string<E>(self, s: String) -> Result<Value, E> {
-                Ok(Value::String(s))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-                let mut items = Vec::new();
-                while let Some(item) = seq.next_element()? {
-                    items.push(item);
-                }
-                Ok(Value::Array(items))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-                let mut entries = Vec::new();
-                while let Some(entry) = map.next_entry()? {
-                    entries.push(entry);
-                }
-                Ok(Value::Object(entries))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
+pub use crate::ordered::Value;
 
 /// Whether `name` can be an element name as it is (our property names always can).
 fn is_name(name: &str) -> bool {
