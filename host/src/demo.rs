@@ -80,6 +80,9 @@ pub const CLICK_TO_CALL_KEY: &str = "demo-click-to-call-key";
 /// like the original's `$key`).
 pub const ELASTIX_KEY: &str = "kJBJzUqZ2W9THvW9vrFTEzXN7NNfDv9XyzENAn7teWDsZCcYHj";
 
+/// The API key of the demo's Axeos mount (HTTP Basic `apiKey:<key>` or `?key=`).
+pub const AXEOS_KEY: &str = "demo-axeos-api-key";
+
 /// The demo's mounts on `listen`, talking to the PBX at `ami`.
 pub fn config(listen: SocketAddr, cache_dir: Option<PathBuf>, ami: Option<AmiConfig>, layout: &Layout) -> Config {
     let hello = Mount {
@@ -128,10 +131,32 @@ pub fn config(listen: SocketAddr, cache_dir: Option<PathBuf>, ami: Option<AmiCon
         },
         limits: Limits::default(),
     };
+    let axeos = Mount {
+        route: "/apis/pbx".into(),
+        plugin: PluginSource::Builtin("axeos".into()),
+        listeners: Vec::new(),
+        settings: BTreeMap::from([("api-key".to_string(), AXEOS_KEY.to_string())]),
+        grants: Grants {
+            ami: ["DBPut", "DBDel", "DeviceStateList", "MailboxCount", "QueueStatus", "Originate", "Status", "Hangup"]
+                .map(String::from)
+                .to_vec(),
+            events: true,
+            sqlite: SqliteGrant {
+                pbx: Some(PbxAccess::Tables {
+                    read: ["extensions", "voicemail", "device_options"].map(String::from).to_vec(),
+                    write: ["astdb", "day_timers"].map(String::from).to_vec(),
+                }),
+                own: true,
+            },
+            ..Grants::default()
+        },
+        // `POST /call` waits for the caller's phone to answer (up to 20 s).
+        limits: Limits { timeout: Duration::from_secs(60), ..Limits::default() },
+    };
     Config {
         listeners: vec![Listener { name: "main".into(), address: listen }],
         runtime: RuntimeOptions { cache_dir },
-        mounts: vec![hello, click_to_call, elastix],
+        mounts: vec![hello, click_to_call, elastix, axeos],
         ami,
         events: Default::default(),
         store: Some(StoreConfig { dir: layout.store() }),
@@ -177,12 +202,24 @@ pub fn banner(server: &crate::Server, ami: Option<(SocketAddr, &str, &str)>, lay
                 ));
                 out.push_str(&format!("  {:<16} curl -OJ {key} '{base}{}?cmd=getwavfile&name=/<recordingfile from cdrreport>'\n", "", mount.route));
             }
+            "axeos" => {
+                let key = format!("-u 'apiKey:{AXEOS_KEY}'");
+                for path in ["system_information", "users?status=1", "phones?status=1", "voicemail?status=1", "switches?status=1", "acd/stats?agents=1"] {
+                    out.push_str(&format!("  {:<16} curl {key} '{base}{}/{path}'\n", "", mount.route));
+                }
+                out.push_str(&format!("  {:<16} curl '{base}{}/users.xml?key={AXEOS_KEY}'\n", "", mount.route));
+                out.push_str(&format!(
+                    "  {:<16} curl {key} -H 'Content-Type: application/json' -d '{{\"user_name\":\"1001\",\"number\":\"1002\"}}' {base}{}/call\n",
+                    "", mount.route
+                ));
+            }
             _ => {}
         }
     }
     out.push_str("\nCredentials:\n");
     out.push_str(&format!("  click-to-call    header X-Api-Key: {CLICK_TO_CALL_KEY}\n"));
     out.push_str(&format!("  elastix          header Authorization: {ELASTIX_KEY}\n"));
+    out.push_str(&format!("  axeos            HTTP Basic apiKey:{AXEOS_KEY} (or ?key=); PBX users: extension number and voicemail PIN\n"));
     if let Some((address, user, secret)) = ami {
         out.push_str(&format!("  PBX simulator    AMI at {address}, user `{user}`, secret `{secret}`\n"));
     }

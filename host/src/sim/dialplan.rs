@@ -511,10 +511,11 @@ async fn originate_pjsip(pbx: &PbxRef, req: &Originate, rest: &str) -> (Originat
                 ..NewChan::default()
             },
             ep.auto_answer.then_some(ep.ring),
+            ep.busy,
         ))
     });
     // No such endpoint, or no contact to call: the channel cannot be created.
-    let Some((spec, ring)) = spec else { return (fail(req, 0), None) };
+    let Some((spec, ring, busy)) = spec else { return (fail(req, 0), None) };
     let context = spec.context.clone();
     let mut ch = pbx.new_pjsip(spec);
     pbx.newexten(&ch, &context, "s", 1, "AppDial2", "(Outgoing Line)");
@@ -525,7 +526,9 @@ async fn originate_pjsip(pbx: &PbxRef, req: &Originate, rest: &str) -> (Originat
     set_variables(pbx, &ch, req);
     pbx.dial_begin(None, &ch, &number);
     pbx.set_state(&ch, 5);
-    match wait_answer(&mut ch, req.timeout, ring.map(|r| Instant::now() + r)).await {
+    // A busy phone answers 486 at once.
+    let outcome = if busy { Wait::Gone(17) } else { wait_answer(&mut ch, req.timeout, ring.map(|r| Instant::now() + r)).await };
+    match outcome {
         Wait::Answered => {
             pbx.set_state(&ch, 6);
             pbx.dial_end(None, &ch, "ANSWER");

@@ -66,6 +66,9 @@ pub struct EndpointSeed {
     pub mailbox: Option<String>,
     /// Whether this is a trunk (calls to `PJSIP/number@name` go out through it).
     pub trunk: bool,
+    /// Whether the phone answers every call `486 Busy Here` (a busy desk phone): an originate to
+    /// it ends `BUSY`, cause 17.
+    pub busy: bool,
 }
 
 impl EndpointSeed {
@@ -84,6 +87,7 @@ impl EndpointSeed {
             ring: Duration::from_secs(1),
             mailbox: Some(format!("{name}@default")),
             trunk: false,
+            busy: false,
         }
     }
 
@@ -96,6 +100,12 @@ impl EndpointSeed {
     /// Builder: rings but nobody picks up.
     pub fn never_answers(mut self) -> Self {
         self.auto_answer = false;
+        self
+    }
+
+    /// Builder: rejects every call as busy (`486 Busy Here`).
+    pub fn busy(mut self) -> Self {
+        self.busy = true;
         self
     }
 
@@ -113,6 +123,7 @@ impl EndpointSeed {
             ring: Duration::from_secs(2),
             mailbox: None,
             trunk: true,
+            busy: false,
         }
     }
 }

@@ -96,6 +96,12 @@ fn demo_prints_its_urls_serves_them_and_exits_cleanly_on_sigterm() {
     let unauthorized = reqwest::blocking_get(&format!("{calls_url}/calls"));
     assert!(unauthorized.contains("missing or wrong X-Api-Key"), "{unauthorized}");
 
+    // The Axeos API on its usual route, with the printed key.
+    assert!(lines.iter().any(|l| l.contains("apiKey:demo-axeos-api-key")), "{lines:#?}");
+    let axeos = health_url.replace("/_switchboard/health", "/apis/pbx/users?key=demo-axeos-api-key");
+    let users = reqwest::blocking_get(&axeos);
+    assert!(users.starts_with("[{\"uuid\":") && users.contains("\"username\":\"1050\""), "{users}");
+
     let status = terminate(&mut child);
     assert!(status.success(), "exit status {status:?}");
     let mut stderr = String::new();

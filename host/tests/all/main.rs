@@ -9,6 +9,7 @@ mod cli;
 mod config_errors;
 mod durability;
 mod elastix;
+mod axeos;
 mod events;
 mod files;
 mod gate;

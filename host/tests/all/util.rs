@@ -96,3 +96,11 @@ pub fn peak_rss_kib(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
     status.lines().find_map(|l| l.strip_prefix("VmHWM:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok()).unwrap()
 }
+
+/// Shuts the server down, then the simulator (once no test task holds it any more).
+pub async fn stop_with_sim(server: Server, sim: std::sync::Arc<switchboard::sim::Simulator>) {
+    server.shutdown().await;
+    if let Ok(sim) = std::sync::Arc::try_unwrap(sim) {
+        sim.stop().await;
+    }
+}

@@ -1,0 +1,451 @@
+//! The built-in `axeos` plugin (`/apis/pbx/…`) against a real store and the PBX simulator: auth
+//! (API key, `?key=`, PBX users), JSON and XML, users/phones/voicemail/switches, user settings
+//! written to the model and the PBX, ACD statistics with reset, originate/status/hangup.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rusqlite::Connection;
+use serde_json::Value;
+use switchboard::Server;
+use switchboard::ami::Message;
+use switchboard::sim::{PbxSeed, SimConfig, Simulator};
+
+use crate::util::{base, client, start, stop_with_sim};
+
+const KEY: &str = "axeos-test-api-key";
+const NAMES: [&str; 10] = [
+    "Alice Smith", "Bob Jones", "Carol White", "Dave Brown", "Erin Green", "Frank Black", "Grace Hall", "Heidi King", "Ivan Wright", "Judy Scott",
+];
+
+struct Rig {
+    root: tempfile::TempDir,
+    sim: Arc<Simulator>,
+    server: Server,
+    url: String,
+}
+
+/// The simulator's demo office (1006 answers every call busy) and the same phones in the model.
+async fn rig() -> Rig {
+    let root = tempfile::tempdir().unwrap();
+    let store = root.path().join("store");
+    let mut seed = PbxSeed::demo().with_ring(Duration::from_millis(10));
+    seed.endpoint_mut("1006").unwrap().busy = true;
+    let sim = Simulator::start(SimConfig { listen: "127.0.0.1:0".parse().unwrap(), pbx: seed, ..SimConfig::default() }).await.unwrap();
+    let (user, secret) = sim.credentials();
+    let toml = format!(
+        "[store]\ndir = {store:?}\n\n[ami]\naddress = \"{addr}\"\nusername = \"{user}\"\nsecret = \"{secret}\"\n\n\
+         [[mount]]\nroute = \"/apis/pbx\"\nplugin = \"axeos\"\n\
+         settings = {{ api-key = \"{KEY}\", number = \"+31201234567\", hostname = \"pbx.example.org\", ring-timeout = \"1\" }}\n\
+         limits = {{ timeout_ms = 60000 }}\n\
+         grants = {{ sqlite = {{ pbx = {{ read = [\"extensions\", \"voicemail\", \"device_options\"], write = [\"astdb\", \"day_timers\"] }}, own = true }}, \
+         events = true, ami = [\"DBPut\", \"DBDel\", \"DeviceStateList\", \"MailboxCount\", \"QueueStatus\", \"Originate\", \"Status\", \"Hangup\"] }}\n",
+        store = store.display().to_string(),
+        addr = sim.address(),
+    );
+    let server = start(&toml).await;
+    server.services().ami.as_ref().unwrap().wait_up(Duration::from_secs(10)).await.expect("AMI link up");
+    let rig = Rig { root, sim: Arc::new(sim), server, url: String::new() };
+    let mut sql = String::new();
+    for (i, name) in NAMES.iter().enumerate() {
+        sql.push_str(&format!("INSERT INTO extensions (number, name, secret, voicemail) VALUES ('{}', '{name}', 's', 'default');\n", 1001 + i));
+    }
+    sql.push_str(
+        "INSERT INTO extensions (number, name, technology) VALUES ('2000', '', 'virtual');\n\
+         INSERT INTO voicemail (mailbox, password, email) VALUES ('1001', '1234', 'alice@example.org'), ('1002', '4321', '');\n\
+         INSERT INTO astdb (family, key, value) VALUES ('DND', '1006', 'YES'), ('CF', '1007', '1002');\n\
+         INSERT INTO device_options (number, key, value) VALUES ('1007', 'hot_desk', 'yes');\n\
+         INSERT INTO day_timers (name) VALUES ('Office hours');\n",
+    );
+    rig.sql(&sql);
+    let url = format!("{}/apis/pbx", base(&rig.server));
+    Rig { url, ..rig }
+}
+
+impl Rig {
+    fn sql(&self, sql: &str) {
+        Connection::open(self.root.path().join("store/pbx.sqlite")).unwrap().execute_batch(sql).unwrap();
+    }
+
+    fn astdb(&self, family: &str, key: &str) -> Option<String> {
+        let db = Connection::open(self.root.path().join("store/pbx.sqlite")).unwrap();
+        db.query_row("SELECT value FROM astdb WHERE family = ?1 AND key = ?2", [family, key], |r| r.get(0)).ok()
+    }
+
+    /// The PBX's own astdb value (AMI `DBGet`).
+    async fn pbx_db(&self, family: &str, key: &str) -> Option<String> {
+        let ami = self.server.services().ami.as_ref().unwrap();
+        let answer = ami.send(Message::new().with("Action", "DBGet").with("Family", family).with("Key", key)).await.ok()?;
+        answer.events.first().and_then(|e| e.get("Val").map(str::to_string))
+    }
+
+    /// GET as the admin (HTTP Basic `apiKey:<key>`).
+    async fn get(&self, path: &str) -> (u16, Value) {
+        let r = client().get(format!("{}{path}", self.url)).basic_auth("apiKey", Some(KEY)).send().await.unwrap();
+        let status = r.status().as_u16();
+        let text = r.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}: {text}")))
+    }
+
+    async fn ok(&self, path: &str) -> Value {
+        let (status, body) = self.get(path).await;
+        assert_eq!(status, 200, "{path}: {body}");
+        body
+    }
+
+    async fn post(&self, path: &str, user: (&str, &str), body: Value) -> (u16, Value, Option<String>) {
+        let r = client().post(format!("{}{path}", self.url)).basic_auth(user.0, Some(user.1)).json(&body).send().await.unwrap();
+        let status = r.status().as_u16();
+        let location = r.headers().get("location").map(|v| v.to_str().unwrap().to_string());
+        (status, r.json().await.unwrap(), location)
+    }
+
+    /// The UUID of user (or phone) `number` from the lists.
+    async fn uuid_of(&self, list: &str, key: &str, number: &str) -> String {
+        let all = self.ok(list).await;
+        all.as_array().unwrap().iter().find(|u| u[key] == number).unwrap_or_else(|| panic!("{number} in {list}"))["uuid"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    async fn stop(self) {
+        stop_with_sim(self.server, self.sim).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn axeos_auth_api_key_query_key_and_pbx_users() {
+    let rig = rig().await;
+    let c = client();
+    let users = format!("{}/users", rig.url);
+    // Nothing, a wrong key, a wrong password: 401 with a Basic challenge and a JSON body.
+    for r in [
+        c.get(&users).send().await.unwrap(),
+        c.get(&users).basic_auth("apiKey", Some("nope")).send().await.unwrap(),
+        c.get(format!("{users}?key=nope")).send().await.unwrap(),
+        c.get(&users).basic_auth("1001", Some("0000")).send().await.unwrap(),
+        c.get(&users).basic_auth("1003", Some("")).send().await.unwrap(),
+        c.get(&users).basic_auth("9999", Some("1234")).send().await.unwrap(),
+    ] {
+        assert_eq!(r.status(), 401);
+        assert!(r.headers()["www-authenticate"].to_str().unwrap().starts_with("Basic"));
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "unauthorized");
+    }
+    // The key in the query string, and as HTTP Basic: every user.
+    let all: Value = c.get(format!("{users}?key={KEY}")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(all.as_array().unwrap().len(), 11);
+    assert_eq!(rig.ok("/users").await, all);
+    // A PBX user with their voicemail PIN sees only themself.
+    let own: Value = c.get(&users).basic_auth("1001", Some("1234")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(own.as_array().unwrap().len(), 1);
+    assert_eq!(own[0]["username"], "1001");
+    // … and no ACD statistics, and no switch changes.
+    let r = c.get(format!("{}/acd/stats", rig.url)).basic_auth("1001", Some("1234")).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    rig.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn axeos_lists_users_phones_voicemail_and_switches_with_stable_uuids() {
+    let rig = rig().await;
+    let info = rig.ok("/system_information").await;
+    assert_eq!(info["hostname"], "pbx.example.org");
+    assert_eq!(info["number"], "+31201234567");
+    assert_eq!(info["language"], "en");
+    assert!(!info["version"].as_str().unwrap().is_empty());
+    let keys: Vec<&str> = info.as_object().unwrap().keys().map(String::as_str).collect();
+    for k in ["uuid", "version", "language", "time_zone", "hostname", "external_ipaddr", "number"] {
+        assert!(keys.contains(&k), "{k}");
+    }
+    assert_eq!(rig.ok("/system_information").await["uuid"], info["uuid"]);
+
+    // Users: the shape, and UUIDs that stay.
+    let users = rig.ok("/users").await;
+    let alice = users.as_array().unwrap().iter().find(|u| u["username"] == "1001").unwrap().clone();
+    assert_eq!(alice["full_name"], "Alice Smith");
+    assert_eq!(alice["phones"][0]["type"], "phone");
+    assert_eq!(alice["phones"][0]["personal"], true);
+    assert_eq!(alice["primary_phone"], alice["phones"][0]["phone"]);
+    assert!(alice.get("dnd").is_none(), "no status without ?status");
+    let virtual_user = users.as_array().unwrap().iter().find(|u| u["username"] == "2000").unwrap();
+    assert_eq!(virtual_user["full_name"], Value::Null);
+    assert_eq!(virtual_user["phones"], serde_json::json!([]));
+    assert_eq!(rig.ok("/users").await, users);
+    let with_status = rig.ok("/users?status=1").await;
+    let frank = with_status.as_array().unwrap().iter().find(|u| u["username"] == "1006").unwrap();
+    assert_eq!((frank["dnd"].clone(), frank["cw"].clone(), frank["call_forward"].clone()), (Value::Bool(true), Value::Bool(false), Value::Null));
+    let grace = rig.ok(&format!("/users/{}", rig.uuid_of("/users", "username", "1007").await)).await;
+    assert_eq!(grace["call_forward"], "1002");
+    assert_eq!(grace["hot_desk"], Value::Null);
+    let app = rig.ok(&format!("/users/{}?appid=crm", alice["uuid"].as_str().unwrap())).await;
+    assert_eq!(app["app_data"]["email"], "alice@example.org");
+    assert_eq!(rig.get("/users/00000000-0000-4000-8000-000000000000").await.0, 404);
+
+    // Phones with live device states from the simulator.
+    let phones = rig.ok("/phones?status").await;
+    let by = |n: &str| phones.as_array().unwrap().iter().find(|p| p["phone_username"] == n).unwrap().clone();
+    assert_eq!(phones.as_array().unwrap().len(), 10, "the virtual extension is no phone");
+    assert_eq!((by("1001")["status_code"].clone(), by("1001")["status"].clone()), (0.into(), "Idle".into()));
+    assert_eq!((by("1009")["status_code"].clone(), by("1009")["status"].clone()), (4.into(), "Unavailable".into()));
+    assert_eq!(by("1007")["hot_desk"], true);
+    assert_eq!(by("1001")["hot_desk"], false);
+    assert_eq!(by("1001")["uuid"], alice["primary_phone"]);
+    let one = rig.ok(&format!("/phones/{}", by("1002")["uuid"].as_str().unwrap())).await;
+    assert_eq!(one["status_code"], 0);
+    assert_eq!(one["name"], "Bob Jones");
+
+    // Voicemail with the simulator's counts; a user sees their own box, another only with its PIN.
+    let boxes = rig.ok("/voicemail?status").await;
+    assert_eq!(boxes.as_array().unwrap().len(), 2);
+    assert_eq!(boxes[0]["mailbox_number"], "1001");
+    assert_eq!((boxes[0]["new_messages"].clone(), boxes[0]["old_messages"].clone()), (2.into(), 5.into()));
+    assert_eq!(boxes[1]["urgent_messages"], 1);
+    let c = client();
+    let own: Value = c.get(format!("{}/voicemail", rig.url)).basic_auth("1001", Some("1234")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(own.as_array().unwrap().len(), 1);
+    let bobs = format!("{}/voicemail/{}", rig.url, boxes[1]["uuid"].as_str().unwrap());
+    assert_eq!(c.get(&bobs).basic_auth("1001", Some("1234")).send().await.unwrap().status(), 403);
+    let r = c.get(format!("{bobs}?password=4321")).basic_auth("1001", Some("1234")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Value>().await.unwrap()["new_messages"], 1);
+
+    // Switches: a day/night timer, forced and back to its schedule, in the model and on the PBX.
+    let switches = rig.ok("/switches?status").await;
+    assert_eq!(switches[0]["name"], "Office hours");
+    assert_eq!((switches[0]["default"].clone(), switches[0]["value"].clone()), (Value::Bool(true), Value::Null));
+    let path = format!("/switches/{}", switches[0]["uuid"].as_str().unwrap());
+    let (status, body, _) = rig.post(&path, ("apiKey", KEY), serde_json::json!({"value": "closed"})).await;
+    assert_eq!((status, body["value"].clone(), body["default"].clone()), (200, "closed".into(), false.into()));
+    assert_eq!(rig.pbx_db("DAYNIGHT", "C1").await.as_deref(), Some("NIGHT"));
+    assert_eq!(rig.astdb("DAYNIGHT", "C1").as_deref(), Some("NIGHT"));
+    let (status, body, _) = rig.post(&path, ("apiKey", KEY), serde_json::json!({"value": "sideways"})).await;
+    assert_eq!((status, body["error"]["code"].clone()), (422, "unprocessable_entity".into()));
+    assert_eq!(rig.post(&path, ("1001", "1234"), serde_json::json!({"value": null})).await.0, 403);
+    let (status, body, _) = rig.post(&path, ("apiKey", KEY), serde_json::json!({"value": null})).await;
+    assert_eq!((status, body["value"].clone()), (200, Value::Null));
+    assert_eq!(rig.pbx_db("DAYNIGHT", "C1").await, None);
+    rig.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn axeos_xml_by_suffix_or_accept_with_nulls_empty() {
+    let rig = rig().await;
+    let c = client();
+    let r = c.get(format!("{}/users.xml?key={KEY}", rig.url)).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("application/xml"));
+    let xml = r.text().await.unwrap();
+    assert!(xml.starts_with(r#"<?xml version="1.0" encoding="UTF-8"?><users><item><uuid>"#), "{xml}");
+    assert!(xml.contains("<username>2000</username><full_name></full_name><phones></phones><primary_phone></primary_phone>"), "{xml}");
+    let r = c.get(format!("{}/system_information?key={KEY}", rig.url)).header("accept", "application/xml").send().await.unwrap();
+    let xml = r.text().await.unwrap();
+    assert!(xml.contains("<system_information><uuid>") && xml.contains("<hostname>pbx.example.org</hostname>"), "{xml}");
+    // JSON by suffix, by Accept, and for types we do not know.
+    for (path, accept) in [("/users.json", "application/xml"), ("/users", "application/json"), ("/users", "image/png")] {
+        let r = c.get(format!("{}{path}?key={KEY}", rig.url)).header("accept", accept).send().await.unwrap();
+        assert_eq!(r.headers()["content-type"], "application/json", "{path} {accept}");
+    }
+    // POSTs answer JSON even when XML is asked for.
+    let uuid = rig.uuid_of("/users", "username", "1003").await;
+    let r = c.post(format!("{}/users/{uuid}.xml", rig.url)).basic_auth("apiKey", Some(KEY)).json(&serde_json::json!({"cw": true})).send().await.unwrap();
+    assert_eq!(r.headers()["content-type"], "application/json");
+    rig.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn axeos_user_settings_go_to_the_model_and_the_pbx() {
+    let rig = rig().await;
+    let alice = rig.uuid_of("/users", "username", "1001").await;
+    let path = format!("/users/{alice}");
+    let (status, body, _) =
+        rig.post(&path, ("1001", "1234"), serde_json::json!({"call_forward": "+31612345678", "cw": true, "dnd": true})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!((body["call_forward"].clone(), body["cw"].clone(), body["dnd"].clone()), ("+31612345678".into(), true.into(), true.into()));
+    assert_eq!(rig.astdb("CF", "1001").as_deref(), Some("+31612345678"));
+    assert_eq!(rig.astdb("CW", "1001").as_deref(), Some("ENABLED"));
+    assert_eq!(rig.astdb("DND", "1001").as_deref(), Some("YES"));
+    assert_eq!(rig.pbx_db("CF", "1001").await.as_deref(), Some("+31612345678"));
+    assert_eq!(rig.pbx_db("DND", "1001").await.as_deref(), Some("YES"));
+    // Clearing: null forward, false flags; absent properties stay as they are.
+    let (status, body, _) = rig.post(&path, ("1001", "1234"), serde_json::json!({"call_forward": null, "dnd": false})).await;
+    assert_eq!((status, body["call_forward"].clone(), body["dnd"].clone(), body["cw"].clone()), (200, Value::Null, false.into(), true.into()));
+    assert_eq!((rig.astdb("CF", "1001"), rig.pbx_db("CF", "1001").await), (None, None));
+    assert_eq!(rig.pbx_db("DND", "1001").await, None);
+
+    // Bad input: a number with dial-string syntax, an unknown property, broken JSON, someone else.
+    for bad in [serde_json::json!({"call_forward": "1002&PJSIP/1003"}), serde_json::json!({"call_forward": "1\r\nAction: Hangup"})] {
+        let (status, body, _) = rig.post(&path, ("1001", "1234"), bad).await;
+        assert_eq!((status, body["error"]["code"].clone()), (422, "unprocessable_entity".into()));
+    }
+    assert_eq!(rig.post(&path, ("1001", "1234"), serde_json::json!({"colour": "red"})).await.0, 400);
+    let r = client().post(format!("{}{path}", rig.url)).basic_auth("1001", Some("1234")).body("{").send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    let bob = rig.uuid_of("/users", "username", "1002").await;
+    assert_eq!(rig.post(&format!("/users/{bob}"), ("1001", "1234"), serde_json::json!({"cw": true})).await.0, 403);
+
+    // Hot desk: only the API key logs a user in, only at a hot-desk phone; one user per phone.
+    let desk = rig.uuid_of("/phones", "phone_username", "1007").await;
+    let other = rig.uuid_of("/phones", "phone_username", "1003").await;
+    assert_eq!(rig.post(&path, ("1001", "1234"), serde_json::json!({"hot_desk": desk})).await.0, 403);
+    assert_eq!(rig.post(&path, ("apiKey", KEY), serde_json::json!({"hot_desk": other})).await.0, 422);
+    let (status, body, _) = rig.post(&path, ("apiKey", KEY), serde_json::json!({"hot_desk": desk})).await;
+    assert_eq!((status, body["hot_desk"].clone(), body["phone"].clone()), (200, desk.clone().into(), desk.clone().into()));
+    assert_eq!(body["phones"][1], serde_json::json!({"type": "hot-desk", "phone": desk, "personal": false}));
+    assert_eq!(rig.pbx_db("HOTDESK", "1001").await.as_deref(), Some("1007"));
+    let phone = rig.ok(&format!("/phones/{desk}")).await;
+    assert_eq!(phone["hot_desk_user"], alice);
+    let (status, body, _) = rig.post(&format!("/users/{bob}"), ("apiKey", KEY), serde_json::json!({"hot_desk": desk})).await;
+    assert_eq!((status, body["hot_desk"].clone()), (200, desk.clone().into()));
+    assert_eq!(rig.ok(&path).await["hot_desk"], Value::Null, "Alice was logged out");
+    // A user may log themself out.
+    let (status, body, _) = rig.post(&format!("/users/{bob}"), ("1002", "4321"), serde_json::json!({"hot_desk": null})).await;
+    assert_eq!((status, body["hot_desk"].clone()), (200, Value::Null));
+    rig.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn axeos_acd_stats_from_live_queues_with_reset() {
+    let rig = rig().await;
+    let stats = rig.ok("/acd/stats?agents&calls").await;
+    let queues = stats["queues"].as_array().unwrap();
+    assert_eq!(queues.len(), 2);
+    let support = queues.iter().find(|q| q["name"] == "support").unwrap();
+    assert_eq!((support["all_agents"].clone(), support["free_agents"].clone(), support["calls_waiting"].clone()), (3.into(), 3.into(), 0.into()));
+    assert_eq!(support["agents"].as_array().unwrap().len(), 3);
+    assert_eq!(support["agents"][0]["name"], "1001");
+    assert_eq!(support["agents"][0]["user_uuid"], rig.uuid_of("/users", "username", "1001").await);
+    assert_eq!(support["calls"], serde_json::json!([]));
+    assert_eq!((support["relative"].clone(), support["last_reset"].clone()), (false.into(), Value::Null));
+
+    // One answered call through the queue, then a reset: relative counters start again from 0.
+    rig.sim
+        .run(switchboard::sim::Scenario::InboundToQueue {
+            from: "+15551234567".into(),
+            queue: "support".into(),
+            answered_by: Some("1002".into()),
+            talk: Duration::from_millis(50),
+        })
+        .await
+        .unwrap();
+    let uuid = support["uuid"].as_str().unwrap();
+    let one = rig.ok(&format!("/acd/{uuid}/stats?agents")).await;
+    assert_eq!(one["queues"].as_array().unwrap().len(), 1);
+    assert_eq!(one["queues"][0]["answered"], 1);
+    assert_eq!(one["queues"][0]["calls_taken"], 1);
+    let r = client().post(format!("{}/acd/{uuid}/stats?reset=1&agents", rig.url)).basic_auth("apiKey", Some(KEY)).send().await.unwrap();
+    let reset: Value = r.json().await.unwrap();
+    let q = &reset["queues"][0];
+    assert_eq!((q["relative"].clone(), q["answered"].clone(), q["calls_taken"].clone()), (true.into(), 0.into(), 0.into()));
+    assert!(q["last_reset"].as_str().unwrap().ends_with('Z'));
+    // A caller waiting with nobody answering shows in `calls`.
+    let sim = rig.sim.clone();
+    let waiting = tokio::spawn(async move {
+        sim.run(switchboard::sim::Scenario::InboundToQueue {
+            from: "+15557654321".into(),
+            queue: "support".into(),
+            answered_by: None,
+            talk: Duration::from_millis(1500),
+        })
+        .await
+        .unwrap()
+    });
+    let mut seen = Value::Null;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        seen = rig.ok(&format!("/acd/{uuid}/stats?calls")).await["queues"][0].clone();
+        if seen["calls_waiting"] == 1 {
+            break;
+        }
+    }
+    assert_eq!(seen["calls_waiting"], 1, "{seen}");
+    assert_eq!((seen["calls"][0]["callerid_num"].clone(), seen["calls"][0]["position"].clone()), ("+15557654321".into(), 1.into()));
+    waiting.await.unwrap();
+    assert_eq!(rig.ok(&format!("/acd/{uuid}/stats?relative")).await["queues"][0]["aborted"], 1, "the caller gave up");
+    let absolute = rig.ok(&format!("/acd/{uuid}/stats")).await;
+    assert_eq!(absolute["queues"][0]["answered"], 1, "absolute values stay");
+    assert_eq!(rig.get("/acd/00000000-0000-4000-8000-000000000000/stats").await.0, 404);
+    rig.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn axeos_originate_status_and_hangup() {
+    let rig = rig().await;
+    // Success: 201, a unique_id and a Location to control the call.
+    let (status, body, location) = rig.post("/call", ("1001", "1234"), serde_json::json!({"number": "100"})).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["status"], "success");
+    let uid = body["unique_id"].as_str().unwrap().to_string();
+    assert_eq!(location.as_deref(), Some(format!("/apis/pbx/call/{uid}").as_str()));
+    let call = rig.ok(&format!("/call/{uid}")).await;
+    assert_eq!(call["unique_id"], uid.as_str());
+    assert_eq!(call["caller"]["phone_uuid"], rig.uuid_of("/phones", "phone_username", "1001").await);
+    assert_eq!(call["called_extension"], "100");
+    // Another user may not see or end it.
+    let c = client();
+    let r = c.get(format!("{}/call/{uid}", rig.url)).basic_auth("1002", Some("4321")).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    let r = c.delete(format!("{}/call/{uid}", rig.url)).basic_auth("1001", Some("1234")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["status"], "success");
+    let mut gone = false;
+    for _ in 0..100 {
+        if rig.get(&format!("/call/{uid}")).await.0 == 404 {
+            gone = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(gone, "the call was hung up");
+
+    // Form bodies, as the admin naming the user: a busy phone is a 200 with status busy.
+    let r = c.post(format!("{}/call", rig.url)).basic_auth("apiKey", Some(KEY)).form(&[("user_name", "1006"), ("number", "1002")]).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Value>().await.unwrap()["status"], "busy");
+    // A phone that rings and is never picked up (1008): no answer, after the ring timeout.
+    let (status, body, _) = rig.post("/call", ("apiKey", KEY), serde_json::json!({"user_name": "1008", "number": "1002"})).await;
+    assert_eq!((status, body["status"].clone()), (200, "no answer".into()));
+    // An unregistered phone: 503.
+    let (status, body, _) = rig.post("/call", ("apiKey", KEY), serde_json::json!({"user_name": "1009", "number": "1002"})).await;
+    assert_eq!((status, body["error"]["code"].clone()), (503, "phone_unavailable".into()));
+    // Bad input.
+    let (status, _, _) = rig.post("/call", ("apiKey", KEY), serde_json::json!({"user_name": "1001", "number": "1002,PJSIP/1003"})).await;
+    assert_eq!(status, 422);
+    let (status, _, _) = rig.post("/call", ("apiKey", KEY), serde_json::json!({"number": "1002"})).await;
+    assert_eq!(status, 422);
+    let (status, _, _) = rig.post("/call", ("1001", "1234"), serde_json::json!({"user_name": "1002", "number": "100"})).await;
+    assert_eq!(status, 403);
+    assert_eq!(rig.get("/call/1234567890.99").await.0, 404);
+    rig.stop().await;
+}
+
+/// Records the bus events of scripted simulator calls as JSON lines, for the native unit tests of
+/// the plugin's event translator (`plugins/axeos/src/events/fixtures/`). Run by hand after the
+/// simulator's events change: `cargo test --release --test all record_axeos -- --ignored`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "writes the translator's fixtures"]
+async fn record_axeos_event_fixtures() {
+    use switchboard::events::Poll;
+    use switchboard::sim::Scenario;
+    let rig = rig().await;
+    let bus = rig.server.services().bus.clone();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins/axeos/src/events/fixtures");
+    let ms = Duration::from_millis;
+    let scenarios = [
+        ("inbound_queue_answered", Scenario::InboundToQueue { from: "+15551234567".into(), queue: "support".into(), answered_by: Some("1002".into()), talk: ms(50) }),
+        ("internal_blind_transfer", Scenario::BlindTransfer { from: "1001".into(), to: "1002".into(), transfer_to: "1003".into(), talk: ms(50) }),
+    ];
+    for (name, scenario) in scenarios {
+        tokio::time::sleep(ms(300)).await;
+        let last = bus.next_seq().checked_sub(1);
+        rig.sim.run(scenario).await.unwrap();
+        tokio::time::sleep(ms(300)).await;
+        let events = bus.poll(&Poll { last, timeout: Duration::ZERO, limit: 0, filter: Vec::new() }).await;
+        let lines: Vec<String> =
+            events.iter().map(|e| serde_json::json!({"name": e.name, "fields": e.fields}).to_string()).collect();
+        std::fs::write(dir.join(format!("{name}.jsonl")), lines.join("\n") + "\n").unwrap();
+    }
+    rig.stop().await;
+}
