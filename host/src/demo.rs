@@ -143,15 +143,16 @@ pub fn config(listen: SocketAddr, cache_dir: Option<PathBuf>, ami: Option<AmiCon
             events: true,
             sqlite: SqliteGrant {
                 pbx: Some(PbxAccess::Tables {
-                    read: ["extensions", "voicemail", "device_options"].map(String::from).to_vec(),
+                    read: ["extensions", "voicemail", "device_options", "trunks"].map(String::from).to_vec(),
                     write: ["astdb", "day_timers"].map(String::from).to_vec(),
                 }),
                 own: true,
             },
             ..Grants::default()
         },
-        // `POST /call` waits for the caller's phone to answer (up to 20 s).
-        limits: Limits { timeout: Duration::from_secs(60), ..Limits::default() },
+        // `POST /call` waits for the caller's phone to answer (up to 20 s); `/events` polls wait up
+        // to 50 s, many at once.
+        limits: Limits { timeout: Duration::from_secs(60), max_concurrent: 1100, ..Limits::default() },
     };
     Config {
         listeners: vec![Listener { name: "main".into(), address: listen }],
@@ -208,6 +209,7 @@ pub fn banner(server: &crate::Server, ami: Option<(SocketAddr, &str, &str)>, lay
                     out.push_str(&format!("  {:<16} curl {key} '{base}{}/{path}'\n", "", mount.route));
                 }
                 out.push_str(&format!("  {:<16} curl '{base}{}/users.xml?key={AXEOS_KEY}'\n", "", mount.route));
+                out.push_str(&format!("  {:<16} curl {key} '{base}{}/events?limit=1&timeout=20'\n", "", mount.route));
                 out.push_str(&format!(
                     "  {:<16} curl {key} -H 'Content-Type: application/json' -d '{{\"user_name\":\"1001\",\"number\":\"1002\"}}' {base}{}/call\n",
                     "", mount.route

@@ -37,8 +37,8 @@ async fn rig() -> Rig {
         "[store]\ndir = {store:?}\n\n[ami]\naddress = \"{addr}\"\nusername = \"{user}\"\nsecret = \"{secret}\"\n\n\
          [[mount]]\nroute = \"/apis/pbx\"\nplugin = \"axeos\"\n\
          settings = {{ api-key = \"{KEY}\", number = \"+31201234567\", hostname = \"pbx.example.org\", ring-timeout = \"1\" }}\n\
-         limits = {{ timeout_ms = 60000 }}\n\
-         grants = {{ sqlite = {{ pbx = {{ read = [\"extensions\", \"voicemail\", \"device_options\"], write = [\"astdb\", \"day_timers\"] }}, own = true }}, \
+         limits = {{ timeout_ms = 60000, max_concurrent = 600 }}\n\
+         grants = {{ sqlite = {{ pbx = {{ read = [\"extensions\", \"voicemail\", \"device_options\", \"trunks\"], write = [\"astdb\", \"day_timers\"] }}, own = true }}, \
          events = true, ami = [\"DBPut\", \"DBDel\", \"DeviceStateList\", \"MailboxCount\", \"QueueStatus\", \"Originate\", \"Status\", \"Hangup\"] }}\n",
         store = store.display().to_string(),
         addr = sim.address(),
@@ -55,7 +55,8 @@ async fn rig() -> Rig {
          INSERT INTO voicemail (mailbox, password, email) VALUES ('1001', '1234', 'alice@example.org'), ('1002', '4321', '');\n\
          INSERT INTO astdb (family, key, value) VALUES ('DND', '1006', 'YES'), ('CF', '1007', '1002');\n\
          INSERT INTO device_options (number, key, value) VALUES ('1007', 'hot_desk', 'yes');\n\
-         INSERT INTO day_timers (name) VALUES ('Office hours');\n",
+         INSERT INTO day_timers (name) VALUES ('Office hours');\n\
+         INSERT INTO trunks (name) VALUES ('trunk-provider');\n",
     );
     rig.sql(&sql);
     let url = format!("{}/apis/pbx", base(&rig.server));
@@ -447,5 +448,173 @@ async fn record_axeos_event_fixtures() {
             events.iter().map(|e| serde_json::json!({"name": e.name, "fields": e.fields}).to_string()).collect();
         std::fs::write(dir.join(format!("{name}.jsonl")), lines.join("\n") + "\n").unwrap();
     }
+    rig.stop().await;
+}
+
+/// `GET /events` with `query`, as the admin: the events, each checked to carry `seq` and
+/// `timestamp` right after `event_type`, as the seed lists them.
+async fn events(rig: &Rig, query: &str) -> Vec<Value> {
+    let r = client().get(format!("{}/events?{query}", rig.url)).basic_auth("apiKey", Some(KEY)).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let text = r.text().await.unwrap();
+    let list: Vec<Value> = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+    for e in &list {
+        let head = format!("{{\"event_type\":{},\"seq\":{},\"timestamp\":{}", e["event_type"], e["seq"], e["timestamp"]);
+        assert!(text.contains(&head), "{head} in {text}");
+        assert!(e["timestamp"].as_str().unwrap().ends_with('Z'), "{e}");
+    }
+    list
+}
+
+/// Polls from `last` until an event of type `until` arrives; every event in between.
+async fn events_until(rig: &Rig, mut last: Option<u64>, until: &str) -> Vec<Value> {
+    let mut all: Vec<Value> = Vec::new();
+    for _ in 0..50 {
+        let query = last.map_or("timeout=5".to_string(), |l| format!("last={l}&timeout=5"));
+        let batch = events(rig, &query).await;
+        for e in &batch {
+            let seq = e["seq"].as_u64().unwrap();
+            if let Some(l) = last {
+                assert_eq!(seq, l + 1, "dense numbering: {e}");
+            }
+            last = Some(seq);
+        }
+        all.extend(batch);
+        if all.iter().any(|e| e["event_type"] == until) {
+            return all;
+        }
+    }
+    panic!("no {until} in {all:?}");
+}
+
+/// The `seq` of the newest event, without replaying the past (`limit=1`, `timeout=0`).
+async fn newest(rig: &Rig) -> Option<u64> {
+    events(rig, "limit=1&timeout=0").await.last().map(|e| e["seq"].as_u64().unwrap())
+}
+
+fn types(events: &[Value]) -> Vec<&str> {
+    events.iter().map(|e| e["event_type"].as_str().unwrap()).filter(|t| *t != "phone status update").collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn axeos_events_follow_a_queued_call_and_a_blind_transfer() {
+    use switchboard::sim::Scenario;
+    let rig = rig().await;
+    let agent_phone = rig.uuid_of("/phones", "phone_username", "1002").await;
+    let agent_user = rig.uuid_of("/users", "username", "1002").await;
+    let ms = Duration::from_millis;
+
+    // Inbound on the trunk → queue `support` → answered by 1002 → caller hangs up.
+    let start = newest(&rig).await;
+    let call = Scenario::InboundToQueue { from: "+15551234567".into(), queue: "support".into(), answered_by: Some("1002".into()), talk: ms(50) };
+    rig.sim.run(call).await.unwrap();
+    let got = events_until(&rig, start, "call finished").await;
+    let kinds = types(&got);
+    assert_eq!(kinds.first(), Some(&"incoming call"), "{kinds:?}");
+    assert!(kinds.contains(&"internal dial"), "{kinds:?}");
+    let answered = kinds.iter().position(|k| *k == "call answered").expect("answered");
+    assert!(answered < kinds.iter().position(|k| *k == "call finished").unwrap(), "{kinds:?}");
+    let incoming = &got.iter().find(|e| e["event_type"] == "incoming call").unwrap();
+    assert_eq!((incoming["event_tag"].as_str(), incoming["caller"]["number"].as_str()), (Some("inbound"), Some("+15551234567")));
+    assert!(incoming["caller"]["trunk_uuid"].as_str().is_some_and(|u| u.len() == 36), "{incoming}");
+    let answer = got.iter().find(|e| e["event_type"] == "call answered").unwrap();
+    assert_eq!(answer["target"]["phone_uuid"], agent_phone.as_str(), "{answer}");
+    assert_eq!(answer["target"]["user_uuid"], agent_user.as_str(), "{answer}");
+    assert_eq!(answer["unique_id"], incoming["unique_id"]);
+    let finished = got.iter().find(|e| e["event_type"] == "call finished").unwrap();
+    assert_eq!((finished["reason"].as_str(), &finished["unique_id"]), (Some("hangup"), &incoming["unique_id"]));
+    // The agent's phone rang and went in use: status updates with the phone's UUID.
+    let statuses: Vec<i64> = got
+        .iter()
+        .filter(|e| e["event_type"] == "phone status update" && e["phone_uuid"] == agent_phone.as_str())
+        .map(|e| e["status_code"].as_i64().unwrap())
+        .collect();
+    assert!(statuses.contains(&1), "agent phone statuses {statuses:?}");
+
+    // 1001 calls 1002, who blind-transfers to 1003.
+    let start = got.last().and_then(|e| e["seq"].as_u64());
+    let transfer = Scenario::BlindTransfer { from: "1001".into(), to: "1002".into(), transfer_to: "1003".into(), talk: ms(50) };
+    rig.sim.run(transfer).await.unwrap();
+    let got = events_until(&rig, start, "call finished").await;
+    let kinds = types(&got);
+    assert_eq!(kinds.first(), Some(&"incoming call"), "{kinds:?}");
+    let blind = got.iter().find(|e| e["event_type"] == "blind transfer").unwrap_or_else(|| panic!("{kinds:?}"));
+    assert_eq!((blind["status"].as_str(), blind["transfer_extension"].as_str(), blind["event_tag"].as_str()), (Some("success"), Some("1003"), Some("internal")));
+
+    // `last` resumes exactly after an event; `limit` bounds the answer.
+    let first = got[0]["seq"].as_u64().unwrap();
+    let resumed = events(&rig, &format!("last={first}&limit=2&timeout=0")).await;
+    assert_eq!(resumed.iter().map(|e| e["seq"].as_u64().unwrap()).collect::<Vec<_>>(), vec![first + 1, first + 2]);
+    assert_eq!(resumed[0], got[1]);
+    // `limit=1` without `last`: only the newest, a starting point without the past.
+    let newest_one = events(&rig, "limit=1&timeout=0").await;
+    assert_eq!(newest_one.len(), 1);
+    assert_eq!(newest_one[0]["seq"], got.last().unwrap()["seq"]);
+    rig.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn axeos_events_timeout_errors_xml_and_hot_desk_logins_wake_500_pollers() {
+    let rig = rig().await;
+    let start = newest(&rig).await;
+    // Nothing new: `timeout=0` answers an empty list at once.
+    let began = std::time::Instant::now();
+    let query = start.map_or("timeout=0".to_string(), |l| format!("last={l}&timeout=0"));
+    assert_eq!(events(&rig, &query).await, Vec::<Value>::new());
+    assert!(began.elapsed() < Duration::from_secs(5));
+    // Bad options: 400 in the API's error format.
+    for bad in ["last=-1", "timeout=soon", "limit=x"] {
+        let (status, body) = rig.get(&format!("/events?{bad}")).await;
+        assert_eq!(status, 400, "{bad}: {body}");
+        assert!(body["error"]["message"].as_str().is_some(), "{body}");
+    }
+    let r = client().get(format!("{}/events", rig.url)).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+
+    // 500 clients wait after the newest event; one hot-desk login wakes them all with it.
+    let last = newest(&rig).await;
+    let query = last.map_or("timeout=30".to_string(), |l| format!("last={l}&timeout=30"));
+    let url = format!("{}/events?{query}", rig.url);
+    let http = client();
+    let pollers: Vec<_> = (0..500)
+        .map(|_| {
+            let (http, url) = (http.clone(), url.clone());
+            tokio::spawn(async move {
+                let r = http.get(url).basic_auth("apiKey", Some(KEY)).send().await.unwrap();
+                assert_eq!(r.status().as_u16(), 200);
+                r.json::<Value>().await.unwrap()
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let bob = rig.uuid_of("/users", "username", "1002").await;
+    let desk = rig.uuid_of("/phones", "phone_username", "1007").await;
+    let (status, body, _) = rig.post(&format!("/users/{bob}"), ("apiKey", KEY), serde_json::json!({"hot_desk": desk})).await;
+    assert_eq!(status, 200, "{body}");
+    let began = std::time::Instant::now();
+    for poller in pollers {
+        let got = poller.await.unwrap();
+        let login = got.as_array().unwrap().iter().find(|e| e["event_type"] == "user logged in").unwrap_or_else(|| panic!("{got}"));
+        assert_eq!((login["user_uuid"].as_str(), login["phone_uuid"].as_str()), (Some(bob.as_str()), Some(desk.as_str())));
+    }
+    assert!(began.elapsed() < Duration::from_secs(25), "woken by the event, not the timeout");
+
+    // Carol takes over the desk: Bob is logged out first, then Carol in.
+    let carol = rig.uuid_of("/users", "username", "1003").await;
+    let before = newest(&rig).await;
+    let (status, _, _) = rig.post(&format!("/users/{carol}"), ("apiKey", KEY), serde_json::json!({"hot_desk": desk})).await;
+    assert_eq!(status, 200);
+    let got = events_until(&rig, before, "user logged in").await;
+    let logins: Vec<(&str, &str)> = got
+        .iter()
+        .filter(|e| e["event_type"].as_str().unwrap().starts_with("user logged"))
+        .map(|e| (e["event_type"].as_str().unwrap(), e["user_uuid"].as_str().unwrap()))
+        .collect();
+    assert_eq!(logins, vec![("user logged out", bob.as_str()), ("user logged in", carol.as_str())]);
+
+    // XML: `<events>` with an `<item>` per event.
+    let r = client().get(format!("{}/events.xml?limit=1&timeout=0", rig.url)).basic_auth("apiKey", Some(KEY)).send().await.unwrap();
+    let xml = r.text().await.unwrap();
+    assert!(xml.contains("<events>") && xml.contains("<event_type>user logged in</event_type>"), "{xml}");
     rig.stop().await;
 }

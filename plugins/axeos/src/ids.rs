@@ -25,6 +25,8 @@ pub enum Kind {
     Queue,
     /// A switch: a `day_timers` id.
     Switch,
+    /// A trunk: its name (events' `trunk_uuid`).
+    Trunk,
 }
 
 impl Kind {
@@ -36,6 +38,7 @@ impl Kind {
             Kind::Mailbox => "mailbox",
             Kind::Queue => "queue",
             Kind::Switch => "switch",
+            Kind::Trunk => "trunk",
         }
     }
 }

@@ -9,9 +9,6 @@
 
 mod auth;
 mod devstate;
-// The translator is tested natively; `GET /events` and the bus handler that feed it wait for the
-// host's per-mount event streams (see the README).
-#[cfg_attr(not(test), allow(dead_code))]
 mod events;
 mod format;
 mod ids;
@@ -29,4 +26,4 @@ fn handle(req: &Request) -> Result<Response, Error> {
     Ok(format::render(format, &req, response))
 }
 
-switchboard_sdk::plugin!(handle);
+switchboard_sdk::plugin!(handle, on_events: events::handler::on_events);

@@ -152,6 +152,12 @@ pub fn mailboxes(db: &Connection) -> Result<Vec<Mailbox>, Error> {
     Ok(rows.rows().iter().map(|r| Mailbox { mailbox: r.text(0), context: r.text(1), password: r.text(2) }).collect())
 }
 
+/// The names of the trunks (`trunks` rows).
+pub fn trunk_names(db: &Connection) -> Result<std::collections::HashSet<String>, Error> {
+    let rows = db.query("SELECT name FROM trunks", &[])?;
+    Ok(rows.rows().iter().map(|r| r.text(0)).collect())
+}
+
 /// One `day_timers` row: a switch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DayTimer {

@@ -2,6 +2,7 @@
 
 mod acd;
 mod call;
+mod events;
 mod phones;
 mod switches;
 mod system;
@@ -33,6 +34,7 @@ pub fn router() -> Router {
         .post("/call", call::originate)
         .get("/call/{unique_id}", call::get)
         .delete("/call/{unique_id}", call::hangup)
+        .get("/events", events::poll)
 }
 
 /// Whether an option such as `?status` is set: present, and not `0`/`false`/`no`.

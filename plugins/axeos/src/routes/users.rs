@@ -14,6 +14,7 @@ use switchboard_sdk::ami;
 use super::{dial_number, flag, ok, resolve};
 use crate::auth::{self, Caller};
 use crate::ids::{self, Kind};
+use crate::events::{self, directory::ModelDirectory};
 use crate::model::{self, AllSettings, Extension, HOTDESK};
 
 #[derive(Serialize)]
@@ -236,6 +237,10 @@ pub fn set(req: &Request) -> Result<Response, Error> {
         return Err(Error::not_found(format!("no user {}", req.param("uuid").unwrap_or_default())));
     }
     let writes = plan(&db, &caller, &number, changes)?;
+    let before = model::astdb_family(&db, HOTDESK)?;
     write_astdb(&writes)?;
+    // No bus event carries astdb keys: the request that changes hot-desk logins announces them.
+    let after = model::astdb_family(&db, HOTDESK)?;
+    events::handler::publish(&events::hot_desk::changes(&before, &after, &ModelDirectory::new()));
     one(req, &caller, &number)
 }
