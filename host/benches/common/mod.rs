@@ -64,6 +64,12 @@ impl Target {
 /// Drives `target` with `connections` keep-alive connections for `duration`, each sending the
 /// next request as soon as the previous answer arrived.
 pub fn load(target: &Target, connections: usize, duration: Duration) -> Figures {
+    load_with_headers(target, &[], connections, duration)
+}
+
+/// [`load`] with extra request headers (an `Authorization: Bearer …` token, say).
+pub fn load_with_headers(target: &Target, headers: &[(&'static str, String)], connections: usize, duration: Duration) -> Figures {
+    let headers: Vec<(&'static str, String)> = headers.to_vec();
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     runtime.block_on(async move {
         let started = Instant::now();
@@ -71,6 +77,7 @@ pub fn load(target: &Target, connections: usize, duration: Duration) -> Figures 
         let tasks: Vec<_> = (0..connections)
             .map(|_| {
                 let target = target.clone();
+                let headers = headers.clone();
                 tokio::spawn(async move {
                     let stream = tokio::net::TcpStream::connect(target.addr).await.unwrap();
                     stream.set_nodelay(true).unwrap();
@@ -83,6 +90,9 @@ pub fn load(target: &Target, connections: usize, duration: Duration) -> Figures 
                             .method(target.method)
                             .uri(target.path.as_str())
                             .header(hyper::header::HOST, target.addr.to_string());
+                        for (name, value) in &headers {
+                            request = request.header(*name, value.as_str());
+                        }
                         if !target.body.is_empty() {
                             request = request.header(hyper::header::CONTENT_TYPE, "application/json");
                         }

@@ -19,3 +19,4 @@ mod store;
 mod system;
 mod transcript;
 mod util;
+mod issabel;

@@ -27,7 +27,14 @@ fn render(error: Error) -> Response {
         log::error("request failed", &[("error", error.message())]);
         return Response::text(error.message().to_string()).with_status(error.status());
     }
-    log::debug("request refused", &[("status", &error.status().to_string()), ("why", error.message())]);
+    let fields = [("status", error.status().to_string()), ("why", error.message().to_string())];
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    // A grant the mount lacks is the admin's to fix, so it is logged where they will see it.
+    if error.code().ends_with("_denied") || error.code().ends_with("_not_granted") {
+        log::warn("refused by the mount's grants", &fields);
+    } else {
+        log::debug("request refused", &fields);
+    }
     Response::empty(error.status())
 }
 
