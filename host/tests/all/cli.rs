@@ -96,6 +96,19 @@ fn demo_prints_its_urls_serves_them_and_exits_cleanly_on_sigterm() {
     let unauthorized = reqwest::blocking_get(&format!("{calls_url}/calls"));
     assert!(unauthorized.contains("missing or wrong X-Api-Key"), "{unauthorized}");
 
+    // The Issabel pbxapi with the printed credentials: a token, then the demo PBX's 50 extensions.
+    assert!(lines.iter().any(|l| l.contains(switchboard::demo::ISSABEL_ADMIN_PASSWORD)), "{lines:#?}");
+    let pbxapi = health_url.replace("/_switchboard/health", "/pbxapi");
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let listed: serde_json::Value = rt.block_on(async {
+        let client = ::reqwest::Client::new();
+        let login = format!("user=admin&password={}", switchboard::demo::ISSABEL_ADMIN_PASSWORD);
+        let tokens: serde_json::Value = client.post(format!("{pbxapi}/authenticate")).body(login).send().await.unwrap().json().await.unwrap();
+        let token = tokens["access_token"].as_str().expect("a token").to_string();
+        client.get(format!("{pbxapi}/extensions")).bearer_auth(token).send().await.unwrap().json().await.unwrap()
+    });
+    assert_eq!(listed["results"].as_array().map(Vec::len), Some(50), "{listed}");
+
     let status = terminate(&mut child);
     assert!(status.success(), "exit status {status:?}");
     let mut stderr = String::new();
