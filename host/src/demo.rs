@@ -82,6 +82,10 @@ pub const ELASTIX_KEY: &str = "kJBJzUqZ2W9THvW9vrFTEzXN7NNfDv9XyzENAn7teWDsZCcYH
 
 /// The API key of the demo's Axeos mount (HTTP Basic `apiKey:<key>` or `?key=`).
 pub const AXEOS_KEY: &str = "demo-axeos-api-key";
+/// The demo Issabel pbxapi mount's HS256 signing secret.
+pub const ISSABEL_JWT_SECRET: &str = "demo-issabel-jwt-secret-change-me";
+/// The password of the demo Issabel pbxapi mount's user `admin`.
+pub const ISSABEL_ADMIN_PASSWORD: &str = "demo-admin-password";
 
 /// The demo's mounts on `listen`, talking to the PBX at `ami`.
 pub fn config(listen: SocketAddr, cache_dir: Option<PathBuf>, ami: Option<AmiConfig>, layout: &Layout) -> Config {
@@ -154,10 +158,34 @@ pub fn config(listen: SocketAddr, cache_dir: Option<PathBuf>, ami: Option<AmiCon
         // to 50 s, many at once.
         limits: Limits { timeout: Duration::from_secs(60), max_concurrent: 1100, ..Limits::default() },
     };
+    let issabel = Mount {
+        route: "/pbxapi".into(),
+        plugin: PluginSource::Builtin("issabel".into()),
+        listeners: Vec::new(),
+        settings: BTreeMap::from([
+            ("jwt-secret".to_string(), ISSABEL_JWT_SECRET.to_string()),
+            ("admin-password".to_string(), ISSABEL_ADMIN_PASSWORD.to_string()),
+        ]),
+        grants: Grants {
+            // Writing implies reading; deleting an extension cascades to its options and follow-me.
+            sqlite: SqliteGrant {
+                pbx: Some(PbxAccess::Tables {
+                    read: ["queues", "tenants"].map(String::from).to_vec(),
+                    write: ["extensions", "device_options", "follow_me", "follow_me_numbers", "ring_groups", "ring_group_members"]
+                        .map(String::from)
+                        .to_vec(),
+                }),
+                own: false,
+            },
+            apply_changes: true,
+            ..Grants::default()
+        },
+        limits: Limits::default(),
+    };
     Config {
         listeners: vec![Listener { name: "main".into(), address: listen }],
         runtime: RuntimeOptions { cache_dir },
-        mounts: vec![hello, click_to_call, elastix, axeos],
+        mounts: vec![hello, click_to_call, elastix, issabel, axeos],
         ami,
         events: Default::default(),
         store: Some(StoreConfig { dir: layout.store() }),
@@ -215,6 +243,16 @@ pub fn banner(server: &crate::Server, ami: Option<(SocketAddr, &str, &str)>, lay
                     "", mount.route
                 ));
             }
+            "issabel" => {
+                out.push_str(&format!("  {:<16} curl -d user=admin -d password={ISSABEL_ADMIN_PASSWORD} {base}{}/authenticate\n", "", mount.route));
+                out.push_str(&format!("  {:<16} export TOKEN=<access_token from that answer>\n", ""));
+                out.push_str(&format!("  {:<16} curl -H \"Authorization: Bearer $TOKEN\" {base}{}/extensions\n", "", mount.route));
+                out.push_str(&format!("  {:<16} curl -H \"Authorization: Bearer $TOKEN\" '{base}{}/ringgroups?fields=*'\n", "", mount.route));
+                out.push_str(&format!(
+                    "  {:<16} curl -i -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' -d '{{\"name\":\"Some Name\"}}' {base}{}/extensions\n",
+                    "", mount.route
+                ));
+            }
             _ => {}
         }
     }
@@ -222,6 +260,7 @@ pub fn banner(server: &crate::Server, ami: Option<(SocketAddr, &str, &str)>, lay
     out.push_str(&format!("  click-to-call    header X-Api-Key: {CLICK_TO_CALL_KEY}\n"));
     out.push_str(&format!("  elastix          header Authorization: {ELASTIX_KEY}\n"));
     out.push_str(&format!("  axeos            HTTP Basic apiKey:{AXEOS_KEY} (or ?key=); PBX users: extension number and voicemail PIN\n"));
+    out.push_str(&format!("  issabel          user admin, password {ISSABEL_ADMIN_PASSWORD} (POST /pbxapi/authenticate)\n"));
     if let Some((address, user, secret)) = ami {
         out.push_str(&format!("  PBX simulator    AMI at {address}, user `{user}`, secret `{secret}`\n"));
     }

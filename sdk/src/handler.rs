@@ -82,10 +82,17 @@ pub fn serve(
 /// bytes, else a 413 error). The mount route comes from `settings.mount-route`.
 pub fn read_request(request: &IncomingRequest, max_body: usize) -> Result<Request, Error> {
     let target = request.path_with_query().unwrap_or_else(|| "/".to_string());
-    let headers: Headers = {
+    let mut headers: Headers = {
         let fields = request.headers();
         fields.entries().into_iter().collect()
     };
+    // wasi:http carries `Host` as the request's authority, not among the fields; put it back so
+    // plugins that build absolute URLs (a `Location`) can read `header("host")`.
+    if !headers.contains("host") {
+        if let Some(authority) = request.authority() {
+            headers.append("host", authority);
+        }
+    }
     let declared = headers
         .get("content-length")
         .and_then(|v| v.trim().parse::<u64>().ok());

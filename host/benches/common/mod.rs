@@ -142,8 +142,9 @@ pub async fn serve(app: axum::Router) -> SocketAddr {
 }
 
 /// Warms both targets up, then runs them in alternating rounds (so drift hits both alike) and
-/// prints the medians and the plugin/native ratio under `label`.
-pub fn compare(label: &str, native: &Target, plugin: &Target, connections: usize, options: &Options) {
+/// prints the medians and the plugin/native ratio under `label`. Returns the (native, plugin)
+/// medians for figures of the caller's own.
+pub fn compare(label: &str, native: &Target, plugin: &Target, connections: usize, options: &Options) -> (Figures, Figures) {
     load(native, connections, Duration::from_millis(500));
     load(plugin, connections, Duration::from_millis(500));
     let duration = Duration::from_secs(options.seconds);
@@ -157,6 +158,7 @@ pub fn compare(label: &str, native: &Target, plugin: &Target, connections: usize
     print("native", &n);
     print("plugin", &p);
     println!("  ratio plugin/native: {:.2}", p.rps / n.rps);
+    (n, p)
 }
 
 /// The median of each figure over rounds.

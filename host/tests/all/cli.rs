@@ -101,6 +101,18 @@ fn demo_prints_its_urls_serves_them_and_exits_cleanly_on_sigterm() {
     let axeos = health_url.replace("/_switchboard/health", "/apis/pbx/users?key=demo-axeos-api-key");
     let users = reqwest::blocking_get(&axeos);
     assert!(users.starts_with("[{\"uuid\":") && users.contains("\"username\":\"1050\""), "{users}");
+    // The Issabel pbxapi with the printed credentials: a token, then the demo PBX's 50 extensions.
+    assert!(lines.iter().any(|l| l.contains(switchboard::demo::ISSABEL_ADMIN_PASSWORD)), "{lines:#?}");
+    let pbxapi = health_url.replace("/_switchboard/health", "/pbxapi");
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let listed: serde_json::Value = rt.block_on(async {
+        let client = ::reqwest::Client::new();
+        let login = format!("user=admin&password={}", switchboard::demo::ISSABEL_ADMIN_PASSWORD);
+        let tokens: serde_json::Value = client.post(format!("{pbxapi}/authenticate")).body(login).send().await.unwrap().json().await.unwrap();
+        let token = tokens["access_token"].as_str().expect("a token").to_string();
+        client.get(format!("{pbxapi}/extensions")).bearer_auth(token).send().await.unwrap().json().await.unwrap()
+    });
+    assert_eq!(listed["results"].as_array().map(Vec::len), Some(50), "{listed}");
 
     let status = terminate(&mut child);
     assert!(status.success(), "exit status {status:?}");

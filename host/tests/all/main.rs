@@ -20,4 +20,5 @@ mod store;
 mod system;
 mod transcript;
 mod util;
+mod issabel;
 mod streams;

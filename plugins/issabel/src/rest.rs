@@ -1,0 +1,216 @@
+//! What every pbxapi resource shares (the original's `rest` class): `{"results":[…]}` with the
+//! `fields` selection, `Location` for created items, the lowest-free-number choice for POST, the
+//! in-order comma DELETE, and apply-changes after a write unless `reload` says not to.
+
+use switchboard_sdk::pbx;
+use switchboard_sdk::php_json::{Json, obj};
+use switchboard_sdk::prelude::*;
+use switchboard_sdk::sqlite::{self, Connection, Value};
+
+use crate::input::{self, Input};
+
+/// One item as `(key, value)` pairs in alphabetical key order (the seed's order).
+pub type Record = Vec<(&'static str, Json)>;
+
+/// The keys a GET shows: the resource's default keys, every key for `fields=*`, or the default keys
+/// plus the named ones for `fields=a,b` (unknown names are ignored, as the original ignored them).
+pub fn select(record: Record, fields: Option<&str>, defaults: &[&str]) -> Json {
+    let extra: Vec<&str> = fields.map(|f| f.split(',').map(str::trim).collect()).unwrap_or_default();
+    let all = extra.contains(&"*");
+    Json::Obj(
+        record
+            .into_iter()
+            .filter(|(k, _)| all || defaults.contains(k) || extra.contains(k))
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+    )
+}
+
+/// `{"results":[…]}` of `records` with the request's `fields` selection.
+pub fn results(req: &Request, records: Vec<Record>, defaults: &[&str]) -> Response {
+    let query = req.query();
+    let fields = query.get("fields");
+    let items = records.into_iter().map(|r| select(r, fields, defaults)).collect();
+    Response::php_json(&obj([("results", Json::Arr(items))]))
+}
+
+/// The absolute URL of item `id` of the collection at `collection_path` (as the original's
+/// `REALM`): scheme from `X-Forwarded-Proto` (a TLS proxy in front) or `http`, host from `Host`.
+pub fn location(req: &Request, collection_path: &str, id: &str) -> String {
+    let scheme = match req.header("x-forwarded-proto") {
+        Some("https") => "https",
+        _ => "http",
+    };
+    let host = req.header("host").unwrap_or("localhost");
+    format!("{scheme}://{host}{}/{id}", collection_path.trim_end_matches('/'))
+}
+
+/// Every number a new extension or ring group must not take: extensions, ring groups and queues
+/// (the original's `alldestinations` view).
+const TAKEN: &str = "SELECT number FROM extensions UNION SELECT number FROM ring_groups UNION SELECT name FROM queues";
+
+/// Whether `number` is already an extension, ring group or queue.
+pub fn is_taken(db: &Connection, number: &str) -> Result<bool, Error> {
+    let sql = format!("SELECT 1 FROM ({TAKEN}) WHERE number = ? LIMIT 1");
+    Ok(!db.query(&sql, &[number.into()])?.rows().is_empty())
+}
+
+/// The lowest free number above the smallest number of `own_numbers_sql`'s rows (100, 101, 103 →
+/// 102), skipping every taken destination; `initial` (or the first free number after it) when the
+/// table has none. Run it inside the write transaction that inserts, so two POSTs cannot both pick it.
+pub fn next_number(db: &Connection, own_numbers_sql: &str, initial: u64) -> Result<String, Error> {
+    let numeric = |rows: &[sqlite::RowResult]| -> Vec<u64> { rows.iter().filter_map(|r| r.text(0).parse().ok()).collect() };
+    let own = numeric(db.query(own_numbers_sql, &[])?.rows());
+    let taken: std::collections::HashSet<u64> = numeric(db.query(TAKEN, &[])?.rows()).into_iter().collect();
+    let mut candidate = own.iter().min().map_or(initial, |lowest| lowest + 1);
+    while taken.contains(&candidate) {
+        candidate += 1;
+    }
+    Ok(candidate.to_string())
+}
+
+/// After a committed change: apply it to the PBX unless the body said `reload` false/0.
+pub fn apply_if_wanted(input: &Input) -> Result<(), Error> {
+    if input::wants_reload(input) {
+        pbx::apply_changes_allow_pending()?;
+    }
+    Ok(())
+}
+
+/// `INSERT INTO {table} (number, …)`: the columns come from the resource's static field table,
+/// the values are bound.
+pub fn insert_row(tx: &Connection, table: &str, number: &str, columns: Vec<(&'static str, Value)>) -> Result<(), Error> {
+    let names: Vec<&str> = columns.iter().map(|(c, _)| *c).collect();
+    let sql = format!("INSERT INTO {table} (number, {}) VALUES (?{})", names.join(", "), ", ?".repeat(names.len()));
+    let mut params: Vec<Value> = vec![number.into()];
+    params.extend(columns.into_iter().map(|(_, v)| v));
+    tx.query(&sql, &params)?;
+    Ok(())
+}
+
+/// `UPDATE {table} SET …` of the columns sent (nothing when none were).
+pub fn update_row(tx: &Connection, table: &str, number: &str, columns: &[(&'static str, Value)]) -> Result<(), Error> {
+    if columns.is_empty() {
+        return Ok(());
+    }
+    let sets: Vec<String> = columns.iter().map(|(c, _)| format!("{c} = ?")).collect();
+    let mut params: Vec<Value> = columns.iter().map(|(_, v)| v.clone()).collect();
+    params.push(number.into());
+    tx.query(&format!("UPDATE {table} SET {} WHERE number = ?", sets.join(", ")), &params)?;
+    Ok(())
+}
+
+/// POST: in one write transaction, picks the next free number (see [`next_number`]) and runs
+/// `insert` with it; applies the change; answers 201, empty, with the new item's `Location`.
+pub fn create(
+    req: &Request,
+    body: &Input,
+    own_numbers_sql: &str,
+    initial: u64,
+    insert: impl FnOnce(&Connection, &str) -> Result<(), Error>,
+) -> Result<Response, Error> {
+    let number = sqlite::open("pbx")?.transaction(|tx| {
+        let number = next_number(tx, own_numbers_sql, initial)?;
+        insert(tx, &number)?;
+        Ok::<_, Error>(number)
+    })?;
+    apply_if_wanted(body)?;
+    Ok(Response::empty(201).header("location", location(req, req.path(), &number)))
+}
+
+/// The `{id}` of a PUT: a number, else 422.
+pub fn put_id(req: &Request) -> Result<String, Error> {
+    let id = req.param("id").unwrap_or_default();
+    if !input::is_number(id) {
+        return Err(input::invalid(format!("{id:?} is not a number")));
+    }
+    Ok(id.to_string())
+}
+
+/// PUT: in one write transaction, `update` when `exists`, else `insert` unless another kind of
+/// destination has the number (409); applies the change; answers 201 + `Location` (the request's
+/// own URL) when it created the item, else 200.
+pub fn upsert(
+    req: &Request,
+    body: &Input,
+    id: &str,
+    exists: impl FnOnce(&Connection, &str) -> Result<bool, Error>,
+    update: impl FnOnce(&Connection) -> Result<(), Error>,
+    insert: impl FnOnce(&Connection) -> Result<(), Error>,
+) -> Result<Response, Error> {
+    let created = sqlite::open("pbx")?.transaction(|tx| {
+        if exists(tx, id)? {
+            update(tx)?;
+            return Ok::<_, Error>(false);
+        }
+        if is_taken(tx, id)? {
+            return Err(Error::conflict(format!("{id} is already another extension, ring group or queue")));
+        }
+        insert(tx)?;
+        Ok(true)
+    })?;
+    apply_if_wanted(body)?;
+    if created {
+        let collection = req.path().rsplit_once('/').map_or("", |(c, _)| c);
+        Ok(Response::empty(201).header("location", location(req, collection, id)))
+    } else {
+        Ok(Response::empty(200))
+    }
+}
+
+/// The ids of a `DELETE /resource/a,b,c`, in order.
+pub fn id_list(ids: &str) -> Vec<&str> {
+    ids.split(',').collect()
+}
+
+/// The original's comma DELETE: ids in order, each deleted; at the first unknown one it stops with
+/// 404, and the ones before it stay deleted. Changes are applied when anything was deleted, even
+/// when the answer is 404 (the original left the PBX behind its database there).
+pub fn delete_in_order(
+    req: &Request,
+    ids: &str,
+    exists: impl Fn(&Connection, &str) -> Result<bool, Error>,
+    delete: impl Fn(&Connection, &str) -> Result<(), Error>,
+) -> Result<Response, Error> {
+    let body = input::parse(req)?;
+    let (deleted, complete) = sqlite::open("pbx")?.transaction(|tx| {
+        let mut deleted = 0;
+        for id in id_list(ids) {
+            if !exists(tx, id)? {
+                return Ok::<_, Error>((deleted, false));
+            }
+            delete(tx, id)?;
+            deleted += 1;
+        }
+        Ok((deleted, true))
+    })?;
+    if deleted > 0 {
+        apply_if_wanted(&body)?;
+    }
+    Ok(Response::empty(if complete { 200 } else { 404 }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record() -> Record {
+        vec![("a", Json::from("1")), ("b", Json::Int(2)), ("c", Json::from("3"))]
+    }
+
+    #[test]
+    fn fields_select_keys_in_record_order() {
+        assert_eq!(select(record(), None, &["a"]).encode(), r#"{"a":"1"}"#);
+        assert_eq!(select(record(), Some("*"), &["a"]).encode(), r#"{"a":"1","b":2,"c":"3"}"#);
+        assert_eq!(select(record(), Some("c,nope"), &["a"]).encode(), r#"{"a":"1","c":"3"}"#);
+    }
+
+    #[test]
+    fn location_is_absolute() {
+        let req = Request::new("POST", "/pbxapi/extensions").with_header("host", "pbx.example:8080");
+        assert_eq!(location(&req, "/pbxapi/extensions", "1003"), "http://pbx.example:8080/pbxapi/extensions/1003");
+        let req = req.with_header("x-forwarded-proto", "https");
+        assert_eq!(location(&req, "/pbxapi/extensions/", "7"), "https://pbx.example:8080/pbxapi/extensions/7");
+        assert_eq!(id_list("1005,1006"), ["1005", "1006"]);
+    }
+}

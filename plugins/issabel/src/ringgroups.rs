@@ -1,0 +1,255 @@
+//! `/ringgroups`: rows of the shared `ring_groups` table with their `ring_group_members`, named as
+//! the seed names them (`extension_list` an array, checkboxes `on`/`off`).
+
+use std::collections::HashMap;
+
+use switchboard_sdk::php_json::Json;
+use switchboard_sdk::prelude::*;
+use switchboard_sdk::sqlite::{self, Connection, RowResult, Value};
+
+use crate::input::{self, Field, Input, Kind};
+use crate::rest::{self, Record};
+
+/// The keys of the default view.
+const DEFAULTS: [&str; 8] = ["change_callerid", "destination", "extension", "extension_list", "fixed_callerid", "id", "name", "strategy"];
+/// Ring groups are numbered from 600, as in the original.
+const INITIAL: u64 = 600;
+/// Longest `extension_list`.
+const MAX_MEMBERS: usize = 100;
+
+const FIELDS: [Field; 17] = [
+    Field { name: "name", column: "name", kind: Kind::Text(100) },
+    Field {
+        name: "strategy",
+        column: "strategy",
+        kind: Kind::OneOf(&["ringall", "ringall-prim", "hunt", "hunt-prim", "memoryhunt", "memoryhunt-prim", "firstavailable", "firstnotonphone"]),
+    },
+    Field { name: "ring_time", column: "ring_time", kind: Kind::Int(1, 300) },
+    Field { name: "announce_id", column: "announcement_id", kind: Kind::Int(0, i32::MAX as i64) },
+    Field { name: "remote_announce_id", column: "remote_announce_id", kind: Kind::Int(0, i32::MAX as i64) },
+    Field { name: "too_late_announce_id", column: "too_late_announce_id", kind: Kind::Int(0, i32::MAX as i64) },
+    Field { name: "alert_info", column: "alert_info", kind: Kind::Text(255) },
+    Field { name: "cid_name_prefix", column: "cid_name_prefix", kind: Kind::Text(50) },
+    Field { name: "change_callerid", column: "change_callerid", kind: Kind::OneOf(&["default", "fixed", "extern", "did", "forcedid"]) },
+    Field { name: "fixed_callerid", column: "fixed_callerid", kind: Kind::Text(80) },
+    Field { name: "confirm_calls", column: "confirm_calls", kind: Kind::Checkbox },
+    Field { name: "enable_call_pickup", column: "enable_call_pickup", kind: Kind::Checkbox },
+    Field { name: "ignore_call_forward_settings", column: "ignore_call_forward", kind: Kind::Checkbox },
+    Field { name: "skip_busy_agent", column: "skip_busy_agent", kind: Kind::Checkbox },
+    Field { name: "music_on_hold_ringing", column: "music_on_hold_ringing", kind: Kind::Text(80) },
+    Field { name: "recording", column: "recording", kind: Kind::OneOf(&["always", "dontcare", "never"]) },
+    Field { name: "destination_if_no_answer", column: "destination_if_no_answer", kind: Kind::Text(255) },
+];
+
+const SELECT: &str = "SELECT number, name, strategy, ring_time, announcement_id, remote_announce_id, too_late_announce_id, \
+    alert_info, cid_name_prefix, change_callerid, fixed_callerid, confirm_calls, enable_call_pickup, ignore_call_forward, \
+    skip_busy_agent, music_on_hold_ringing, recording, destination_if_no_answer FROM ring_groups";
+const ORDER: &str = " ORDER BY CAST(number AS INTEGER), number";
+
+fn checkbox(row: &RowResult, i: usize) -> Json {
+    Json::from(if row.int(i).unwrap_or(0) != 0 { "on" } else { "off" })
+}
+
+/// Every field of one group, alphabetically (ids and times as numbers, as the seed shows them).
+fn record(row: &RowResult, members: Vec<String>) -> Record {
+    let t = |i| Json::Str(row.text(i));
+    let n = |i| Json::Int(row.int(i).unwrap_or(0));
+    let number = row.text(0);
+    vec![
+        ("alert_info", t(7)),
+        ("announce_id", n(4)),
+        ("change_callerid", t(9)),
+        ("cid_name_prefix", t(8)),
+        ("confirm_calls", checkbox(row, 11)),
+        ("destination", Json::Str(format!("from-internal,{number},1"))),
+        ("destination_if_no_answer", t(17)),
+        ("enable_call_pickup", checkbox(row, 12)),
+        ("extension", Json::Str(number.clone())),
+        ("extension_list", Json::from(members)),
+        ("fixed_callerid", t(10)),
+        ("id", Json::Str(number)),
+        ("ignore_call_forward_settings", checkbox(row, 13)),
+        ("music_on_hold_ringing", t(15)),
+        ("name", t(1)),
+        ("recording", t(16)),
+        ("remote_announce_id", n(5)),
+        ("ring_time", n(3)),
+        ("skip_busy_agent", checkbox(row, 14)),
+        ("strategy", t(2)),
+        ("too_late_announce_id", n(6)),
+    ]
+}
+
+/// Groups and members in two queries (not one query per group).
+fn load(db: &Connection, id: Option<&str>) -> Result<Vec<Record>, Error> {
+    let (groups, members) = match id {
+        Some(id) => (
+            db.query(&format!("{SELECT} WHERE number = ?"), &[id.into()])?,
+            db.query("SELECT group_number, destination FROM ring_group_members WHERE group_number = ? ORDER BY position", &[id.into()])?,
+        ),
+        None => (
+            db.query(&format!("{SELECT}{ORDER}"), &[])?,
+            db.query("SELECT group_number, destination FROM ring_group_members ORDER BY group_number, position", &[])?,
+        ),
+    };
+    let mut by_group: HashMap<String, Vec<String>> = HashMap::new();
+    for row in members.rows() {
+        by_group.entry(row.text(0)).or_default().push(row.text(1));
+    }
+    Ok(groups.rows().iter().map(|row| record(row, by_group.remove(&row.text(0)).unwrap_or_default())).collect())
+}
+
+/// `GET /ringgroups`.
+pub fn list(req: &Request) -> Result<Response, Error> {
+    Ok(rest::results(req, load(&sqlite::open("pbx")?, None)?, &DEFAULTS))
+}
+
+/// `GET /ringgroups/{id}`: an unknown one is 200 with an empty list.
+pub fn get(req: &Request) -> Result<Response, Error> {
+    let id = req.param("id").unwrap_or_default();
+    Ok(rest::results(req, load(&sqlite::open("pbx")?, Some(id))?, &DEFAULTS))
+}
+
+fn exists(db: &Connection, number: &str) -> Result<bool, Error> {
+    Ok(!db.query("SELECT 1 FROM ring_groups WHERE number = ?", &[number.into()])?.rows().is_empty())
+}
+
+/// `extension_list` when sent: a non-empty array of extension numbers (strings or numbers) or
+/// external numbers ending in `#`; `None` when absent.
+fn members(body: &Input) -> Result<Option<Vec<String>>, Error> {
+    let Some(list) = body.get("extension_list") else { return Ok(None) };
+    let items = list.as_array().ok_or_else(|| input::invalid("`extension_list` must be an array"))?;
+    if items.is_empty() || items.len() > MAX_MEMBERS {
+        return Err(input::invalid(format!("`extension_list` must hold 1 to {MAX_MEMBERS} numbers")));
+    }
+    items
+        .iter()
+        .map(|item| {
+            let text = match item {
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Number(n) => n.to_string(),
+                _ => return Err(input::invalid("`extension_list` items must be numbers")),
+            };
+            let digits = text.strip_suffix('#').unwrap_or(&text);
+            if input::is_number(digits) { Ok(text) } else { Err(input::invalid(format!("{text:?} is not an extension number"))) }
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}
+
+/// Replaces the members; each internal one must be an existing extension (the original dropped
+/// unknown ones silently; here the write is refused with 422 so nothing is lost quietly).
+fn write_members(tx: &Connection, group: &str, list: &[String]) -> Result<(), Error> {
+    for member in list.iter().filter(|m| !m.ends_with('#')) {
+        if tx.query("SELECT 1 FROM extensions WHERE number = ?", &[member.into()])?.rows().is_empty() {
+            return Err(input::invalid(format!("extension {member} does not exist")));
+        }
+    }
+    tx.query("DELETE FROM ring_group_members WHERE group_number = ?", &[group.into()])?;
+    for (position, member) in list.iter().enumerate() {
+        tx.query(
+            "INSERT INTO ring_group_members (group_number, position, destination) VALUES (?, ?, ?)",
+            &[group.into(), (position as i64).into(), member.into()],
+        )?;
+    }
+    Ok(())
+}
+
+fn insert(tx: &Connection, number: &str, mut columns: Vec<(&'static str, Value)>, list: &[String]) -> Result<(), Error> {
+    if !columns.iter().any(|(c, _)| *c == "name") {
+        columns.push(("name", number.into()));
+    }
+    rest::insert_row(tx, "ring_groups", number, columns)?;
+    write_members(tx, number, list)
+}
+
+/// The validated fields and members; creating needs `extension_list`.
+fn parse(req: &Request) -> Result<(Input, Vec<(&'static str, Value)>, Option<Vec<String>>), Error> {
+    let body = input::parse(req)?;
+    let columns = input::columns(&body, &FIELDS)?;
+    let list = members(&body)?;
+    Ok((body, columns, list))
+}
+
+fn required(list: Option<Vec<String>>) -> Result<Vec<String>, Error> {
+    list.ok_or_else(|| input::invalid("`extension_list` is required to create a ring group"))
+}
+
+/// `POST /ringgroups`: the next free number from 600, 201 with `Location`.
+pub fn create(req: &Request) -> Result<Response, Error> {
+    let (body, columns, list) = parse(req)?;
+    let list = required(list)?;
+    rest::create(req, &body, "SELECT number FROM ring_groups", INITIAL, |tx, number| insert(tx, number, columns, &list))
+}
+
+/// `PUT /ringgroups/{id}`: creates it (201 + `Location`; `extension_list` required) or updates the
+/// fields sent (200).
+pub fn put(req: &Request) -> Result<Response, Error> {
+    let id = rest::put_id(req)?;
+    let (body, columns, list) = parse(req)?;
+    let update = |tx: &Connection| {
+        rest::update_row(tx, "ring_groups", &id, &columns)?;
+        match &list {
+            Some(list) => write_members(tx, &id, list),
+            None => Ok(()),
+        }
+    };
+    let insert = |tx: &Connection| insert(tx, &id, columns.clone(), &required(list.clone())?);
+    rest::upsert(req, &body, &id, exists, update, insert)
+}
+
+/// `DELETE /ringgroups/a,b,c` (members go with them).
+pub fn delete(req: &Request) -> Result<Response, Error> {
+    rest::delete_in_order(req, req.param("id").unwrap_or_default(), exists, |tx, id| {
+        tx.query("DELETE FROM ring_groups WHERE number = ?", &[id.into()])?;
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(v: serde_json::Value) -> Input {
+        v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn extension_list_is_validated() {
+        assert_eq!(members(&body(serde_json::json!({}))).unwrap(), None);
+        assert_eq!(members(&body(serde_json::json!({"extension_list": ["200", 201, "0612345678#"]}))).unwrap().unwrap(), ["200", "201", "0612345678#"]);
+        for bad in [
+            serde_json::json!({"extension_list": []}),
+            serde_json::json!({"extension_list": "200-201"}),
+            serde_json::json!({"extension_list": ["20a"]}),
+            serde_json::json!({"extension_list": [null]}),
+            serde_json::json!({"extension_list": ["200\r\nAction: Originate"]}),
+        ] {
+            assert_eq!(members(&body(bad.clone())).unwrap_err().status(), 422, "{bad}");
+        }
+    }
+
+    #[test]
+    fn fields_follow_the_seed() {
+        let cols = input::columns(&body(serde_json::json!({"name": "Sales", "strategy": "ringall", "ring_time": "120", "skip_busy_agent": "on"})), &FIELDS).unwrap();
+        assert_eq!(
+            format!("{cols:?}"),
+            format!("{:?}", vec![
+                ("name", Value::Text("Sales".into())),
+                ("strategy", Value::Text("ringall".into())),
+                ("ring_time", Value::Integer(120)),
+                ("skip_busy_agent", Value::Integer(1))
+            ])
+        );
+        for bad in [
+            serde_json::json!({"strategy": "random"}),
+            serde_json::json!({"ring_time": 0}),
+            serde_json::json!({"ring_time": 301}),
+            serde_json::json!({"recording": "maybe"}),
+            serde_json::json!({"confirm_calls": "yes"}),
+            serde_json::json!({"change_callerid": "spoof"}),
+        ] {
+            assert_eq!(input::columns(&body(bad.clone()), &FIELDS).unwrap_err().status(), 422, "{bad}");
+        }
+    }
+}
