@@ -76,10 +76,7 @@ impl Rig {
     }
 
     async fn stop(self) {
-        self.server.shutdown().await;
-        if let Ok(sim) = Arc::try_unwrap(self.sim) {
-            sim.stop().await;
-        }
+        crate::util::stop_with_sim(self.server, self.sim).await;
     }
 }
 
