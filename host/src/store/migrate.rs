@@ -22,6 +22,7 @@ pub struct Migration {
 pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 1, name: "pbx_config", sql: include_str!("migrations/0001_pbx_config.sql") },
     Migration { version: 2, name: "call_records", sql: include_str!("migrations/0002_call_records.sql") },
+    Migration { version: 3, name: "numeric_order", sql: include_str!("migrations/0003_numeric_order.sql") },
 ];
 
 /// The newest schema version this build knows.
