@@ -72,28 +72,59 @@ pub fn obj<K: Into<String>, V: Into<Json>>(pairs: impl IntoIterator<Item = (K, V
 }
 
 /// Appends `s` as a PHP-escaped JSON string.
+///
+/// Runs of characters PHP leaves alone (printable ASCII but `"`, `\\` and `/`) are copied whole:
+/// lists of hundreds of rows are mostly such runs.
 pub fn write_str(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '/' => out.push_str("\\/"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || (c as u32) > 0x7f => {
+    let mut plain = 0; // start of the run not yet copied
+    for (i, byte) in s.bytes().enumerate() {
+        if (0x20..0x80).contains(&byte) && !matches!(byte, b'"' | b'\\' | b'/') {
+            continue;
+        }
+        if byte & 0xc0 == 0x80 {
+            continue; // a continuation byte of the character escaped at its first byte
+        }
+        out.push_str(&s[plain..i]);
+        let c = s[i..].chars().next().unwrap_or_default();
+        plain = i + c.len_utf8();
+        match short_escape(c) {
+            Some(escaped) => out.push_str(escaped),
+            None => {
                 let mut units = [0u16; 2];
                 for unit in c.encode_utf16(&mut units) {
-                    out.push_str(&format!("\\u{:04x}", unit));
+                    push_u_escape(out, *unit);
                 }
             }
-            c => out.push(c),
         }
     }
+    out.push_str(&s[plain..]);
     out.push('"');
+}
+
+/// The two-character escape PHP writes for `c`, if it has one.
+fn short_escape(c: char) -> Option<&'static str> {
+    Some(match c {
+        '"' => "\\\"",
+        '\\' => "\\\\",
+        '/' => "\\/",
+        '\u{8}' => "\\b",
+        '\u{c}' => "\\f",
+        '\n' => "\\n",
+        '\r' => "\\r",
+        '\t' => "\\t",
+        _ => return None,
+    })
+}
+
+/// `\uXXXX` with lowercase hex, as PHP writes it.
+fn push_u_escape(out: &mut String, unit: u16) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push_str("\\u");
+    for shift in [12, 8, 4, 0] {
+        out.push(HEX[usize::from((unit >> shift) & 0xf)] as char);
+    }
 }
 
 impl Json {
@@ -108,7 +139,10 @@ impl Json {
         match self {
             Json::Null => out.push_str("null"),
             Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            Json::Int(i) => out.push_str(&i.to_string()),
+            Json::Int(i) => {
+                use std::fmt::Write as _;
+                let _ = write!(out, "{i}");
+            }
             Json::Str(s) => write_str(out, s),
             Json::Arr(items) => {
                 out.push('[');
@@ -146,5 +180,37 @@ mod tests {
         assert_eq!(v.encode(), r#"{"a\/b":"\u00e9 \"x\" \ud83d\ude00\u0001","n":[true,null,-3]}"#);
         // PHP leaves DEL and the rest of ASCII alone, and escapes backslashes and control characters.
         assert_eq!(Json::from("\u{7f}a\\b\n\t").encode(), "\"\u{7f}a\\\\b\\n\\t\"");
+    }
+
+    /// The escaping rules one character at a time, as PHP states them: the fast path must agree.
+    fn reference(s: &str) -> String {
+        let mut out = String::from('"');
+        for c in s.chars() {
+            match short_escape(c) {
+                Some(escaped) => out.push_str(escaped),
+                None if (c as u32) < 0x20 || (c as u32) > 0x7f => {
+                    let mut units = [0u16; 2];
+                    for unit in c.encode_utf16(&mut units) {
+                        out.push_str(&format!("\\u{:04x}", unit));
+                    }
+                }
+                None => out.push(c),
+            }
+        }
+        out.push('"');
+        out
+    }
+
+    #[test]
+    fn the_fast_path_escapes_as_the_character_rules_do() {
+        let samples = [
+            "", "plain", "/", "a/b/c", "\"\"", "ends with é", "é starts", "mid 😀 dle", "\u{1}\u{1f}\u{7f}\u{80}\u{ffff}",
+            "Ω/\\\n\r\t\u{8}\u{c}x", "日本語テキスト", "tab\tand space ", "\u{10ffff}", "<script>\"x\"</script>",
+        ];
+        for sample in samples {
+            let mut out = String::new();
+            write_str(&mut out, sample);
+            assert_eq!(out, reference(sample), "{sample:?}");
+        }
     }
 }
