@@ -10,10 +10,10 @@ use std::sync::Arc;
 use rusqlite::types::Value as SqlValue;
 use wasmtime::component::Resource;
 
-use super::bindings::sqlite::{Error, Host, HostConnection, QueryResult, RowResult, Value};
+use super::bindings::sqlite::{Error, Host, HostConnection, PackedResult, QueryResult, RowResult, Value};
 use super::state::RequestState;
 use crate::config::{PbxAccess, SqliteGrant};
-use crate::store::{Access, ExecLimits, Session, SqlError, TableSet};
+use crate::store::{Access, ExecLimits, PackedRows, RowSink, Session, SqlError, TableSet, ValueRows};
 
 /// An open connection, as the plugin's `connection` resource.
 pub struct Connection {
@@ -95,6 +95,17 @@ impl RequestState {
     fn connection(&mut self, handle: &Resource<Connection>) -> Result<&mut Connection, Error> {
         self.table().get_mut(handle).map_err(|_| Error::InvalidConnection)
     }
+
+    /// Runs one statement on the plugin's connection, its rows gathered into `R`.
+    async fn run<R: RowSink>(&mut self, handle: &Resource<Connection>, statement: String, parameters: Vec<Value>) -> Result<(Vec<String>, R), Error> {
+        let (limits, source) = (self.exec_limits(), self.source());
+        let conn = self.connection(handle)?;
+        let params = parameters.into_iter().map(to_sql).collect();
+        let result = conn.session.execute::<R>(conn.access.clone(), statement, params, limits, source).await?;
+        conn.changes = result.changes;
+        conn.last_insert_rowid = result.last_insert_rowid;
+        Ok((result.columns, result.rows))
+    }
 }
 
 impl HostConnection for RequestState {
@@ -131,16 +142,13 @@ impl HostConnection for RequestState {
     }
 
     async fn execute(&mut self, handle: Resource<Connection>, statement: String, parameters: Vec<Value>) -> Result<QueryResult, Error> {
-        let (limits, source) = (self.exec_limits(), self.source());
-        let conn = self.connection(&handle)?;
-        let params = parameters.into_iter().map(to_sql).collect();
-        let result = conn.session.execute(conn.access.clone(), statement, params, limits, source).await?;
-        conn.changes = result.changes;
-        conn.last_insert_rowid = result.last_insert_rowid;
-        Ok(QueryResult {
-            columns: result.columns,
-            rows: result.rows.into_iter().map(|values| RowResult { values: values.into_iter().map(from_sql).collect() }).collect(),
-        })
+        let (columns, rows) = self.run::<ValueRows>(&handle, statement, parameters).await?;
+        Ok(QueryResult { columns, rows: rows.into_iter().map(|values| RowResult { values: values.into_iter().map(from_sql).collect() }).collect() })
+    }
+
+    async fn execute_packed(&mut self, handle: Resource<Connection>, statement: String, parameters: Vec<Value>) -> Result<PackedResult, Error> {
+        let (columns, PackedRows { count, data }) = self.run::<PackedRows>(&handle, statement, parameters).await?;
+        Ok(PackedResult { columns, row_count: count, data })
     }
 
     async fn execute_batch(&mut self, handle: Resource<Connection>, statements: String) -> Result<(), Error> {

@@ -19,11 +19,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use rusqlite::hooks::Action;
-use rusqlite::types::Value;
+use rusqlite::types::{Value, ValueRef};
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::access::Access;
+use super::rows::{RowSink, ValueRows};
 use crate::events::EventBus;
 
 /// How long SQLite itself retries a locked database (transactions a plugin holds open).
@@ -59,13 +60,13 @@ pub enum SqlError {
     Io(String),
 }
 
-/// A statement's answer.
+/// A statement's answer, its rows as `R` gathered them (a `Value` per column by default).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct QueryResult {
+pub struct QueryResult<R = ValueRows> {
     /// Column names, in order.
     pub columns: Vec<String>,
-    /// Rows of values, each as long as `columns`.
-    pub rows: Vec<Vec<Value>>,
+    /// The rows, each as long as `columns`.
+    pub rows: R,
     /// Rows inserted, updated or deleted by the statement.
     pub changes: u64,
     /// The rowid of the last insert on this connection.
@@ -241,33 +242,34 @@ pub struct Session {
 }
 
 impl Session {
-    /// Runs one statement with `params` under `access`, off the async threads. `source` names
-    /// who wrote, in change events.
-    pub async fn execute(
+    /// Runs one statement with `params` under `access`, off the async threads, gathering its rows
+    /// into `R` ([`ValueRows`] or [`super::rows::PackedRows`]). `source` names who wrote, in change
+    /// events.
+    pub async fn execute<R: RowSink>(
         &mut self,
         access: Arc<Access>,
         sql: String,
         params: Vec<Value>,
         limits: ExecLimits,
         source: Arc<str>,
-    ) -> Result<QueryResult, SqlError> {
+    ) -> Result<QueryResult<R>, SqlError> {
         self.run_blocking(access, sql, Some(params), limits, source).await
     }
 
     /// Runs several `;`-separated statements without parameters (a plugin's own migrations).
     pub async fn execute_batch(&mut self, access: Arc<Access>, sql: String, limits: ExecLimits, source: Arc<str>) -> Result<(), SqlError> {
-        self.run_blocking(access, sql, None, limits, source).await.map(|_| ())
+        self.run_blocking::<ValueRows>(access, sql, None, limits, source).await.map(|_| ())
     }
 
     /// Moves the connection to a blocking thread, runs, publishes what committed, moves it back.
-    async fn run_blocking(
+    async fn run_blocking<R: RowSink>(
         &mut self,
         access: Arc<Access>,
         sql: String,
         params: Option<Vec<Value>>,
         limits: ExecLimits,
         source: Arc<str>,
-    ) -> Result<QueryResult, SqlError> {
+    ) -> Result<QueryResult<R>, SqlError> {
         let mut conn = self.conn.take().ok_or_else(|| SqlError::Io("the connection was lost by an earlier failure".into()))?;
         let db = self.db.clone();
         let (conn, result) = tokio::task::spawn_blocking(move || {
@@ -315,7 +317,7 @@ enum Params<'a> {
 }
 
 /// Runs on a blocking thread.
-fn run(db: &Database, conn: &mut Conn, access: &Arc<Access>, sql: &str, params: Params<'_>, limits: ExecLimits) -> Result<QueryResult, SqlError> {
+fn run<R: RowSink>(db: &Database, conn: &mut Conn, access: &Arc<Access>, sql: &str, params: Params<'_>, limits: ExecLimits) -> Result<QueryResult<R>, SqlError> {
     let denied = Arc::new(Mutex::new(None));
     conn.sqlite.authorizer(Some(access.clone().authorizer(denied.clone()))).map_err(io)?;
     let deadline = limits.deadline;
@@ -331,7 +333,14 @@ fn run(db: &Database, conn: &mut Conn, access: &Arc<Access>, sql: &str, params: 
     result
 }
 
-fn query(db: &Database, conn: &Connection, sql: &str, params: &[Value], limits: ExecLimits, denied: &Arc<Mutex<Option<String>>>) -> Result<QueryResult, SqlError> {
+fn query<R: RowSink>(
+    db: &Database,
+    conn: &Connection,
+    sql: &str,
+    params: &[Value],
+    limits: ExecLimits,
+    denied: &Arc<Mutex<Option<String>>>,
+) -> Result<QueryResult<R>, SqlError> {
     let mut stmt = conn.prepare(sql).map_err(|e| classify(e, denied))?;
     let expected = stmt.parameter_count();
     if expected != params.len() {
@@ -342,18 +351,17 @@ fn query(db: &Database, conn: &Connection, sql: &str, params: &[Value], limits: 
     // lock already orders writers, and holding ours across calls is impossible.
     let _writer = (!stmt.readonly() && conn.is_autocommit()).then(|| db.writer.lock().unwrap_or_else(|e| e.into_inner()));
     let mut rows = stmt.query(rusqlite::params_from_iter(params.iter())).map_err(|e| classify(e, denied))?;
-    let mut out = Vec::new();
+    let mut out = R::default();
     let mut bytes = 0usize;
     while let Some(row) = rows.next().map_err(|e| classify(e, denied))? {
-        let mut values = Vec::with_capacity(columns.len());
+        out.begin_row(columns.len());
         for i in 0..columns.len() {
-            let value: Value = row.get(i).map_err(|e| classify(e, denied))?;
-            bytes += 16 + match &value {
-                Value::Text(s) => s.len(),
-                Value::Blob(b) => b.len(),
+            let value = row.get_ref(i).map_err(|e| classify(e, denied))?;
+            bytes += 16 + match value {
+                ValueRef::Text(b) | ValueRef::Blob(b) => b.len(),
                 _ => 0,
             };
-            values.push(value);
+            out.add_value(value);
         }
         if bytes > limits.max_result_bytes {
             return Err(SqlError::TooLarge(format!(
@@ -361,7 +369,6 @@ fn query(db: &Database, conn: &Connection, sql: &str, params: &[Value], limits: 
                 limits.max_result_bytes
             )));
         }
-        out.push(values);
     }
     drop(rows);
     Ok(QueryResult { columns, rows: out, changes: conn.changes(), last_insert_rowid: conn.last_insert_rowid() })

@@ -4,6 +4,7 @@
 //!
 //! - [`migrate`]: versioned, forward-only schema migrations.
 //! - [`database`]: a database file, its connection pool, statement execution, change events.
+//! - [`rows`]: where a statement's rows go (owned values, or one packed buffer).
 //! - [`access`]: what a mount's grant lets its SQL do, enforced by SQLite's authorizer.
 //! - [`demo_pbx`] and [`wav`]: the demo PBX (and benchmark CDRs) and its generated recordings.
 
@@ -11,6 +12,7 @@ pub mod access;
 pub mod database;
 pub mod demo_pbx;
 pub mod migrate;
+pub mod rows;
 pub mod wav;
 
 use std::collections::HashMap;
@@ -21,6 +23,7 @@ use anyhow::Context as _;
 
 pub use self::access::{Access, TableSet};
 pub use self::database::{CHANGE_EVENT, Database, ExecLimits, QueryResult, Session, SqlError};
+pub use self::rows::{PackedRows, RowSink, ValueRows};
 
 use crate::events::EventBus;
 

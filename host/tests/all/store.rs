@@ -54,6 +54,19 @@ async fn granted_statements_run_with_bound_parameters() {
     let (status, body) = sql(&url, "/ro", "SELECT ?, ?, ?, ?", json!([42, 2.5, "text", null])).await;
     assert_eq!((status, &body["rows"]), (200, &json!([[42, 2.5, "text", null]])));
 
+    // Every kind of value, several rows, through `execute-packed` (the SDK's `query`) and through
+    // `execute` (`?raw`): the same answer. Text that is not UTF-8 arrives with U+FFFD either way.
+    let statement = "SELECT 1 AS n, -9223372036854775808, 1e300, 'Zoë \"/\"', '', x'00ff10', NULL, CAST(x'41ff' AS TEXT) \
+                     UNION ALL SELECT 2, 0, -0.5, 'two', 'x', x'', 7, 'ok' ORDER BY n";
+    let want = json!([
+        [1, i64::MIN, 1e300, "Zoë \"/\"", "", [0, 255, 16], null, "A\u{fffd}"],
+        [2, 0, -0.5, "two", "x", [], 7, "ok"]
+    ]);
+    let (status, packed) = sql(&url, "/ro", statement, json!([])).await;
+    assert_eq!((status, &packed["rows"]), (200, &want), "{packed}");
+    let raw = client().post(format!("{url}/ro/sql?raw")).json(&json!({ "sql": statement, "params": [] })).send().await.unwrap();
+    assert_eq!(raw.json::<serde_json::Value>().await.unwrap(), packed);
+
     // Per-table grant: write extensions, read cdr (and extensions, implied by write).
     let (status, body) = sql(&url, "/tables", "UPDATE extensions SET name = ? WHERE number = ?", json!(["Bob", "2001"])).await;
     assert_eq!((status, body["changes"].as_u64()), (200, Some(1)), "{body}");

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use switchboard_sdk::Error;
-use switchboard_sdk::sqlite::{self, Connection, RowResult};
+use switchboard_sdk::sqlite::{self, Connection, Row};
 
 /// The astdb family of hot-desk logins: key = the user's extension, value = the phone's.
 pub const HOTDESK: &str = "HOTDESK";
@@ -23,7 +23,7 @@ pub struct Extension {
 }
 
 impl Extension {
-    fn from_row(r: &RowResult) -> Extension {
+    fn from_row(r: &Row) -> Extension {
         Extension { number: r.text(0), name: r.text(1), technology: r.text(2), outbound_cid: r.text(3) }
     }
 

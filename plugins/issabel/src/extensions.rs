@@ -1,12 +1,11 @@
 //! `/extensions`: rows of the shared `extensions` table (the host's triggers keep the PJSIP
 //! endpoint, auth and AOR rows in step), listed as the seed lists them.
 
-use switchboard_sdk::php_json::Json;
 use switchboard_sdk::prelude::*;
-use switchboard_sdk::sqlite::{self, Connection, RowResult, Value};
+use switchboard_sdk::sqlite::{self, Connection, Row, Value};
 
 use crate::input::{self, Field, Kind};
-use crate::rest::{self, Record};
+use crate::rest::{self, FieldValue, Record};
 
 /// The keys of the default view.
 const DEFAULTS: [&str; 5] = ["dial", "extension", "name", "secret", "tech"];
@@ -46,26 +45,26 @@ fn dial(technology: &str, number: &str) -> String {
 }
 
 /// One row of [`SELECT_DEFAULT`]: the default view.
-fn default_record(row: &RowResult) -> Record {
-    let number = row.text(0);
+fn default_record(row: &Row) -> Record<'_> {
+    let number = row.str(0);
     vec![
-        ("dial", Json::Str(dial(&row.text(3), &number))),
-        ("extension", Json::Str(number)),
-        ("name", Json::Str(row.text(1))),
-        ("secret", Json::Str(row.text(2))),
-        ("tech", Json::Str(row.text(3))),
+        ("dial", dial(&row.str(3), &number).into()),
+        ("extension", number.into()),
+        ("name", row.str(1).into()),
+        ("secret", row.str(2).into()),
+        ("tech", row.str(3).into()),
     ]
 }
 
 /// Every field of one row of [`SELECT`], alphabetically, values as strings as MySQL returned them.
-fn record(row: &RowResult) -> Record {
-    let t = |i| Json::Str(row.text(i));
-    let number = row.text(0);
+fn record(row: &Row) -> Record<'_> {
+    let t = |i| FieldValue::from(row.str(i));
+    let number = row.str(0);
     vec![
         ("callerid", t(5)),
         ("context", t(4)),
-        ("dial", Json::Str(dial(&row.text(3), &number))),
-        ("extension", Json::Str(number)),
+        ("dial", dial(&row.str(3), &number).into()),
+        ("extension", number.into()),
         ("name", t(1)),
         ("outbound_cid", t(6)),
         ("recording_in_external", t(9)),
@@ -83,14 +82,14 @@ fn record(row: &RowResult) -> Record {
 /// `GET /extensions` and `GET /extensions/{id}` (`id` given): an unknown one is 200 with an
 /// empty list. Without `fields` only the default view's columns are read.
 fn show(req: &Request, id: Option<&str>) -> Result<Response, Error> {
-    let (select, to_record): (&str, fn(&RowResult) -> Record) =
+    let (select, to_record): (&str, for<'r> fn(&'r Row) -> Record<'r>) =
         if req.query().contains("fields") { (SELECT, record) } else { (SELECT_DEFAULT, default_record) };
     let db = sqlite::open("pbx")?;
     let rows = match id {
         Some(id) => db.query(&format!("{select} WHERE number = ?"), &[id.into()])?,
         None => db.query(&format!("{select}{ORDER}"), &[])?,
     };
-    Ok(rest::results(req, rows.rows().iter().map(to_record).collect(), &DEFAULTS))
+    Ok(rest::results(req, rows.rows().iter().map(to_record), &DEFAULTS))
 }
 
 /// `GET /extensions`.
@@ -152,10 +151,14 @@ mod tests {
 
     #[test]
     fn the_default_view_is_the_full_records_subset() {
-        let row = RowResult { values: ["1000", "Antonio", "pw", "sip"].map(|v| Value::Text(v.into())).to_vec() };
-        let keys: Vec<&str> = default_record(&row).iter().map(|(k, _)| *k).collect();
+        let columns = ["number", "name", "secret", "technology"].map(String::from).to_vec();
+        let rows = sqlite::Rows::from_values(columns, vec![["1000", "Antonio", "pw", "sip"].map(|v| Value::Text(v.into())).to_vec()]);
+        let row = &rows.rows()[0];
+        let keys: Vec<&str> = default_record(row).iter().map(|(k, _)| *k).collect();
         assert_eq!(keys, DEFAULTS);
-        assert_eq!(rest::select(default_record(&row), None, &DEFAULTS).encode(), r#"{"dial":"SIP\/1000","extension":"1000","name":"Antonio","secret":"pw","tech":"sip"}"#);
+        let mut out = String::new();
+        rest::Selection::new(None, &DEFAULTS).write(&mut out, &default_record(row));
+        assert_eq!(out, r#"{"dial":"SIP\/1000","extension":"1000","name":"Antonio","secret":"pw","tech":"sip"}"#);
     }
 
     #[test]

@@ -3,12 +3,11 @@
 
 use std::collections::HashMap;
 
-use switchboard_sdk::php_json::Json;
 use switchboard_sdk::prelude::*;
-use switchboard_sdk::sqlite::{self, Connection, RowResult, Value};
+use switchboard_sdk::sqlite::{self, Connection, Row, Value, ValueRef};
 
 use crate::input::{self, Field, Input, Kind};
-use crate::rest::{self, Record};
+use crate::rest::{self, FieldValue, Record};
 
 /// The keys of the default view.
 const DEFAULTS: [&str; 8] = ["change_callerid", "destination", "extension", "extension_list", "fixed_callerid", "id", "name", "strategy"];
@@ -46,28 +45,28 @@ const SELECT: &str = "SELECT number, name, strategy, ring_time, announcement_id,
     skip_busy_agent, music_on_hold_ringing, recording, destination_if_no_answer FROM ring_groups";
 const ORDER: &str = " ORDER BY CAST(number AS INTEGER), number";
 
-fn checkbox(row: &RowResult, i: usize) -> Json {
-    Json::from(if row.int(i).unwrap_or(0) != 0 { "on" } else { "off" })
+fn checkbox(row: &Row, i: usize) -> FieldValue<'static> {
+    FieldValue::from(if row.int(i).unwrap_or(0) != 0 { "on" } else { "off" })
 }
 
 /// Every field of one group, alphabetically (ids and times as numbers, as the seed shows them).
-fn record(row: &RowResult, members: Vec<String>) -> Record {
-    let t = |i| Json::Str(row.text(i));
-    let n = |i| Json::Int(row.int(i).unwrap_or(0));
-    let number = row.text(0);
+fn record(row: &Row, members: Vec<String>) -> Record<'_> {
+    let t = |i| FieldValue::from(row.str(i));
+    let n = |i| FieldValue::Int(row.int(i).unwrap_or(0));
+    let number = row.str(0);
     vec![
         ("alert_info", t(7)),
         ("announce_id", n(4)),
         ("change_callerid", t(9)),
         ("cid_name_prefix", t(8)),
         ("confirm_calls", checkbox(row, 11)),
-        ("destination", Json::Str(format!("from-internal,{number},1"))),
+        ("destination", format!("from-internal,{number},1").into()),
         ("destination_if_no_answer", t(17)),
         ("enable_call_pickup", checkbox(row, 12)),
-        ("extension", Json::Str(number.clone())),
-        ("extension_list", Json::from(members)),
+        ("extension", number.clone().into()),
+        ("extension_list", FieldValue::List(members)),
         ("fixed_callerid", t(10)),
-        ("id", Json::Str(number)),
+        ("id", number.into()),
         ("ignore_call_forward_settings", checkbox(row, 13)),
         ("music_on_hold_ringing", t(15)),
         ("name", t(1)),
@@ -80,8 +79,10 @@ fn record(row: &RowResult, members: Vec<String>) -> Record {
     ]
 }
 
-/// Groups and members in two queries (not one query per group).
-fn load(db: &Connection, id: Option<&str>) -> Result<Vec<Record>, Error> {
+/// `GET /ringgroups` (`id` none) and `GET /ringgroups/{id}`: groups and members in two queries
+/// (not one query per group); an unknown group is 200 with an empty list.
+fn show(req: &Request, id: Option<&str>) -> Result<Response, Error> {
+    let db = sqlite::open("pbx")?;
     let (groups, members) = match id {
         Some(id) => (
             db.query(&format!("{SELECT} WHERE number = ?"), &[id.into()])?,
@@ -92,22 +93,27 @@ fn load(db: &Connection, id: Option<&str>) -> Result<Vec<Record>, Error> {
             db.query("SELECT group_number, destination FROM ring_group_members ORDER BY group_number, position", &[])?,
         ),
     };
-    let mut by_group: HashMap<String, Vec<String>> = HashMap::new();
+    let mut by_group: HashMap<&str, Vec<String>> = HashMap::new();
     for row in members.rows() {
-        by_group.entry(row.text(0)).or_default().push(row.text(1));
+        if let Some(ValueRef::Text(group)) = row.get(0) {
+            by_group.entry(group).or_default().push(row.text(1));
+        }
     }
-    Ok(groups.rows().iter().map(|row| record(row, by_group.remove(&row.text(0)).unwrap_or_default())).collect())
+    let records = groups.rows().iter().map(|row| {
+        let members = by_group.remove(&*row.str(0)).unwrap_or_default();
+        record(row, members)
+    });
+    Ok(rest::results(req, records, &DEFAULTS))
 }
 
 /// `GET /ringgroups`.
 pub fn list(req: &Request) -> Result<Response, Error> {
-    Ok(rest::results(req, load(&sqlite::open("pbx")?, None)?, &DEFAULTS))
+    show(req, None)
 }
 
 /// `GET /ringgroups/{id}`: an unknown one is 200 with an empty list.
 pub fn get(req: &Request) -> Result<Response, Error> {
-    let id = req.param("id").unwrap_or_default();
-    Ok(rest::results(req, load(&sqlite::open("pbx")?, Some(id))?, &DEFAULTS))
+    show(req, Some(req.param("id").unwrap_or_default()))
 }
 
 fn exists(db: &Connection, number: &str) -> Result<bool, Error> {

@@ -22,7 +22,7 @@
 use std::io::ErrorKind;
 
 use switchboard_sdk::prelude::*;
-use switchboard_sdk::sqlite::{self, QueryResult, Value};
+use switchboard_sdk::sqlite::{self, Value};
 use switchboard_sdk::{pbx, system};
 
 fn to_value(json: &serde_json::Value) -> Value {
@@ -43,17 +43,24 @@ fn db(req: &Request) -> Result<sqlite::Connection, Error> {
     Ok(sqlite::open(req.query().get("db").unwrap_or("pbx"))?)
 }
 
-fn result_json(result: &QueryResult, conn: &sqlite::Connection) -> serde_json::Value {
-    let rows: Vec<Vec<serde_json::Value>> = result.rows().iter().map(|r| r.values.iter().map(Value::to_json).collect()).collect();
-    serde_json::json!({ "columns": result.columns, "rows": rows, "changes": conn.changes(), "last_insert_rowid": conn.last_insert_rowid() })
+fn result_json(columns: &[String], rows: Vec<Vec<serde_json::Value>>, conn: &sqlite::Connection) -> serde_json::Value {
+    serde_json::json!({ "columns": columns, "rows": rows, "changes": conn.changes(), "last_insert_rowid": conn.last_insert_rowid() })
 }
 
 fn sql(req: &Request) -> Result<Response, Error> {
     let body: serde_json::Value = req.json()?;
     let conn = db(req)?;
     let statement = body["sql"].as_str().ok_or_else(|| Error::bad_request("need sql"))?;
+    // `?raw` answers through the WIT `execute` (owned values), otherwise through the SDK's
+    // `query` (`execute-packed`): the same JSON either way.
+    if req.query().contains("raw") {
+        let result = conn.execute(statement, &params(&body))?;
+        let rows = result.rows().iter().map(|r| r.values.iter().map(Value::to_json).collect()).collect();
+        return Response::json(&result_json(&result.columns, rows, &conn));
+    }
     let result = conn.query(statement, &params(&body))?;
-    Response::json(&result_json(&result, &conn))
+    let rows = result.rows().iter().map(|r| r.values().map(|v| v.to_json()).collect()).collect();
+    Response::json(&result_json(result.columns(), rows, &conn))
 }
 
 fn batch(req: &Request) -> Result<Response, Error> {
