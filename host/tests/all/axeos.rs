@@ -27,6 +27,11 @@ struct Rig {
 
 /// The simulator's demo office (1006 answers every call busy) and the same phones in the model.
 async fn rig() -> Rig {
+    rig_with("").await
+}
+
+/// [`rig`] with `extra` appended to the host's config (e.g. an `[events]` section).
+async fn rig_with(extra: &str) -> Rig {
     let root = tempfile::tempdir().unwrap();
     let store = root.path().join("store");
     let mut seed = PbxSeed::demo().with_ring(Duration::from_millis(10));
@@ -39,7 +44,7 @@ async fn rig() -> Rig {
          settings = {{ api-key = \"{KEY}\", number = \"+31201234567\", hostname = \"pbx.example.org\", ring-timeout = \"1\" }}\n\
          limits = {{ timeout_ms = 60000, max_concurrent = 600 }}\n\
          grants = {{ sqlite = {{ pbx = {{ read = [\"extensions\", \"voicemail\", \"device_options\", \"trunks\"], write = [\"astdb\", \"day_timers\"] }}, own = true }}, \
-         events = true, ami = [\"DBPut\", \"DBDel\", \"DeviceStateList\", \"MailboxCount\", \"QueueStatus\", \"Originate\", \"Status\", \"Hangup\"] }}\n",
+         events = true, ami = [\"DBPut\", \"DBDel\", \"DeviceStateList\", \"MailboxCount\", \"QueueStatus\", \"Originate\", \"Status\", \"Hangup\"] }}\n\n{extra}",
         store = store.display().to_string(),
         addr = sim.address(),
     );
@@ -467,7 +472,12 @@ async fn events(rig: &Rig, query: &str) -> Vec<Value> {
 }
 
 /// Polls from `last` until an event of type `until` arrives; every event in between.
-async fn events_until(rig: &Rig, mut last: Option<u64>, until: &str) -> Vec<Value> {
+async fn events_until(rig: &Rig, last: Option<u64>, until: &str) -> Vec<Value> {
+    events_until_one(rig, last, |e| e["event_type"] == until).await
+}
+
+/// Polls from `last` until an event `wanted` accepts arrives; every event in between.
+async fn events_until_one(rig: &Rig, mut last: Option<u64>, wanted: impl Fn(&Value) -> bool) -> Vec<Value> {
     let mut all: Vec<Value> = Vec::new();
     for _ in 0..50 {
         let query = last.map_or("timeout=5".to_string(), |l| format!("last={l}&timeout=5"));
@@ -480,11 +490,11 @@ async fn events_until(rig: &Rig, mut last: Option<u64>, until: &str) -> Vec<Valu
             last = Some(seq);
         }
         all.extend(batch);
-        if all.iter().any(|e| e["event_type"] == until) {
+        if all.iter().any(&wanted) {
             return all;
         }
     }
-    panic!("no {until} in {all:?}");
+    panic!("not the wanted event in {all:?}");
 }
 
 /// The `seq` of the newest event, without replaying the past (`limit=1`, `timeout=0`).
@@ -616,5 +626,110 @@ async fn axeos_events_timeout_errors_xml_and_hot_desk_logins_wake_500_pollers() 
     let r = client().get(format!("{}/events.xml?limit=1&timeout=0", rig.url)).basic_auth("apiKey", Some(KEY)).send().await.unwrap();
     let xml = r.text().await.unwrap();
     assert!(xml.contains("<events>") && xml.contains("<event_type>user logged in</event_type>"), "{xml}");
+    rig.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn axeos_events_report_phone_status_changes_with_the_code_phones_reports() {
+    use switchboard::sim::{EndpointSeed, Scenario};
+    let rig = rig().await;
+    let carol = rig.uuid_of("/phones", "phone_username", "1003").await;
+    let phone_status = |e: &Value| e["event_type"] == "phone status update" && e["phone_uuid"] == carol.as_str();
+    let listed = || async { rig.ok(&format!("/phones/{carol}")).await };
+    let mut endpoint = EndpointSeed::phone("1003", "Carol White");
+    endpoint.ring = Duration::from_millis(10);
+
+    // The phone loses its registration: one update, Unavailable (4), as GET /phones then says.
+    let start = newest(&rig).await;
+    rig.sim.upsert_endpoint(endpoint.clone().unregistered());
+    let got = events_until_one(&rig, start, phone_status).await;
+    assert_eq!(got.len(), 1, "exactly the one update: {got:?}");
+    assert_eq!((got[0]["status_code"].clone(), got[0]["status"].clone()), (4.into(), "Unavailable".into()), "{got:?}");
+    let phone = listed().await;
+    assert_eq!((phone["status_code"].clone(), phone["status"].clone()), (4.into(), "Unavailable".into()));
+
+    // Registered again: Idle (0).
+    let start = got.last().and_then(|e| e["seq"].as_u64());
+    rig.sim.upsert_endpoint(endpoint);
+    let got = events_until_one(&rig, start, phone_status).await;
+    assert_eq!(got.len(), 1, "exactly the one update: {got:?}");
+    assert_eq!((got[0]["status_code"].clone(), got[0]["status"].clone()), (0.into(), "Idle".into()));
+    assert_eq!(listed().await["status_code"], 0);
+
+    // 1001 calls Carol, who answers: her phone rings (8), is in use (1) while the call lasts —
+    // what GET /phones says then too — and is idle (0) again after the hangup.
+    let start = got.last().and_then(|e| e["seq"].as_u64());
+    let call = tokio::spawn({
+        let sim = rig.sim.clone();
+        async move { sim.run(Scenario::Internal { from: "1001".into(), to: "1003".into(), answer: true, talk: Duration::from_secs(3) }).await }
+    });
+    let got = events_until_one(&rig, start, |e| phone_status(e) && e["status_code"] == 1).await;
+    let codes: Vec<i64> = got.iter().filter(|e| phone_status(e)).map(|e| e["status_code"].as_i64().unwrap()).collect();
+    assert_eq!(codes, vec![8, 1], "ringing, then in use: {got:?}");
+    let in_use = got.iter().rfind(|e| phone_status(e)).unwrap();
+    assert_eq!(in_use["status"], "In Use");
+    let phone = listed().await;
+    assert_eq!((phone["status_code"].clone(), phone["status"].clone()), (1.into(), "In Use".into()), "GET /phones agrees during the call");
+    call.await.unwrap().unwrap();
+    let after = got.last().and_then(|e| e["seq"].as_u64());
+    let got = events_until_one(&rig, after, phone_status).await;
+    let idle = got.iter().rfind(|e| phone_status(e)).unwrap();
+    assert_eq!((idle["status_code"].clone(), idle["status"].clone()), (0.into(), "Idle".into()), "{got:?}");
+    assert_eq!(listed().await["status_code"], 0);
+    rig.stop().await;
+}
+
+/// The seed's overflow and reset rules through `/events`, on a host whose `[events] buffer` holds
+/// five: a reader that falls behind sees `seq` jump past `last + 1`; an overflow while nobody reads
+/// for `reset_after_s` drops everything, and the next events start again from `seq = 0`, which a
+/// reader with an older (now too high) `last` gets. Hot-desk logins are the events: each settings
+/// POST publishes exactly one, with no PBX event in between.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn axeos_events_pass_overflow_gaps_and_resets_through() {
+    let rig = rig_with("[events]\nbuffer = 5\nreset_after_s = 1\n").await;
+    let bob = rig.uuid_of("/users", "username", "1002").await;
+    let desk = rig.uuid_of("/phones", "phone_username", "1007").await;
+    // Even steps log Bob in at the desk, odd ones out: one event each.
+    let step = |i: usize| {
+        let (rig, path, desk) = (&rig, format!("/users/{bob}"), desk.clone());
+        async move {
+            let hot_desk = if i % 2 == 0 { Value::from(desk) } else { Value::Null };
+            let (status, body, _) = rig.post(&path, ("apiKey", KEY), serde_json::json!({ "hot_desk": hot_desk })).await;
+            assert_eq!(status, 200, "step {i}: {body}");
+        }
+    };
+    let seqs = |events: &[Value]| events.iter().map(|e| e["seq"].as_u64().unwrap()).collect::<Vec<_>>();
+    let kind = |seq: u64| if seq % 2 == 0 { "user logged in" } else { "user logged out" };
+    assert_eq!(events(&rig, "timeout=0").await, Vec::<Value>::new(), "nothing published yet");
+
+    step(0).await;
+    let first = events(&rig, "timeout=0").await;
+    assert_eq!(seqs(&first), [0]);
+    assert_eq!((first[0]["event_type"].as_str(), first[0]["user_uuid"].as_str()), (Some("user logged in"), Some(bob.as_str())));
+
+    // Overflow with a reader: 1..=8 published, the buffer keeps 4..=8; `last=0` jumps to 4. A
+    // glance at the newest before each step keeps the reader recent however slow the machine is
+    // (an overflow a second after the last read would be a reset instead).
+    for i in 1..=8 {
+        events(&rig, "limit=1&timeout=0").await;
+        step(i).await;
+    }
+    let batch = events(&rig, "last=0&timeout=0").await;
+    assert_eq!(seqs(&batch), [4, 5, 6, 7, 8], "seq > last + 1: 1..=3 were dropped");
+    for e in &batch {
+        assert_eq!(e["event_type"], kind(e["seq"].as_u64().unwrap()), "{e}");
+    }
+
+    // Reset: nobody polls for over a second while the full buffer overflows again.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    step(9).await;
+    step(10).await;
+    assert_eq!(events(&rig, "last=8&timeout=0").await, Vec::<Value>::new(), "both dropped; this poll turns gathering on again");
+    step(11).await;
+    let restarted = events(&rig, "last=8&timeout=0").await;
+    assert_eq!(seqs(&restarted), [0], "after a reset the next batch starts from seq = 0, even for last=8");
+    assert_eq!(restarted[0]["event_type"], "user logged out");
+    let next = events(&rig, "last=0&timeout=0").await;
+    assert_eq!(next, Vec::<Value>::new(), "and continues from the new numbering");
     rig.stop().await;
 }
