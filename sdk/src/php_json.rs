@@ -73,22 +73,30 @@ pub fn obj<K: Into<String>, V: Into<Json>>(pairs: impl IntoIterator<Item = (K, V
 
 /// Appends `s` as a PHP-escaped JSON string.
 ///
-/// Runs of characters PHP leaves alone (printable ASCII but `"`, `\\` and `/`) are copied whole:
-/// lists of hundreds of rows are mostly such runs.
+/// Runs of characters PHP leaves alone (printable ASCII but `"`, `\\` and `/`) are copied whole,
+/// and found eight bytes at a time: lists of hundreds of rows are mostly such runs, and inside a
+/// plugin (wasm32, no SIMD) a byte-by-byte scan was a fifth of a 500-row answer's time.
 pub fn write_str(out: &mut String, s: &str) {
     out.reserve(s.len() + 2);
     out.push('"');
+    let bytes = s.as_bytes();
     let mut plain = 0; // start of the run not yet copied
-    for (i, byte) in s.bytes().enumerate() {
-        if (0x20..0x80).contains(&byte) && !matches!(byte, b'"' | b'\\' | b'/') {
-            continue;
+    let mut i = 0;
+    while i < bytes.len() {
+        if let Some(chunk) = bytes.get(i..i + 8).and_then(|c| <[u8; 8]>::try_from(c).ok()) {
+            if !any_special(u64::from_le_bytes(chunk)) {
+                i += 8;
+                continue;
+            }
         }
-        if byte & 0xc0 == 0x80 {
-            continue; // a continuation byte of the character escaped at its first byte
+        if is_plain(bytes[i]) {
+            i += 1;
+            continue;
         }
         out.push_str(&s[plain..i]);
         let c = s[i..].chars().next().unwrap_or_default();
-        plain = i + c.len_utf8();
+        i += c.len_utf8();
+        plain = i;
         match short_escape(c) {
             Some(escaped) => out.push_str(escaped),
             None => {
@@ -101,6 +109,22 @@ pub fn write_str(out: &mut String, s: &str) {
     }
     out.push_str(&s[plain..]);
     out.push('"');
+}
+
+/// A byte PHP copies as is: printable ASCII (and DEL) but `"`, `\\` and `/`.
+fn is_plain(byte: u8) -> bool {
+    (0x20..0x80).contains(&byte) && !matches!(byte, b'"' | b'\\' | b'/')
+}
+
+/// Whether any of the eight bytes in `chunk` is not [`is_plain`] (the bit tricks of "Bit Twiddling
+/// Hacks": `has_less` and `has_zero` are exact, not heuristics).
+fn any_special(chunk: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+    let has_byte = |b: u8| has_zero(chunk ^ (ONES * u64::from(b)));
+    let has_control = chunk.wrapping_sub(ONES * 0x20) & !chunk & HIGHS;
+    (has_control | (chunk & HIGHS) | has_byte(b'"') | has_byte(b'\\') | has_byte(b'/')) != 0
 }
 
 /// The two-character escape PHP writes for `c`, if it has one.
@@ -211,6 +235,16 @@ mod tests {
             let mut out = String::new();
             write_str(&mut out, sample);
             assert_eq!(out, reference(sample), "{sample:?}");
+        }
+        // Every ASCII character at every position of a 17-byte string (two chunks and a tail).
+        for c in (0u8..0x80).map(char::from) {
+            for at in 0..17 {
+                let mut sample: String = "abcdefghijklmnopq".into();
+                sample.replace_range(at..at + 1, &c.to_string());
+                let mut out = String::new();
+                write_str(&mut out, &sample);
+                assert_eq!(out, reference(&sample), "{sample:?}");
+            }
         }
     }
 }

@@ -74,11 +74,13 @@ pub struct Rows {
 #[derive(Debug)]
 struct Packed {
     data: Vec<u8>,
+    /// Every text value, checked to be UTF-8 once while decoding, so reading one is a slice.
+    texts: String,
     slots: Vec<Slot>,
     width: usize,
 }
 
-/// One value's place in [`Packed::data`].
+/// One value's place: `Text` in [`Packed::texts`], `Blob` in [`Packed::data`].
 #[derive(Debug, Clone, Copy)]
 enum Slot {
     Null,
@@ -110,12 +112,13 @@ pub enum ValueRef<'a> {
     Null,
 }
 
-/// Reads the slots of `data` as the WIT `packed-result` documents it; a malformed buffer (which
-/// the host never sends) ends the decoding where it breaks.
-fn decode(data: &[u8], values: usize) -> Vec<Slot> {
+/// Reads the slots of `data` as the WIT `packed-result` documents it, copying text values into
+/// one string; a malformed buffer (which the host never sends) ends the decoding where it breaks.
+fn decode(data: &[u8], values: usize) -> (Vec<Slot>, String) {
     fn bytes<const N: usize>(data: &[u8], at: usize) -> Option<[u8; N]> {
         data.get(at..at + N)?.try_into().ok()
     }
+    let mut texts = String::with_capacity(data.len());
     let mut slots = Vec::with_capacity(values);
     let mut at = 0;
     while slots.len() < values {
@@ -131,18 +134,22 @@ fn decode(data: &[u8], values: usize) -> Vec<Slot> {
             3 | 4 => {
                 let Some(len) = bytes::<4>(data, at).map(u32::from_le_bytes) else { break };
                 let start = at + 4;
-                let end = start + len as usize;
-                if end > data.len() || (tag == 3 && std::str::from_utf8(&data[start..end]).is_err()) {
-                    break;
+                let Some(value) = data.get(start..start + len as usize) else { break };
+                at = start + len as usize;
+                if tag == 4 {
+                    Slot::Blob(start as u32, len)
+                } else {
+                    let Ok(text) = std::str::from_utf8(value) else { break };
+                    let slot = Slot::Text(texts.len() as u32, len);
+                    texts.push_str(text);
+                    slot
                 }
-                at = end;
-                if tag == 3 { Slot::Text(start as u32, len) } else { Slot::Blob(start as u32, len) }
             }
             _ => break,
         };
         slots.push(slot);
     }
-    slots
+    (slots, texts)
 }
 
 impl Rows {
@@ -150,10 +157,10 @@ impl Rows {
     pub fn from_packed(result: PackedResult) -> Rows {
         let width = result.columns.len();
         let count = result.row_count as usize;
-        let slots = decode(&result.data, count.saturating_mul(width));
+        let (slots, texts) = decode(&result.data, count.saturating_mul(width));
         // A row whose values did not all decode is left out rather than read short.
         let complete = if width == 0 { count } else { slots.len() / width };
-        let packed = Rc::new(Packed { data: result.data, slots, width });
+        let packed = Rc::new(Packed { data: result.data, texts, slots, width });
         Rows { columns: result.columns, rows: (0..complete).map(|index| Row { packed: packed.clone(), index }).collect() }
     }
 
@@ -215,14 +222,13 @@ impl Row {
         if i >= packed.width {
             return None;
         }
-        let text = |start: u32, len: u32| &packed.data[start as usize..(start + len) as usize];
+        let span = |start: u32, len: u32| start as usize..(start + len) as usize;
         Some(match packed.slots[self.index * packed.width + i] {
             Slot::Null => ValueRef::Null,
             Slot::Integer(n) => ValueRef::Integer(n),
             Slot::Real(f) => ValueRef::Real(f),
-            // Checked to be UTF-8 when decoded.
-            Slot::Text(start, len) => ValueRef::Text(std::str::from_utf8(text(start, len)).unwrap_or_default()),
-            Slot::Blob(start, len) => ValueRef::Blob(text(start, len)),
+            Slot::Text(start, len) => ValueRef::Text(&packed.texts[span(start, len)]),
+            Slot::Blob(start, len) => ValueRef::Blob(&packed.data[span(start, len)]),
         })
     }
 

@@ -36,7 +36,7 @@ pub fn options(default_connections: &[usize]) -> Options {
 }
 
 /// What one run measured.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Figures {
     pub rps: f64,
     pub p50_us: u64,
@@ -144,14 +144,21 @@ pub async fn serve(app: axum::Router) -> SocketAddr {
 /// Warms both targets up, then runs them in alternating rounds (so drift hits both alike) and
 /// prints the medians and the plugin/native ratio under `label`. Returns the (native, plugin)
 /// medians for figures of the caller's own.
+///
+/// `BENCH_SIDE=plugin` (or `native`) loads only that side, for profiling it alone with `perf`;
+/// the other side's figures are then zero.
 pub fn compare(label: &str, native: &Target, plugin: &Target, connections: usize, options: &Options) -> (Figures, Figures) {
-    load(native, connections, Duration::from_millis(500));
-    load(plugin, connections, Duration::from_millis(500));
+    let side = std::env::var("BENCH_SIDE").unwrap_or_default();
+    let run = |target: &Target, name: &str, duration: Duration| {
+        if side.is_empty() || side == name { load(target, connections, duration) } else { Figures::default() }
+    };
+    run(native, "native", Duration::from_millis(500));
+    run(plugin, "plugin", Duration::from_millis(500));
     let duration = Duration::from_secs(options.seconds);
     let (mut natives, mut plugins): (Vec<Figures>, Vec<Figures>) = (Vec::new(), Vec::new());
     for _ in 0..options.rounds {
-        natives.push(load(native, connections, duration));
-        plugins.push(load(plugin, connections, duration));
+        natives.push(run(native, "native", duration));
+        plugins.push(run(plugin, "plugin", duration));
     }
     let (n, p) = (median(&natives), median(&plugins));
     println!("{label}, {connections} connections (median of {}):", options.rounds);

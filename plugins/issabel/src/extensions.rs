@@ -36,12 +36,15 @@ const ORDER: &str = " ORDER BY CAST(number AS INTEGER), number";
 
 /// `SIP/1000`, `PJSIP/1000`, `IAX2/1000`…: what the original's `devices.dial` held.
 fn dial(technology: &str, number: &str) -> String {
-    let driver = match technology {
-        "sip" => "SIP".to_string(),
-        "pjsip" => "PJSIP".to_string(),
-        other => other.to_ascii_uppercase(),
-    };
-    format!("{driver}/{number}")
+    let mut dial = String::with_capacity(technology.len() + 1 + number.len());
+    match technology {
+        "sip" => dial.push_str("SIP"),
+        "pjsip" => dial.push_str("PJSIP"),
+        other => dial.extend(other.chars().map(|c| c.to_ascii_uppercase())),
+    }
+    dial.push('/');
+    dial.push_str(number);
+    dial
 }
 
 /// One row of [`SELECT_DEFAULT`]: the default view.

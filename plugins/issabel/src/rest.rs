@@ -87,19 +87,60 @@ impl<'a> Selection<'a> {
 
     /// Appends the selected fields of `record` as a JSON object, written as PHP writes it.
     pub fn write(&self, out: &mut String, record: &Record<'_>) {
-        out.push('{');
-        let mut first = true;
-        for (key, value) in record.iter().filter(|(k, _)| self.shows(k)) {
-            if !first {
+        write_shown(out, record, |key| self.shows(key));
+    }
+
+    /// Like [`Selection::write`] for many records of one shape (the same keys in the same order, as
+    /// one resource's records are): which keys show is worked out once, not per record.
+    /// The keys are escaped once too.
+    pub fn write_all<'r>(&self, out: &mut String, records: impl Iterator<Item = Record<'r>>) {
+        // Per key of the current shape: the key, and its `"key":` text when it shows.
+        let mut shape: Vec<(&'static str, Option<String>)> = Vec::new();
+        for (i, record) in records.enumerate() {
+            if i > 0 {
                 out.push(',');
             }
-            first = false;
-            php_json::write_str(out, key);
-            out.push(':');
-            value.write(out);
+            let same_shape = shape.len() == record.len() && shape.iter().zip(&record).all(|((a, _), (b, _))| std::ptr::eq(*a, *b));
+            if !same_shape {
+                shape = record.iter().map(|(k, _)| (*k, self.shows(k).then(|| member_prefix(k)))).collect();
+            }
+            out.push('{');
+            let mut first = true;
+            for ((_, prefix), (_, value)) in shape.iter().zip(&record) {
+                let Some(prefix) = prefix else { continue };
+                if !first {
+                    out.push(',');
+                }
+                first = false;
+                out.push_str(prefix);
+                value.write(out);
+            }
+            out.push('}');
         }
-        out.push('}');
     }
+}
+
+/// `"key":`, escaped as PHP escapes it.
+fn member_prefix(key: &str) -> String {
+    let mut prefix = String::new();
+    php_json::write_str(&mut prefix, key);
+    prefix.push(':');
+    prefix
+}
+
+/// Appends the fields of `record` that `shows` as a JSON object, written as PHP writes it.
+fn write_shown(out: &mut String, record: &Record<'_>, mut shows: impl FnMut(&str) -> bool) {
+    out.push('{');
+    let mut first = true;
+    for (key, value) in record.iter().filter(|(k, _)| shows(k)) {
+        if !first {
+            out.push(',');
+        }
+        first = false;
+        out.push_str(&member_prefix(key));
+        value.write(out);
+    }
+    out.push('}');
 }
 
 /// `{"results":[…]}` of `records` with the request's `fields` selection, written straight into
@@ -110,12 +151,7 @@ pub fn results<'a>(req: &Request, records: impl IntoIterator<Item = Record<'a>>,
     let records = records.into_iter();
     let mut out = String::with_capacity(16 + 128 * records.size_hint().0);
     out.push_str(r#"{"results":["#);
-    for (i, record) in records.enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        selection.write(&mut out, &record);
-    }
+    selection.write_all(&mut out, records);
     out.push_str("]}");
     Response::bytes("application/json", out)
 }
@@ -296,6 +332,25 @@ mod tests {
         assert_eq!(select(Some("*")), r#"{"a":"1","b":2,"c":"3\/","d":["x","y\""]}"#);
         assert_eq!(select(Some("c,nope")), r#"{"a":"1","c":"3\/"}"#);
         assert_eq!(select(Some("")), r#"{"a":"1"}"#);
+    }
+
+    #[test]
+    fn many_records_select_as_each_one_would() {
+        let other: Record<'static> = vec![("b", FieldValue::Int(5)), ("a", "2".into())];
+        for fields in [None, Some("*"), Some("b")] {
+            let selection = Selection::new(fields, &["a"]);
+            let records = [record(), record(), other.clone(), record()];
+            let mut one_by_one = String::new();
+            for (i, r) in records.iter().enumerate() {
+                if i > 0 {
+                    one_by_one.push(',');
+                }
+                selection.write(&mut one_by_one, r);
+            }
+            let mut all = String::new();
+            selection.write_all(&mut all, records.into_iter());
+            assert_eq!(all, one_by_one, "{fields:?}");
+        }
     }
 
     #[test]
