@@ -137,6 +137,13 @@ async fn a_pbx_restart_fails_in_flight_actions_fast_then_resumes_with_a_gap_mark
             "{result:?}"
         );
     }
+    // Once the client has seen the link go down (under load that can be a moment after the last
+    // in-flight answer), new actions fail at once instead of queueing behind the outage.
+    let noticed_by = std::time::Instant::now() + Duration::from_secs(5);
+    while matches!(client.state(), LinkState::Up(_)) {
+        assert!(std::time::Instant::now() < noticed_by, "the client never noticed the PBX going away");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     assert_eq!(client.send(Message::new().with("Action", "Ping")).await, Err(AmiError::NotConnected), "no queueing behind an outage");
 
     let sim = Simulator::start(SimConfig { listen: address, ..SimConfig::default() }).await.unwrap();
