@@ -99,11 +99,25 @@ struct Changes {
     committed: Vec<BTreeMap<String, TableChanges>>,
 }
 
-/// A pooled connection and its change log.
+/// A pooled connection, its change log, and the grant its authorizer enforces.
+///
+/// Statements are prepared through rusqlite's per-connection cache, so a plugin's repeated
+/// statements skip SQLite's parser. That is sound only because the authorizer runs while a
+/// statement is prepared: a cached statement carries the verdict of the grant it was prepared
+/// under. `sqlite3_set_authorizer` expires every prepared statement, so the connection keeps its
+/// authorizer across checkouts and installs another only when a statement runs under a different
+/// grant — which discards what the cache held for the previous one.
 struct Conn {
     sqlite: Connection,
     changes: Arc<Mutex<Changes>>,
+    /// The grant the installed authorizer enforces (none yet: `None`).
+    authorized_for: Option<Arc<Access>>,
+    /// Why the authorizer refused the statement being prepared, if it did.
+    denied: Arc<Mutex<Option<String>>>,
 }
+
+/// Statements each pooled connection keeps prepared.
+const STATEMENT_CACHE: usize = 32;
 
 /// One database file, shared by every request that is granted it.
 pub struct Database {
@@ -189,7 +203,8 @@ impl Database {
         sqlite.rollback_hook(Some(move || {
             log.lock().unwrap_or_else(|e| e.into_inner()).pending.clear();
         }))?;
-        Ok(Conn { sqlite, changes })
+        sqlite.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        Ok(Conn { sqlite, changes, authorized_for: None, denied: Arc::new(Mutex::new(None)) })
     }
 
     /// Waits (until `deadline`) for a connection of the pool.
@@ -300,13 +315,14 @@ impl Database {
 
 impl Drop for Session {
     fn drop(&mut self) {
-        let Some(mut conn) = self.conn.take() else { return };
+        let Some(conn) = self.conn.take() else { return };
         // A transaction the plugin left open ends with its request. ROLLBACK of a WAL
         // transaction only drops in-memory pages, so doing it here does not block for long.
         if !conn.sqlite.is_autocommit() && conn.sqlite.execute_batch("ROLLBACK").is_err() {
             return; // a connection in an unknown state is closed, not reused
         }
-        let _ = conn.sqlite.authorizer(None::<fn(rusqlite::hooks::AuthContext<'_>) -> rusqlite::hooks::Authorization>);
+        // The authorizer stays installed (see `Conn`): the next statement on this connection runs
+        // under its own grant, which `run` installs first when it differs.
         self.db.idle.lock().unwrap_or_else(|e| e.into_inner()).push(conn);
     }
 }
@@ -318,8 +334,13 @@ enum Params<'a> {
 
 /// Runs on a blocking thread.
 fn run<R: RowSink>(db: &Database, conn: &mut Conn, access: &Arc<Access>, sql: &str, params: Params<'_>, limits: ExecLimits) -> Result<QueryResult<R>, SqlError> {
-    let denied = Arc::new(Mutex::new(None));
-    conn.sqlite.authorizer(Some(access.clone().authorizer(denied.clone()))).map_err(io)?;
+    if conn.authorized_for.as_deref() != Some(&**access) {
+        // Expires every statement this connection prepared under the previous grant.
+        conn.sqlite.authorizer(Some(access.clone().authorizer(conn.denied.clone()))).map_err(io)?;
+        conn.authorized_for = Some(access.clone());
+    }
+    let denied = conn.denied.clone();
+    *denied.lock().unwrap_or_else(|e| e.into_inner()) = None;
     let deadline = limits.deadline;
     conn.sqlite.progress_handler(1000, Some(move || Instant::now() >= deadline)).map_err(io)?;
     let result = match params {
@@ -341,7 +362,7 @@ fn query<R: RowSink>(
     limits: ExecLimits,
     denied: &Arc<Mutex<Option<String>>>,
 ) -> Result<QueryResult<R>, SqlError> {
-    let mut stmt = conn.prepare(sql).map_err(|e| classify(e, denied))?;
+    let mut stmt = conn.prepare_cached(sql).map_err(|e| classify(e, denied))?;
     let expected = stmt.parameter_count();
     if expected != params.len() {
         return Err(SqlError::Invalid(format!("the statement has {expected} parameter(s), {} given", params.len())));

@@ -75,6 +75,41 @@ async fn granted_statements_run_with_bound_parameters() {
     server.shutdown().await;
 }
 
+/// Pooled connections keep prepared statements, and the authorizer only runs while a statement is
+/// prepared: the same SQL text sent by mounts with different grants, alternating on the same
+/// connections, must still be judged by each mount's own grant every time.
+#[tokio::test]
+async fn cached_statements_are_judged_by_each_mounts_own_grant() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&mounts(dir.path())).await;
+    let url = base(&server);
+    let (status, body) = sql(&url, "/rw", "INSERT INTO extensions (number, name, secret) VALUES ('3001', 'A', 'pw')", json!([])).await;
+    assert_eq!(status, 200, "{body}");
+
+    let update = "UPDATE extensions SET name = ? WHERE number = '3001'";
+    let read_cdr = "SELECT count(*) FROM cdr";
+    for round in 0..4 {
+        let name = format!("round {round}");
+        let (status, body) = sql(&url, "/rw", update, json!([name])).await;
+        assert_eq!((status, body["changes"].as_u64()), (200, Some(1)), "round {round}: {body}");
+        // Read-only: the statement /rw just ran (and left prepared) is refused, and changes nothing.
+        let (status, body) = sql(&url, "/ro", update, json!(["from ro"])).await;
+        assert_eq!((status, code(&body)), (403, "sqlite_denied"), "round {round}: {body}");
+        // Per-table grant: writes extensions, reads cdr; /none has no sqlite grant at all.
+        let (status, body) = sql(&url, "/tables", update, json!([name])).await;
+        assert_eq!((status, body["changes"].as_u64()), (200, Some(1)), "round {round}: {body}");
+        let (status, _) = sql(&url, "/tables", read_cdr, json!([])).await;
+        assert_eq!(status, 200);
+        let (status, body) = sql(&url, "/tables", "SELECT count(*) FROM ps_endpoints", json!([])).await;
+        assert_eq!((status, code(&body)), (403, "sqlite_denied"), "round {round}: {body}");
+        let (status, body) = sql(&url, "/ro", "SELECT count(*) FROM ps_endpoints", json!([])).await;
+        assert_eq!((status, &body["rows"]), (200, &json!([[1]])), "round {round}: {body}");
+    }
+    let (_, body) = sql(&url, "/ro", "SELECT name FROM extensions WHERE number = '3001'", json!([])).await;
+    assert_eq!(body["rows"], json!([["round 3"]]), "the refused updates changed nothing");
+    server.shutdown().await;
+}
+
 #[tokio::test]
 async fn the_authorizer_refuses_everything_beyond_the_grant_and_nothing_runs() {
     let dir = tempfile::tempdir().unwrap();
