@@ -85,7 +85,9 @@ impl<'a> Selection<'a> {
         self.all || self.defaults.contains(&key) || self.extra.contains(&key)
     }
 
-    /// Appends the selected fields of `record` as a JSON object, written as PHP writes it.
+    /// Appends the selected fields of `record` as a JSON object, written as PHP writes it (one
+    /// record; the tests' reference for [`Selection::write_all`]).
+    #[cfg(test)]
     pub fn write(&self, out: &mut String, record: &Record<'_>) {
         write_shown(out, record, |key| self.shows(key));
     }
@@ -129,6 +131,7 @@ fn member_prefix(key: &str) -> String {
 }
 
 /// Appends the fields of `record` that `shows` as a JSON object, written as PHP writes it.
+#[cfg(test)]
 fn write_shown(out: &mut String, record: &Record<'_>, mut shows: impl FnMut(&str) -> bool) {
     out.push('{');
     let mut first = true;

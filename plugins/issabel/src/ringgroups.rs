@@ -43,6 +43,8 @@ const FIELDS: [Field; 17] = [
 const SELECT: &str = "SELECT number, name, strategy, ring_time, announcement_id, remote_announce_id, too_late_announce_id, \
     alert_info, cid_name_prefix, change_callerid, fixed_callerid, confirm_calls, enable_call_pickup, ignore_call_forward, \
     skip_busy_agent, music_on_hold_ringing, recording, destination_if_no_answer FROM ring_groups";
+/// Only what the default view shows (a third of [`SELECT`]'s columns), read when there is no `fields`.
+const SELECT_DEFAULT: &str = "SELECT number, name, strategy, change_callerid, fixed_callerid FROM ring_groups";
 const ORDER: &str = " ORDER BY CAST(number AS INTEGER), number";
 
 fn checkbox(row: &Row, i: usize) -> FieldValue<'static> {
@@ -79,17 +81,35 @@ fn record(row: &Row, members: Vec<String>) -> Record<'_> {
     ]
 }
 
+/// One row of [`SELECT_DEFAULT`]: the default view.
+fn default_record(row: &Row, members: Vec<String>) -> Record<'_> {
+    let number = row.str(0);
+    vec![
+        ("change_callerid", row.str(3).into()),
+        ("destination", format!("from-internal,{number},1").into()),
+        ("extension", number.clone().into()),
+        ("extension_list", FieldValue::List(members)),
+        ("fixed_callerid", row.str(4).into()),
+        ("id", number.into()),
+        ("name", row.str(1).into()),
+        ("strategy", row.str(2).into()),
+    ]
+}
+
 /// `GET /ringgroups` (`id` none) and `GET /ringgroups/{id}`: groups and members in two queries
 /// (not one query per group); an unknown group is 200 with an empty list.
 fn show(req: &Request, id: Option<&str>) -> Result<Response, Error> {
+    type ToRecord = for<'r> fn(&'r Row, Vec<String>) -> Record<'r>;
+    let (select, to_record): (&str, ToRecord) =
+        if req.query().contains("fields") { (SELECT, record) } else { (SELECT_DEFAULT, default_record) };
     let db = sqlite::open("pbx")?;
     let (groups, members) = match id {
         Some(id) => (
-            db.query(&format!("{SELECT} WHERE number = ?"), &[id.into()])?,
+            db.query(&format!("{select} WHERE number = ?"), &[id.into()])?,
             db.query("SELECT group_number, destination FROM ring_group_members WHERE group_number = ? ORDER BY position", &[id.into()])?,
         ),
         None => (
-            db.query(&format!("{SELECT}{ORDER}"), &[])?,
+            db.query(&format!("{select}{ORDER}"), &[])?,
             db.query("SELECT group_number, destination FROM ring_group_members ORDER BY group_number, position", &[])?,
         ),
     };
@@ -101,7 +121,7 @@ fn show(req: &Request, id: Option<&str>) -> Result<Response, Error> {
     }
     let records = groups.rows().iter().map(|row| {
         let members = by_group.remove(&*row.str(0)).unwrap_or_default();
-        record(row, members)
+        to_record(row, members)
     });
     Ok(rest::results(req, records, &DEFAULTS))
 }
@@ -215,6 +235,31 @@ pub fn delete(req: &Request) -> Result<Response, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_default_view_is_the_full_records_subset() {
+        let text = |v: &str| Value::Text(v.into());
+        let full = sqlite::Rows::from_values(
+            vec![String::new(); 18],
+            vec![vec![
+                text("600"), text("Sales"), text("ringall"), Value::Integer(20), Value::Integer(0), Value::Integer(0), Value::Integer(0),
+                text(""), text(""), text("default"), text("\"Sales\" <600>"), Value::Integer(1), Value::Integer(0), Value::Integer(0),
+                Value::Integer(1), text("ring"), text("never"), text("app-blackhole,hangup,1"),
+            ]],
+        );
+        let default = sqlite::Rows::from_values(
+            vec![String::new(); 5],
+            vec![vec![text("600"), text("Sales"), text("ringall"), text("default"), text("\"Sales\" <600>")]],
+        );
+        let members = || vec!["1001".to_string(), "1002".to_string()];
+        let selection = rest::Selection::new(None, &DEFAULTS);
+        let (mut from_full, mut from_default) = (String::new(), String::new());
+        selection.write(&mut from_full, &record(&full.rows()[0], members()));
+        selection.write(&mut from_default, &default_record(&default.rows()[0], members()));
+        assert_eq!(from_default, from_full);
+        let keys: Vec<&str> = default_record(&default.rows()[0], members()).iter().map(|(k, _)| *k).collect();
+        assert_eq!(keys, DEFAULTS);
+    }
 
     fn body(v: serde_json::Value) -> Input {
         v.as_object().unwrap().clone()
