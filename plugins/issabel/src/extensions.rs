@@ -160,7 +160,7 @@ mod tests {
         let keys: Vec<&str> = default_record(row).iter().map(|(k, _)| *k).collect();
         assert_eq!(keys, DEFAULTS);
         let mut out = String::new();
-        rest::Selection::new(None, &DEFAULTS).write(&mut out, &default_record(row));
+        rest::Selection::new(None, &DEFAULTS).write_all(&mut out, std::iter::once(default_record(row)));
         assert_eq!(out, r#"{"dial":"SIP\/1000","extension":"1000","name":"Antonio","secret":"pw","tech":"sip"}"#);
     }
 

@@ -85,16 +85,9 @@ impl<'a> Selection<'a> {
         self.all || self.defaults.contains(&key) || self.extra.contains(&key)
     }
 
-    /// Appends the selected fields of `record` as a JSON object, written as PHP writes it (one
-    /// record; the tests' reference for [`Selection::write_all`]).
-    #[cfg(test)]
-    pub fn write(&self, out: &mut String, record: &Record<'_>) {
-        write_shown(out, record, |key| self.shows(key));
-    }
-
-    /// Like [`Selection::write`] for many records of one shape (the same keys in the same order, as
-    /// one resource's records are): which keys show is worked out once, not per record.
-    /// The keys are escaped once too.
+    /// Appends each record's selected fields as a JSON object, written as PHP writes it, with commas
+    /// between them. Records of one resource share a shape (the same keys in the same order), so
+    /// which keys show, and their escaped `"key":` text, are worked out once per shape, not per record.
     pub fn write_all<'r>(&self, out: &mut String, records: impl Iterator<Item = Record<'r>>) {
         // Per key of the current shape: the key, and its `"key":` text when it shows.
         let mut shape: Vec<(&'static str, Option<String>)> = Vec::new();
@@ -128,22 +121,6 @@ fn member_prefix(key: &str) -> String {
     php_json::write_str(&mut prefix, key);
     prefix.push(':');
     prefix
-}
-
-/// Appends the fields of `record` that `shows` as a JSON object, written as PHP writes it.
-#[cfg(test)]
-fn write_shown(out: &mut String, record: &Record<'_>, mut shows: impl FnMut(&str) -> bool) {
-    out.push('{');
-    let mut first = true;
-    for (key, value) in record.iter().filter(|(k, _)| shows(k)) {
-        if !first {
-            out.push(',');
-        }
-        first = false;
-        out.push_str(&member_prefix(key));
-        value.write(out);
-    }
-    out.push('}');
 }
 
 /// `{"results":[…]}` of `records` with the request's `fields` selection, written straight into
@@ -325,7 +302,7 @@ mod tests {
 
     fn select(fields: Option<&str>) -> String {
         let mut out = String::new();
-        Selection::new(fields, &["a"]).write(&mut out, &record());
+        Selection::new(fields, &["a"]).write_all(&mut out, std::iter::once(record()));
         out
     }
 
@@ -348,7 +325,7 @@ mod tests {
                 if i > 0 {
                     one_by_one.push(',');
                 }
-                selection.write(&mut one_by_one, r);
+                selection.write_all(&mut one_by_one, std::iter::once(r.clone()));
             }
             let mut all = String::new();
             selection.write_all(&mut all, records.into_iter());

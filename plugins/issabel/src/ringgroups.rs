@@ -254,8 +254,8 @@ mod tests {
         let members = || vec!["1001".to_string(), "1002".to_string()];
         let selection = rest::Selection::new(None, &DEFAULTS);
         let (mut from_full, mut from_default) = (String::new(), String::new());
-        selection.write(&mut from_full, &record(&full.rows()[0], members()));
-        selection.write(&mut from_default, &default_record(&default.rows()[0], members()));
+        selection.write_all(&mut from_full, std::iter::once(record(&full.rows()[0], members())));
+        selection.write_all(&mut from_default, std::iter::once(default_record(&default.rows()[0], members())));
         assert_eq!(from_default, from_full);
         let keys: Vec<&str> = default_record(&default.rows()[0], members()).iter().map(|(k, _)| *k).collect();
         assert_eq!(keys, DEFAULTS);
