@@ -1,12 +1,14 @@
 //! Plugin route vs native handler, side by side in one run.
 //!
-//! Serves the same bytes two ways — the `hello` plugin mounted on Switchboard (`GET /hello/Ada`) and
-//! a native axum handler — and drives each with the same closed-loop load generator: N keep-alive
-//! HTTP/1.1 connections on their own thread, each sending the next request as soon as the previous
-//! answer arrived. Prints requests/s, p50/p99 latency and the plugin/native ratio, alternating the
-//! two targets over several rounds so drift in the machine hits both.
+//! Serves the same bytes three ways — the `hello` plugin mounted on Switchboard with its default
+//! instance reuse (`GET /hello/Ada`), the same plugin with a fresh instance per request
+//! (`GET /fresh/Ada`, `limits.reuse = 1`), and a native axum handler — and drives each with the
+//! same closed-loop load generator: N keep-alive HTTP/1.1 connections on their own thread, each
+//! sending the next request as soon as the previous answer arrived. Prints requests/s, p50/p99
+//! latency and the ratios to native, alternating the targets over several rounds so drift in the
+//! machine hits all of them.
 //!
-//! `cargo bench --bench http -- [--connections 32] [--seconds 5] [--rounds 3] [--only plugin|native]`
+//! `cargo bench --bench http -- [--connections 32] [--seconds 5] [--rounds 3] [--only plugin|fresh|native]`
 
 mod common;
 
@@ -35,7 +37,8 @@ async fn native_server() -> SocketAddr {
 async fn plugin_server() -> (switchboard::Server, SocketAddr) {
     let cache = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench-compile-cache");
     let text = format!(
-        "[[listener]]\naddress = \"127.0.0.1:0\"\n[runtime]\ncache_dir = {:?}\n[[mount]]\nroute = \"/hello\"\nplugin = \"hello\"\nlimits = {{ max_concurrent = 256 }}\n",
+        "[[listener]]\naddress = \"127.0.0.1:0\"\n[runtime]\ncache_dir = {:?}\n[[mount]]\nroute = \"/hello\"\nplugin = \"hello\"\nlimits = {{ max_concurrent = 256 }}\n\
+         [[mount]]\nroute = \"/fresh\"\nplugin = \"hello\"\nlimits = {{ max_concurrent = 256, reuse = 1 }}\n",
         cache.display().to_string()
     );
     let config = switchboard::config::parse(&text, std::path::Path::new("bench.toml")).unwrap();
@@ -54,6 +57,7 @@ fn main() {
     let check: fn(u16, &[u8]) -> bool = |status, body| status == 200 && body == EXPECTED.as_bytes();
     let native = Target::get(servers.block_on(native_server()), "/hello/Ada", check);
     let (_server, plugin) = servers.block_on(plugin_server());
+    let fresh = Target::get(plugin, "/fresh/Ada", check);
     let plugin = Target::get(plugin, "/hello/Ada", check);
     let duration = Duration::from_secs(options.seconds);
     println!(
@@ -64,7 +68,11 @@ fn main() {
     );
 
     if let Some(only) = &options.only {
-        let target = if only == "native" { &native } else { &plugin };
+        let target = match only.as_str() {
+            "native" => &native,
+            "fresh" => &fresh,
+            _ => &plugin,
+        };
         print(only, &load(target, connections, duration));
         println!("  process RSS after the run: {:.0} MiB", rss_mib());
         return;
@@ -73,21 +81,28 @@ fn main() {
     // Warm up both (connection setup, compile cache, allocator).
     load(&native, connections, Duration::from_secs(1));
     load(&plugin, connections, Duration::from_secs(1));
+    load(&fresh, connections, Duration::from_secs(1));
 
-    let (mut natives, mut plugins): (Vec<Figures>, Vec<Figures>) = (Vec::new(), Vec::new());
+    let (mut natives, mut plugins, mut freshes): (Vec<Figures>, Vec<Figures>, Vec<Figures>) = (Vec::new(), Vec::new(), Vec::new());
     for round in 1..=options.rounds {
         println!("round {round}");
         let n = load(&native, connections, duration);
         print("native", &n);
         let p = load(&plugin, connections, duration);
         print("plugin", &p);
+        let f = load(&fresh, connections, duration);
+        print("plugin, fresh instances", &f);
         natives.push(n);
         plugins.push(p);
+        freshes.push(f);
     }
-    let (n, p) = (median(&natives), median(&plugins));
+    let (n, p, f) = (median(&natives), median(&plugins), median(&freshes));
     println!("median of {} rounds", options.rounds);
     print("native", &n);
     print("plugin", &p);
+    print("plugin, fresh instances", &f);
     println!("  ratio plugin/native throughput: {:.2}", p.rps / n.rps);
+    println!("  ratio plugin with fresh instances/native throughput: {:.2}", f.rps / n.rps);
+    println!("  reuse gain (plugin/fresh): {:.2}x", p.rps / f.rps);
     println!("  process RSS after the runs: {:.0} MiB", rss_mib());
 }

@@ -186,7 +186,15 @@ pub struct Limits {
     pub queue: u32,
     /// How long a request may wait in the queue before it is answered 503.
     pub queue_timeout: Duration,
+    /// Requests one instance serves, one after another, before it is replaced; 1 gives every
+    /// request a fresh instance. Default [`BUILTIN_REUSE`] for built-in plugins, 1 for files.
+    pub reuse: u32,
 }
+
+/// Default `limits.reuse` of a built-in plugin: ours keep no request's data in memory between
+/// requests, so their instances are reused (see `runtime::warm`). A plugin file gets a fresh
+/// instance per request unless its mount says otherwise.
+pub const BUILTIN_REUSE: u32 = 1000;
 
 impl Default for Limits {
     fn default() -> Self {
@@ -196,6 +204,7 @@ impl Default for Limits {
             max_concurrent: 64,
             queue: 256,
             queue_timeout: Duration::from_secs(10),
+            reuse: 1,
         }
     }
 }
@@ -367,6 +376,7 @@ mod raw {
         pub max_concurrent: Option<Spanned<i64>>,
         pub queue: Option<Spanned<i64>>,
         pub queue_timeout_ms: Option<Spanned<i64>>,
+        pub reuse: Option<Spanned<i64>>,
     }
 }
 
@@ -680,7 +690,7 @@ fn validate_mount(
         }
     }
 
-    let limits = validate_limits(&mount.limits, problems);
+    let limits = validate_limits(&mount.limits, matches!(plugin, PluginSource::Builtin(_)), problems);
 
     (problems.found.len() == before).then(|| Mount {
         route,
@@ -739,8 +749,8 @@ fn check_area_name(name: &str) -> Result<(), String> {
     }
 }
 
-fn validate_limits(raw: &raw::Limits, problems: &mut Problems<'_>) -> Limits {
-    let defaults = Limits::default();
+fn validate_limits(raw: &raw::Limits, builtin: bool, problems: &mut Problems<'_>) -> Limits {
+    let defaults = Limits { reuse: if builtin { BUILTIN_REUSE } else { 1 }, ..Limits::default() };
     let timeout = in_range(&raw.timeout_ms, "limits.timeout_ms", 1, 3_600_000, "milliseconds", problems)
         .map_or(defaults.timeout, |ms| Duration::from_millis(ms as u64));
     Limits {
@@ -753,6 +763,7 @@ fn validate_limits(raw: &raw::Limits, problems: &mut Problems<'_>) -> Limits {
         // Waiting longer than a whole request may run helps nobody; default to the request timeout.
         queue_timeout: in_range(&raw.queue_timeout_ms, "limits.queue_timeout_ms", 0, 3_600_000, "milliseconds", problems)
             .map_or(timeout, |ms| Duration::from_millis(ms as u64)),
+        reuse: in_range(&raw.reuse, "limits.reuse", 1, 1_000_000, "requests", problems).map_or(defaults.reuse, |n| n as u32),
     }
 }
 

@@ -127,6 +127,7 @@ impl Server {
                 context,
                 plugin,
                 gate: Gate::new(mount.limits.max_concurrent, mount.limits.queue, mount.limits.queue_timeout),
+                warm: Arc::new(runtime::WarmPool::new(mount.limits.reuse)),
                 source: mount.plugin.clone(),
                 grants: mount.grants.clone(),
             });
@@ -286,7 +287,7 @@ async fn handle(state: &Listener, mut request: hyper::Request<Incoming>) -> Http
             request.headers_mut().insert(HOST, host);
         }
     }
-    match runtime::invoke(&mount.plugin, mount.context.clone(), request, permit).await {
+    match runtime::invoke(&mount.plugin, &mount.warm, mount.context.clone(), request, permit).await {
         Ok(response) => response,
         Err(failure) => {
             let message = format!("plugin `{plugin}` {failure}");

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use super::gate::Gate;
 use crate::config::{Grants, PluginSource};
-use crate::runtime::{CapabilityUse, LoadedPlugin, MountContext};
+use crate::runtime::{CapabilityUse, LoadedPlugin, MountContext, WarmPool};
 
 /// A mount ready to serve.
 pub struct MountHandle {
@@ -18,6 +18,8 @@ pub struct MountHandle {
     pub plugin: LoadedPlugin,
     /// Admission control.
     pub gate: Gate,
+    /// Idle instances kept for later requests (`limits.reuse`).
+    pub warm: Arc<WarmPool>,
     /// Where the plugin came from.
     pub source: PluginSource,
     /// What the mount grants.

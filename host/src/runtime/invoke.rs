@@ -1,9 +1,10 @@
-//! One request through one fresh plugin instance.
+//! One request through one plugin instance: a fresh one, or a warm one when the mount reuses
+//! instances (see [`super::warm`]).
 //!
 //! The guest runs in its own tokio task so it can keep streaming the response body after the
 //! headers went out (the `wasi:http` model). The task owns the store and the caller's concurrency
-//! permit; it ends when the guest returns, traps, or passes its deadline, and then the instance is
-//! gone — a trapped instance is never reused. Whatever happens inside, the caller gets either the
+//! permit; it ends when the guest returns, traps, or passes its deadline. Then the instance either
+//! goes back to its mount's idle list or is gone — a trapped instance is never reused. Whatever happens inside, the caller gets either the
 //! plugin's response or a [`PluginFailure`] that says what went wrong, never a panic.
 
 use std::sync::Arc;
@@ -21,6 +22,7 @@ use wasmtime_wasi_http::WasiHttpView;
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 
+use super::warm::{Warm, WarmPool};
 use super::{LoadedPlugin, MountContext};
 
 /// Time past the deadline the host waits for a plugin that is parked in a host call (where the
@@ -75,10 +77,13 @@ impl PluginFailure {
     }
 }
 
-/// Runs `request` through a fresh instance of `plugin`. `permit` (the mount's concurrency slot) is
-/// held until the instance is gone, including while it streams the response body.
+/// Runs `request` through an instance of `plugin`: an idle one from `warm` when the mount reuses
+/// instances and one is free, a fresh one otherwise. `permit` (the mount's concurrency slot) is held
+/// until the instance is done, including while it streams the response body; then the instance goes
+/// back to `warm` if it ended cleanly (see [`super::warm`]), or is dropped.
 pub async fn invoke<B, P>(
     plugin: &LoadedPlugin,
+    warm: &Arc<WarmPool>,
     mount: Arc<MountContext>,
     request: hyper::Request<B>,
     permit: P,
@@ -90,8 +95,17 @@ where
 {
     let timeout = mount.limits.timeout;
     let deadline = Instant::now() + timeout;
-    let mut store = Store::new(plugin.pre.engine(), super::RequestState::new(mount.clone()));
-    store.limiter(|state| &mut state.limiter);
+    let (mut store, ready) = match warm.take() {
+        Some(Warm { mut store, proxy, uses }) => {
+            store.data_mut().begin_call(deadline, None);
+            (store, Some((proxy, uses)))
+        }
+        None => {
+            let mut store = Store::new(plugin.pre.engine(), super::RequestState::new(mount.clone()));
+            store.limiter(|state| &mut state.limiter);
+            (store, None)
+        }
+    };
     arm_deadline(&mut store, deadline);
 
     let (sender, receiver) = oneshot::channel();
@@ -101,14 +115,19 @@ where
     // Tells the response body whether the plugin ended well; see `CompleteOnlyOnSuccess`.
     let (outcome_tx, outcome_rx) = oneshot::channel::<bool>();
     let pre = plugin.pre.clone();
+    let warm = warm.clone();
     let task = tokio::spawn(async move {
         let _permit = permit;
         let run = async {
-            let proxy = pre.instantiate_async(&mut store).await?;
-            proxy.wasi_http_incoming_handler().call_handle(&mut store, request, out).await
+            let (proxy, uses) = match ready {
+                Some(ready) => ready,
+                None => (pre.instantiate_async(&mut store).await?, 0),
+            };
+            proxy.wasi_http_incoming_handler().call_handle(&mut store, request, out).await?;
+            wasmtime::Result::Ok((proxy, uses + 1))
         };
         let result = match tokio::time::timeout_at((deadline + GRACE).into(), run).await {
-            Ok(Ok(())) => Ok(()),
+            Ok(Ok(done)) => Ok(done),
             Ok(Err(error)) => Err(classify(&error, store.data(), timeout)),
             Err(_elapsed) => Err(PluginFailure::Timeout(timeout.as_millis())),
         };
@@ -118,6 +137,13 @@ where
             let (plugin, route) = (&*state.mount.plugin, &*state.mount.route);
             tracing::error!(plugin, route, code = failure.code(), peak_memory = state.limiter.peak_bytes, "plugin {failure}");
         }
+        // Back to the idle list before the response may end (see `CompleteOnlyOnSuccess`), so a
+        // client's next request already finds the instance.
+        let result = result.map(|(proxy, uses)| {
+            if warm.reuses() && !store.data().limiter.denied {
+                warm.give_back(Warm { store, proxy, uses });
+            }
+        });
         let _ = outcome_tx.send(result.is_ok());
         result
     });
@@ -125,7 +151,8 @@ where
     match receiver.await {
         Ok(Ok(response)) => Ok(response.map(|body| CompleteOnlyOnSuccess { body, outcome: Some(outcome_rx) }.boxed_unsync())),
         Ok(Err(code)) => Err(PluginFailure::ErrorCode(format!("{code:?}"))),
-        // The sender is dropped with the store: the plugin ended without setting a response.
+        // The sender is dropped with the request's resources: the plugin ended without setting a
+        // response.
         Err(_) => match task.await {
             Ok(Err(failure)) => Err(failure),
             Ok(Ok(())) => Err(PluginFailure::NoResponse),

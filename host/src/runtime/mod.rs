@@ -1,5 +1,6 @@
 //! The sandbox: one wasmtime engine, a linker with WASI, `wasi:http` and Switchboard's imports,
-//! and plugins pre-instantiated once so each request gets a fresh instance in tens of microseconds.
+//! and plugins pre-instantiated once so a fresh instance takes tens of microseconds; a mount may
+//! also reuse instances between requests (`warm`, `limits.reuse`).
 //!
 //! Design points (see shared/DESIGN.md decisions 2–3 and research/wasm-hosts.md):
 //! - Pooling allocator sized from the mounts: a slot per request a mount may run at once, so the pool
@@ -27,6 +28,7 @@ mod state;
 mod stdio;
 mod stream;
 mod system;
+mod warm;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -44,6 +46,7 @@ pub use self::handler::{EventHandler, MAX_BATCH, run_event_handler};
 pub use self::invoke::{PluginFailure, invoke};
 pub use self::outbound::OutboundPolicy;
 pub use self::state::RequestState;
+pub use self::warm::WarmPool;
 
 use crate::builtin;
 use crate::config::{Grants, Limits, Mount, PluginSource, RuntimeOptions};
@@ -189,8 +192,9 @@ impl Drop for Runtime {
 /// Pool sizing derived from the mounts.
 #[derive(Debug, Clone, Copy)]
 pub struct PoolSize {
-    /// Component instances alive at once: the sum of the mounts' `max_concurrent`, plus one for
-    /// each mount granted `events` (its event handler's long-lived instance, should it export one).
+    /// Component instances alive at once: the sum of the mounts' `max_concurrent` (a mount's busy
+    /// plus idle warm instances never exceed it), plus one for each mount granted `events` (its
+    /// event handler's long-lived instance, should it export one).
     pub instances: u32,
     /// The largest linear memory any mount allows.
     pub max_memory_bytes: u64,

@@ -1,5 +1,7 @@
-//! The data of one request's `Store`: WASI contexts, the resource table, limits, and the mount's
-//! context. A fresh one per request, so requests never share guest-visible state.
+//! The data of one instance's `Store`: WASI contexts, the resource table, limits, and the mount's
+//! context. A fresh one per instance; an instance serves one request, or several in turn when its
+//! mount allows reuse (`warm`), and then [`RequestState::begin_call`] starts each request's
+//! accounting afresh.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -81,8 +83,9 @@ impl RequestState {
         }
     }
 
-    /// Readies a long-lived event-handler instance for its next call: a new deadline, the log caps
-    /// and memory-refusal flag counted afresh, and the batch's source timestamp.
+    /// Readies a long-lived instance (an event handler's, or a warm request instance) for its next
+    /// call: a new deadline, the log caps and memory-refusal flag counted afresh, and the batch's
+    /// source timestamp (`None` for a request).
     pub fn begin_call(&mut self, deadline: Instant, source_timestamp: Option<String>) {
         self.deadline = deadline;
         self.source_timestamp = source_timestamp;
@@ -94,6 +97,12 @@ impl RequestState {
     /// The request's resource table (streams, SQL connections, …).
     pub fn table(&mut self) -> &mut ResourceTable {
         &mut self.table
+    }
+
+    /// How many host resources (streams, bodies, SQL connections, files, …) the guest still holds,
+    /// for deciding whether its instance may be reused.
+    pub fn live_resources(&mut self) -> usize {
+        self.table.iter_mut().count()
     }
 
     /// Flushes buffered plugin output and drop counts to the log; call once the request is over.

@@ -128,8 +128,20 @@ fn defaults_are_sane() {
     assert_eq!(config.listeners[0].address.to_string(), "127.0.0.1:8080");
     let mount = &config.mounts[0];
     assert_eq!(mount.route, "/a");
-    assert_eq!(mount.limits, config::Limits::default());
+    // A built-in's instances are reused; everything else is the plain default.
+    assert_eq!(mount.limits, config::Limits { reuse: config::BUILTIN_REUSE, ..config::Limits::default() });
     assert!(mount.grants.outbound_http.is_empty(), "nothing is granted by default");
+
+    // A plugin file gets a fresh instance per request unless its mount says otherwise.
+    let file = crate::util::test_plugin("hostile");
+    let config = config::parse(&format!("[[mount]]\nroute = \"/f\"\nplugin = {file:?}\n"), Path::new("sb.toml")).unwrap();
+    assert_eq!(config.mounts[0].limits, config::Limits::default());
+    assert_eq!(config::Limits::default().reuse, 1);
+    let text = format!("[[mount]]\nroute = \"/f\"\nplugin = {file:?}\nlimits = {{ reuse = 50 }}\n");
+    let config = config::parse(&text, Path::new("sb.toml")).unwrap();
+    assert_eq!(config.mounts[0].limits.reuse, 50);
+    let found = problems("[[mount]]\nroute = \"/a\"\nplugin = \"hello\"\nlimits = { reuse = 0 }\n");
+    assert_problem(&found, "sb.toml:4:20", "limits.reuse = 0 is out of range");
 }
 
 #[test]

@@ -22,3 +22,4 @@ mod transcript;
 mod util;
 mod issabel;
 mod streams;
+mod reuse;

@@ -13,11 +13,17 @@
 //! | `/stderr`            | two lines to stderr, one to stdout, then 200 `ok`               |
 //! | `/stream-then-panic` | sends 200 and some body bytes, then panics                      |
 //! | `/fetch?url=U`       | GETs `U` with outbound wasi:http: 200 with its body, or 502 with the error code |
+//! | `/count`             | 200 with how many requests this instance has served, this one included |
+//! | `/leak`              | keeps a `fields` resource past the request (in a global), then 200 `ok` |
+//!
+//! Every path counts as a request served by the instance, so `/count` shows whether the host
+//! reused an instance (`limits.reuse`) and when it started a fresh one.
 //!
 //! It uses the raw form of `plugin!` because `/no-response` must skip the SDK's glue.
 
 mod misbehave;
 
+use std::cell::{Cell, RefCell};
 use std::hint::black_box;
 
 use misbehave::{hoard, spin};
@@ -26,7 +32,15 @@ use switchboard_sdk::bindings::wasi::clocks::monotonic_clock;
 use switchboard_sdk::handler::{self, IncomingRequest, ResponseOutparam};
 use switchboard_sdk::prelude::*;
 
+thread_local! {
+    /// Requests this instance has served.
+    static SERVED: Cell<u32> = const { Cell::new(0) };
+    /// Resources kept past their request by `/leak`.
+    static LEAKED: RefCell<Vec<switchboard_sdk::bindings::wasi::http::types::Fields>> = const { RefCell::new(Vec::new()) };
+}
+
 fn serve(request: IncomingRequest, out: ResponseOutparam) {
+    SERVED.set(SERVED.get() + 1);
     let req = match handler::read_request(&request, handler::DEFAULT_MAX_BODY) {
         Ok(req) => req,
         Err(error) => return handler::send_response(out, error.into_response(), false),
@@ -43,6 +57,11 @@ fn serve(request: IncomingRequest, out: ResponseOutparam) {
 fn misbehave(req: &Request) -> Result<Response, Error> {
     match req.relative_path() {
         "/ok" => Ok(Response::text("ok")),
+        "/count" => Ok(Response::text(SERVED.get().to_string())),
+        "/leak" => {
+            LEAKED.with_borrow_mut(|kept| kept.push(switchboard_sdk::bindings::wasi::http::types::Fields::new()));
+            Ok(Response::text("ok"))
+        }
         "/loop" => spin(),
         "/alloc" => hoard(),
         "/panic" => panic!("hostile plugin panics on purpose"),

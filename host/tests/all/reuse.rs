@@ -1,0 +1,117 @@
+//! Instance reuse (`limits.reuse`): an instance serves at most `reuse` requests of its own mount,
+//! and any request that ends badly (a trap, a deadline, a refused memory growth) or leaves a host
+//! resource behind retires it, so the next request gets a fresh one.
+//!
+//! The `hostile` test plugin counts the requests its instance has served (`/count`), which shows
+//! exactly when the host reused an instance and when it started a new one.
+
+use crate::util::{base, client, start, test_plugin};
+
+/// A mount of `hostile` at `route` with the given extra `limits` entries.
+fn hostile(route: &str, limits: &str) -> String {
+    format!(
+        "[[mount]]\nroute = \"{route}\"\nplugin = {:?}\nlimits = {{ timeout_ms = 400, memory_mb = 32{limits} }}\n",
+        test_plugin("hostile")
+    )
+}
+
+/// GETs `path` and returns (status, body); status 0 when the connection broke before the head.
+async fn get(url: &str, path: &str) -> (u16, String) {
+    let Ok(response) = client().get(format!("{url}{path}")).send().await else { return (0, String::new()) };
+    // A body cut short by a crash is an error here; the status is what the tests look at then.
+    (response.status().as_u16(), response.text().await.unwrap_or_default())
+}
+
+/// The instance's request count, from `/count`.
+async fn count(url: &str, route: &str) -> u32 {
+    let (status, body) = get(url, &format!("{route}/count")).await;
+    assert_eq!(status, 200, "{body}");
+    body.parse().unwrap_or_else(|_| panic!("count: {body}"))
+}
+
+#[tokio::test]
+async fn an_instance_serves_at_most_reuse_requests_of_its_own_mount() {
+    let mounts = [hostile("/a", ", reuse = 3"), hostile("/b", ", reuse = 3"), hostile("/fresh", "")].concat();
+    let server = start(&mounts).await;
+    let url = base(&server);
+
+    // One request at a time: the same instance comes back until it has served three.
+    let mut seen = Vec::new();
+    for _ in 0..7 {
+        seen.push(count(&url, "/a").await);
+    }
+    assert_eq!(seen, [1, 2, 3, 1, 2, 3, 1]);
+
+    // Two mounts of the same plugin never share an instance.
+    let interleaved = [count(&url, "/b").await, count(&url, "/a").await, count(&url, "/b").await, count(&url, "/a").await];
+    assert_eq!(interleaved, [1, 2, 2, 3]);
+
+    // A plugin file gets a fresh instance per request unless its mount says otherwise.
+    for _ in 0..3 {
+        assert_eq!(count(&url, "/fresh").await, 1);
+    }
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_request_that_ends_badly_retires_its_instance() {
+    let server = start(&hostile("/h", ", reuse = 1000")).await;
+    let url = base(&server);
+
+    // (path, acceptable statuses) of requests after which the instance must not be reused. A crash
+    // mid-body aborts the response, which the client may see before or after the 200 head.
+    let retiring: [(&str, &[u16]); 5] = [
+        ("/h/panic", &[500]),
+        ("/h/loop", &[504]),
+        ("/h/alloc", &[500]),
+        ("/h/stream-then-panic", &[200, 0]),
+        ("/h/leak", &[200]),
+    ];
+    for (path, statuses) in retiring {
+        assert_eq!(count(&url, "/h").await, 1, "before {path}");
+        assert_eq!(count(&url, "/h").await, 2, "before {path}: the instance was reused");
+        let (got, body) = get(&url, path).await;
+        assert!(statuses.contains(&got), "{path}: {got} {body}");
+        assert_eq!(count(&url, "/h").await, 1, "after {path} the next request must get a fresh instance");
+        // Start the next case from a fresh instance too.
+        get(&url, "/h/panic").await;
+    }
+
+    // A request that merely failed in the plugin's own terms (a 404, an unset response) left the
+    // instance sound: it is reused.
+    assert_eq!(count(&url, "/h").await, 1);
+    assert_eq!(get(&url, "/h/nowhere").await.0, 404);
+    assert_eq!(get(&url, "/h/no-response").await.0, 500);
+    assert_eq!(count(&url, "/h").await, 4);
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_requests_never_run_out_of_instances() {
+    // Four slots, eight clients: live instances (busy plus idle) must stay within the pool share of
+    // the mount, or instantiation would fail.
+    let server = start(&hostile("/h", ", reuse = 1000, max_concurrent = 4")).await;
+    let url = base(&server);
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let url = url.clone();
+            tokio::spawn(async move {
+                let mut counts = Vec::new();
+                for _ in 0..50 {
+                    let (status, body) = get(&url, "/h/count").await;
+                    assert_eq!(status, 200, "{body}");
+                    counts.push(body.parse::<u32>().unwrap());
+                }
+                counts
+            })
+        })
+        .collect();
+    let mut counts = Vec::new();
+    for task in tasks {
+        counts.extend(task.await.unwrap());
+    }
+    // 400 requests over at most four instances: some instance served at least 100 of them.
+    assert_eq!(counts.len(), 400);
+    assert!(counts.iter().max().unwrap() >= &100, "instances were not reused: {counts:?}");
+    server.shutdown().await;
+}
