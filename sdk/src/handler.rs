@@ -56,7 +56,7 @@ pub fn serve_router(
     request: IncomingRequest,
     out: ResponseOutparam,
     max_body: usize,
-    router: Router,
+    router: &Router,
 ) {
     serve(request, out, max_body, |parsed| match parsed {
         Ok(req) => router.handle(&req),

@@ -114,8 +114,9 @@ pub mod prelude {
 ///
 /// - `plugin!(handle)` — `handle: fn(&Request) -> Result<Response, Error>` (any expression of that
 ///   shape, closures included). Errors get the default JSON rendering.
-/// - `plugin!(router: build)` — `build: fn() -> Router`, called once per request (every request runs
-///   in a fresh instance anyway). Errors go through the router's [`on_error`](Router::on_error).
+/// - `plugin!(router: build)` — `build: fn() -> Router`, called on an instance's first request; the
+///   router is kept for the requests the instance serves after it (the mount's `limits.reuse`).
+///   Errors go through the router's [`on_error`](Router::on_error).
 /// - either of these with `, max_body = N` to change the in-memory request body limit from
 ///   [`handler::DEFAULT_MAX_BODY`] (16 MiB); larger bodies are answered 413.
 /// - `plugin!(raw: handle)` — `handle: fn(IncomingRequest, ResponseOutparam)` with the raw
@@ -201,12 +202,19 @@ macro_rules! plugin {
 
     (router: $build:expr $(, max_body = $max:expr)? $(,)?) => {
         $crate::plugin!(raw: |request, response_out| {
-            $crate::handler::serve_router(
-                request,
-                response_out,
-                $crate::plugin!(@max_body $($max)?),
-                ($build)(),
-            )
+            // Built on the instance's first request and kept: an instance may serve several
+            // requests (the mount's `limits.reuse`), and its routes never change.
+            ::std::thread_local! {
+                static SWITCHBOARD_ROUTER: $crate::Router = ($build)();
+            }
+            SWITCHBOARD_ROUTER.with(|router| {
+                $crate::handler::serve_router(
+                    request,
+                    response_out,
+                    $crate::plugin!(@max_body $($max)?),
+                    router,
+                )
+            })
         });
     };
 

@@ -3,6 +3,10 @@
 //! Settings are per mount, so the same plugin mounted twice can be configured twice (two CRMs, two
 //! API keys). Values from the environment are resolved by the host; a plugin only sees strings.
 //!
+//! A mount's settings and route never change while an instance lives (the host resolves them when it
+//! starts, and an instance only ever serves its own mount), so on wasm they are read from the host
+//! once per instance and kept: an instance that serves many requests (`limits.reuse`) asks once.
+//!
 //! Off wasm (native unit tests of a plugin's handlers) there is no host to ask, so these functions
 //! read a per-thread table that [`set_native`] fills instead.
 
@@ -45,18 +49,35 @@ pub fn set_native(settings: &[(&str, &str)], mount_route: &str) {
 
 #[cfg(target_family = "wasm")]
 mod imp {
+    use std::cell::OnceCell;
+
     use crate::bindings::switchboard::pbx::settings as wit;
 
+    thread_local! {
+        /// Every setting, sorted by name (as `get-all` returns them), read on first use.
+        static ALL: OnceCell<Vec<(String, String)>> = const { OnceCell::new() };
+        /// The mount route, read on first use.
+        static ROUTE: OnceCell<String> = const { OnceCell::new() };
+    }
+
+    fn with_all<R>(f: impl FnOnce(&[(String, String)]) -> R) -> R {
+        ALL.with(|all| f(all.get_or_init(wit::get_all)))
+    }
+
     pub fn get(name: &str) -> Option<String> {
-        wit::get(name)
+        with_all(|all| {
+            all.binary_search_by(|(k, _)| k.as_str().cmp(name))
+                .ok()
+                .map(|i| all[i].1.clone())
+        })
     }
 
     pub fn all() -> Vec<(String, String)> {
-        wit::get_all()
+        with_all(<[_]>::to_vec)
     }
 
     pub fn mount_route() -> String {
-        wit::mount_route()
+        ROUTE.with(|route| route.get_or_init(wit::mount_route).clone())
     }
 }
 

@@ -74,13 +74,12 @@ pub struct Rows {
 #[derive(Debug)]
 struct Packed {
     data: Vec<u8>,
-    /// Every text value, checked to be UTF-8 once while decoding, so reading one is a slice.
-    texts: String,
     slots: Vec<Slot>,
     width: usize,
 }
 
-/// One value's place: `Text` in [`Packed::texts`], `Blob` in [`Packed::data`].
+/// One value's place in [`Packed::data`]. A `Text` span was checked to be UTF-8 when it was
+/// decoded, so reading it is a slice, never a second check or a copy.
 #[derive(Debug, Clone, Copy)]
 enum Slot {
     Null,
@@ -112,13 +111,12 @@ pub enum ValueRef<'a> {
     Null,
 }
 
-/// Reads the slots of `data` as the WIT `packed-result` documents it, copying text values into
-/// one string; a malformed buffer (which the host never sends) ends the decoding where it breaks.
-fn decode(data: &[u8], values: usize) -> (Vec<Slot>, String) {
+/// Reads the slots of `data` as the WIT `packed-result` documents it, checking each text value to
+/// be UTF-8; a malformed buffer (which the host never sends) ends the decoding where it breaks.
+fn decode(data: &[u8], values: usize) -> Vec<Slot> {
     fn bytes<const N: usize>(data: &[u8], at: usize) -> Option<[u8; N]> {
         data.get(at..at + N)?.try_into().ok()
     }
-    let mut texts = String::with_capacity(data.len());
     let mut slots = Vec::with_capacity(values);
     let mut at = 0;
     while slots.len() < values {
@@ -138,18 +136,17 @@ fn decode(data: &[u8], values: usize) -> (Vec<Slot>, String) {
                 at = start + len as usize;
                 if tag == 4 {
                     Slot::Blob(start as u32, len)
+                } else if std::str::from_utf8(value).is_ok() {
+                    Slot::Text(start as u32, len)
                 } else {
-                    let Ok(text) = std::str::from_utf8(value) else { break };
-                    let slot = Slot::Text(texts.len() as u32, len);
-                    texts.push_str(text);
-                    slot
+                    break;
                 }
             }
             _ => break,
         };
         slots.push(slot);
     }
-    (slots, texts)
+    slots
 }
 
 impl Rows {
@@ -157,10 +154,10 @@ impl Rows {
     pub fn from_packed(result: PackedResult) -> Rows {
         let width = result.columns.len();
         let count = result.row_count as usize;
-        let (slots, texts) = decode(&result.data, count.saturating_mul(width));
+        let slots = decode(&result.data, count.saturating_mul(width));
         // A row whose values did not all decode is left out rather than read short.
         let complete = if width == 0 { count } else { slots.len() / width };
-        let packed = Rc::new(Packed { data: result.data, texts, slots, width });
+        let packed = Rc::new(Packed { data: result.data, slots, width });
         Rows { columns: result.columns, rows: (0..complete).map(|index| Row { packed: packed.clone(), index }).collect() }
     }
 
@@ -227,7 +224,9 @@ impl Row {
             Slot::Null => ValueRef::Null,
             Slot::Integer(n) => ValueRef::Integer(n),
             Slot::Real(f) => ValueRef::Real(f),
-            Slot::Text(start, len) => ValueRef::Text(&packed.texts[span(start, len)]),
+            // SAFETY: `decode` made a `Text` slot only for a span `str::from_utf8` accepted, and
+            // `data` is never changed after decoding.
+            Slot::Text(start, len) => ValueRef::Text(unsafe { std::str::from_utf8_unchecked(&packed.data[span(start, len)]) }),
             Slot::Blob(start, len) => ValueRef::Blob(&packed.data[span(start, len)]),
         })
     }

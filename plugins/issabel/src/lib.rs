@@ -85,13 +85,19 @@ fn is_resource(path: &str) -> bool {
     ["/extensions", "/ringgroups"].iter().any(|r| path == *r || path.strip_prefix(r).is_some_and(|rest| rest.starts_with('/')))
 }
 
+thread_local! {
+    /// The routers, built on an instance's first request and kept for the ones it serves after it.
+    static PUBLIC: Router = public();
+    static RESOURCES_ROUTER: Router = resources();
+}
+
 fn handle(req: &Request) -> Result<Response, Error> {
     if !is_resource(req.relative_path()) {
-        return Ok(public().handle(req));
+        return Ok(PUBLIC.with(|router| router.handle(req)));
     }
     // As the original's controllers: the token is checked before anything else.
     match tokens::gate(req) {
-        Ok(tokens::Gate::Pass) => Ok(resources().handle(req)),
+        Ok(tokens::Gate::Pass) => Ok(RESOURCES_ROUTER.with(|router| router.handle(req))),
         Ok(tokens::Gate::Stop(answer)) => Ok(answer),
         Err(e) => Ok(render(e)),
     }

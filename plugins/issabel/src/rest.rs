@@ -20,8 +20,8 @@ pub enum FieldValue<'a> {
     Text(Cow<'a, str>),
     /// A JSON number.
     Int(i64),
-    /// A JSON list of strings.
-    List(Vec<String>),
+    /// A JSON list of strings (borrowed from the rows they were read from where possible).
+    List(Vec<Cow<'a, str>>),
 }
 
 impl<'a> From<Cow<'a, str>> for FieldValue<'a> {

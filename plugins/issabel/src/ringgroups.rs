@@ -1,10 +1,10 @@
 //! `/ringgroups`: rows of the shared `ring_groups` table with their `ring_group_members`, named as
 //! the seed names them (`extension_list` an array, checkboxes `on`/`off`).
 
-use std::collections::HashMap;
+use std::borrow::Cow;
 
 use switchboard_sdk::prelude::*;
-use switchboard_sdk::sqlite::{self, Connection, Row, Value, ValueRef};
+use switchboard_sdk::sqlite::{self, Connection, Row, Value};
 
 use crate::input::{self, Field, Input, Kind};
 use crate::rest::{self, FieldValue, Record};
@@ -52,7 +52,7 @@ fn checkbox(row: &Row, i: usize) -> FieldValue<'static> {
 }
 
 /// Every field of one group, alphabetically (ids and times as numbers, as the seed shows them).
-fn record(row: &Row, members: Vec<String>) -> Record<'_> {
+fn record<'r>(row: &'r Row, members: Vec<Cow<'r, str>>) -> Record<'r> {
     let t = |i| FieldValue::from(row.str(i));
     let n = |i| FieldValue::Int(row.int(i).unwrap_or(0));
     let number = row.str(0);
@@ -82,7 +82,7 @@ fn record(row: &Row, members: Vec<String>) -> Record<'_> {
 }
 
 /// One row of [`SELECT_DEFAULT`]: the default view.
-fn default_record(row: &Row, members: Vec<String>) -> Record<'_> {
+fn default_record<'r>(row: &'r Row, members: Vec<Cow<'r, str>>) -> Record<'r> {
     let number = row.str(0);
     vec![
         ("change_callerid", row.str(3).into()),
@@ -99,7 +99,7 @@ fn default_record(row: &Row, members: Vec<String>) -> Record<'_> {
 /// `GET /ringgroups` (`id` none) and `GET /ringgroups/{id}`: groups and members in two queries
 /// (not one query per group); an unknown group is 200 with an empty list.
 fn show(req: &Request, id: Option<&str>) -> Result<Response, Error> {
-    type ToRecord = for<'r> fn(&'r Row, Vec<String>) -> Record<'r>;
+    type ToRecord = for<'r> fn(&'r Row, Vec<Cow<'r, str>>) -> Record<'r>;
     let (select, to_record): (&str, ToRecord) =
         if req.query().contains("fields") { (SELECT, record) } else { (SELECT_DEFAULT, default_record) };
     let db = sqlite::open("pbx")?;
@@ -113,17 +113,38 @@ fn show(req: &Request, id: Option<&str>) -> Result<Response, Error> {
             db.query("SELECT group_number, destination FROM ring_group_members ORDER BY group_number, position", &[])?,
         ),
     };
-    let mut by_group: HashMap<&str, Vec<String>> = HashMap::new();
-    for row in members.rows() {
-        if let Some(ValueRef::Text(group)) = row.get(0) {
-            by_group.entry(group).or_default().push(row.text(1));
+    let runs = member_runs(members.rows());
+    let records = groups.rows().iter().map(|row| to_record(row, runs.of(&row.str(0))));
+    Ok(rest::results(req, records, &DEFAULTS))
+}
+
+/// `(group_number, destination)` rows sorted by group number (as text, SQLite's `BINARY` order,
+/// which is Rust's `str` order) and then position: one contiguous run per group, looked up by
+/// binary search instead of hashing every member.
+struct MemberRuns<'r>(Vec<(&'r str, &'r [Row])>);
+
+fn member_runs(rows: &[Row]) -> MemberRuns<'_> {
+    let mut runs = Vec::new();
+    let mut start = 0;
+    while start < rows.len() {
+        let group = rows[start].str(0);
+        let end = start + rows[start..].iter().take_while(|row| row.str(0) == group).count();
+        if let Cow::Borrowed(group) = group {
+            runs.push((group, &rows[start..end]));
+        }
+        start = end;
+    }
+    MemberRuns(runs)
+}
+
+impl<'r> MemberRuns<'r> {
+    /// The destinations of `group`, in order.
+    fn of(&self, group: &str) -> Vec<Cow<'r, str>> {
+        match self.0.binary_search_by(|(g, _)| (*g).cmp(group)) {
+            Ok(i) => self.0[i].1.iter().map(|member| member.str(1)).collect(),
+            Err(_) => Vec::new(),
         }
     }
-    let records = groups.rows().iter().map(|row| {
-        let members = by_group.remove(&*row.str(0)).unwrap_or_default();
-        to_record(row, members)
-    });
-    Ok(rest::results(req, records, &DEFAULTS))
 }
 
 /// `GET /ringgroups`.
@@ -237,6 +258,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn members_are_found_per_group_in_position_order() {
+        let text = |v: &str| Value::Text(v.into());
+        let rows = sqlite::Rows::from_values(
+            vec!["group_number".into(), "destination".into()],
+            [("600", "1001"), ("600", "1002"), ("6000", "5#"), ("601", "1003"), ("601", "1001"), ("601", "1002")]
+                .iter()
+                .map(|(g, d)| vec![text(g), text(d)])
+                .collect(),
+        );
+        let runs = member_runs(rows.rows());
+        assert_eq!(runs.of("600"), ["1001", "1002"]);
+        assert_eq!(runs.of("6000"), ["5#"]);
+        assert_eq!(runs.of("601"), ["1003", "1001", "1002"]);
+        assert!(runs.of("602").is_empty() && runs.of("60").is_empty());
+        assert!(member_runs(&[]).of("600").is_empty());
+    }
+
+    #[test]
     fn the_default_view_is_the_full_records_subset() {
         let text = |v: &str| Value::Text(v.into());
         let full = sqlite::Rows::from_values(
@@ -251,7 +290,7 @@ mod tests {
             vec![String::new(); 5],
             vec![vec![text("600"), text("Sales"), text("ringall"), text("default"), text("\"Sales\" <600>")]],
         );
-        let members = || vec!["1001".to_string(), "1002".to_string()];
+        let members = || vec![Cow::Borrowed("1001"), Cow::Borrowed("1002")];
         let selection = rest::Selection::new(None, &DEFAULTS);
         let (mut from_full, mut from_default) = (String::new(), String::new());
         selection.write_all(&mut from_full, std::iter::once(record(&full.rows()[0], members())));
