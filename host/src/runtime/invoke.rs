@@ -1,10 +1,11 @@
 //! One request through one plugin instance: a fresh one, or a warm one when the mount reuses
 //! instances (see [`super::warm`]).
 //!
-//! The guest runs in its own tokio task so it can keep streaming the response body after the
-//! headers went out (the `wasi:http` model). The task owns the store and the caller's concurrency
-//! permit; it ends when the guest returns, traps, or passes its deadline. Then the instance either
-//! goes back to its mount's idle list or is gone — a trapped instance is never reused. Whatever happens inside, the caller gets either the
+//! The guest keeps running after the response head went out, to stream the body (the `wasi:http`
+//! model): the request's future drives it until the head is set, then the response body does (see
+//! [`Guest`]). Its run owns the store and the caller's concurrency permit; it ends when the guest
+//! returns, traps, or passes its deadline. Then the instance either goes back to its mount's idle
+//! list or is gone — a trapped instance is never reused. Whatever happens inside, the caller gets either the
 //! plugin's response or a [`PluginFailure`] that says what went wrong, never a panic.
 
 use std::sync::Arc;
@@ -112,11 +113,9 @@ where
     let request = store.data_mut().http().new_incoming_request(Scheme::Http, request).map_err(|e| PluginFailure::Setup(e.to_string()))?;
     let out = store.data_mut().http().new_response_outparam(sender).map_err(|e| PluginFailure::Setup(e.to_string()))?;
 
-    // Tells the response body whether the plugin ended well; see `CompleteOnlyOnSuccess`.
-    let (outcome_tx, outcome_rx) = oneshot::channel::<bool>();
     let pre = plugin.pre.clone();
     let warm = warm.clone();
-    let task = tokio::spawn(async move {
+    let run = async move {
         let _permit = permit;
         let run = async {
             let (proxy, uses) = match ready {
@@ -137,31 +136,83 @@ where
             let (plugin, route) = (&*state.mount.plugin, &*state.mount.route);
             tracing::error!(plugin, route, code = failure.code(), peak_memory = state.limiter.peak_bytes, "plugin {failure}");
         }
-        // Back to the idle list before the response may end (see `CompleteOnlyOnSuccess`), so a
-        // client's next request already finds the instance.
-        let result = result.map(|(proxy, uses)| {
+        // Back to the idle list before the response may end (see `GuestBody`), so a client's next
+        // request already finds the instance.
+        result.map(|(proxy, uses)| {
             if warm.reuses() && !store.data().limiter.denied {
                 warm.give_back(Warm { store, proxy, uses });
             }
-        });
-        let _ = outcome_tx.send(result.is_ok());
-        result
-    });
+        })
+    };
+    let mut guest = Guest { run: Some(Box::pin(run)), outcome: None };
 
-    match receiver.await {
-        Ok(Ok(response)) => Ok(response.map(|body| CompleteOnlyOnSuccess { body, outcome: Some(outcome_rx) }.boxed_unsync())),
-        Ok(Err(code)) => Err(PluginFailure::ErrorCode(format!("{code:?}"))),
-        // The sender is dropped with the request's resources: the plugin ended without setting a
-        // response.
-        Err(_) => match task.await {
-            Ok(Err(failure)) => Err(failure),
-            Ok(Ok(())) => Err(PluginFailure::NoResponse),
-            Err(join) => Err(PluginFailure::Trap(format!("host task failed: {join}"))),
-        },
+    // Run the guest here until it has set the response (or ended without one).
+    let mut receiver = receiver;
+    let head = std::future::poll_fn(|cx| {
+        let _ = guest.poll_run(cx);
+        match Pin::new(&mut receiver).poll(cx) {
+            Poll::Ready(head) => Poll::Ready(Some(head)),
+            // Ended, and its outparam is gone with its resources: no response is coming.
+            Poll::Pending if guest.run.is_none() => Poll::Ready(None),
+            Poll::Pending => Poll::Pending,
+        }
+    })
+    .await;
+    match head {
+        Some(Ok(Ok(response))) => Ok(response.map(|body| GuestBody { body, guest }.boxed_unsync())),
+        Some(Ok(Err(code))) => Err(PluginFailure::ErrorCode(format!("{code:?}"))),
+        // The sender went with the request's resources: the plugin ended, or is ending, without
+        // setting a response. Its outcome says why.
+        Some(Err(_)) | None => {
+            std::future::poll_fn(|cx| guest.poll_run(cx)).await;
+            match guest.outcome.take() {
+                Some(Err(failure)) => Err(failure),
+                _ => Err(PluginFailure::NoResponse),
+            }
+        }
     }
 }
 
-/// A plugin's response body that ends cleanly only if the plugin returned without failing.
+/// One request's run of the guest (instantiate or reuse, `handle`, then back to the idle list),
+/// polled by whoever holds it: the request until the response head is set, then the response body.
+///
+/// Why not its own task: handing every request to a spawned task, and its result back, cost cross-
+/// thread wake-ups that showed as the largest kernel item of a small request's profile; running the
+/// guest in the connection's own task avoids them. What a task gave, this keeps: if the holder goes
+/// away before the guest is done (the client disconnected, or hyper dropped a HEAD response's body),
+/// the rest of the run moves to a task of its own, so a plugin always finishes what it started.
+struct Guest {
+    run: Option<Pin<Box<dyn Future<Output = Result<(), PluginFailure>> + Send>>>,
+    outcome: Option<Result<(), PluginFailure>>,
+}
+
+impl Guest {
+    /// Polls the run if it is still going; `Ready` once it has ended (its outcome kept).
+    fn poll_run(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let Some(run) = self.run.as_mut() else { return Poll::Ready(()) };
+        match run.as_mut().poll(cx) {
+            Poll::Ready(outcome) => {
+                self.run = None;
+                self.outcome = Some(outcome);
+                Poll::Ready(())
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl Drop for Guest {
+    fn drop(&mut self) {
+        if let Some(run) = self.run.take()
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            runtime.spawn(run);
+        }
+    }
+}
+
+/// A plugin's response body, which also drives the plugin's run, and ends cleanly only if the
+/// plugin returned without failing.
 ///
 /// wasmtime-wasi-http ends the body stream the same way whether the guest called
 /// `outgoing-body.finish` or simply vanished (a trap drops the body unfinished), so a client would
@@ -169,33 +220,30 @@ where
 /// body until the plugin's handler has returned, and turns a failure into a body error, which hyper
 /// turns into an aborted chunked response the client can see. The cost: a plugin that keeps working
 /// after finishing its body delays the end of the response until it returns.
-struct CompleteOnlyOnSuccess {
+struct GuestBody {
     body: HyperOutgoingBody,
-    outcome: Option<oneshot::Receiver<bool>>,
+    guest: Guest,
 }
 
-impl Body for CompleteOnlyOnSuccess {
+impl Body for GuestBody {
     type Data = Bytes;
     type Error = wasmtime_wasi_http::Error;
 
     fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
         let this = &mut *self;
+        let ended = this.guest.poll_run(cx).is_ready();
         match Pin::new(&mut this.body).poll_frame(cx) {
             Poll::Ready(None) => {}
             other => return other,
         }
-        let Some(outcome) = this.outcome.as_mut() else { return Poll::Ready(None) };
-        match Pin::new(outcome).poll(cx) {
-            Poll::Pending => Poll::Pending,
-            Poll::Ready(result) => {
-                this.outcome = None;
-                match result {
-                    Ok(true) => Poll::Ready(None),
-                    _ => Poll::Ready(Some(Err(wasmtime_wasi_http::Error::InternalError(Some(
-                        "the plugin failed before finishing the response body".into(),
-                    ))))),
-                }
-            }
+        if !ended {
+            return Poll::Pending;
+        }
+        match this.guest.outcome.take() {
+            Some(Err(_)) => Poll::Ready(Some(Err(wasmtime_wasi_http::Error::InternalError(Some(
+                "the plugin failed before finishing the response body".into(),
+            ))))),
+            _ => Poll::Ready(None),
         }
     }
 }

@@ -115,3 +115,20 @@ async fn concurrent_requests_never_run_out_of_instances() {
     assert!(counts.iter().max().unwrap() >= &100, "instances were not reused: {counts:?}");
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_plugin_finishes_its_request_when_the_client_goes_away() {
+    // The guest runs in the client's connection task; when the client leaves before the answer,
+    // the rest of the run moves to a task of its own. The instance then ends cleanly and is
+    // reused, which `/count` shows: a run cut off half-way would have retired it.
+    let server = start(&hostile("/h", ", reuse = 1000")).await;
+    let url = base(&server);
+    assert_eq!(count(&url, "/h").await, 1);
+    let impatient = reqwest::Client::builder().timeout(std::time::Duration::from_millis(100)).build().unwrap();
+    // 300 ms of the plugin's 400 ms deadline; the client waits 100.
+    let gone = impatient.get(format!("{url}/h/sleep?ms=300")).send().await;
+    assert!(gone.is_err_and(|e| e.is_timeout()), "the client should have given up first");
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    assert_eq!(count(&url, "/h").await, 3, "the abandoned request ran to its end and its instance was reused");
+    server.shutdown().await;
+}
