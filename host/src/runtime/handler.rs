@@ -98,8 +98,7 @@ async fn call(handler: &EventHandler, mount: &Arc<MountContext>, live: &mut Opti
     let deadline = Instant::now() + timeout;
     let source_timestamp = batch.last().map(|e| e.timestamp.clone());
     if live.is_none() {
-        let mut store = Store::new(handler.pre.engine(), RequestState::new(mount.clone()));
-        store.limiter(|state| &mut state.limiter);
+        let mut store = RequestState::new_store(handler.pre.engine(), mount.clone());
         arm_deadline(&mut store, deadline);
         let started = async {
             let instance = handler.pre.instantiate_async(&mut store).await?;

@@ -5,8 +5,8 @@
 //! model): the request's future drives it until the head is set, then the response body does (see
 //! [`Guest`]). Its run owns the store and the caller's concurrency permit; it ends when the guest
 //! returns, traps, or passes its deadline. Then the instance either goes back to its mount's idle
-//! list or is gone — a trapped instance is never reused. Whatever happens inside, the caller gets either the
-//! plugin's response or a [`PluginFailure`] that says what went wrong, never a panic.
+//! list or is gone — a trapped instance is never reused. Whatever happens inside, the caller gets
+//! either the plugin's response or a [`PluginFailure`] that says what went wrong, never a panic.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -102,9 +102,7 @@ where
             (store, Some((proxy, uses)))
         }
         None => {
-            let mut store = Store::new(plugin.pre.engine(), super::RequestState::new(mount.clone()));
-            store.limiter(|state| &mut state.limiter);
-            (store, None)
+            (super::RequestState::new_store(plugin.pre.engine(), mount.clone()), None)
         }
     };
     arm_deadline(&mut store, deadline);
@@ -138,11 +136,7 @@ where
         }
         // Back to the idle list before the response may end (see `GuestBody`), so a client's next
         // request already finds the instance.
-        result.map(|(proxy, uses)| {
-            if warm.reuses() && !store.data().limiter.denied {
-                warm.give_back(Warm { store, proxy, uses });
-            }
-        })
+        result.map(|(proxy, uses)| warm.give_back(Warm { store, proxy, uses }))
     };
     let mut guest = Guest { run: Some(Box::pin(run)), outcome: None };
 

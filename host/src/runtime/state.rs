@@ -83,6 +83,13 @@ impl RequestState {
         }
     }
 
+    /// A store for a new instance of `mount`'s plugin, its memory capped by the mount's limiter.
+    pub fn new_store(engine: &wasmtime::Engine, mount: Arc<MountContext>) -> wasmtime::Store<Self> {
+        let mut store = wasmtime::Store::new(engine, RequestState::new(mount));
+        store.limiter(|state| &mut state.limiter);
+        store
+    }
+
     /// Readies a long-lived instance (an event handler's, or a warm request instance) for its next
     /// call: a new deadline, the log caps and memory-refusal flag counted afresh, and the batch's
     /// source timestamp (`None` for a request).

@@ -49,7 +49,7 @@ impl WarmPool {
     }
 
     /// Whether this pool keeps instances at all.
-    pub fn reuses(&self) -> bool {
+    fn reuses(&self) -> bool {
         self.max_uses > 1
     }
 
@@ -61,10 +61,10 @@ impl WarmPool {
         self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop()
     }
 
-    /// Keeps `warm` for a later request if it may serve another one; drops it otherwise.
-    /// The caller has checked that its last request ended cleanly.
+    /// Keeps `warm` for a later request if it may serve another one (see the module's rules);
+    /// drops it otherwise. The caller gives back only an instance whose guest returned.
     pub(super) fn give_back(&self, mut warm: Warm) {
-        if warm.uses >= self.max_uses {
+        if warm.uses >= self.max_uses || warm.store.data().limiter.denied {
             return;
         }
         let held = warm.store.data_mut().live_resources();
@@ -75,10 +75,5 @@ impl WarmPool {
             return;
         }
         self.idle.lock().unwrap_or_else(|p| p.into_inner()).push(warm);
-    }
-
-    /// Idle instances right now.
-    pub fn idle(&self) -> usize {
-        self.idle.lock().unwrap_or_else(|p| p.into_inner()).len()
     }
 }

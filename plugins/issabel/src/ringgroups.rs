@@ -124,16 +124,13 @@ fn show(req: &Request, id: Option<&str>) -> Result<Response, Error> {
 struct MemberRuns<'r>(Vec<(&'r str, &'r [Row])>);
 
 fn member_runs(rows: &[Row]) -> MemberRuns<'_> {
-    let mut runs = Vec::new();
-    let mut start = 0;
-    while start < rows.len() {
-        let group = rows[start].str(0);
-        let end = start + rows[start..].iter().take_while(|row| row.str(0) == group).count();
-        if let Cow::Borrowed(group) = group {
-            runs.push((group, &rows[start..end]));
-        }
-        start = end;
-    }
+    let runs = rows
+        .chunk_by(|a, b| a.str(0) == b.str(0))
+        .filter_map(|run| match run[0].str(0) {
+            Cow::Borrowed(group) => Some((group, run)),
+            Cow::Owned(_) => None,
+        })
+        .collect();
     MemberRuns(runs)
 }
 
