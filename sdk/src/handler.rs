@@ -72,15 +72,24 @@ pub fn serve(
     max_body: usize,
     respond: impl FnOnce(Result<Request, Error>) -> Response,
 ) {
-    let head = matches!(request.method(), Method::Head);
-    let parsed = read_request(&request, max_body);
+    let method = request.method();
+    let head = matches!(method, Method::Head);
+    let parsed = read_request_as(&request, method, max_body);
     drop(request);
     send_response(out, respond(parsed), head);
 }
 
 /// Converts a wasi:http request into a [`Request`], reading the whole body (at most `max_body`
 /// bytes, else a 413 error). The mount route comes from `settings.mount-route`.
+///
+/// A body declared empty (`Content-Length: 0`, which the Switchboard host also sets on every
+/// request that has no body) is not read: that would take six host calls for nothing.
 pub fn read_request(request: &IncomingRequest, max_body: usize) -> Result<Request, Error> {
+    read_request_as(request, request.method(), max_body)
+}
+
+/// [`read_request`] with the method already asked for.
+fn read_request_as(request: &IncomingRequest, method: Method, max_body: usize) -> Result<Request, Error> {
     let target = request.path_with_query().unwrap_or_else(|| "/".to_string());
     let mut headers: Headers = {
         let fields = request.headers();
@@ -99,9 +108,11 @@ pub fn read_request(request: &IncomingRequest, max_body: usize) -> Result<Reques
     if declared.is_some_and(|len| len > max_body as u64) {
         return Err(too_large(max_body));
     }
-    let capacity = declared.map_or(0, |len| len as usize);
-    let body = read_body(request, max_body, capacity)?;
-    Ok(Request::new(&method_name(request.method()), &target)
+    let body = match declared {
+        Some(0) => Vec::new(),
+        _ => read_body(request, max_body, declared.map_or(0, |len| len as usize))?,
+    };
+    Ok(Request::new(&method_name(method), &target)
         .with_mount_route(&settings::mount_route())
         .with_headers(headers)
         .with_body(body))
@@ -244,9 +255,12 @@ fn start(
         Err(_) => fields_one_by_one(headers)?,
     };
     let outgoing = OutgoingResponse::new(fields);
-    outgoing
-        .set_status_code(status)
-        .map_err(|()| format!("invalid status {status}"))?;
+    // A new response is 200 (wasi:http); one host call fewer for most answers.
+    if status != 200 {
+        outgoing
+            .set_status_code(status)
+            .map_err(|()| format!("invalid status {status}"))?;
+    }
     let body = outgoing
         .body()
         .map_err(|()| "could not open the response body".to_string())?;

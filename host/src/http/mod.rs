@@ -14,7 +14,8 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use hyper::body::Incoming;
-use hyper::header::{HOST, HeaderValue, RETRY_AFTER};
+use hyper::body::Body as _;
+use hyper::header::{CONTENT_LENGTH, HOST, HeaderValue, RETRY_AFTER};
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
@@ -286,6 +287,13 @@ async fn handle(state: &Listener, mut request: hyper::Request<Incoming>) -> Http
         if let Ok(host) = HeaderValue::from_str(&state.local_addr.to_string()) {
             request.headers_mut().insert(HOST, host);
         }
+    }
+    // A request that has no body (HTTP/1.1: neither `Content-Length` nor `Transfer-Encoding`) says
+    // so with `Content-Length: 0`. wasi:http cannot tell a plugin that the body is empty, and hides
+    // `Transfer-Encoding`; with this the SDK skips the six host calls of reading an empty body,
+    // which were an eighth of a small GET's cost (`cargo bench --bench http`).
+    if request.body().is_end_stream() && !request.headers().contains_key(CONTENT_LENGTH) {
+        request.headers_mut().insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
     }
     match runtime::invoke(&mount.plugin, &mount.warm, mount.context.clone(), request, permit).await {
         Ok(response) => response,

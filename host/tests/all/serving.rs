@@ -47,6 +47,61 @@ async fn path_query_headers_and_body_reach_the_plugin_unchanged() {
     server.shutdown().await;
 }
 
+/// Sends `request` as raw bytes on a new connection (with `Connection: close`) and answers the
+/// hello echo's JSON body.
+async fn raw_echo(server: &switchboard::Server, request: String) -> serde_json::Value {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = base(server).trim_start_matches("http://").to_string();
+    let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    stream.write_all(request.replace("{addr}", &addr).as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.unwrap();
+    let answer = String::from_utf8(answer).unwrap();
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap();
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
+}
+
+fn content_length(echo: &serde_json::Value) -> Vec<&str> {
+    let headers = echo["headers"].as_array().unwrap();
+    headers.iter().filter(|pair| pair[0] == "content-length").map(|pair| pair[1].as_str().unwrap()).collect()
+}
+
+/// The host tells a plugin that a request has no body with `Content-Length: 0` (the SDK then skips
+/// reading it), and never claims it for a body it cannot see the end of: a chunked body (its
+/// `Transfer-Encoding` is hidden from plugins) arrives whole.
+#[tokio::test]
+async fn request_bodies_arrive_whole_however_they_are_framed() {
+    let server = start("[[mount]]\nroute = \"/hello\"\nplugin = \"hello\"\n").await;
+
+    let get = raw_echo(&server, "GET /hello/echo HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n".into()).await;
+    assert_eq!((get["method"].as_str(), get["body"].as_str()), (Some("GET"), Some("")));
+    assert_eq!(content_length(&get), ["0"], "a request without a body says so");
+
+    let chunked = raw_echo(
+        &server,
+        "POST /hello/echo HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n\
+         5\r\nhello\r\n7\r\n, world\r\n0\r\n\r\n"
+            .into(),
+    )
+    .await;
+    assert_eq!(chunked["body"], "hello, world");
+    assert!(content_length(&chunked).is_empty(), "no length is made up for a chunked body");
+
+    let get_with_body = raw_echo(
+        &server,
+        "GET /hello/echo HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n\
+         3\r\nabc\r\n0\r\n\r\n"
+            .into(),
+    )
+    .await;
+    assert_eq!(get_with_body["body"], "abc", "a GET with a body is read too");
+
+    let empty_post = raw_echo(&server, "POST /hello/echo HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n".into()).await;
+    assert_eq!((empty_post["body"].as_str(), content_length(&empty_post)), (Some(""), vec!["0"]));
+    server.shutdown().await;
+}
+
 #[tokio::test]
 async fn longest_prefix_wins_and_routes_match_whole_segments() {
     let server = start(
