@@ -1,6 +1,7 @@
 //! `/extensions`: rows of the shared `extensions` table (the host's triggers keep the PJSIP
 //! endpoint, auth and AOR rows in step), listed as the seed lists them.
 
+use switchboard_sdk::php_json;
 use switchboard_sdk::prelude::*;
 use switchboard_sdk::sqlite::{self, Connection, Row, Value};
 
@@ -37,6 +38,11 @@ const ORDER: &str = " ORDER BY CAST(number AS INTEGER), number";
 /// `SIP/1000`, `PJSIP/1000`, `IAX2/1000`…: what the original's `devices.dial` held.
 fn dial(technology: &str, number: &str) -> String {
     let mut dial = String::with_capacity(technology.len() + 1 + number.len());
+    push_dial(&mut dial, technology, number);
+    dial
+}
+
+fn push_dial(dial: &mut String, technology: &str, number: &str) {
     match technology {
         "sip" => dial.push_str("SIP"),
         "pjsip" => dial.push_str("PJSIP"),
@@ -44,19 +50,37 @@ fn dial(technology: &str, number: &str) -> String {
     }
     dial.push('/');
     dial.push_str(number);
-    dial
 }
 
-/// One row of [`SELECT_DEFAULT`]: the default view.
-fn default_record(row: &Row) -> Record<'_> {
-    let number = row.str(0);
-    vec![
-        ("dial", dial(&row.str(3), &number).into()),
-        ("extension", number.into()),
-        ("name", row.str(1).into()),
-        ("secret", row.str(2).into()),
-        ("tech", row.str(3).into()),
-    ]
+/// Rows of [`SELECT_DEFAULT`] as `{"results":[…]}` in the default view, written straight from each
+/// row: the bytes `rest::results` writes for the same keys of full [`record`]s (a test holds them
+/// equal), without a record, a `dial` string and their allocations per row, which were a fifth of
+/// the plugin's time for the 500-extension list.
+fn default_list(rows: &[Row]) -> Response {
+    let mut out = String::with_capacity(16 + 128 * rows.len());
+    let mut dial = String::new();
+    out.push_str(r#"{"results":["#);
+    for (i, row) in rows.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let (number, technology) = (row.str(0), row.str(3));
+        dial.clear();
+        push_dial(&mut dial, &technology, &number);
+        out.push_str(r#"{"dial":"#);
+        php_json::write_str(&mut out, &dial);
+        out.push_str(r#","extension":"#);
+        php_json::write_str(&mut out, &number);
+        out.push_str(r#","name":"#);
+        php_json::write_str(&mut out, &row.str(1));
+        out.push_str(r#","secret":"#);
+        php_json::write_str(&mut out, &row.str(2));
+        out.push_str(r#","tech":"#);
+        php_json::write_str(&mut out, &technology);
+        out.push('}');
+    }
+    out.push_str("]}");
+    Response::bytes("application/json", out)
 }
 
 /// Every field of one row of [`SELECT`], alphabetically, values as strings as MySQL returned them.
@@ -85,14 +109,14 @@ fn record(row: &Row) -> Record<'_> {
 /// `GET /extensions` and `GET /extensions/{id}` (`id` given): an unknown one is 200 with an
 /// empty list. Without `fields` only the default view's columns are read.
 fn show(req: &Request, id: Option<&str>) -> Result<Response, Error> {
-    let (select, to_record): (&str, for<'r> fn(&'r Row) -> Record<'r>) =
-        if req.query().contains("fields") { (SELECT, record) } else { (SELECT_DEFAULT, default_record) };
+    let full = req.query().contains("fields");
+    let select = if full { SELECT } else { SELECT_DEFAULT };
     let db = sqlite::open("pbx")?;
     let rows = match id {
         Some(id) => db.query(&format!("{select} WHERE number = ?"), &[id.into()])?,
         None => db.query(&format!("{select}{ORDER}"), &[])?,
     };
-    Ok(rest::results(req, rows.rows().iter().map(to_record), &DEFAULTS))
+    Ok(if full { rest::results(req, rows.rows().iter().map(record), &DEFAULTS) } else { default_list(rows.rows()) })
 }
 
 /// `GET /extensions`.
@@ -152,16 +176,36 @@ pub fn delete(req: &Request) -> Result<Response, Error> {
 mod tests {
     use super::*;
 
+    /// The default view written straight from rows is what the generic writer makes of full
+    /// records with the default keys, byte for byte, escapes included.
     #[test]
     fn the_default_view_is_the_full_records_subset() {
-        let columns = ["number", "name", "secret", "technology"].map(String::from).to_vec();
-        let rows = sqlite::Rows::from_values(columns, vec![["1000", "Antonio", "pw", "sip"].map(|v| Value::Text(v.into())).to_vec()]);
-        let row = &rows.rows()[0];
-        let keys: Vec<&str> = default_record(row).iter().map(|(k, _)| *k).collect();
-        assert_eq!(keys, DEFAULTS);
-        let mut out = String::new();
-        rest::Selection::new(None, &DEFAULTS).write_all(&mut out, std::iter::once(default_record(row)));
-        assert_eq!(out, r#"{"dial":"SIP\/1000","extension":"1000","name":"Antonio","secret":"pw","tech":"sip"}"#);
+        let people = [["1000", "Antonio", "pw", "sip"], ["1001", "Zoë \"Z\" / Ünal", "a\\b", "pjsip"], ["7", "", "", "iax2"]];
+        let text = |v: &str| Value::Text(v.into());
+        let short = sqlite::Rows::from_values(
+            ["number", "name", "secret", "technology"].map(String::from).to_vec(),
+            people.iter().map(|p| p.map(text).to_vec()).collect(),
+        );
+        let full_columns = SELECT.trim_start_matches("SELECT ").split(" FROM").next().unwrap().split(", ").map(String::from).collect();
+        let full = sqlite::Rows::from_values(
+            full_columns,
+            people
+                .iter()
+                .map(|[number, name, secret, tech]| {
+                    let mut row = vec![text(number), text(name), text(secret), text(tech)];
+                    row.extend(["from-internal", "", "", "novm"].map(text));
+                    row.push(Value::Integer(0));
+                    row.extend(["dontcare", "dontcare", "disabled", "dontcare", "dontcare"].map(text));
+                    row
+                })
+                .collect(),
+        );
+        let generic = rest::results(&Request::new("GET", "/extensions"), full.rows().iter().map(record), &DEFAULTS);
+        let direct = default_list(short.rows());
+        assert_eq!(direct.body_bytes(), generic.body_bytes());
+        assert!(String::from_utf8_lossy(direct.body_bytes().unwrap()).starts_with(
+            r#"{"results":[{"dial":"SIP\/1000","extension":"1000","name":"Antonio","secret":"pw","tech":"sip"},{"dial":"PJSIP\/1001","extension":"1001","name":"Zo\u00eb \"Z\" \/ \u00dcnal","secret":"a\\b","#
+        ));
     }
 
     #[test]
