@@ -28,6 +28,7 @@ wasmtime::component::bindgen!({
         "switchboard:pbx/sqlite.[method]connection.execute": async,
         "switchboard:pbx/sqlite.[method]connection.execute-batch": async,
         "switchboard:pbx/sqlite.[method]connection.execute-packed": async,
+        "switchboard:pbx/sqlite.[method]connection.read-snapshot": async,
         "switchboard:pbx/system.uptime": async,
         "switchboard:pbx/system.disks": async,
         "switchboard:pbx/system.firewall": async,

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use rusqlite::types::Value as SqlValue;
 use wasmtime::component::Resource;
 
-use super::bindings::sqlite::{Error, Host, HostConnection, PackedResult, QueryResult, RowResult, Value};
+use super::bindings::sqlite::{Error, Host, HostConnection, PackedResult, QueryResult, RowResult, Statement, Value};
 use super::state::RequestState;
 use crate::config::{PbxAccess, SqliteGrant};
 use crate::store::{Access, ExecLimits, PackedRows, RowSink, Session, SqlError, TableSet, ValueRows};
@@ -60,6 +60,19 @@ impl From<SqlError> for Error {
             SqlError::Busy => Error::Busy,
             SqlError::Io(why) => Error::Io(why),
         }
+    }
+}
+
+/// `error` with the position of the statement it came from (from 1) in front of its text.
+fn numbered(index: usize, error: Error) -> Error {
+    let n = index + 1;
+    match error {
+        Error::AccessDenied(why) => Error::AccessDenied(format!("statement {n}: {why}")),
+        Error::ConstraintViolation(why) => Error::ConstraintViolation(format!("statement {n}: {why}")),
+        Error::InvalidStatement(why) => Error::InvalidStatement(format!("statement {n}: {why}")),
+        Error::TooLarge(why) => Error::TooLarge(format!("statement {n}: {why}")),
+        Error::Io(why) => Error::Io(format!("statement {n}: {why}")),
+        other => other,
     }
 }
 
@@ -149,6 +162,14 @@ impl HostConnection for RequestState {
     async fn execute_packed(&mut self, handle: Resource<Connection>, statement: String, parameters: Vec<Value>) -> Result<PackedResult, Error> {
         let (columns, PackedRows { count, data }) = self.run::<PackedRows>(&handle, statement, parameters).await?;
         Ok(PackedResult { columns, row_count: count, data })
+    }
+
+    async fn read_snapshot(&mut self, handle: Resource<Connection>, statements: Vec<Statement>) -> Result<Vec<PackedResult>, Error> {
+        let limits = self.exec_limits();
+        let conn = self.connection(&handle)?;
+        let statements = statements.into_iter().map(|s| (s.sql, s.parameters.into_iter().map(to_sql).collect())).collect();
+        let results = conn.session.read_snapshot(conn.access.clone(), statements, limits).await.map_err(|(i, e)| numbered(i, e.into()))?;
+        Ok(results.into_iter().map(|r| PackedResult { columns: r.columns, row_count: r.rows.count, data: r.rows.data }).collect())
     }
 
     async fn execute_batch(&mut self, handle: Resource<Connection>, statements: String) -> Result<(), Error> {

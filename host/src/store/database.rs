@@ -24,7 +24,7 @@ use rusqlite::{Connection, OpenFlags};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::access::Access;
-use super::rows::{RowSink, ValueRows};
+use super::rows::{PackedRows, RowSink, ValueRows};
 use crate::events::EventBus;
 
 /// How long SQLite itself retries a locked database (transactions a plugin holds open).
@@ -71,6 +71,8 @@ pub struct QueryResult<R = ValueRows> {
     pub changes: u64,
     /// The rowid of the last insert on this connection.
     pub last_insert_rowid: i64,
+    /// What the rows counted against [`ExecLimits::max_result_bytes`].
+    pub result_bytes: usize,
 }
 
 /// Bounds of one statement.
@@ -276,6 +278,28 @@ impl Session {
         self.run_blocking::<ValueRows>(access, sql, None, limits, source).await.map(|_| ())
     }
 
+    /// Runs statements that only read in one read transaction, so they see one snapshot of the
+    /// database, and in one trip to a blocking thread, gathering each one's rows packed. Inside a
+    /// transaction the plugin began, they run in that one. The rows of all of them together are
+    /// held to `limits.max_result_bytes`. A failure says which statement failed (from 0).
+    pub async fn read_snapshot(
+        &mut self,
+        access: Arc<Access>,
+        statements: Vec<(String, Vec<Value>)>,
+        limits: ExecLimits,
+    ) -> Result<Vec<QueryResult<PackedRows>>, (usize, SqlError)> {
+        let mut conn = self.conn.take().ok_or_else(|| (0, SqlError::Io("the connection was lost by an earlier failure".into())))?;
+        let db = self.db.clone();
+        let (conn, result) = tokio::task::spawn_blocking(move || {
+            let result = read_snapshot(&db, &mut conn, &access, &statements, limits);
+            (conn, result)
+        })
+        .await
+        .map_err(|e| (0, SqlError::Io(format!("the statement's thread failed: {e}"))))?;
+        self.conn = Some(conn);
+        result
+    }
+
     /// Moves the connection to a blocking thread, runs, publishes what committed, moves it back.
     async fn run_blocking<R: RowSink>(
         &mut self,
@@ -328,7 +352,11 @@ impl Drop for Session {
 }
 
 enum Params<'a> {
+    /// One statement and its values.
     Bound(&'a [Value]),
+    /// One statement and its values, refused if it could write.
+    Read(&'a [Value]),
+    /// `;`-separated statements without values.
     Batch,
 }
 
@@ -348,10 +376,49 @@ fn run<R: RowSink>(db: &Database, conn: &mut Conn, access: &Arc<Access>, sql: &s
             let _writer = conn.sqlite.is_autocommit().then(|| db.writer.lock().unwrap_or_else(|e| e.into_inner()));
             conn.sqlite.execute_batch(sql).map(|_| QueryResult::default()).map_err(|e| classify(e, &denied))
         }
-        Params::Bound(params) => query(db, &conn.sqlite, sql, params, limits, &denied),
+        Params::Bound(params) => query(db, &conn.sqlite, sql, params, false, limits, &denied),
+        Params::Read(params) => query(db, &conn.sqlite, sql, params, true, limits, &denied),
     };
     conn.sqlite.progress_handler(0, None::<fn() -> bool>).map_err(io)?;
     result
+}
+
+/// Runs on a blocking thread: [`Session::read_snapshot`].
+fn read_snapshot(
+    db: &Database,
+    conn: &mut Conn,
+    access: &Arc<Access>,
+    statements: &[(String, Vec<Value>)],
+    limits: ExecLimits,
+) -> Result<Vec<QueryResult<PackedRows>>, (usize, SqlError)> {
+    // A deferred BEGIN takes no lock; the first read starts the snapshot, COMMIT ends it.
+    let began = conn.sqlite.is_autocommit();
+    if began {
+        conn.sqlite.execute_batch("BEGIN").map_err(|e| (0, io(e)))?;
+    }
+    let mut results = Vec::with_capacity(statements.len());
+    let mut spent = 0;
+    let mut outcome = Ok(());
+    for (i, (sql, params)) in statements.iter().enumerate() {
+        let left = ExecLimits { max_result_bytes: limits.max_result_bytes.saturating_sub(spent), ..limits };
+        match run::<PackedRows>(db, conn, access, sql, Params::Read(params), left) {
+            Ok(result) => {
+                spent += result.result_bytes;
+                results.push(result);
+            }
+            Err(e) => {
+                outcome = Err((i, e));
+                break;
+            }
+        }
+    }
+    if began {
+        let end = if outcome.is_ok() { "COMMIT" } else { "ROLLBACK" };
+        if let Err(e) = conn.sqlite.execute_batch(end) {
+            outcome = outcome.and(Err((statements.len().saturating_sub(1), io(e))));
+        }
+    }
+    outcome.map(|()| results)
 }
 
 fn query<R: RowSink>(
@@ -359,10 +426,14 @@ fn query<R: RowSink>(
     conn: &Connection,
     sql: &str,
     params: &[Value],
+    read_only: bool,
     limits: ExecLimits,
     denied: &Arc<Mutex<Option<String>>>,
 ) -> Result<QueryResult<R>, SqlError> {
     let mut stmt = conn.prepare_cached(sql).map_err(|e| classify(e, denied))?;
+    if read_only && !stmt.readonly() {
+        return Err(SqlError::Invalid("the statement could write; only statements that read may run here".into()));
+    }
     let expected = stmt.parameter_count();
     if expected != params.len() {
         return Err(SqlError::Invalid(format!("the statement has {expected} parameter(s), {} given", params.len())));
@@ -392,7 +463,7 @@ fn query<R: RowSink>(
         }
     }
     drop(rows);
-    Ok(QueryResult { columns, rows: out, changes: conn.changes(), last_insert_rowid: conn.last_insert_rowid() })
+    Ok(QueryResult { columns, rows: out, changes: conn.changes(), last_insert_rowid: conn.last_insert_rowid(), result_bytes: bytes })
 }
 
 fn io(e: rusqlite::Error) -> SqlError {

@@ -223,6 +223,93 @@ async fn transactions_commit_whole_or_not_at_all_and_an_abandoned_one_rolls_back
     server.shutdown().await;
 }
 
+async fn snapshot(url: &str, mount: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+    let response = client().post(format!("{url}{mount}/snapshot")).json(&body).send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+/// `read-snapshot`: several reads answered in order from one read transaction, which ends with the
+/// call; writes refused and named; the rows of all statements held to the memory limit together;
+/// inside a plugin's own transaction, the reads see its writes.
+#[tokio::test]
+async fn snapshots_answer_several_reads_at_once_and_never_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&format!(
+        "{}\n[[mount]]\nroute = \"/small\"\nplugin = {:?}\ngrants = {{ sqlite = {{ pbx = \"read-only\" }} }}\nlimits = {{ memory_mb = 16 }}\n",
+        mounts(dir.path()),
+        test_plugin("store-probe")
+    ))
+    .await;
+    let url = base(&server);
+    for n in ["5001", "5002"] {
+        assert_eq!(sql(&url, "/rw", "INSERT INTO extensions (number, name) VALUES (?, 'S')", json!([n])).await.0, 200);
+    }
+    let statement = |sql: &str, params: serde_json::Value| json!({ "sql": sql, "params": params });
+
+    let (status, body) = snapshot(
+        &url,
+        "/ro",
+        json!({ "statements": [
+            statement("SELECT count(*) AS n FROM extensions WHERE number LIKE '500%'", json!([])),
+            statement("SELECT number, name FROM extensions WHERE number = ?", json!(["5002"])),
+            statement("SELECT ?, ?", json!([7, null])),
+        ]}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["answers"],
+        json!([
+            { "columns": ["n"], "rows": [[2]] },
+            { "columns": ["number", "name"], "rows": [["5002", "S"]] },
+            { "columns": ["?", "?"], "rows": [[7, null]] },
+        ])
+    );
+    assert_eq!(body["out_of_transaction"], true, "the read transaction ends with the call");
+    let (status, body) = snapshot(&url, "/ro", json!({ "statements": [] })).await;
+    assert_eq!((status, &body["answers"]), (200, &json!([])));
+
+    // A statement that could write is refused, by position, even where the grant allows writing.
+    let (status, body) = snapshot(
+        &url,
+        "/rw",
+        json!({ "statements": [statement("SELECT 1", json!([])), statement("DELETE FROM extensions WHERE number = ?", json!(["5001"]))] }),
+    )
+    .await;
+    assert_eq!((status, code(&body)), (500, "sqlite_invalid_statement"), "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().starts_with("statement 2: "), "{body}");
+    let (_, body) = sql(&url, "/ro", "SELECT count(*) FROM extensions WHERE number LIKE '500%'", json!([])).await;
+    assert_eq!(body["rows"], json!([[2]]), "nothing was deleted");
+    // Grants still apply, and name the statement.
+    let (status, body) = snapshot(&url, "/tables", json!({ "statements": [statement("SELECT count(*) FROM trunks", json!([]))] })).await;
+    assert_eq!((status, code(&body)), (403, "sqlite_denied"), "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().starts_with("statement 1: "), "{body}");
+
+    // Inside a transaction the plugin began, the reads see its uncommitted write (rolled back after).
+    let (status, body) = snapshot(
+        &url,
+        "/rw",
+        json!({
+            "within": "INSERT INTO extensions (number) VALUES ('5003')",
+            "statements": [statement("SELECT count(*) FROM extensions WHERE number LIKE '500%'", json!([]))],
+        }),
+    )
+    .await;
+    assert_eq!((status, &body["answers"][0]["rows"]), (200, &json!([[3]])), "{body}");
+    let (_, body) = sql(&url, "/ro", "SELECT count(*) FROM extensions WHERE number LIKE '500%'", json!([])).await;
+    assert_eq!(body["rows"], json!([[2]]));
+
+    // About 10 MB of rows fits a 16 MiB mount; twice that in one snapshot does not.
+    let blobs = statement("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 2500) SELECT randomblob(4000) FROM c", json!([]));
+    let (status, body) = snapshot(&url, "/small", json!({ "counts": true, "statements": [blobs.clone()] })).await;
+    assert_eq!((status, &body["answers"]), (200, &json!([2500])), "{body}");
+    let (status, body) = snapshot(&url, "/small", json!({ "counts": true, "statements": [blobs.clone(), blobs] })).await;
+    assert_eq!((status, code(&body)), (500, "sqlite_too_large"), "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().starts_with("statement 2: "), "{body}");
+    server.shutdown().await;
+}
+
 #[tokio::test]
 async fn committed_changes_are_published_on_the_event_bus() {
     let dir = tempfile::tempdir().unwrap();

@@ -97,22 +97,27 @@ fn default_record<'r>(row: &'r Row, members: Vec<Cow<'r, str>>) -> Record<'r> {
 }
 
 /// `GET /ringgroups` (`id` none) and `GET /ringgroups/{id}`: groups and members in two queries
-/// (not one query per group); an unknown group is 200 with an empty list.
+/// (not one query per group) read from one snapshot, so no group shows members of another
+/// moment; an unknown group is 200 with an empty list.
 fn show(req: &Request, id: Option<&str>) -> Result<Response, Error> {
     type ToRecord = for<'r> fn(&'r Row, Vec<Cow<'r, str>>) -> Record<'r>;
     let (select, to_record): (&str, ToRecord) =
         if req.query().contains("fields") { (SELECT, record) } else { (SELECT_DEFAULT, default_record) };
     let db = sqlite::open("pbx")?;
-    let (groups, members) = match id {
-        Some(id) => (
-            db.query(&format!("{select} WHERE number = ?"), &[id.into()])?,
-            db.query("SELECT group_number, destination FROM ring_group_members WHERE group_number = ? ORDER BY position", &[id.into()])?,
-        ),
-        None => (
-            db.query(&format!("{select}{ORDER}"), &[])?,
-            db.query("SELECT group_number, destination FROM ring_group_members ORDER BY group_number, position", &[])?,
-        ),
+    let answers = match id {
+        Some(id) => {
+            let id = [Value::from(id)];
+            db.query_snapshot(&[
+                (&format!("{select} WHERE number = ?"), &id),
+                ("SELECT group_number, destination FROM ring_group_members WHERE group_number = ? ORDER BY position", &id),
+            ])?
+        }
+        None => db.query_snapshot(&[
+            (&format!("{select}{ORDER}"), &[]),
+            ("SELECT group_number, destination FROM ring_group_members ORDER BY group_number, position", &[]),
+        ])?,
     };
+    let [groups, members] = <[sqlite::Rows; 2]>::try_from(answers).map_err(|_| Error::internal("the host answered a different number of statements"))?;
     let runs = member_runs(members.rows());
     let records = groups.rows().iter().map(|row| to_record(row, runs.of(&row.str(0))));
     Ok(rest::results(req, records, &DEFAULTS))

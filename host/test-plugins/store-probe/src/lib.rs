@@ -6,6 +6,7 @@
 //! | `POST /batch?db=own` (SQL text) | `execute-batch` |
 //! | `POST /tx?db=pbx` `[{"sql":…,"params":[…]},…]` | all in one transaction (rolled back on the first error) |
 //! | `POST /leave-open?db=pbx` `{"sql":…}` | `BEGIN IMMEDIATE`, the statement, and return without `COMMIT` |
+//! | `POST /snapshot?db=pbx` `{"statements":[{"sql":…,"params":[…]},…]}` | `read-snapshot` → `{answers, out_of_transaction}` (see `snapshot`) |
 //! | `GET /file?path=/recordings/…` | stream the file (`Response::file`) |
 //! | `GET /read?path=…` | read it whole and answer its length |
 //! | `POST /write?path=…` (body) | write the body to the file |
@@ -89,6 +90,36 @@ fn leave_open(req: &Request) -> Result<Response, Error> {
     conn.execute_batch("BEGIN IMMEDIATE")?;
     conn.query(body["sql"].as_str().unwrap_or_default(), &params(&body))?;
     Ok(Response::text("left open"))
+}
+
+/// `read-snapshot` (the SDK's `query_snapshot`) of `{"statements": [{"sql", "params"}, …]}`:
+/// answers each statement's columns and rows (only the row counts with `"counts": true`). With
+/// `"within": "<sql>"`, first runs that in a transaction the probe begins (rolled back when the
+/// request ends). Afterwards reports whether the connection is out of any transaction
+/// (`BEGIN IMMEDIATE` works), which it must be unless `within` began one.
+fn snapshot(req: &Request) -> Result<Response, Error> {
+    let body: serde_json::Value = req.json()?;
+    let conn = db(req)?;
+    if let Some(write) = body["within"].as_str() {
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        conn.query(write, &[])?;
+    }
+    let list = body["statements"].as_array().cloned().unwrap_or_default();
+    let values: Vec<Vec<Value>> = list.iter().map(params).collect();
+    let statements: Vec<(&str, &[Value])> = list.iter().zip(&values).map(|(s, v)| (s["sql"].as_str().unwrap_or_default(), v.as_slice())).collect();
+    let answers = conn.query_snapshot(&statements)?;
+    let answers: Vec<serde_json::Value> = answers
+        .iter()
+        .map(|rows| {
+            if body["counts"] == true {
+                return serde_json::json!(rows.rows().len());
+            }
+            let values: Vec<Vec<serde_json::Value>> = rows.rows().iter().map(|r| r.values().map(|v| v.to_json()).collect()).collect();
+            serde_json::json!({ "columns": rows.columns(), "rows": values })
+        })
+        .collect();
+    let out_of_transaction = body["within"].is_null() && conn.execute_batch("BEGIN IMMEDIATE; ROLLBACK").is_ok();
+    Response::json(&serde_json::json!({ "answers": answers, "out_of_transaction": out_of_transaction }))
 }
 
 fn io_error(e: std::io::Error) -> Error {
@@ -220,6 +251,7 @@ fn router() -> Router {
         .post("/batch", batch)
         .post("/tx", tx)
         .post("/leave-open", leave_open)
+        .post("/snapshot", snapshot)
         .get("/file", file)
         .get("/read", read)
         .post("/write", write)
