@@ -181,6 +181,7 @@ fn decode(data: &[u8], values: usize) -> Vec<Slot> {
 
 impl Packed {
     /// The text of a `Text` slot's span.
+    #[inline]
     fn text(&self, start: u32, len: u32) -> &str {
         let bytes = &self.data[start as usize..(start + len) as usize];
         // SAFETY: `decode` makes a `Text` slot only for a span of a text value, which the WIT
@@ -276,15 +277,22 @@ impl Row {
     }
 
     /// Column `i` as text without copying it: text as is, numbers formatted, NULL and blobs as `""`.
+    #[inline]
     pub fn str(&self, i: usize) -> Cow<'_, str> {
-        // Text, by far the most common, is read without going through `get`'s `match` (a jump
-        // table in wasm; see `decode`).
+        // Text, by far the most common, is read inline, without going through `get`'s `match` (a
+        // jump table in wasm; see `decode`).
         let packed = &*self.packed;
         if i < packed.width
             && let Slot::Text(start, len) = packed.slots[self.index * packed.width + i]
         {
             return Cow::Borrowed(packed.text(start, len));
         }
+        self.str_of_other(i)
+    }
+
+    /// [`Row::str`] of a value that is not text.
+    #[inline(never)]
+    fn str_of_other(&self, i: usize) -> Cow<'_, str> {
         match self.get(i) {
             Some(ValueRef::Text(s)) => Cow::Borrowed(s),
             Some(ValueRef::Integer(n)) => Cow::Owned(n.to_string()),
