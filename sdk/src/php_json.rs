@@ -88,16 +88,38 @@ pub fn write_str(out: &mut String, s: &str) {
     if first == s.len() {
         push_quoted(out, s);
     } else {
-        write_escaped(out, s, first);
+        out.reserve(s.len() + 2);
+        out.push('"');
+        escape_from(out, s, first);
+        out.push('"');
     }
 }
 
-/// [`write_str`] of a string with something to escape at `first`.
+/// Appends the contents of `s` escaped as [`write_str`] escapes them, without the quotes: for a
+/// JSON string written in pieces (`"PJSIP\/` and then a number, say) without building it first.
+///
+/// ```
+/// use switchboard_sdk::php_json;
+///
+/// let mut out = String::from(r#"{"dial":"SIP\/"#);
+/// php_json::push_escaped(&mut out, "10\"01");
+/// out.push_str(r#""}"#);
+/// assert_eq!(out, r#"{"dial":"SIP\/10\"01"}"#);
+/// ```
+#[inline]
+pub fn push_escaped(out: &mut String, s: &str) {
+    let first = first_special(s.as_bytes());
+    if first == s.len() {
+        out.push_str(s);
+    } else {
+        escape_from(out, s, first);
+    }
+}
+
+/// Appends `s` escaped, knowing that `s[..first]` needs no escaping.
 #[inline(never)]
-fn write_escaped(out: &mut String, s: &str, first: usize) {
+fn escape_from(out: &mut String, s: &str, first: usize) {
     let bytes = s.as_bytes();
-    out.reserve(s.len() + 2);
-    out.push('"');
     let mut plain = 0; // start of the run not yet copied
     let mut i = first;
     while i < bytes.len() {
@@ -137,7 +159,6 @@ fn write_escaped(out: &mut String, s: &str, first: usize) {
         }
     }
     out.push_str(&s[plain..]);
-    out.push('"');
 }
 
 /// Where the first byte PHP escapes is in `bytes` (`bytes.len()` when there is none).
@@ -307,6 +328,15 @@ mod tests {
             let mut out = String::new();
             write_str(&mut out, sample);
             assert_eq!(out, reference(sample), "{sample:?}");
+        }
+        // Escaped in pieces, between quotes of its own: the same.
+        for sample in samples {
+            let mut pieces = String::from('"');
+            for piece in sample.split_inclusive('/') {
+                push_escaped(&mut pieces, piece);
+            }
+            pieces.push('"');
+            assert_eq!(pieces, reference(sample), "{sample:?}");
         }
         // Every ASCII character at every position of a 17-byte string (two chunks and a tail).
         for c in (0u8..0x80).map(char::from) {

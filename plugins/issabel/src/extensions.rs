@@ -43,33 +43,41 @@ fn dial(technology: &str, number: &str) -> String {
 }
 
 fn push_dial(dial: &mut String, technology: &str, number: &str) {
-    match technology {
-        "sip" => dial.push_str("SIP"),
-        "pjsip" => dial.push_str("PJSIP"),
-        other => dial.extend(other.chars().map(|c| c.to_ascii_uppercase())),
-    }
+    push_driver(dial, technology);
     dial.push('/');
     dial.push_str(number);
+}
+
+/// `SIP`, `PJSIP`, `IAX2`…: the channel driver of a technology.
+fn push_driver(out: &mut String, technology: &str) {
+    match technology {
+        "sip" => out.push_str("SIP"),
+        "pjsip" => out.push_str("PJSIP"),
+        other => out.extend(other.chars().map(|c| c.to_ascii_uppercase())),
+    }
 }
 
 /// Rows of [`SELECT_DEFAULT`] as `{"results":[…]}` in the default view, written straight from each
 /// row: the bytes `rest::results` writes for the same keys of full [`record`]s (a test holds them
 /// equal), without a record, a `dial` string and their allocations per row, which were a fifth of
-/// the plugin's time for the 500-extension list.
+/// the plugin's time for the 500-extension list. `dial` is written in pieces around its escaped
+/// `/`, not built and then escaped.
 fn default_list(rows: &[Row]) -> Response {
     let mut out = String::with_capacity(16 + 128 * rows.len());
-    let mut dial = String::new();
+    let mut driver = String::new();
     out.push_str(r#"{"results":["#);
     for (i, row) in rows.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
         let (number, technology) = (row.str(0), row.str(3));
-        dial.clear();
-        push_dial(&mut dial, &technology, &number);
-        out.push_str(r#"{"dial":"#);
-        php_json::write_str(&mut out, &dial);
-        out.push_str(r#","extension":"#);
+        driver.clear();
+        push_driver(&mut driver, &technology);
+        out.push_str(r#"{"dial":""#);
+        php_json::push_escaped(&mut out, &driver);
+        out.push_str("\\/");
+        php_json::push_escaped(&mut out, &number);
+        out.push_str(r#"","extension":"#);
         php_json::write_str(&mut out, &number);
         out.push_str(r#","name":"#);
         php_json::write_str(&mut out, &row.str(1));
