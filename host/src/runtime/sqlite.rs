@@ -63,9 +63,10 @@ impl From<SqlError> for Error {
     }
 }
 
-/// `error` with the position of the statement it came from (from 1) in front of its text.
-fn numbered(index: usize, error: Error) -> Error {
-    let n = index + 1;
+/// `error` with the position of the statement it came from (from 1) in front of its text, when
+/// it came from one.
+fn numbered(index: Option<usize>, error: Error) -> Error {
+    let Some(n) = index.map(|i| i + 1) else { return error };
     match error {
         Error::AccessDenied(why) => Error::AccessDenied(format!("statement {n}: {why}")),
         Error::ConstraintViolation(why) => Error::ConstraintViolation(format!("statement {n}: {why}")),

@@ -281,21 +281,22 @@ impl Session {
     /// Runs statements that only read in one read transaction, so they see one snapshot of the
     /// database, and in one trip to a blocking thread, gathering each one's rows packed. Inside a
     /// transaction the plugin began, they run in that one. The rows of all of them together are
-    /// held to `limits.max_result_bytes`. A failure says which statement failed (from 0).
+    /// held to `limits.max_result_bytes`. A failure says which statement failed (from 0), if it
+    /// was one of them rather than beginning or ending the transaction.
     pub async fn read_snapshot(
         &mut self,
         access: Arc<Access>,
         statements: Vec<(String, Vec<Value>)>,
         limits: ExecLimits,
-    ) -> Result<Vec<QueryResult<PackedRows>>, (usize, SqlError)> {
-        let mut conn = self.conn.take().ok_or_else(|| (0, SqlError::Io("the connection was lost by an earlier failure".into())))?;
+    ) -> Result<Vec<QueryResult<PackedRows>>, (Option<usize>, SqlError)> {
+        let mut conn = self.conn.take().ok_or_else(|| (None, SqlError::Io("the connection was lost by an earlier failure".into())))?;
         let db = self.db.clone();
         let (conn, result) = tokio::task::spawn_blocking(move || {
             let result = read_snapshot(&db, &mut conn, &access, &statements, limits);
             (conn, result)
         })
         .await
-        .map_err(|e| (0, SqlError::Io(format!("the statement's thread failed: {e}"))))?;
+        .map_err(|e| (None, SqlError::Io(format!("the statement's thread failed: {e}"))))?;
         self.conn = Some(conn);
         result
     }
@@ -390,11 +391,11 @@ fn read_snapshot(
     access: &Arc<Access>,
     statements: &[(String, Vec<Value>)],
     limits: ExecLimits,
-) -> Result<Vec<QueryResult<PackedRows>>, (usize, SqlError)> {
+) -> Result<Vec<QueryResult<PackedRows>>, (Option<usize>, SqlError)> {
     // A deferred BEGIN takes no lock; the first read starts the snapshot, COMMIT ends it.
     let began = conn.sqlite.is_autocommit();
     if began {
-        conn.sqlite.execute_batch("BEGIN").map_err(|e| (0, io(e)))?;
+        conn.sqlite.execute_batch("BEGIN").map_err(|e| (None, io(e)))?;
     }
     let mut results = Vec::with_capacity(statements.len());
     let mut spent = 0;
@@ -407,7 +408,7 @@ fn read_snapshot(
                 results.push(result);
             }
             Err(e) => {
-                outcome = Err((i, e));
+                outcome = Err((Some(i), e));
                 break;
             }
         }
@@ -415,7 +416,7 @@ fn read_snapshot(
     if began {
         let end = if outcome.is_ok() { "COMMIT" } else { "ROLLBACK" };
         if let Err(e) = conn.sqlite.execute_batch(end) {
-            outcome = outcome.and(Err((statements.len().saturating_sub(1), io(e))));
+            outcome = outcome.and(Err((None, io(e))));
         }
     }
     outcome.map(|()| results)
