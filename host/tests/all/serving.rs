@@ -97,6 +97,17 @@ async fn request_bodies_arrive_whole_however_they_are_framed() {
     .await;
     assert_eq!(get_with_body["body"], "abc", "a GET with a body is read too");
 
+    // Both framings at once (a smuggling shape): the chunked body wins, no `Content-Length` is passed
+    // on, and the SDK does not take the body for empty.
+    let both = raw_echo(
+        &server,
+        "POST /hello/echo HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: 0\r\nTransfer-Encoding: chunked\r\n\r\n\
+         5\r\nhello\r\n0\r\n\r\n"
+            .into(),
+    )
+    .await;
+    assert_eq!((both["body"].as_str(), content_length(&both)), (Some("hello"), vec![]));
+
     let empty_post = raw_echo(&server, "POST /hello/echo HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n".into()).await;
     assert_eq!((empty_post["body"].as_str(), content_length(&empty_post)), (Some(""), vec!["0"]));
     server.shutdown().await;
