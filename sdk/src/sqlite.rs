@@ -255,14 +255,18 @@ impl Rows {
 }
 
 impl Row {
+    /// Where column `i`'s value sits, if the row has that column.
+    #[inline]
+    fn slot(&self, i: usize) -> Option<Slot> {
+        let packed = &*self.packed;
+        (i < packed.width).then(|| packed.slots[self.index * packed.width + i])
+    }
+
     /// Column `i`, if present.
     pub fn get(&self, i: usize) -> Option<ValueRef<'_>> {
         let packed = &*self.packed;
-        if i >= packed.width {
-            return None;
-        }
         let span = |start: u32, len: u32| start as usize..(start + len) as usize;
-        Some(match packed.slots[self.index * packed.width + i] {
+        Some(match self.slot(i)? {
             Slot::Null => ValueRef::Null,
             Slot::Integer(n) => ValueRef::Integer(n),
             Slot::Real(f) => ValueRef::Real(f),
@@ -281,11 +285,8 @@ impl Row {
     pub fn str(&self, i: usize) -> Cow<'_, str> {
         // Text, by far the most common, is read inline, without going through `get`'s `match` (a
         // jump table in wasm; see `decode`).
-        let packed = &*self.packed;
-        if i < packed.width
-            && let Slot::Text(start, len) = packed.slots[self.index * packed.width + i]
-        {
-            return Cow::Borrowed(packed.text(start, len));
+        if let Some(Slot::Text(start, len)) = self.slot(i) {
+            return Cow::Borrowed(self.packed.text(start, len));
         }
         self.str_of_other(i)
     }

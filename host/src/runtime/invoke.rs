@@ -101,13 +101,11 @@ where
             store.data_mut().begin_call(deadline, None);
             (store, Some((proxy, uses)))
         }
-        None => {
-            (super::RequestState::new_store(plugin.pre.engine(), mount.clone()), None)
-        }
+        None => (super::RequestState::new_store(plugin.pre.engine(), mount.clone()), None),
     };
     arm_deadline(&mut store, deadline);
 
-    let (sender, receiver) = oneshot::channel();
+    let (sender, mut receiver) = oneshot::channel();
     let request = store.data_mut().http().new_incoming_request(Scheme::Http, request).map_err(|e| PluginFailure::Setup(e.to_string()))?;
     let out = store.data_mut().http().new_response_outparam(sender).map_err(|e| PluginFailure::Setup(e.to_string()))?;
 
@@ -141,7 +139,6 @@ where
     let mut guest = Guest { run: Some(Box::pin(run)), outcome: None };
 
     // Run the guest here until it has set the response (or ended without one).
-    let mut receiver = receiver;
     let head = std::future::poll_fn(|cx| {
         let _ = guest.poll_run(cx);
         match Pin::new(&mut receiver).poll(cx) {

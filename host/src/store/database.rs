@@ -289,16 +289,9 @@ impl Session {
         statements: Vec<(String, Vec<Value>)>,
         limits: ExecLimits,
     ) -> Result<Vec<QueryResult<PackedRows>>, (Option<usize>, SqlError)> {
-        let mut conn = self.conn.take().ok_or_else(|| (None, SqlError::Io("the connection was lost by an earlier failure".into())))?;
-        let db = self.db.clone();
-        let (conn, result) = tokio::task::spawn_blocking(move || {
-            let result = read_snapshot(&db, &mut conn, &access, &statements, limits);
-            (conn, result)
-        })
-        .await
-        .map_err(|e| (None, SqlError::Io(format!("the statement's thread failed: {e}"))))?;
-        self.conn = Some(conn);
-        result
+        self.on_blocking_thread(move |db, conn| read_snapshot(db, conn, &access, &statements, limits))
+            .await
+            .map_err(|e| (None, e))?
     }
 
     /// Moves the connection to a blocking thread, runs, publishes what committed, moves it back.
@@ -310,21 +303,34 @@ impl Session {
         limits: ExecLimits,
         source: Arc<str>,
     ) -> Result<QueryResult<R>, SqlError> {
-        let mut conn = self.conn.take().ok_or_else(|| SqlError::Io("the connection was lost by an earlier failure".into()))?;
-        let db = self.db.clone();
-        let (conn, result) = tokio::task::spawn_blocking(move || {
+        self.on_blocking_thread(move |db, conn| {
             let params = match &params {
                 Some(values) => Params::Bound(values),
                 None => Params::Batch,
             };
-            let result = run(&db, &mut conn, &access, &sql, params, limits);
-            db.flush(&conn, &source);
+            let result = run(db, conn, &access, &sql, params, limits);
+            db.flush(conn, &source);
+            result
+        })
+        .await?
+    }
+
+    /// Runs `f` with the connection on a blocking thread (SQLite blocks), then takes the connection
+    /// back. Fails only if the connection was lost earlier or the thread panicked.
+    async fn on_blocking_thread<T: Send + 'static>(
+        &mut self,
+        f: impl FnOnce(&Database, &mut Conn) -> T + Send + 'static,
+    ) -> Result<T, SqlError> {
+        let mut conn = self.conn.take().ok_or_else(|| SqlError::Io("the connection was lost by an earlier failure".into()))?;
+        let db = self.db.clone();
+        let (conn, result) = tokio::task::spawn_blocking(move || {
+            let result = f(&db, &mut conn);
             (conn, result)
         })
         .await
         .map_err(|e| SqlError::Io(format!("the statement's thread failed: {e}")))?;
         self.conn = Some(conn);
-        result
+        Ok(result)
     }
 }
 

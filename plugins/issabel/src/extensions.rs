@@ -38,14 +38,10 @@ const ORDER: &str = " ORDER BY CAST(number AS INTEGER), number";
 /// `SIP/1000`, `PJSIP/1000`, `IAX2/1000`…: what the original's `devices.dial` held.
 fn dial(technology: &str, number: &str) -> String {
     let mut dial = String::with_capacity(technology.len() + 1 + number.len());
-    push_dial(&mut dial, technology, number);
-    dial
-}
-
-fn push_dial(dial: &mut String, technology: &str, number: &str) {
-    push_driver(dial, technology);
+    push_driver(&mut dial, technology);
     dial.push('/');
     dial.push_str(number);
+    dial
 }
 
 /// `SIP`, `PJSIP`, `IAX2`…: the channel driver of a technology.
