@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 use switchboard::ami::AmiConfig;
 use switchboard::config::{self, Config};
 use switchboard::sim::{SimConfig, Simulator};
-use switchboard::runtime::{PoolSize, Runtime};
+use switchboard::runtime::{MemoryBound, PoolSize, Runtime};
 use switchboard::{Server, builtin, demo};
 
 /// Lends an Asterisk PBX's capabilities to sandboxed WebAssembly plugins mounted on URL routes.
@@ -202,9 +202,18 @@ fn check(path: &std::path::Path) -> anyhow::Result<()> {
     let options = config::RuntimeOptions { cache_dir: None };
     let runtime = Runtime::new(&options, PoolSize::for_mounts(&config.mounts))?;
     let mut failures = 0;
+    let mut worst_case = 0u64;
     println!("{}: {} listener(s), {} mount(s)", path.display(), config.listeners.len(), config.mounts.len());
     for mount in &config.mounts {
         println!("  {} -> {}", mount.route, mount.plugin);
+        let bound = MemoryBound::for_mount(mount);
+        worst_case = worst_case.saturating_add(bound.total());
+        println!(
+            "      memory: at most {} instance(s) x {} = {}",
+            bound.instances,
+            mib(bound.per_instance),
+            mib(bound.total())
+        );
         match runtime.load(&mount.plugin) {
             Ok(plugin) => {
                 let uses = plugin.capabilities(&mount.grants);
@@ -226,9 +235,18 @@ fn check(path: &std::path::Path) -> anyhow::Result<()> {
             }
         }
     }
+    println!(
+        "worst-case plugin memory: {} (each mount's live instances x (memory_mb + tables + stack)); the host's own memory comes on top",
+        mib(worst_case)
+    );
     if failures > 0 {
         anyhow::bail!("{failures} plugin(s) could not be loaded");
     }
     println!("ok");
     Ok(())
+}
+
+/// Bytes as MiB, for the admin.
+fn mib(bytes: u64) -> String {
+    format!("{:.1} MiB", bytes as f64 / f64::from(1 << 20))
 }

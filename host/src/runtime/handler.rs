@@ -6,8 +6,8 @@
 //! time. Why one task: each bus event is translated once, however many HTTP clients then read the
 //! result from the mount's stream.
 //!
-//! Isolation is the same as a request's: each call gets the mount's `timeout_ms` (epoch deadline,
-//! with yields at every tick) and the instance the mount's `memory_mb`. A call that traps, times out
+//! Isolation is the same as a request's: each call gets the mount's `timeout_ms` (epoch deadline;
+//! a call longer than a slice continues on the long lane) and the instance the mount's `memory_mb`. A call that traps, times out
 //! or runs out of memory is logged with its batch's sequence numbers, the batch is not retried (a
 //! poison event would otherwise stop the stream for good), and the instance is thrown away; the
 //! next batch gets a fresh one. Waiting for events is a bus long-poll, so an idle handler holds no
@@ -28,6 +28,7 @@ use super::bindings::event_handler::{Guest, GuestIndices};
 use super::bindings::events::Event;
 use super::events::to_wit;
 use super::invoke::{GRACE, PluginFailure, arm_deadline, classify};
+use super::lane::{BoxRun, LongRuns, Sliced};
 use super::{MountContext, RequestState};
 use crate::events::{BusEvent, Cursor, Wait};
 
@@ -57,6 +58,9 @@ pub async fn run_event_handler(handler: EventHandler, mount: Arc<MountContext>, 
     let bus = mount.services.bus.clone();
     let mut cursor = Cursor::From(bus.next_seq());
     let mut live: Option<Live> = None;
+    // The handler's own record of long calls, apart from the mount's requests: a handler that runs
+    // long does not make the mount's HTTP requests start on the fresh lane.
+    let long_runs = Arc::new(LongRuns::default());
     let (plugin, route) = (mount.plugin.clone(), mount.route.clone());
     tracing::info!(plugin = &*plugin, route = &*route, "event handler started");
     loop {
@@ -75,7 +79,7 @@ pub async fn run_event_handler(handler: EventHandler, mount: Arc<MountContext>, 
         }
         cursor = Cursor::After(newest.seq);
         let (first, last) = (batch[0].seq, newest.seq);
-        match call(&handler, &mount, &mut live, &batch).await {
+        match call(&handler, &mount, &long_runs, &mut live, &batch).await {
             Ok(()) => {}
             Err(failure) => {
                 tracing::error!(plugin = &*plugin, route = &*route, code = failure.code(), first_seq = first, last_seq = last,
@@ -92,34 +96,66 @@ pub async fn run_event_handler(handler: EventHandler, mount: Arc<MountContext>, 
 }
 
 /// One `on-events` call with the mount's limits, instantiating first when there is no live
-/// instance. On failure `live` is left as it was, for the caller to drop.
-async fn call(handler: &EventHandler, mount: &Arc<MountContext>, live: &mut Option<Live>, batch: &[Arc<BusEvent>]) -> Result<(), PluginFailure> {
-    let timeout = mount.limits.timeout;
-    let deadline = Instant::now() + timeout;
-    let source_timestamp = batch.last().map(|e| e.timestamp.clone());
-    if live.is_none() {
-        let mut store = RequestState::new_store(handler.pre.engine(), mount.clone());
-        arm_deadline(&mut store, deadline);
-        let started = async {
-            let instance = handler.pre.instantiate_async(&mut store).await?;
-            handler.indices.load(&mut store, &instance)
-        };
-        let guest = match tokio::time::timeout_at((deadline + GRACE).into(), started).await {
-            Ok(Ok(guest)) => guest,
-            Ok(Err(error)) => return Err(classify(&error, store.data(), timeout)),
-            Err(_elapsed) => return Err(PluginFailure::Timeout(timeout.as_millis())),
-        };
-        *live = Some(Live { store, guest });
-    }
-    let Live { store, guest } = live.as_mut().expect("instantiated above");
-    store.data_mut().begin_call(deadline, source_timestamp);
-    arm_deadline(store, deadline);
+/// instance. Afterwards `live` holds the instance if there is one (the caller drops it on failure).
+/// The call starts in the handler's task and moves to the long lane if it runs longer than a slice,
+/// as a request's does (see [`super::lane`]).
+async fn call(
+    handler: &EventHandler,
+    mount: &Arc<MountContext>,
+    long_runs: &Arc<LongRuns>,
+    live: &mut Option<Live>,
+    batch: &[Arc<BusEvent>],
+) -> Result<(), PluginFailure> {
+    let (store, guest) = match live.take() {
+        Some(Live { store, guest }) => (store, Some(guest)),
+        None => (RequestState::new_store(handler.pre.engine(), mount.clone()), None),
+    };
+    let demoted = store.data().demoted.clone();
+    let suspect = long_runs.is_long();
     let events: Vec<Event> = batch.iter().map(|e| to_wit(e)).collect();
-    let result = match tokio::time::timeout_at((deadline + GRACE).into(), guest.call_on_events(&mut *store, &events)).await {
+    let source_timestamp = batch.last().map(|e| e.timestamp.clone());
+    let run: BoxRun<(Option<Live>, Result<(), PluginFailure>)> =
+        Box::pin(call_on(handler.clone(), store, guest, events, source_timestamp, suspect));
+    let (kept, result) = Sliced::new(run, demoted, long_runs, suspect)
+        .await
+        .unwrap_or_else(|join| (None, Err(PluginFailure::Trap(format!("the handler's run ended abnormally: {join}")))));
+    *live = kept;
+    result
+}
+
+/// The body of [`call`], owning what it uses so that it can move between threads.
+async fn call_on(
+    handler: EventHandler,
+    mut store: Store<RequestState>,
+    guest: Option<Guest>,
+    events: Vec<Event>,
+    source_timestamp: Option<String>,
+    suspect: bool,
+) -> (Option<Live>, Result<(), PluginFailure>) {
+    let timeout = store.data().mount.limits.timeout;
+    let deadline = Instant::now() + timeout;
+    let guest = match guest {
+        Some(guest) => guest,
+        None => {
+            arm_deadline(&mut store, deadline, suspect);
+            let started = async {
+                let instance = handler.pre.instantiate_async(&mut store).await?;
+                handler.indices.load(&mut store, &instance)
+            };
+            match tokio::time::timeout_at((deadline + GRACE).into(), started).await {
+                Ok(Ok(guest)) => guest,
+                Ok(Err(error)) => return (None, Err(classify(&error, store.data(), timeout))),
+                Err(_elapsed) => return (None, Err(PluginFailure::Timeout(timeout.as_millis()))),
+            }
+        }
+    };
+    store.data_mut().begin_call(deadline, source_timestamp);
+    arm_deadline(&mut store, deadline, suspect);
+    let result = match tokio::time::timeout_at((deadline + GRACE).into(), guest.call_on_events(&mut store, &events)).await {
         Ok(Ok(())) => Ok(()),
         Ok(Err(error)) => Err(classify(&error, store.data(), timeout)),
         Err(_elapsed) => Err(PluginFailure::Timeout(timeout.as_millis())),
     };
     store.data().finish();
-    result
+    (Some(Live { store, guest }), result)
 }

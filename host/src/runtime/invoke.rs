@@ -23,12 +23,14 @@ use wasmtime_wasi_http::WasiHttpView;
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 
+use super::lane::{BoxRun, Sliced};
 use super::warm::{Warm, WarmPool};
 use super::{LoadedPlugin, MountContext};
 
 /// Time past the deadline the host waits for a plugin that is parked in a host call (where the
-/// epoch cannot interrupt it) before dropping it.
-pub(super) const GRACE: Duration = Duration::from_millis(50);
+/// epoch cannot interrupt it) before dropping it, and before answering 504 for a run on the long
+/// lane that has not been interrupted yet.
+pub(super) const GRACE: Duration = Duration::from_millis(5);
 
 /// Why a plugin produced no usable response.
 #[derive(Debug, thiserror::Error)]
@@ -103,7 +105,9 @@ where
         }
         None => (super::RequestState::new_store(plugin.pre.engine(), mount.clone()), None),
     };
-    arm_deadline(&mut store, deadline);
+    let suspect = mount.long_runs.is_long();
+    arm_deadline(&mut store, deadline, suspect);
+    let demoted = store.data().demoted.clone();
 
     let (sender, mut receiver) = oneshot::channel();
     let request = store.data_mut().http().new_incoming_request(Scheme::Http, request).map_err(|e| PluginFailure::Setup(e.to_string()))?;
@@ -136,7 +140,8 @@ where
         // request already finds the instance.
         result.map(|(proxy, uses)| warm.give_back(Warm { store, proxy, uses }))
     };
-    let mut guest = Guest { run: Some(Box::pin(run)), outcome: None };
+    let run: BoxRun<Result<(), PluginFailure>> = Box::pin(run);
+    let mut guest = Guest { run: Some(Sliced::new(run, demoted, &mount.long_runs, suspect)), outcome: None, deadline, timeout, overdue: None };
 
     // Run the guest here until it has set the response (or ended without one).
     let head = std::future::poll_fn(|cx| {
@@ -171,33 +176,46 @@ where
 /// thread wake-ups that showed as the largest kernel item of a small request's profile; running the
 /// guest in the connection's own task avoids them. What a task gave, this keeps: if the holder goes
 /// away before the guest is done (the client disconnected, or hyper dropped a HEAD response's body),
-/// the rest of the run moves to a task of its own, so a plugin always finishes what it started.
+/// the rest of the run goes on by itself, so a plugin always finishes what it started. A run that
+/// outlasts its first slice moves to the long lane (see [`super::lane`]); from then on the holder
+/// keeps the deadline itself, so the client hears of a timeout in time however busy the lane is.
 struct Guest {
-    run: Option<Pin<Box<dyn Future<Output = Result<(), PluginFailure>> + Send>>>,
+    run: Option<Sliced<Result<(), PluginFailure>>>,
     outcome: Option<Result<(), PluginFailure>>,
+    deadline: Instant,
+    timeout: Duration,
+    /// Armed once the run is on the long lane: fires at the deadline plus [`GRACE`].
+    overdue: Option<Pin<Box<tokio::time::Sleep>>>,
 }
 
 impl Guest {
-    /// Polls the run if it is still going; `Ready` once it has ended (its outcome kept).
+    /// Polls the run if it is still going; `Ready` once it has ended (its outcome kept), or once it
+    /// is on the long lane and past its deadline (then the outcome is a timeout and the run is left
+    /// to be interrupted there).
     fn poll_run(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         let Some(run) = self.run.as_mut() else { return Poll::Ready(()) };
-        match run.as_mut().poll(cx) {
-            Poll::Ready(outcome) => {
-                self.run = None;
-                self.outcome = Some(outcome);
-                Poll::Ready(())
+        let outcome = match Pin::new(&mut *run).poll(cx) {
+            Poll::Ready(Ok(outcome)) => outcome,
+            Poll::Ready(Err(join)) => Err(PluginFailure::Trap(format!("the plugin's run ended abnormally: {join}"))),
+            Poll::Pending if !run.on_lane() => return Poll::Pending,
+            Poll::Pending => {
+                let deadline = self.deadline + GRACE;
+                let overdue = self.overdue.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline.into())));
+                std::task::ready!(overdue.as_mut().poll(cx));
+                self.run.take().expect("checked above").detach();
+                Err(PluginFailure::Timeout(self.timeout.as_millis()))
             }
-            Poll::Pending => Poll::Pending,
-        }
+        };
+        self.run = None;
+        self.outcome = Some(outcome);
+        Poll::Ready(())
     }
 }
 
 impl Drop for Guest {
     fn drop(&mut self) {
-        if let Some(run) = self.run.take()
-            && let Ok(runtime) = tokio::runtime::Handle::try_current()
-        {
-            runtime.spawn(run);
+        if let Some(run) = self.run.take() {
+            run.detach();
         }
     }
 }
@@ -223,6 +241,11 @@ impl Body for GuestBody {
     fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
         let this = &mut *self;
         let ended = this.guest.poll_run(cx).is_ready();
+        // A run that failed (or was given up at its deadline while still on a lane, where it may
+        // hold the body open until the lane gets to it) ends the response now.
+        if ended && matches!(this.guest.outcome, Some(Err(_))) {
+            return Poll::Ready(Some(Err(body_failed())));
+        }
         match Pin::new(&mut this.body).poll_frame(cx) {
             Poll::Ready(None) => {}
             other => return other,
@@ -230,24 +253,45 @@ impl Body for GuestBody {
         if !ended {
             return Poll::Pending;
         }
-        match this.guest.outcome.take() {
-            Some(Err(_)) => Poll::Ready(Some(Err(wasmtime_wasi_http::Error::InternalError(Some(
-                "the plugin failed before finishing the response body".into(),
-            ))))),
-            _ => Poll::Ready(None),
-        }
+        Poll::Ready(None)
     }
 }
 
-/// Interrupts the guest running in `store` at `deadline`, and makes it yield to the executor at every
-/// epoch tick before that, so a CPU-bound guest never starves the other tasks on its worker thread.
-pub(super) fn arm_deadline(store: &mut Store<super::RequestState>, deadline: Instant) {
+fn body_failed() -> wasmtime_wasi_http::Error {
+    wasmtime_wasi_http::Error::InternalError(Some("the plugin failed before finishing the response body".into()))
+}
+
+/// Interrupts the guest running in `store` at `deadline`. For its first slice
+/// ([`super::lane::SLICE`], or [`super::lane::SUSPECT_SLICE`] when its mount runs long) it runs
+/// undisturbed; after that, every epoch tick flags it `demoted` (for its caller to move it to the
+/// long lane) and yields, so long runs take turns.
+///
+/// The slice is time the guest was seen running: the time from one tick it was running at to the
+/// next counts only when the second came within two ticks of the first. A longer gap means it was
+/// not running all along (the kernel preempted its thread, or it waited in a host call or for a
+/// lane thread), so a short request that merely had to wait is not taken for a long one.
+pub(super) fn arm_deadline(store: &mut Store<super::RequestState>, deadline: Instant, suspect: bool) {
+    let demoted = store.data().demoted.clone();
+    let slice = if suspect { super::lane::SUSPECT_SLICE } else { super::lane::SLICE };
+    let (mut last, mut ran): (Option<Instant>, Duration) = (None, Duration::ZERO);
     store.set_epoch_deadline(1);
     store.epoch_deadline_callback(move |_| {
-        if Instant::now() >= deadline {
-            Err(Trap::Interrupt.into())
+        let now = Instant::now();
+        if now >= deadline {
+            return Err(Trap::Interrupt.into());
+        }
+        // The first tick says only that the guest is running now, not since when (it may have
+        // waited for a thread until just before).
+        if let Some(gap) = last.map(|last| now.duration_since(last))
+            && gap <= 2 * super::EPOCH_TICK
+        {
+            ran += gap;
+        }
+        last = Some(now);
+        if ran < slice {
+            Ok(UpdateDeadline::Continue(1))
         } else {
-            // Let other requests on this worker thread run; check again next tick.
+            demoted.store(true, std::sync::atomic::Ordering::Relaxed);
             Ok(UpdateDeadline::Yield(1))
         }
     });

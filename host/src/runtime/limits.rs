@@ -18,7 +18,38 @@ pub struct MemoryLimiter {
 }
 
 /// Table growth is capped too: a runaway `table.grow` costs host memory (8 bytes an element).
-const MAX_TABLE_ELEMENTS: usize = 100_000;
+pub(super) const MAX_TABLE_ELEMENTS: usize = 100_000;
+
+/// The stack wasmtime gives each running instance for its async calls (its default, 2 MiB).
+const ASYNC_STACK_BYTES: u64 = 2 << 20;
+
+/// The most memory one mount's plugin instances can hold at once, worked out from its config.
+///
+/// A mount never has more live instances than its `max_concurrent` (busy and idle warm ones alike;
+/// a request that outlived its client or its deadline keeps its slot until its instance is gone),
+/// plus one for its event handler when it is granted `events`. Each instance holds at most its
+/// linear memory limit, its tables (capped at [`MAX_TABLE_ELEMENTS`]) and one async stack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemoryBound {
+    /// Live instances at most.
+    pub instances: u64,
+    /// Bytes one instance may hold at most.
+    pub per_instance: u64,
+}
+
+impl MemoryBound {
+    /// The bound of `mount`.
+    pub fn for_mount(mount: &crate::config::Mount) -> Self {
+        let instances = u64::from(mount.limits.max_concurrent) + u64::from(mount.grants.events);
+        let per_instance = mount.limits.memory_bytes + (MAX_TABLE_ELEMENTS as u64) * 8 + ASYNC_STACK_BYTES;
+        MemoryBound { instances, per_instance }
+    }
+
+    /// Bytes all of them may hold together.
+    pub fn total(&self) -> u64 {
+        self.instances.saturating_mul(self.per_instance)
+    }
+}
 
 impl MemoryLimiter {
     /// A limiter allowing `max_bytes` of linear memory.

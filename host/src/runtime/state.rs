@@ -4,6 +4,7 @@
 //! accounting afresh.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use wasmtime::component::ResourceTable;
@@ -40,6 +41,9 @@ pub struct RequestState {
     /// While an event handler runs `on-events`: the timestamp of the batch's last bus event, which
     /// items it publishes carry. `None` in a request (items carry the time of publishing).
     pub source_timestamp: Option<String>,
+    /// Set by the epoch callback when the current call has run longer than one slice, for the
+    /// caller to move the rest of it to the long lane (see `lane`).
+    pub demoted: Arc<AtomicBool>,
 }
 
 impl RequestState {
@@ -80,6 +84,7 @@ impl RequestState {
             log_lines: 0,
             log_dropped: 0,
             source_timestamp: None,
+            demoted: Arc::new(AtomicBool::new(false)),
         }
     }
 
@@ -99,6 +104,7 @@ impl RequestState {
         self.log_lines = 0;
         self.log_dropped = 0;
         self.limiter.denied = false;
+        self.demoted.store(false, Ordering::Relaxed);
     }
 
     /// The request's resource table (streams, SQL connections, …).

@@ -47,6 +47,10 @@ fn check_reports_requested_vs_granted() {
         "{stdout}"
     );
     assert!(section("granted ->").contains("requests wasi:http/outgoing-handler (grants.outbound_http): granted"), "{stdout}");
+    // The memory bound: 64 instances (default max_concurrent) of 64 MiB + 100,000 table elements
+    // of 8 bytes + a 2 MiB stack = 66.76 MiB each, per mount; three mounts.
+    assert!(section("h ->").contains("memory: at most 64 instance(s) x 66.8 MiB = 4272.8 MiB"), "{stdout}");
+    assert!(stdout.contains("worst-case plugin memory: 12818.5 MiB"), "{stdout}");
     assert!(stdout.trim_end().ends_with("ok"), "{stdout}");
 }
 

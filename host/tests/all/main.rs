@@ -13,6 +13,7 @@ mod axeos;
 mod events;
 mod files;
 mod gate;
+mod isolation;
 mod sandbox;
 mod serving;
 mod sim;
