@@ -14,6 +14,7 @@ mod events;
 mod files;
 mod gate;
 mod sandbox;
+mod schema_rules;
 mod serving;
 mod sim;
 mod store;
