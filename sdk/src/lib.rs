@@ -97,7 +97,7 @@ pub mod system;
 pub use body::BodyWriter;
 pub use error::Error;
 pub use headers::Headers;
-pub use params::Params;
+pub use params::{NotUtf8, Params};
 pub use request::Request;
 pub use response::Response;
 pub use router::Router;
