@@ -13,6 +13,7 @@ mod axeos;
 mod events;
 mod files;
 mod gate;
+mod integrity;
 mod sandbox;
 mod schema_rules;
 mod serving;
