@@ -13,6 +13,8 @@
 //! - [`Router`]: `GET /calls/{id}` style routing with 404/405 and `HEAD` handled;
 //! - [`settings`] and [`log`]: the mount's settings and structured logging;
 //! - [`ami`], [`events`], [`sqlite`], [`system`], [`pbx`]: the PBX capabilities a mount grants;
+//! - [`schema`]: what each configuration column of the `pbx` database admits, to check a value
+//!   before writing it;
 //! - [`stream`] and `plugin!(…, on_events: …)`: handle every PBX event once, in a long-lived
 //!   instance, and serve the result as the mount's own densely numbered event stream;
 //! - [`php_json`]: JSON byte-compatible with PHP's `json_encode`, for APIs whose clients compare bytes;
@@ -86,6 +88,7 @@ pub mod php_json;
 mod request;
 mod response;
 mod router;
+pub mod schema;
 pub mod settings;
 pub mod sqlite;
 pub mod stream;
@@ -94,7 +97,7 @@ pub mod system;
 pub use body::BodyWriter;
 pub use error::Error;
 pub use headers::Headers;
-pub use params::Params;
+pub use params::{NotUtf8, Params};
 pub use request::Request;
 pub use response::Response;
 pub use router::Router;

@@ -3,7 +3,11 @@
 //!
 //! Write the configuration rows first (one transaction, or several statements), then call
 //! [`apply_changes`] once: the host renders Asterisk's configuration and reloads only the modules
-//! whose files changed.
+//! whose files changed. A writer that answers its client once the transaction commits calls
+//! [`apply_after_commit`], which never turns a committed change into an error answer.
+//!
+//! A row the host cannot render (one written before the schema's rules, or with them bypassed) is
+//! left out of the files and logged by the host; it does not fail the apply.
 //!
 //! ```no_run
 //! use switchboard_sdk::{pbx, sqlite};
@@ -34,5 +38,33 @@ pub fn apply_changes_allow_pending() -> Result<(), ApplyError> {
     match apply_changes() {
         Ok(_) | Err(ApplyError::ReloadPending(_)) => Ok(()),
         Err(e) => Err(e),
+    }
+}
+
+/// How applying a committed change went.
+#[derive(Debug, Clone)]
+pub enum AfterCommit {
+    /// Rendered, written and reloaded.
+    Applied(Applied),
+    /// Not on the PBX yet (the text says why: Asterisk down, the files not writable, the mount not
+    /// granted `apply_changes`, no config directory). The change is in the database, and the next
+    /// apply-changes that succeeds — any plugin's, any later write's — renders it, since it
+    /// renders the whole database.
+    Pending(String),
+}
+
+/// Applies a change that is already committed, for writers that answer "done" once their
+/// transaction commits: an answer that says success is then true (the change is durable and will
+/// reach the PBX), and an error answer is kept for requests that changed nothing. So this never
+/// fails; a change not yet on the PBX is logged at `warn` with why, and reported as
+/// [`AfterCommit::Pending`].
+pub fn apply_after_commit() -> AfterCommit {
+    match apply_changes() {
+        Ok(applied) => AfterCommit::Applied(applied),
+        Err(error) => {
+            let why = crate::Error::from(error).message().to_string();
+            crate::log::warn("the change is committed but not applied to the PBX yet; the next apply-changes applies it", &[("why", &why)]);
+            AfterCommit::Pending(why)
+        }
     }
 }

@@ -156,11 +156,26 @@ impl Request {
         Params::parse(&self.parts.body)
     }
 
+    /// The body parsed as a form like [`Request::form`], but a field that is not UTF-8 is refused
+    /// with a 400 naming it rather than altered: for forms whose values are stored.
+    pub fn form_strict(&self) -> Result<Params, Error> {
+        Params::parse_strict(&self.parts.body).map_err(|e| Error::bad_request(e.to_string()))
+    }
+
     /// The body parsed as JSON into `T`; a 400 `invalid_json` error when it does not parse or does not
     /// fit `T`. The `Content-Type` is not checked.
+    ///
+    /// A body that would be JSON but for bytes that are not UTF-8 inside a string is refused
+    /// naming that property (`` `callerid` is not UTF-8 text ``), so a client learns which field
+    /// to fix.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, Error> {
-        serde_json::from_slice(&self.parts.body)
-            .map_err(|e| Error::new(400, "invalid_json", format!("invalid JSON body: {e}")))
+        serde_json::from_slice(&self.parts.body).map_err(|e| {
+            let why = match not_utf8_property(&self.parts.body) {
+                Some(property) => format!("`{property}` is not UTF-8 text"),
+                None => format!("invalid JSON body: {e}"),
+            };
+            Error::new(400, "invalid_json", why)
+        })
     }
 
     /// A path parameter captured by the router (`{id}` or `{*rest}`), percent-decoded.
@@ -175,6 +190,27 @@ impl Request {
     pub fn params(&self) -> impl Iterator<Item = (&str, &str)> {
         self.params.iter().map(|(n, v)| (n.as_str(), v.as_str()))
     }
+}
+
+/// The first property (`a`, or `a.b` inside an object) whose string holds bytes that are not UTF-8,
+/// when `body` is JSON but for those; `None` for UTF-8 bodies and bodies that are not JSON anyway.
+fn not_utf8_property(body: &[u8]) -> Option<String> {
+    if std::str::from_utf8(body).is_ok() {
+        return None;
+    }
+    fn find(value: &serde_json::Value, path: &str) -> Option<String> {
+        match value {
+            serde_json::Value::String(s) if s.contains('\u{fffd}') => Some(path.to_string()),
+            serde_json::Value::Object(map) => map.iter().find_map(|(key, v)| {
+                let path = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+                if key.contains('\u{fffd}') { Some(path) } else { find(v, &path) }
+            }),
+            serde_json::Value::Array(items) => items.iter().find_map(|v| find(v, path)),
+            _ => None,
+        }
+    }
+    let value: serde_json::Value = serde_json::from_str(&String::from_utf8_lossy(body)).ok()?;
+    find(&value, "").filter(|path| !path.is_empty())
 }
 
 /// Removes `mount` from the front of `path` on a segment boundary; the result starts with `/`.
@@ -228,6 +264,17 @@ mod tests {
         assert_eq!(rel("/", "/"), "/");
         assert_eq!(rel("/crm", "/crmx/calls"), "/crmx/calls");
         assert_eq!(rel("/a/b", "/a/b/c%2Fd?q"), "/c%2Fd");
+    }
+
+    #[test]
+    fn json_that_is_not_utf8_names_the_property() {
+        let req = Request::new("POST", "/").with_body(b"{\"name\":\"ok\",\"callerid\":\"Bob\xff\"}".to_vec());
+        let err = req.json::<serde_json::Value>().unwrap_err();
+        assert_eq!((err.status(), err.message()), (400, "`callerid` is not UTF-8 text"));
+        let err = Request::new("POST", "/").with_body(b"{\"a\":{\"b\":[\"\xfe\"]}}".to_vec()).json::<serde_json::Value>().unwrap_err();
+        assert_eq!(err.message(), "`a.b` is not UTF-8 text");
+        let err = Request::new("POST", "/").with_body("{".to_string()).json::<serde_json::Value>().unwrap_err();
+        assert!(err.message().starts_with("invalid JSON body"), "{err}");
     }
 
     #[test]

@@ -26,8 +26,11 @@
 //! allocation per value on each side. ([`Connection::execute`], the raw WIT call, still answers a
 //! [`QueryResult`] of owned values.)
 //!
-//! Errors convert into [`crate::Error`] with fitting statuses: not granted or denied → 403,
-//! constraint violation → 409, busy → 503, timeout → 504, the rest → 500.
+//! Errors convert into [`crate::Error`] with fitting statuses: not granted or denied → 403, a value
+//! the schema refuses (its rules, a CHECK, a NOT NULL; see [`crate::schema`]) → 422, another
+//! constraint violation (a duplicate key, a missing parent row) → 409, busy → 503, timeout → 504,
+//! the rest → 500. A refused write is a client's mistake, never a server error, and the statement
+//! had no effect.
 
 use std::borrow::Cow;
 use std::rc::Rc;
@@ -422,6 +425,7 @@ impl From<SqliteError> for crate::Error {
             SqliteError::NoSuchDatabase(why) => crate::Error::new(403, "sqlite_not_granted", why),
             SqliteError::AccessDenied(why) => crate::Error::new(403, "sqlite_denied", why),
             SqliteError::InvalidConnection => crate::Error::new(500, "sqlite_invalid_connection", "the database connection was lost"),
+            SqliteError::ConstraintViolation(why) if is_refused_value(&why) => crate::Error::new(422, "invalid_value", why),
             SqliteError::ConstraintViolation(why) => crate::Error::new(409, "conflict", why),
             SqliteError::InvalidStatement(why) => crate::Error::new(500, "sqlite_invalid_statement", why),
             SqliteError::TooLarge(why) => crate::Error::new(500, "sqlite_too_large", why),
@@ -432,9 +436,27 @@ impl From<SqliteError> for crate::Error {
     }
 }
 
+/// Whether a constraint violation refused the value itself (a schema rule, a CHECK, a NOT NULL)
+/// rather than its relation to other rows (a duplicate key, a missing parent).
+fn is_refused_value(message: &str) -> bool {
+    crate::schema::Refusal::parse(message).is_some()
+        || message.contains("CHECK constraint failed")
+        || message.contains("NOT NULL constraint failed")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refused_values_are_422_and_clashes_409() {
+        let status = |why: &str| crate::Error::from(SqliteError::ConstraintViolation(why.into())).status();
+        assert_eq!(status("extensions.callerid: holds a line break or another control character"), 422);
+        assert_eq!(status("CHECK constraint failed: ring_time BETWEEN 0 AND 300"), 422);
+        assert_eq!(status("NOT NULL constraint failed: inbound_routes.destination"), 422);
+        assert_eq!(status("UNIQUE constraint failed: extensions.number"), 409);
+        assert_eq!(status("FOREIGN KEY constraint failed"), 409);
+    }
 
     fn sample() -> Rows {
         Rows::from_values(

@@ -19,11 +19,12 @@
 //! Every piece of database text is checked by [`super::syntax`] before it lands in a line: the
 //! dialplan evaluates `${…}` and `$[…]`, so a value that could carry them is refused.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::Context as _;
 use rusqlite::Connection;
 
+use super::cells::{self, Cell};
 use super::syntax::{At, Conf, Unrenderable};
 
 /// The context that chains the others (an admin's `[from-internal]` includes it).
@@ -53,6 +54,18 @@ struct Extension {
 }
 
 impl Extension {
+    /// The row from the cells of `number, technology, voicemail, ring_time`.
+    fn read(at: At<'_>, cells: &[Cell]) -> Result<Extension, Unrenderable> {
+        let number = at.text("number", &cells[0])?;
+        at.exten("number", &number)?;
+        Ok(Extension {
+            number,
+            technology: at.text("technology", &cells[1])?,
+            voicemail: at.text("voicemail", &cells[2])?,
+            ring_time: at.int("ring_time", &cells[3])?,
+        })
+    }
+
     /// The device to dial (`PJSIP/1001`), for technologies with one named by the number.
     fn device(&self) -> Option<String> {
         let tech = match self.technology.as_str() {
@@ -96,6 +109,25 @@ fn member_target(at: At<'_>, column: &'static str, member: &str, extensions: &BT
     })
 }
 
+/// The dial targets of a group's or follow-me's member rows (`owner, position, number` cells),
+/// in order; a member that cannot be dialled is left out and reported, the others still ring.
+fn members(
+    table: &'static str,
+    column: &'static str,
+    rows: &[Vec<Cell>],
+    extensions: &BTreeMap<String, Extension>,
+    skipped: &mut Vec<Unrenderable>,
+) -> Vec<String> {
+    rows.iter()
+        .filter_map(|cells| {
+            let key = format!("{}/{}", cells[0].shown(), cells[1].shown());
+            let at = At::new(table, &key);
+            let target = at.text(column, &cells[2]).and_then(|m| member_target(at, column, &m, extensions));
+            target.map_err(|refused| skipped.push(refused)).ok()
+        })
+        .collect()
+}
+
 /// `Goto(destination)`, or `Hangup()` for none (and for FreePBX's `app-blackhole,hangup,1`,
 /// which plain Asterisk does not have).
 fn goto(at: At<'_>, column: &'static str, destination: &str) -> Result<String, Unrenderable> {
@@ -105,189 +137,217 @@ fn goto(at: At<'_>, column: &'static str, destination: &str) -> Result<String, U
     Ok(format!("Goto({})", at.destination(column, destination)?))
 }
 
-/// Renders the file.
-pub fn render(conn: &Connection) -> anyhow::Result<String> {
+/// Rows grouped by their first cell (member rows by their group), each group in query order.
+fn grouped(rows: Vec<Vec<Cell>>) -> BTreeMap<String, Vec<Vec<Cell>>> {
+    let mut groups: BTreeMap<String, Vec<Vec<Cell>>> = BTreeMap::new();
+    for row in rows {
+        groups.entry(row[0].shown()).or_default().push(row);
+    }
+    groups
+}
+
+/// Renders the file; rows that cannot be rendered are left out and added to `skipped`.
+pub fn render(conn: &Connection, skipped: &mut Vec<Unrenderable>) -> anyhow::Result<String> {
     let mut conf = Conf::new("Dialplan: extensions, follow-me, ring groups, queues, inbound and outbound routes.");
-    let extensions: BTreeMap<String, Extension> = conn
-        .prepare("SELECT number, technology, voicemail, ring_time FROM extensions ORDER BY number")?
-        .query_map([], |r| {
-            Ok(Extension { number: r.get(0)?, technology: r.get(1)?, voicemail: r.get(2)?, ring_time: r.get(3)? })
-        })
+    let mut extensions: BTreeMap<String, Extension> = BTreeMap::new();
+    for cells in cells::rows(conn, "SELECT number, technology, voicemail, ring_time FROM extensions ORDER BY number", [])
         .context("reading extensions")?
-        .map(|r| r.map(|e| (e.number.clone(), e)))
-        .collect::<Result<_, _>>()?;
+    {
+        let key = cells[0].shown();
+        match Extension::read(At::new("extensions", &key), &cells) {
+            Ok(e) => {
+                extensions.insert(e.number.clone(), e);
+            }
+            Err(refused) => skipped.push(refused),
+        }
+    }
 
     conf.section(INTERNAL);
     for c in [EXTENSIONS, RINGGROUPS, QUEUES, OUTBOUND] {
         conf.line(format_args!("include => {c}"));
     }
 
-    // Follow-me first: the extensions context sends calls there when it is enabled.
-    let mut followme: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for r in conn
-        .prepare(
-            "SELECT n.extension, n.number FROM follow_me_numbers n JOIN follow_me f ON f.extension = n.extension
-             WHERE f.enabled = 1 ORDER BY n.extension, n.position",
-        )?
-        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
-    {
-        let (ext, number) = r?;
-        followme.entry(ext).or_default().push(number);
-    }
-    struct FollowMe {
-        extension: String,
-        strategy: String,
-        ring_time: i64,
-        prefix: String,
-        post_destination: String,
-        pre_ring: i64,
-    }
-    let follow: Vec<FollowMe> = conn
-        .prepare(
-            "SELECT extension, strategy, ring_time, prefix, post_destination, pre_ring FROM follow_me
-             WHERE enabled = 1 ORDER BY extension",
-        )?
-        .query_map([], |r| {
-            Ok(FollowMe {
-                extension: r.get(0)?,
-                strategy: r.get(1)?,
-                ring_time: r.get(2)?,
-                prefix: r.get(3)?,
-                post_destination: r.get(4)?,
-                pre_ring: r.get(5)?,
-            })
-        })
-        .context("reading follow_me")?
-        .collect::<Result<_, _>>()?;
-
+    // Follow-me first: an extension sends its calls there only when its follow-me rendered.
+    let followme = render_followme(conn, &extensions, skipped)?;
     conf.section(EXTENSIONS);
     for e in extensions.values() {
         let at = At::new("extensions", &e.number);
-        let number = at.exten("number", &e.number)?;
-        let device = e.device();
-        if let Some(d) = &device {
-            conf.line(format_args!("exten => {number},hint,{d}"));
-        }
-        let mut steps = Vec::new();
-        if follow.iter().any(|f| f.extension == e.number) {
-            steps.push(format!("Goto({FOLLOWME},{number},1)"));
-        } else {
+        conf.row(skipped, |conf| {
+            let number = at.exten("number", &e.number)?;
+            let device = e.device();
+            let mut steps = Vec::new();
+            if followme.numbers.contains(&e.number) {
+                steps.push(format!("Goto({FOLLOWME},{number},1)"));
+            } else {
+                if let Some(d) = &device {
+                    let ring = if e.ring_time > 0 { e.ring_time } else { DEFAULT_RING };
+                    steps.push(format!("Dial({d},{ring})"));
+                }
+                steps.extend(e.voicemail(at)?);
+                steps.push("Hangup()".into());
+            }
             if let Some(d) = &device {
-                let ring = if e.ring_time > 0 { e.ring_time } else { DEFAULT_RING };
-                steps.push(format!("Dial({d},{ring})"));
+                conf.line(format_args!("exten => {number},hint,{d}"));
             }
-            steps.extend(e.voicemail(at)?);
-            steps.push("Hangup()".into());
-        }
-        exten(&mut conf, number, &steps);
+            exten(conf, number, &steps);
+            Ok(())
+        });
     }
-
     conf.section(FOLLOWME);
-    for f in &follow {
-        let at = At::new("follow_me", &f.extension);
-        let number = at.exten("extension", &f.extension)?;
-        let Some(ext) = extensions.get(&f.extension) else { continue };
-        let mut steps = Vec::new();
-        if !f.prefix.is_empty() {
-            steps.push(format!("Set(CALLERID(name)={}${{CALLERID(name)}})", at.arg("prefix", &f.prefix)?));
-        }
-        if let (Some(d), true) = (ext.device(), f.pre_ring > 0) {
-            steps.push(format!("Dial({d},{})", f.pre_ring));
-        }
-        let members = followme.get(&f.extension).map(Vec::as_slice).unwrap_or_default();
-        let at_numbers = At::new("follow_me_numbers", &f.extension);
-        let targets =
-            members.iter().map(|m| member_target(at_numbers, "number", m, &extensions)).collect::<Result<Vec<_>, _>>()?;
-        if !targets.is_empty() {
-            if f.strategy.starts_with("ringall") {
-                steps.push(format!("Dial({},{})", targets.join("&"), f.ring_time));
-            } else {
-                steps.extend(targets.iter().map(|t| format!("Dial({t},{})", f.ring_time)));
-            }
-        }
-        if !f.post_destination.is_empty() {
-            steps.push(goto(at, "post_destination", &f.post_destination)?);
-        } else {
-            steps.extend(ext.voicemail(At::new("extensions", &ext.number))?);
-            steps.push("Hangup()".into());
-        }
-        exten(&mut conf, number, &steps);
-    }
+    conf.append(followme.conf);
 
-    conf.section(RINGGROUPS);
-    let mut members: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for r in conn
-        .prepare("SELECT group_number, destination FROM ring_group_members ORDER BY group_number, position")?
-        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
-    {
-        let (group, destination) = r?;
-        members.entry(group).or_default().push(destination);
-    }
-    let groups: Vec<(String, String, i64, String, String)> = conn
-        .prepare(
-            "SELECT number, strategy, ring_time, cid_name_prefix, destination_if_no_answer FROM ring_groups ORDER BY number",
-        )?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
-        .context("reading ring_groups")?
-        .collect::<Result<_, _>>()?;
-    for (number, strategy, ring_time, prefix, no_answer) in &groups {
-        let at = At::new("ring_groups", number);
-        let exten_name = at.exten("number", number)?;
-        let mut steps = Vec::new();
-        if !prefix.is_empty() {
-            steps.push(format!("Set(CALLERID(name)={}${{CALLERID(name)}})", at.arg("cid_name_prefix", prefix)?));
-        }
-        let at_members = At::new("ring_group_members", number);
-        let targets = members
-            .get(number)
-            .map(Vec::as_slice)
-            .unwrap_or_default()
-            .iter()
-            .map(|m| member_target(at_members, "destination", m, &extensions))
-            .collect::<Result<Vec<_>, _>>()?;
-        if !targets.is_empty() {
-            if strategy.contains("hunt") {
-                steps.extend(targets.iter().map(|t| format!("Dial({t},{ring_time})")));
-            } else {
-                // ringall, firstavailable, firstnotonphone: every member at once.
-                steps.push(format!("Dial({},{ring_time})", targets.join("&")));
-            }
-        }
-        steps.push(goto(at, "destination_if_no_answer", no_answer)?);
-        exten(&mut conf, exten_name, &steps);
-    }
+    render_ringgroups(conn, &mut conf, &extensions, skipped)?;
 
     conf.section(QUEUES);
-    let queues: Vec<String> = conn
-        .prepare("SELECT name FROM queues ORDER BY name")?
-        .query_map([], |r| r.get(0))
-        .context("reading queues")?
-        .collect::<Result<_, _>>()?;
-    for q in &queues {
-        let name = At::new("queues", q).exten("name", q)?;
-        exten(&mut conf, name, &[format!("Queue({name})"), "Hangup()".into()]);
+    for cells in cells::rows(conn, "SELECT name FROM queues ORDER BY name", []).context("reading queues")? {
+        let key = cells[0].shown();
+        let at = At::new("queues", &key);
+        conf.row(skipped, |conf| {
+            let name = at.text("name", &cells[0])?;
+            let name = at.exten("name", &name)?;
+            exten(conf, name, &[format!("Queue({name})"), "Hangup()".into()]);
+            Ok(())
+        });
     }
 
     conf.section(INBOUND);
-    let inbound: Vec<(i64, String, String, String)> = conn
-        .prepare("SELECT id, did, cid, destination FROM inbound_routes ORDER BY did, cid, id")?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+    for cells in cells::rows(conn, "SELECT id, did, cid, destination FROM inbound_routes ORDER BY did, cid, id", [])
         .context("reading inbound_routes")?
-        .collect::<Result<_, _>>()?;
-    for (id, did, cid, destination) in &inbound {
-        let key = id.to_string();
+    {
+        let key = cells[0].shown();
         let at = At::new("inbound_routes", &key);
-        let step = goto(at, "destination", destination)?;
-        // No DID: any number the trunk sends, and calls that come without one (`s`).
-        let dids: Vec<&str> = if did.is_empty() { vec!["_X.", "s"] } else { vec![at.pattern("did", did)?] };
-        for d in dids {
-            let matched = if cid.is_empty() { d.to_string() } else { format!("{d}/{}", at.pattern("cid", cid)?) };
-            exten(&mut conf, &matched, std::slice::from_ref(&step));
-        }
+        conf.row(skipped, |conf| {
+            let (did, cid) = (at.text("did", &cells[1])?, at.text("cid", &cells[2])?);
+            let step = goto(at, "destination", &at.text("destination", &cells[3])?)?;
+            // No DID: any number the trunk sends, and calls that come without one (`s`).
+            let dids: Vec<&str> = if did.is_empty() { vec!["_X.", "s"] } else { vec![at.pattern("did", &did)?] };
+            let cid = if cid.is_empty() { None } else { Some(at.pattern("cid", &cid)?) };
+            for d in dids {
+                let matched = match cid {
+                    None => d.to_string(),
+                    Some(cid) => format!("{d}/{cid}"),
+                };
+                exten(conf, &matched, std::slice::from_ref(&step));
+            }
+            Ok(())
+        });
     }
 
-    render_outbound(conn, &mut conf)?;
+    render_outbound(conn, &mut conf, skipped)?;
     Ok(conf.finish())
+}
+
+/// The `[switchboard-followme]` entries, and the extensions whose entry was written.
+struct FollowMe {
+    conf: Conf,
+    numbers: BTreeSet<String>,
+}
+
+fn render_followme(conn: &Connection, extensions: &BTreeMap<String, Extension>, skipped: &mut Vec<Unrenderable>) -> anyhow::Result<FollowMe> {
+    let mut numbers = grouped(
+        cells::rows(
+            conn,
+            "SELECT n.extension, n.position, n.number FROM follow_me_numbers n JOIN follow_me f ON f.extension = n.extension
+             WHERE f.enabled = 1 ORDER BY n.extension, n.position",
+            [],
+        )
+        .context("reading follow_me_numbers")?,
+    );
+    let mut out = FollowMe { conf: Conf::part(), numbers: BTreeSet::new() };
+    for cells in cells::rows(
+        conn,
+        "SELECT extension, strategy, ring_time, prefix, post_destination, pre_ring FROM follow_me
+         WHERE enabled = 1 ORDER BY extension",
+        [],
+    )
+    .context("reading follow_me")?
+    {
+        let key = cells[0].shown();
+        let at = At::new("follow_me", &key);
+        let Some(ext) = extensions.get(&key) else { continue };
+        let targets = members("follow_me_numbers", "number", &numbers.remove(&key).unwrap_or_default(), extensions, skipped);
+        let written = out.conf.row(skipped, |conf| {
+            let number = at.exten("extension", &at.text("extension", &cells[0])?)?.to_string();
+            let (strategy, ring_time) = (at.text("strategy", &cells[1])?, at.int("ring_time", &cells[2])?);
+            let (prefix, post_destination) = (at.text("prefix", &cells[3])?, at.text("post_destination", &cells[4])?);
+            let pre_ring = at.int("pre_ring", &cells[5])?;
+            let mut steps = Vec::new();
+            if !prefix.is_empty() {
+                steps.push(format!("Set(CALLERID(name)={}${{CALLERID(name)}})", at.arg("prefix", &prefix)?));
+            }
+            if let (Some(d), true) = (ext.device(), pre_ring > 0) {
+                steps.push(format!("Dial({d},{pre_ring})"));
+            }
+            let after = if !post_destination.is_empty() {
+                vec![goto(at, "post_destination", &post_destination)?]
+            } else {
+                let mut after: Vec<String> = ext.voicemail(At::new("extensions", &ext.number))?.into_iter().collect();
+                after.push("Hangup()".into());
+                after
+            };
+            if !targets.is_empty() {
+                if strategy.starts_with("ringall") {
+                    steps.push(format!("Dial({},{ring_time})", targets.join("&")));
+                } else {
+                    steps.extend(targets.iter().map(|t| format!("Dial({t},{ring_time})")));
+                }
+            }
+            steps.extend(after);
+            exten(conf, &number, &steps);
+            Ok(())
+        });
+        if written {
+            out.numbers.insert(key);
+        }
+    }
+    Ok(out)
+}
+
+fn render_ringgroups(
+    conn: &Connection,
+    conf: &mut Conf,
+    extensions: &BTreeMap<String, Extension>,
+    skipped: &mut Vec<Unrenderable>,
+) -> anyhow::Result<()> {
+    conf.section(RINGGROUPS);
+    let mut all_members = grouped(
+        cells::rows(conn, "SELECT group_number, position, destination FROM ring_group_members ORDER BY group_number, position", [])
+            .context("reading ring_group_members")?,
+    );
+    for cells in cells::rows(
+        conn,
+        "SELECT number, strategy, ring_time, cid_name_prefix, destination_if_no_answer FROM ring_groups ORDER BY number",
+        [],
+    )
+    .context("reading ring_groups")?
+    {
+        let key = cells[0].shown();
+        let at = At::new("ring_groups", &key);
+        let targets = members("ring_group_members", "destination", &all_members.remove(&key).unwrap_or_default(), extensions, skipped);
+        conf.row(skipped, |conf| {
+            let number = at.text("number", &cells[0])?;
+            let exten_name = at.exten("number", &number)?;
+            let (strategy, ring_time) = (at.text("strategy", &cells[1])?, at.int("ring_time", &cells[2])?);
+            let prefix = at.text("cid_name_prefix", &cells[3])?;
+            let no_answer = goto(at, "destination_if_no_answer", &at.text("destination_if_no_answer", &cells[4])?)?;
+            let mut steps = Vec::new();
+            if !prefix.is_empty() {
+                steps.push(format!("Set(CALLERID(name)={}${{CALLERID(name)}})", at.arg("cid_name_prefix", &prefix)?));
+            }
+            if !targets.is_empty() {
+                if strategy.contains("hunt") {
+                    steps.extend(targets.iter().map(|t| format!("Dial({t},{ring_time})")));
+                } else {
+                    // ringall, firstavailable, firstnotonphone: every member at once.
+                    steps.push(format!("Dial({},{ring_time})", targets.join("&")));
+                }
+            }
+            steps.push(no_answer);
+            exten(conf, exten_name, &steps);
+            Ok(())
+        });
+    }
+    Ok(())
 }
 
 /// `Set(CALLERID(all)=…)` for `"Name" <number>`, `Set(CALLERID(num)=…)` for a bare number.
@@ -296,75 +356,136 @@ fn set_callerid(cid: &str) -> String {
     format!("Set(CALLERID({which})={cid})")
 }
 
+/// A trunk as a route dials it, checked.
+struct RouteTrunk {
+    name: String,
+    /// The channel driver; `None` for a custom trunk, which has no dial string of its own.
+    driver: Option<&'static str>,
+    dial_prefix: String,
+    /// `Set(CALLERID(…)=…)` of its caller ID, if it has one.
+    callerid: Option<String>,
+}
+
+impl RouteTrunk {
+    /// The row from the cells of `name, technology, dial_prefix, outbound_cid`.
+    fn read(at: At<'_>, cells: &[Cell]) -> Result<RouteTrunk, Unrenderable> {
+        let name = at.text("name", &cells[0])?;
+        at.name("name", &name)?;
+        let driver = match at.text("technology", &cells[1])?.as_str() {
+            "pjsip" => Some("PJSIP"),
+            "sip" => Some("SIP"),
+            "iax2" => Some("IAX2"),
+            "dahdi" => Some("DAHDI"),
+            _ => None,
+        };
+        let dial_prefix = at.text("dial_prefix", &cells[2])?;
+        at.digits("dial_prefix", &dial_prefix)?;
+        let cid = at.text("outbound_cid", &cells[3])?;
+        let callerid = if cid.is_empty() { None } else { Some(set_callerid(at.callerid("outbound_cid", &cid)?)) };
+        Ok(RouteTrunk { name, driver, dial_prefix, callerid })
+    }
+
+    /// `Dial(…)` of `number` through this trunk: the route's `prepend`, the trunk's dial prefix,
+    /// then the number.
+    fn dial(&self, prepend: &str, number: &str) -> Option<String> {
+        let (driver, trunk, outnum) = (self.driver?, &self.name, format!("{prepend}{}{number}", self.dial_prefix));
+        Some(match driver {
+            "PJSIP" => format!("Dial(PJSIP/{outnum}@{trunk})"),
+            _ => format!("Dial({driver}/{trunk}/{outnum})"),
+        })
+    }
+}
+
 /// `[switchboard-outbound]` including one context per route, in the routes' order (an included
 /// context is searched in order, so the first route whose pattern matches wins).
-fn render_outbound(conn: &Connection, conf: &mut Conf) -> anyhow::Result<()> {
-    let routes: Vec<(i64, String)> = conn
-        .prepare("SELECT id, outbound_cid FROM outbound_routes ORDER BY position, id")?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .context("reading outbound_routes")?
-        .collect::<Result<_, _>>()?;
-    conf.section(OUTBOUND);
-    for (id, _) in &routes {
-        conf.line(format_args!("include => switchboard-outrt-{id}"));
-    }
-    let mut patterns = conn.prepare(
-        "SELECT match, prefix, prepend FROM outbound_route_patterns WHERE route_id = ?1 ORDER BY match, prefix",
-    )?;
-    let mut trunks = conn.prepare(
-        "SELECT t.name, t.technology, t.dial_prefix, t.outbound_cid FROM outbound_route_trunks r
-         JOIN trunks t ON t.name = r.trunk_name
-         WHERE r.route_id = ?1 AND t.enabled = 1 ORDER BY r.position",
-    )?;
-    for (id, route_cid) in &routes {
-        let key = id.to_string();
+fn render_outbound(conn: &Connection, conf: &mut Conf, skipped: &mut Vec<Unrenderable>) -> anyhow::Result<()> {
+    let mut includes = Conf::part();
+    let mut routes = Conf::part();
+    for cells in cells::rows(conn, "SELECT id, outbound_cid FROM outbound_routes ORDER BY position, id", []).context("reading outbound_routes")? {
+        let key = cells[0].shown();
         let at = At::new("outbound_routes", &key);
-        conf.section(&format!("switchboard-outrt-{id}"));
-        let route_trunks: Vec<(String, String, String, String)> = trunks
-            .query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-            .collect::<Result<_, _>>()?;
-        let route_patterns: Vec<(String, String, String)> =
-            patterns.query_map([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<_, _>>()?;
-        let at_pattern = At::new("outbound_route_patterns", &key);
-        for (matched, prefix, prepend) in &route_patterns {
-            let matched = at_pattern.pattern("match", matched)?;
-            let prefix = at_pattern.digits("prefix", prefix)?;
-            let prepend = at_pattern.digits("prepend", prepend)?;
-            let number = if prefix.is_empty() { "${EXTEN}".to_string() } else { format!("${{EXTEN:{}}}", prefix.len()) };
-            // The route's caller ID wins over the trunks' own.
-            let mut steps = Vec::new();
-            if !route_cid.is_empty() {
-                steps.push(set_callerid(at.callerid("outbound_cid", route_cid)?));
+        let patterns = cells::rows(
+            conn,
+            "SELECT match, prefix, prepend FROM outbound_route_patterns WHERE route_id = ?1 ORDER BY match, prefix",
+            [&cells[0].shown()],
+        )
+        .context("reading outbound_route_patterns")?;
+        let trunks = cells::rows(
+            conn,
+            "SELECT t.name, t.technology, t.dial_prefix, t.outbound_cid FROM outbound_route_trunks r
+             JOIN trunks t ON t.name = r.trunk_name
+             WHERE r.route_id = ?1 AND t.enabled = 1 ORDER BY r.position",
+            [&cells[0].shown()],
+        )
+        .context("reading outbound_route_trunks")?;
+        // A route whose own columns are refused is left out whole (its include too).
+        let route = (|| {
+            let id = at.int("id", &cells[0])?;
+            let cid = at.text("outbound_cid", &cells[1])?;
+            let cid = if cid.is_empty() { None } else { Some(set_callerid(at.callerid("outbound_cid", &cid)?)) };
+            Ok((id, cid))
+        })();
+        let (id, route_cid) = match route {
+            Ok(route) => route,
+            Err(refused) => {
+                skipped.push(refused);
+                continue;
             }
-            for (trunk, technology, dial_prefix, trunk_cid) in &route_trunks {
-                let at_trunk = At::new("trunks", trunk);
-                let trunk = at_trunk.name("name", trunk)?;
-                let outnum = format!("{prepend}{}{number}", at_trunk.digits("dial_prefix", dial_prefix)?);
-                let dial = match technology.as_str() {
-                    "pjsip" => format!("PJSIP/{outnum}@{trunk}"),
-                    "sip" => format!("SIP/{trunk}/{outnum}"),
-                    "iax2" => format!("IAX2/{trunk}/{outnum}"),
-                    "dahdi" => format!("DAHDI/{trunk}/{outnum}"),
-                    _ => continue, // custom trunks have no dial string of their own
-                };
-                if route_cid.is_empty() && !trunk_cid.is_empty() {
-                    steps.push(set_callerid(at_trunk.callerid("outbound_cid", trunk_cid)?));
+        };
+        // A trunk that cannot be dialled is left out of the route; the route's other trunks stay.
+        let route_trunks: Vec<RouteTrunk> = trunks
+            .iter()
+            .filter_map(|t| {
+                let key = t[0].shown();
+                RouteTrunk::read(At::new("trunks", &key), t).map_err(|refused| skipped.push(refused)).ok()
+            })
+            .filter(|t| t.driver.is_some())
+            .collect();
+        includes.line(format_args!("include => switchboard-outrt-{id}"));
+        routes.section(&format!("switchboard-outrt-{id}"));
+        for p in &patterns {
+            let key = format!("{id}/{}/{}", p[0].shown(), p[1].shown());
+            let at_pattern = At::new("outbound_route_patterns", &key);
+            routes.row(skipped, |conf| {
+                let matched = at_pattern.text("match", &p[0])?;
+                let matched = at_pattern.pattern("match", &matched)?;
+                let prefix = at_pattern.text("prefix", &p[1])?;
+                let prefix = at_pattern.digits("prefix", &prefix)?;
+                let prepend = at_pattern.text("prepend", &p[2])?;
+                let prepend = at_pattern.digits("prepend", &prepend)?;
+                let number = if prefix.is_empty() { "${EXTEN}".to_string() } else { format!("${{EXTEN:{}}}", prefix.len()) };
+                // The route's caller ID wins over the trunks' own.
+                let mut steps: Vec<String> = route_cid.iter().cloned().collect();
+                for trunk in &route_trunks {
+                    if route_cid.is_none() {
+                        steps.extend(trunk.callerid.clone());
+                    }
+                    steps.extend(trunk.dial(prepend, &number));
                 }
-                steps.push(format!("Dial({dial})"));
-            }
-            steps.push("Congestion()".into());
-            let pattern = format!("_{prefix}{}", matched.strip_prefix('_').unwrap_or(matched));
-            exten(conf, &pattern, &steps);
+                steps.push("Congestion()".into());
+                let pattern = format!("_{prefix}{}", matched.strip_prefix('_').unwrap_or(matched));
+                exten(conf, &pattern, &steps);
+                Ok(())
+            });
         }
     }
+    conf.section(OUTBOUND);
+    conf.append(includes);
+    conf.append(routes);
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::migrate::test_db as db;
+    use crate::store::migrate::{legacy_db, test_db as db};
 
+    /// The file and what was skipped.
+    fn rendered(conn: &Connection) -> (String, Vec<Unrenderable>) {
+        let mut skipped = Vec::new();
+        let text = render(conn, &mut skipped).unwrap();
+        (text, skipped)
+    }
 
     #[test]
     fn a_small_pbx() {
@@ -437,11 +558,13 @@ exten => _9NXXNXXXXXX,1,Set(CALLERID(all)="Acme" <5550100>)
  same => n,Dial(PJSIP/1${EXTEN:1}@backup)
  same => n,Congestion()
 "#;
-        assert_eq!(render(&conn).unwrap(), expected);
+        assert_eq!(rendered(&conn), (expected.to_string(), Vec::new()));
     }
 
     #[test]
     fn database_text_never_becomes_dialplan() {
+        // Rows written before the schema's rules: each is left out and reported with its table
+        // and column, and the good row beside it still renders.
         let cases = [
             // A new line would add an extension that runs a shell command.
             ("INSERT INTO ring_groups (number) VALUES ('600');
@@ -456,17 +579,55 @@ exten => _9NXXNXXXXXX,1,Set(CALLERID(all)="Acme" <5550100>)
             ("INSERT INTO ring_groups (number) VALUES ('[600]');", "ring_groups", "number"),
             // A leading `_` would turn extension 1XX into a pattern catching 100–199.
             ("INSERT INTO extensions (number) VALUES ('_1XX');", "extensions", "number"),
+            ("INSERT INTO extensions (number, voicemail) VALUES ('1002', 'default,x');", "extensions", "voicemail"),
+            ("INSERT INTO extensions (number, ring_time) VALUES ('1002', 5.5);", "extensions", "ring_time"),
             ("INSERT INTO outbound_routes (id, name, outbound_cid) VALUES (1, 'r', '$[1]');
               INSERT INTO trunks (name, host) VALUES ('t', 'h');
               INSERT INTO outbound_route_trunks VALUES (1, 1, 't');
               INSERT INTO outbound_route_patterns VALUES (1, 'X.', '', '');", "outbound_routes", "outbound_cid"),
             ("INSERT INTO outbound_routes (id, name) VALUES (1, 'r');
               INSERT INTO outbound_route_patterns VALUES (1, 'X.', '9X', '');", "outbound_route_patterns", "prefix"),
+            ("INSERT INTO outbound_routes (id, name) VALUES (1, 'r');
+              INSERT INTO trunks (name, host, dial_prefix) VALUES ('t', 'h', '9;');
+              INSERT INTO outbound_route_trunks VALUES (1, 1, 't');
+              INSERT INTO outbound_route_patterns VALUES (1, 'X.', '', '');", "trunks", "dial_prefix"),
+            ("INSERT INTO follow_me (extension, prefix) VALUES ('1001', 'a,b');", "follow_me", "prefix"),
+            ("INSERT INTO follow_me (extension) VALUES ('1001');
+              INSERT INTO follow_me_numbers VALUES ('1001', 0, '10;01');", "follow_me_numbers", "number"),
         ];
         for (sql, table, column) in cases {
-            let err = render(&db(sql)).unwrap_err();
-            let u = err.downcast_ref::<Unrenderable>().unwrap_or_else(|| panic!("{sql}: {err:#}"));
-            assert_eq!((u.table, u.column), (table, column), "{sql}");
+            let conn = legacy_db(&format!("INSERT INTO extensions (number, name) VALUES ('1001', 'Ada'); {sql}"));
+            let (text, skipped) = rendered(&conn);
+            assert_eq!(skipped.iter().map(|u| (u.table, u.column)).collect::<Vec<_>>(), [(table, column)], "{sql}");
+            assert!(text.contains("\nexten => 1001,hint,PJSIP/1001\n"), "{sql}: {text}");
+            for hostile in ["System(", "SHELL", "$[1]", "sup]port", "[600]", "_1XX", "9;", "a,b", "10;01", "default,x"] {
+                assert!(!text.contains(hostile), "{sql}: {text}");
+            }
         }
+    }
+
+    #[test]
+    fn a_follow_me_that_cannot_render_leaves_its_extension_dialling_directly() {
+        let conn = legacy_db(
+            "INSERT INTO extensions (number, name, voicemail) VALUES ('1001', 'Ada', 'default');
+             INSERT INTO follow_me (extension, post_destination) VALUES ('1001', 'ctx;x,1,1');",
+        );
+        let (text, skipped) = rendered(&conn);
+        assert_eq!((skipped[0].table, skipped[0].column), ("follow_me", "post_destination"));
+        assert!(text.contains("exten => 1001,1,Dial(PJSIP/1001,20)\n"), "{text}");
+        assert!(!text.contains("Goto(switchboard-followme"), "{text}");
+    }
+
+    #[test]
+    fn a_bad_member_is_left_out_and_the_others_still_ring() {
+        let conn = legacy_db(
+            "INSERT INTO extensions (number, name) VALUES ('1001', 'Ada'), ('1002', 'Bob');
+             INSERT INTO ring_groups (number, ring_time) VALUES ('600', 15);
+             INSERT INTO ring_group_members VALUES ('600', 0, '1001'), ('600', 1, '1002&DAHDI/g1'), ('600', 2, '1002');",
+        );
+        let (text, skipped) = rendered(&conn);
+        assert_eq!(skipped.len(), 1, "{skipped:?}");
+        assert_eq!((skipped[0].table, skipped[0].key.as_str(), skipped[0].column), ("ring_group_members", "600/1", "destination"));
+        assert!(text.contains("exten => 600,1,Dial(PJSIP/1001&PJSIP/1002,15)\n"), "{text}");
     }
 }

@@ -36,12 +36,27 @@
 //! Writing is atomic (temp file in the same directory, fsync, rename), so Asterisk never reads a
 //! half-written file. Database text that could escape its place in a file — a line break, a `;`
 //! where it starts a comment, a `${…}` the dialplan would evaluate — is escaped where Asterisk has
-//! an escape and refused otherwise ([`Unrenderable`], [`ApplyError::Invalid`]).
+//! an escape and refused otherwise.
+//!
+//! ## A bad row is skipped, not fatal
+//!
+//! The schema refuses such values when they are written (its rules, migration 4), so a row
+//! written under them always renders. A row written before the rules, or by hand with them
+//! bypassed, may still hold one, and one bad row must not keep every other change from reaching
+//! Asterisk. So a row that cannot be rendered — a refused value, a blob or non-UTF-8 text, a
+//! non-number in a number column, a PJSIP object name another row already took — is left out of
+//! its file whole (an extension's dialplan entry, a trunk's five objects, one ring-group member),
+//! logged at `warn` with its table, key and column, and listed in [`Applied::skipped`]; the rest
+//! renders, is written and reloaded. What refers to a skipped row degrades the way Asterisk would
+//! with the row missing: an extension whose follow-me is skipped dials its phone directly, a
+//! route leaves out a trunk it cannot dial. Fix the row (through any flavor, or SQL) and the next
+//! apply renders it.
 //!
 //! Requests are coalesced: a burst of `apply()` calls (one per changed row, from many plugins)
 //! costs one render and one reload per changed module, and every caller still gets a run that
 //! started after its call did, so it sees its own change.
 
+mod cells;
 mod dialplan;
 mod pjsip;
 mod queues;
@@ -84,16 +99,33 @@ pub const FILES: [(&str, &str); 4] = [
 /// The rendered configuration: file name → content, ordered by name.
 pub type Rendered = BTreeMap<String, String>;
 
+/// What [`render`] made of the database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendering {
+    /// The files.
+    pub files: Rendered,
+    /// The rows left out because they cannot be rendered, each once, in file order.
+    pub skipped: Vec<Unrenderable>,
+}
+
 /// Renders every file from `conn` (run it inside one read transaction for a consistent view).
 ///
-/// Fails with an [`Unrenderable`] inside the `anyhow::Error` when a value cannot be written safely.
-pub fn render(conn: &Connection) -> anyhow::Result<Rendered> {
+/// Rows that cannot be rendered are left out and listed in [`Rendering::skipped`]; it fails only
+/// when the database cannot be read (a table missing, an I/O error).
+pub fn render(conn: &Connection) -> anyhow::Result<Rendering> {
     let mut files = Rendered::new();
-    files.insert(PJSIP_FILE.into(), pjsip::render(conn).with_context(|| format!("rendering {PJSIP_FILE}"))?);
-    files.insert(EXTENSIONS_FILE.into(), dialplan::render(conn).with_context(|| format!("rendering {EXTENSIONS_FILE}"))?);
-    files.insert(QUEUES_FILE.into(), queues::render(conn).with_context(|| format!("rendering {QUEUES_FILE}"))?);
-    files.insert(VOICEMAIL_FILE.into(), voicemail::render(conn).with_context(|| format!("rendering {VOICEMAIL_FILE}"))?);
-    Ok(files)
+    let mut skipped = Vec::new();
+    files.insert(PJSIP_FILE.into(), pjsip::render(conn, &mut skipped).with_context(|| format!("rendering {PJSIP_FILE}"))?);
+    files.insert(
+        EXTENSIONS_FILE.into(),
+        dialplan::render(conn, &mut skipped).with_context(|| format!("rendering {EXTENSIONS_FILE}"))?,
+    );
+    files.insert(QUEUES_FILE.into(), queues::render(conn, &mut skipped).with_context(|| format!("rendering {QUEUES_FILE}"))?);
+    files.insert(VOICEMAIL_FILE.into(), voicemail::render(conn, &mut skipped).with_context(|| format!("rendering {VOICEMAIL_FILE}"))?);
+    // A trunk a route cannot dial is found once per route: report each refusal once.
+    let mut seen = std::collections::HashSet::new();
+    skipped.retain(|u| seen.insert((u.table, u.key.clone(), u.column)));
+    Ok(Rendering { files, skipped })
 }
 
 /// What one apply did.
@@ -105,6 +137,9 @@ pub struct Applied {
     /// reload was still pending from an earlier apply (every module is pending when an `Applier`
     /// is new, since a previous process may have written files and died before reloading).
     pub reloaded_modules: Vec<String>,
+    /// Rows left out of the files because they cannot be rendered (see the module docs); the
+    /// rest was applied.
+    pub skipped: Vec<Unrenderable>,
 }
 
 /// Why an apply did not finish.
@@ -117,8 +152,9 @@ pub enum ApplyError {
     /// The database could not be read; nothing was written.
     #[error("reading the pbx database: {0}")]
     Database(String),
-    /// The database holds a value that cannot be written into Asterisk's config safely (a line
-    /// break, a `${…}` in the dialplan, a duplicate object); nothing was written.
+    /// Not returned any more: a row that cannot be rendered is skipped and listed in
+    /// [`Applied::skipped`] instead of failing the apply. Kept so callers that match every
+    /// variant keep compiling.
     #[error("the pbx database holds a value that cannot be rendered: {0}")]
     Invalid(String),
     /// A file could not be written. Files written before it stay, and their modules' reloads are
@@ -219,15 +255,15 @@ impl Applier {
         let written = tokio::task::spawn_blocking(move || render_and_write(&db, &dir))
             .await
             .unwrap_or_else(|e| Err(Failed { written: Vec::new(), error: ApplyError::Write(format!("the writer task failed: {e}")) }));
-        let changed = match written {
-            Ok(changed) => changed,
+        let Written { changed, skipped } = match written {
+            Ok(written) => written,
             Err(Failed { written, error }) => {
                 runs.pending.extend(FILES.iter().filter(|(f, _)| written.iter().any(|w| w == f)).map(|(_, m)| *m));
                 return Err(error);
             }
         };
         runs.pending.extend(FILES.iter().filter(|(f, _)| changed.iter().any(|c| c == f)).map(|(_, m)| *m));
-        let mut applied = Applied { changed_files: changed, reloaded_modules: Vec::new() };
+        let mut applied = Applied { changed_files: changed, reloaded_modules: Vec::new(), skipped };
         let due: Vec<&'static str> = FILES.iter().map(|(_, m)| *m).filter(|m| runs.pending.contains(m)).collect();
         if due.is_empty() {
             return Ok(applied);
@@ -256,7 +292,8 @@ impl Applier {
             }
         }
         if failed.is_empty() {
-            tracing::info!(files = ?applied.changed_files, modules = ?applied.reloaded_modules, "configuration applied");
+            tracing::info!(files = ?applied.changed_files, modules = ?applied.reloaded_modules, skipped = applied.skipped.len(),
+                "configuration applied");
             return Ok(applied);
         }
         let module = failed.iter().map(|(m, _)| *m).collect::<Vec<_>>().join(", ");
@@ -271,7 +308,13 @@ impl Applier {
 /// reloading anything: the files a PBX reads when it starts (the demo writes them before its
 /// simulator boots). Returns the files replaced. Blocking: run it on the blocking pool.
 pub fn write_files(db: &Path, dir: &Path) -> Result<Vec<String>, ApplyError> {
-    render_and_write(db, dir).map_err(|failed| failed.error)
+    render_and_write(db, dir).map(|written| written.changed).map_err(|failed| failed.error)
+}
+
+/// A successful render-and-write: the files replaced and the rows skipped.
+struct Written {
+    changed: Vec<String>,
+    skipped: Vec<Unrenderable>,
 }
 
 /// A failed render-and-write, with the files already replaced before it failed.
@@ -286,24 +329,22 @@ impl From<ApplyError> for Failed {
     }
 }
 
-/// Reads the database read-only in one transaction, renders, and replaces the files that differ.
-/// Blocking: run it on the blocking pool.
-fn render_and_write(db: &Path, dir: &Path) -> Result<Vec<String>, Failed> {
+/// Reads the database read-only in one transaction, renders, and replaces the files that differ;
+/// each skipped row is logged at `warn`. Blocking: run it on the blocking pool.
+fn render_and_write(db: &Path, dir: &Path) -> Result<Written, Failed> {
     let database = |e: &dyn std::fmt::Display| ApplyError::Database(format!("{}: {e}", db.display()));
     let conn = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
         .map_err(|e| database(&e))?;
     conn.busy_timeout(Duration::from_secs(5)).map_err(|e| database(&e))?;
-    let rendered = {
+    let Rendering { files: rendered, skipped } = {
         let tx = conn.unchecked_transaction().map_err(|e| database(&e))?;
-        render(&tx).map_err(|e| {
-            if e.downcast_ref::<Unrenderable>().is_some() {
-                ApplyError::Invalid(format!("{e:#}"))
-            } else {
-                database(&format!("{e:#}"))
-            }
-        })?
+        render(&tx).map_err(|e| database(&format!("{e:#}")))?
     };
     drop(conn);
+    for u in &skipped {
+        tracing::warn!(table = u.table, key = %u.key, column = u.column, value = ?u.value, problem = u.problem,
+            "apply: a row cannot be rendered; it is left out and the rest is applied");
+    }
 
     fs::create_dir_all(dir).map_err(|e| ApplyError::Write(format!("creating {}: {e}", dir.display())))?;
     let mut written = Vec::new();
@@ -329,7 +370,7 @@ fn render_and_write(db: &Path, dir: &Path) -> Result<Vec<String>, Failed> {
             tracing::warn!(dir = %dir.display(), error = %e, "apply: could not fsync the config directory");
         }
     }
-    Ok(written)
+    Ok(Written { changed: written, skipped })
 }
 
 /// Replaces `path` with `bytes` atomically: a temp file in the same directory, fsync, rename. An
@@ -379,8 +420,9 @@ mod tests {
         migrate(&mut conn).unwrap();
         conn.execute_batch("INSERT INTO extensions (number, name) VALUES ('1001', 'Ada'), ('1002', 'Bob');").unwrap();
         let first = render(&conn).unwrap();
-        assert_eq!(first.keys().map(String::as_str).collect::<Vec<_>>(), [EXTENSIONS_FILE, PJSIP_FILE, QUEUES_FILE, VOICEMAIL_FILE]);
-        for text in first.values() {
+        assert!(first.skipped.is_empty(), "{:?}", first.skipped);
+        assert_eq!(first.files.keys().map(String::as_str).collect::<Vec<_>>(), [EXTENSIONS_FILE, PJSIP_FILE, QUEUES_FILE, VOICEMAIL_FILE]);
+        for text in first.files.values() {
             assert!(text.starts_with(&format!("{HEADER}\n")), "{text}");
         }
         assert_eq!(render(&conn).unwrap(), first);
@@ -403,17 +445,26 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn hostile_rows_write_nothing() {
+    async fn a_hostile_row_is_skipped_and_the_rest_is_written() {
         let dir = temp_dir("hostile");
-        let db = database(&dir);
-        Connection::open(&db).unwrap().execute("INSERT INTO ps_aors (id, contact) VALUES ('a', 'sip:x\n#exec /bin/sh')", []).unwrap();
-        let config = dir.join("conf");
-        let err = Applier::new(db, config.clone(), None).apply().await.unwrap_err();
-        match &err {
-            ApplyError::Invalid(message) => assert!(message.contains("ps_aors row \"a\": contact"), "{message}"),
-            other => panic!("{other:?}"),
+        let path = dir.join("pbx.sqlite");
+        {
+            // Written before the schema's rules, as an older database may hold it.
+            let mut conn = Connection::open(&path).unwrap();
+            crate::store::migrate::migrate_to(&mut conn, crate::store::migrate::BEFORE_RULES).unwrap();
+            conn.execute_batch(
+                "INSERT INTO ps_aors (id, contact) VALUES ('a', 'sip:x\n#exec /bin/sh');
+                 INSERT INTO extensions (number, name) VALUES ('1001', 'Ada');",
+            )
+            .unwrap();
+            migrate(&mut conn).unwrap();
         }
-        assert!(!config.join(PJSIP_FILE).exists());
+        let config = dir.join("conf");
+        let err = Applier::new(path, config.clone(), None).apply().await.unwrap_err();
+        assert_eq!(err, ApplyError::NotConfigured, "written, only the reload is missing");
+        let pjsip = fs::read_to_string(config.join(PJSIP_FILE)).unwrap();
+        assert!(!pjsip.contains("#exec") && !pjsip.contains("\n[a]\n"), "{pjsip}");
+        assert!(pjsip.contains("\n[1001]\ntype=endpoint\n"), "{pjsip}");
         fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -11,10 +11,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use anyhow::{Context as _, bail};
+use anyhow::Context as _;
 use rusqlite::Connection;
-use rusqlite::types::ValueRef;
 
+use super::cells::{self, Cell};
 use super::syntax::{At, Conf, Unrenderable};
 
 /// The rendered name of the `ps_auths` row `id`.
@@ -22,43 +22,50 @@ pub fn auth_section(id: &str) -> String {
     format!("{id}-auth")
 }
 
-/// One `ps_*` row: its id and its other columns, in table order, as text.
+/// One `ps_*` row: its id as stored, and its other columns in table order.
 struct Row {
-    id: String,
-    fields: Vec<(String, String)>,
+    id: Cell,
+    fields: Vec<Field>,
+}
+
+/// One option of a `ps_*` row.
+struct Field {
+    column: &'static str,
+    /// Declared INTEGER: only a whole number is a value Asterisk takes.
+    integer: bool,
+    cell: Cell,
 }
 
 fn rows(conn: &Connection, table: &'static str) -> anyhow::Result<Vec<Row>> {
-    let mut stmt = conn.prepare(&format!("SELECT * FROM {table} ORDER BY id")).with_context(|| format!("reading {table}"))?;
-    let names: Vec<String> = stmt.column_names().into_iter().map(str::to_string).collect();
-    let mut out = Vec::new();
-    let mut query = stmt.query([])?;
-    while let Some(r) = query.next()? {
-        let mut id = String::new();
-        let mut fields = Vec::new();
-        for (i, name) in names.iter().enumerate() {
-            let value = match r.get_ref(i)? {
-                ValueRef::Null => String::new(),
-                ValueRef::Integer(n) => n.to_string(),
-                ValueRef::Real(x) => x.to_string(),
-                ValueRef::Text(t) => String::from_utf8(t.to_vec()).with_context(|| format!("{table}.{name} is not UTF-8"))?,
-                ValueRef::Blob(_) => bail!("{table}.{name} holds a blob"),
-            };
-            if name == "id" {
-                id = value;
-            } else {
-                fields.push((name.clone(), value));
+    let columns: Vec<(String, bool)> = cells::rows(conn, "SELECT name, type FROM pragma_table_info(?1) ORDER BY cid", [table])
+        .with_context(|| format!("reading the columns of {table}"))?
+        .into_iter()
+        .map(|c| (c[0].shown(), c[1].shown().eq_ignore_ascii_case("INTEGER")))
+        .collect();
+    let id = columns.iter().position(|(n, _)| n == "id").with_context(|| format!("{table} has no id column"))?;
+    let rows = cells::rows(conn, &format!("SELECT * FROM {table} ORDER BY id"), []).with_context(|| format!("reading {table}"))?;
+    Ok(rows
+        .into_iter()
+        .map(|cells| {
+            let mut row = Row { id: Cell::Null, fields: Vec::new() };
+            for (i, cell) in cells.into_iter().enumerate() {
+                if i == id {
+                    row.id = cell;
+                } else {
+                    row.fields.push(Field { column: column(&columns[i].0), integer: columns[i].1, cell });
+                }
             }
-        }
-        out.push(Row { id, fields });
-    }
-    Ok(out)
+            row
+        })
+        .collect())
 }
 
 /// The rendered objects, checked for same-type name clashes.
 struct Objects {
     conf: Conf,
     seen: BTreeSet<(&'static str, String)>,
+    /// Names taken by the row being written, given back if it is refused.
+    taken: Vec<(&'static str, String)>,
 }
 
 impl Objects {
@@ -74,29 +81,51 @@ impl Objects {
                 problem: "names a PJSIP object that another row or trunk defines too",
             });
         }
+        self.taken.push((kind, name.to_string()));
         self.conf.section(name);
         self.conf.set("type", kind);
         Ok(())
+    }
+
+    /// Writes one row's objects with `write`, or none of them when it refuses a value (which goes
+    /// to `skipped`); a refused row's names stay free for the rows after it.
+    fn row(&mut self, skipped: &mut Vec<Unrenderable>, write: impl FnOnce(&mut Objects) -> Result<(), Unrenderable>) {
+        self.taken.clear();
+        let mark = self.conf.mark();
+        if let Err(refused) = write(self) {
+            self.conf.truncate(mark);
+            for name in self.taken.drain(..) {
+                self.seen.remove(&name);
+            }
+            skipped.push(refused);
+        }
     }
 }
 
 /// A `ps_*` row's columns as options; references to `ps_auths` rows renamed to their sections.
 fn options(objects: &mut Objects, at: At<'_>, row: &Row, auths: &BTreeSet<String>) -> Result<(), Unrenderable> {
-    for (key, value) in &row.fields {
+    for Field { column, integer, cell } in &row.fields {
+        let value = match cell {
+            Cell::Null => continue,
+            cell if *integer => at.int(column, cell)?.to_string(),
+            Cell::Int(n) => n.to_string(),
+            cell => at.text(column, cell)?,
+        };
         if value.is_empty() {
             continue;
         }
-        let column: &'static str = COLUMNS.iter().find(|c| **c == key).copied().unwrap_or("a column");
-        if !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        if !column.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             return Err(Unrenderable {
                 table: at.table,
                 key: at.key.to_string(),
                 column,
-                value: key.clone(),
+                value: column.to_string(),
                 problem: "is not a name pjsip.conf could take as an option",
             });
         }
-        let value = if matches!(key.as_str(), "auth" | "outbound_auth") {
+        let value = if *column == "context" {
+            at.name(column, &value)?.to_string()
+        } else if matches!(*column, "auth" | "outbound_auth") {
             value
                 .split(',')
                 .map(|id| {
@@ -107,14 +136,14 @@ fn options(objects: &mut Objects, at: At<'_>, row: &Row, auths: &BTreeSet<String
                 .collect::<Result<Vec<_>, Unrenderable>>()?
                 .join(",")
         } else {
-            at.value(column, value)?
+            at.value(column, &value)?
         };
-        objects.conf.set(key, value);
+        objects.conf.set(column, value);
     }
     Ok(())
 }
 
-/// Column names, for error messages (`Unrenderable::column` is `&'static str`).
+/// Column names, for reports (`Unrenderable::column` is `&'static str`).
 const COLUMNS: &[&str] = &[
     "transport", "aors", "auth", "outbound_auth", "context", "disallow", "allow", "direct_media", "dtmf_mode",
     "callerid", "mailboxes", "from_user", "from_domain", "rtp_symmetric", "force_rport", "rewrite_contact",
@@ -124,106 +153,96 @@ const COLUMNS: &[&str] = &[
     "contact_user", "retry_interval", "expiration", "line", "endpoint",
 ];
 
-/// A PJSIP trunk row.
-struct Trunk {
-    name: String,
-    host: String,
-    port: i64,
-    username: String,
-    secret: String,
-    register: bool,
-    context: String,
-    codecs: String,
+/// `name` as one of [`COLUMNS`]; a column this build does not know is still rendered (a later
+/// migration's), under a generic name in reports.
+fn column(name: &str) -> &'static str {
+    COLUMNS.iter().find(|c| **c == name).copied().unwrap_or("a column")
 }
 
-/// Renders the file.
-pub fn render(conn: &Connection) -> anyhow::Result<String> {
+/// Renders the file; rows that cannot be rendered are left out and added to `skipped`.
+pub fn render(conn: &Connection, skipped: &mut Vec<Unrenderable>) -> anyhow::Result<String> {
     let endpoints = rows(conn, "ps_endpoints")?;
     let auths = rows(conn, "ps_auths")?;
     let aors = rows(conn, "ps_aors")?;
     let registrations = rows(conn, "ps_registrations")?;
-    let auth_ids: BTreeSet<String> = auths.iter().map(|r| r.id.clone()).collect();
+    let auth_ids: BTreeSet<String> = auths.iter().filter_map(|r| if let Cell::Text(id) = &r.id { Some(id.clone()) } else { None }).collect();
 
     let mut objects = Objects {
         conf: Conf::new("PJSIP endpoints, auths and AORs (ps_* tables), PJSIP trunks, registrations."),
         seen: BTreeSet::new(),
+        taken: Vec::new(),
     };
     // One block per id: endpoint, auth, AOR (as pjsip.conf.sample and FreePBX group them).
-    let mut by_id: BTreeMap<&str, [Option<&Row>; 3]> = BTreeMap::new();
+    let mut by_id: BTreeMap<String, [Option<&Row>; 3]> = BTreeMap::new();
     for (slot, table) in [&endpoints, &auths, &aors].into_iter().enumerate() {
         for row in table {
-            by_id.entry(row.id.as_str()).or_default()[slot] = Some(row);
+            by_id.entry(row.id.shown()).or_default()[slot] = Some(row);
         }
     }
-    for (id, [endpoint, auth, aor]) in by_id {
-        if let Some(row) = endpoint {
-            let at = At::new("ps_endpoints", id);
-            objects.open(at, "id", "endpoint", id)?;
-            options(&mut objects, at, row, &auth_ids)?;
-        }
-        if let Some(row) = auth {
-            let at = At::new("ps_auths", id);
-            at.name("id", id)?;
-            objects.open(at, "id", "auth", &auth_section(id))?;
-            options(&mut objects, at, row, &auth_ids)?;
-        }
-        if let Some(row) = aor {
-            let at = At::new("ps_aors", id);
-            objects.open(at, "id", "aor", id)?;
-            options(&mut objects, at, row, &auth_ids)?;
+    for (id, rows) in &by_id {
+        for (row, (table, kind)) in rows.iter().zip([("ps_endpoints", "endpoint"), ("ps_auths", "auth"), ("ps_aors", "aor")]) {
+            let Some(row) = row else { continue };
+            let at = At::new(table, id);
+            objects.row(skipped, |objects| {
+                let id = at.text("id", &row.id)?;
+                let name = if kind == "auth" { auth_section(at.name("id", &id)?) } else { id };
+                objects.open(at, "id", kind, &name)?;
+                options(objects, at, row, &auth_ids)
+            });
         }
     }
 
-    let mut stmt = conn.prepare(
+    for cells in cells::rows(
+        conn,
         "SELECT name, host, port, username, secret, register, context, codecs FROM trunks
          WHERE technology = 'pjsip' AND enabled = 1 ORDER BY name",
-    )?;
-    let trunks = stmt
-        .query_map([], |r| {
-            Ok(Trunk {
-                name: r.get(0)?,
-                host: r.get(1)?,
-                port: r.get(2)?,
-                username: r.get(3)?,
-                secret: r.get(4)?,
-                register: r.get::<_, i64>(5)? == 1,
-                context: r.get(6)?,
-                codecs: r.get(7)?,
-            })
-        })
-        .context("reading trunks")?
-        .collect::<Result<Vec<_>, _>>()?;
-    for t in &trunks {
-        trunk(&mut objects, t)?;
+        [],
+    )
+    .context("reading trunks")?
+    {
+        let key = cells[0].shown();
+        let at = At::new("trunks", &key);
+        objects.row(skipped, |objects| trunk(objects, at, &cells));
     }
 
     for row in &registrations {
-        let at = At::new("ps_registrations", &row.id);
-        objects.open(at, "id", "registration", &row.id)?;
-        options(&mut objects, at, row, &auth_ids)?;
+        let key = row.id.shown();
+        let at = At::new("ps_registrations", &key);
+        objects.row(skipped, |objects| {
+            objects.open(at, "id", "registration", &at.text("id", &row.id)?)?;
+            options(objects, at, row, &auth_ids)
+        });
     }
     Ok(objects.conf.finish())
 }
 
-/// A trunk's endpoint, AOR, auth, identify and (with `register = 1`) registration.
-fn trunk(objects: &mut Objects, t: &Trunk) -> Result<(), Unrenderable> {
-    let at = At::new("trunks", &t.name);
-    let name = at.name("name", &t.name)?;
-    let has_auth = !t.username.is_empty() || !t.secret.is_empty();
+/// A trunk's endpoint, AOR, auth, identify and (with `register = 1`) registration, from the cells
+/// of `name, host, port, username, secret, register, context, codecs`.
+fn trunk(objects: &mut Objects, at: At<'_>, cells: &[Cell]) -> Result<(), Unrenderable> {
+    let name = at.text("name", &cells[0])?;
+    let name = at.name("name", &name)?;
+    let host = at.text("host", &cells[1])?;
+    let port = at.int("port", &cells[2])?;
+    let username = at.text("username", &cells[3])?;
+    let secret = at.text("secret", &cells[4])?;
+    let register = at.int("register", &cells[5])? == 1;
+    let context = at.text("context", &cells[6])?;
+    let codecs = at.text("codecs", &cells[7])?;
+    let has_auth = !username.is_empty() || !secret.is_empty();
     let auth = auth_section(name);
-    let host = if t.host.is_empty() { None } else { Some(at.host("host", &t.host)?) };
-    let server = host.map(|h| format!("{h}:{}", t.port));
+    let host = if host.is_empty() { None } else { Some(at.host("host", &host)?) };
+    let server = host.map(|h| format!("{h}:{port}"));
 
     objects.open(at, "name", "endpoint", name)?;
-    objects.conf.set("context", at.name("context", &t.context)?);
+    objects.conf.set("context", at.name("context", &context)?);
     objects.conf.set("disallow", "all");
-    objects.conf.set("allow", at.value("codecs", &t.codecs)?);
+    objects.conf.set("allow", at.value("codecs", &codecs)?);
     if has_auth {
         objects.conf.set("outbound_auth", &auth);
     }
     objects.conf.set("aors", name);
-    if !t.username.is_empty() {
-        objects.conf.set("from_user", at.value("username", &t.username)?);
+    if !username.is_empty() {
+        objects.conf.set("from_user", at.value("username", &username)?);
     }
 
     objects.open(at, "name", "aor", name)?;
@@ -234,8 +253,8 @@ fn trunk(objects: &mut Objects, t: &Trunk) -> Result<(), Unrenderable> {
     if has_auth {
         objects.open(at, "name", "auth", &auth)?;
         objects.conf.set("auth_type", "userpass");
-        objects.conf.set("username", at.value("username", &t.username)?);
-        objects.conf.set("password", at.value("secret", &t.secret)?);
+        objects.conf.set("username", at.value("username", &username)?);
+        objects.conf.set("password", at.value("secret", &secret)?);
     }
 
     if let Some(host) = host {
@@ -244,20 +263,20 @@ fn trunk(objects: &mut Objects, t: &Trunk) -> Result<(), Unrenderable> {
         objects.conf.set("match", host);
     }
 
-    if t.register {
+    if register {
         let Some(server) = &server else {
             return Err(Unrenderable {
                 table: "trunks",
-                key: t.name.clone(),
+                key: at.key.to_string(),
                 column: "host",
                 value: String::new(),
                 problem: "is empty, and a registering trunk needs its provider's host",
             });
         };
-        if t.username.is_empty() {
+        if username.is_empty() {
             return Err(Unrenderable {
                 table: "trunks",
-                key: t.name.clone(),
+                key: at.key.to_string(),
                 column: "username",
                 value: String::new(),
                 problem: "is empty, and a registering trunk needs a user to register as",
@@ -265,7 +284,7 @@ fn trunk(objects: &mut Objects, t: &Trunk) -> Result<(), Unrenderable> {
         }
         objects.open(at, "name", "registration", name)?;
         objects.conf.set("server_uri", format!("sip:{server}"));
-        objects.conf.set("client_uri", format!("sip:{}@{server}", at.name("username", &t.username)?));
+        objects.conf.set("client_uri", format!("sip:{}@{server}", at.name("username", &username)?));
         if has_auth {
             objects.conf.set("outbound_auth", &auth);
         }
@@ -276,7 +295,14 @@ fn trunk(objects: &mut Objects, t: &Trunk) -> Result<(), Unrenderable> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::migrate::test_db as db;
+    use crate::store::migrate::{legacy_db, test_db as db};
+
+    /// The file and what was skipped.
+    fn rendered(conn: &Connection) -> (String, Vec<Unrenderable>) {
+        let mut skipped = Vec::new();
+        let text = render(conn, &mut skipped).unwrap();
+        (text, skipped)
+    }
 
 
     #[test]
@@ -287,7 +313,8 @@ mod tests {
                VALUES ('provider', 'sip.example.com', 5060, 'acme', 'pw', 1, 'ulaw');
              INSERT INTO trunks (name, host, enabled) VALUES ('off', 'x.example.com', 0);",
         );
-        let text = render(&conn).unwrap();
+        let (text, skipped) = rendered(&conn);
+        assert!(skipped.is_empty(), "{skipped:?}");
         let expected = "\
 ; Generated by Switchboard from the pbx database — edits here are overwritten.
 ; PJSIP endpoints, auths and AORs (ps_* tables), PJSIP trunks, registrations.
@@ -360,31 +387,62 @@ outbound_auth=provider-auth
     }
 
     #[test]
-    fn hostile_ids_and_values_are_refused_not_written() {
-        let conn = db("INSERT INTO ps_aors (id) VALUES ('x]\n[evil');");
-        let err = render(&conn).unwrap_err();
-        let u = err.downcast_ref::<Unrenderable>().expect("an Unrenderable");
-        assert_eq!((u.table, u.column), ("ps_aors", "id"));
-
-        let conn = db("INSERT INTO ps_endpoints (id, callerid) VALUES ('2001', 'Eve\n[2001]\ntype=auth');");
-        let u = render(&conn).unwrap_err().downcast::<Unrenderable>().unwrap();
-        assert_eq!((u.table, u.key.as_str(), u.column), ("ps_endpoints", "2001", "callerid"));
-
-        let conn = db("INSERT INTO ps_endpoints (id, auth) VALUES ('2002', 'a,b;c');");
-        let u = render(&conn).unwrap_err().downcast::<Unrenderable>().unwrap();
-        assert_eq!(u.column, "auth");
+    fn hostile_rows_are_skipped_and_reported_and_the_rest_renders() {
+        let conn = legacy_db(
+            "INSERT INTO ps_aors (id) VALUES ('x]\n[evil');
+             INSERT INTO ps_endpoints (id, callerid) VALUES ('2001', 'Eve\n[2001]\ntype=auth');
+             INSERT INTO ps_auths (id, username) VALUES ('2001', 'eve');
+             INSERT INTO ps_endpoints (id, auth) VALUES ('2002', 'a,b;c');
+             INSERT INTO ps_aors (id, max_contacts) VALUES ('2003', 'many');
+             INSERT INTO ps_aors (id, contact) VALUES ('2004', x'00ff');
+             INSERT INTO extensions (number, name) VALUES ('1001', 'Ada');",
+        );
+        let (text, skipped) = rendered(&conn);
+        let got: Vec<(&str, &str, &str)> = skipped.iter().map(|u| (u.table, u.key.as_str(), u.column)).collect();
+        assert_eq!(
+            got,
+            [
+                ("ps_endpoints", "2001", "callerid"),
+                ("ps_endpoints", "2002", "auth"),
+                ("ps_aors", "2003", "max_contacts"),
+                ("ps_aors", "2004", "contact"),
+                ("ps_aors", "x]\n[evil", "id"),
+            ]
+        );
+        // Each bad row's object is left out whole; its good neighbours (2001's auth) stay.
+        assert!(text.contains("\n[2001-auth]\ntype=auth\nauth_type=userpass\nusername=eve\n"), "{text}");
+        assert!(!text.contains("[2001]\ntype=endpoint") && !text.contains("evil") && !text.contains("[2003]"), "{text}");
+        assert!(text.contains("\n[1001]\ntype=endpoint\n") && text.contains("\n[1001]\ntype=aor\n"), "{text}");
     }
 
     #[test]
-    fn two_objects_of_one_type_and_name_are_an_error() {
-        // A trunk's endpoint `[1001]` would clash with extension 1001's.
-        let conn = db(
+    fn of_two_objects_of_one_type_and_name_the_second_is_skipped() {
+        // A trunk's endpoint `[1001]` would clash with extension 1001's; written before the
+        // schema refused such a trunk.
+        let conn = legacy_db(
             "INSERT INTO extensions (number) VALUES ('1001');
-             INSERT INTO trunks (name, host) VALUES ('1001', 'example.com');",
+             INSERT INTO trunks (name, host, username, secret) VALUES ('1001', 'example.com', 'u', 'p');
+             INSERT INTO trunks (name, host) VALUES ('other', 'example.org');",
         );
-        let u = render(&conn).unwrap_err().downcast::<Unrenderable>().unwrap();
-        assert_eq!((u.table, u.key.as_str()), ("trunks", "1001"));
-        assert!(u.problem.contains("defines too"), "{u}");
+        let (text, skipped) = rendered(&conn);
+        assert_eq!(skipped.len(), 1, "{skipped:?}");
+        assert_eq!((skipped[0].table, skipped[0].key.as_str()), ("trunks", "1001"));
+        assert!(skipped[0].problem.contains("defines too"), "{}", skipped[0]);
+        // None of the refused trunk's objects is written, not even those before the clash.
+        assert!(!text.contains("example.com") && !text.contains("[1001-auth]\ntype=auth\nauth_type=userpass\nusername=u"), "{text}");
+        assert!(text.contains("[other]\ntype=identify\nendpoint=other\nmatch=example.org\n"), "{text}");
+    }
+
+    #[test]
+    fn the_schema_refuses_what_would_clash() {
+        let conn = db("INSERT INTO extensions (number) VALUES ('1001');");
+        let err = conn.execute("INSERT INTO trunks (name, host) VALUES ('1001', 'example.com')", []).unwrap_err();
+        assert!(err.to_string().contains("trunks.name: is already an extension"), "{err}");
+        conn.execute("INSERT INTO trunks (name, host) VALUES ('1002', 'example.com')", []).unwrap();
+        let err = conn.execute("INSERT INTO extensions (number) VALUES ('1002')", []).unwrap_err();
+        assert!(err.to_string().contains("extensions.number: is already the name of a trunk"), "{err}");
+        let err = conn.execute("INSERT INTO ps_registrations (id, server_uri, client_uri) VALUES ('1002', 'sip:x', 'sip:y@x')", []).unwrap_err();
+        assert!(err.to_string().contains("ps_registrations.id: is already the name of a trunk"), "{err}");
     }
 
     #[test]
@@ -394,7 +452,8 @@ outbound_auth=provider-auth
              INSERT INTO ps_endpoints (id, outbound_auth) VALUES ('gw', 'up');
              INSERT INTO ps_registrations (id, server_uri, client_uri, outbound_auth) VALUES ('gw', 'sip:gw', 'sip:u@gw', 'elsewhere');",
         );
-        let text = render(&conn).unwrap();
+        let (text, skipped) = rendered(&conn);
+        assert!(skipped.is_empty(), "{skipped:?}");
         assert!(text.contains("[gw]\ntype=endpoint\noutbound_auth=up-auth\n"), "{text}");
         assert!(text.contains("[up-auth]\ntype=auth\n"), "{text}");
         assert!(text.contains("[gw]\ntype=registration\nserver_uri=sip:gw\nclient_uri=sip:u@gw\noutbound_auth=elsewhere\n"), "{text}");

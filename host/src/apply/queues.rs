@@ -15,117 +15,115 @@ use std::collections::BTreeMap;
 use anyhow::Context as _;
 use rusqlite::Connection;
 
+use super::cells::{self, Cell};
 use super::syntax::{At, Conf, Unrenderable};
 
-/// A `queues` row.
-struct Queue {
-    name: String,
-    strategy: String,
-    numbers: [(&'static str, i64); 6],
-    musiconhold: String,
-    announce: String,
-    joinempty: String,
-    leavewhenempty: String,
-    ringinuse: String,
-}
+/// The integer settings, in the order of the query's columns 1–6.
+const NUMBERS: [&str; 6] = ["timeout", "retry", "wrapuptime", "maxlen", "servicelevel", "weight"];
 
-/// Renders the file.
-pub fn render(conn: &Connection) -> anyhow::Result<String> {
+/// Renders the file; rows that cannot be rendered are left out and added to `skipped`.
+pub fn render(conn: &Connection, skipped: &mut Vec<Unrenderable>) -> anyhow::Result<String> {
     let mut conf = Conf::new("Call queues (queues, queue_members).");
-    let queues: Vec<Queue> = conn
-        .prepare(
-            "SELECT name, strategy, timeout, retry, wrapuptime, maxlen, servicelevel, weight, musiconhold, announce,
-                    joinempty, leavewhenempty, ringinuse FROM queues ORDER BY name",
-        )?
-        .query_map([], |r| {
-            Ok(Queue {
-                name: r.get(0)?,
-                strategy: r.get(1)?,
-                numbers: [
-                    ("timeout", r.get(2)?),
-                    ("retry", r.get(3)?),
-                    ("wrapuptime", r.get(4)?),
-                    ("maxlen", r.get(5)?),
-                    ("servicelevel", r.get(6)?),
-                    ("weight", r.get(7)?),
-                ],
-                musiconhold: r.get(8)?,
-                announce: r.get(9)?,
-                joinempty: r.get(10)?,
-                leavewhenempty: r.get(11)?,
-                ringinuse: r.get(12)?,
-            })
-        })
-        .context("reading queues")?
-        .collect::<Result<_, _>>()?;
-    let mut members: BTreeMap<String, Vec<(String, i64, String, String)>> = BTreeMap::new();
-    for r in conn
-        .prepare("SELECT queue_name, interface, penalty, membername, state_interface FROM queue_members ORDER BY queue_name, uniqueid")?
-        .query_map([], |r| Ok((r.get::<_, String>(0)?, (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))))
-        .context("reading queue_members")?
+    let mut members: BTreeMap<String, Vec<Vec<Cell>>> = BTreeMap::new();
+    for cells in cells::rows(
+        conn,
+        "SELECT queue_name, uniqueid, interface, penalty, membername, state_interface FROM queue_members ORDER BY queue_name, uniqueid",
+        [],
+    )
+    .context("reading queue_members")?
     {
-        let (queue, member) = r?;
-        members.entry(queue).or_default().push(member);
+        members.entry(cells[0].shown()).or_default().push(cells);
     }
-
-    for q in &queues {
-        let at = At::new("queues", &q.name);
-        let name = at.name("name", &q.name)?;
-        if name.eq_ignore_ascii_case("general") {
-            return Err(Unrenderable {
-                table: "queues",
-                key: q.name.clone(),
-                column: "name",
-                value: q.name.clone(),
-                problem: "is queues.conf's settings section, not a queue",
-            }
-            .into());
+    for cells in cells::rows(
+        conn,
+        "SELECT name, timeout, retry, wrapuptime, maxlen, servicelevel, weight, strategy, musiconhold, announce,
+                joinempty, leavewhenempty, ringinuse FROM queues ORDER BY name",
+        [],
+    )
+    .context("reading queues")?
+    {
+        let key = cells[0].shown();
+        let at = At::new("queues", &key);
+        let written = conf.row(skipped, |conf| queue(conf, at, &cells));
+        if !written {
+            continue;
         }
-        conf.section(name);
-        conf.set("strategy", at.value("strategy", &q.strategy)?);
-        for (key, n) in q.numbers {
-            conf.set(key, n);
-        }
-        if !q.musiconhold.is_empty() {
-            conf.set("musicclass", at.value("musiconhold", &q.musiconhold)?);
-        }
-        if !q.announce.is_empty() {
-            conf.set("announce", at.value("announce", &q.announce)?);
-        }
-        conf.set("joinempty", at.value("joinempty", &q.joinempty)?);
-        conf.set("leavewhenempty", at.value("leavewhenempty", &q.leavewhenempty)?);
-        conf.set("ringinuse", at.yes_no("ringinuse", &q.ringinuse)?);
-        let at_member = At::new("queue_members", &q.name);
-        for (interface, penalty, membername, state_interface) in members.get(&q.name).map(Vec::as_slice).unwrap_or_default() {
-            let mut fields = vec![
-                at_member.field("interface", interface)?,
-                penalty.to_string(),
-                at_member.field("membername", membername)?,
-                at_member.field("state_interface", state_interface)?,
-            ];
-            while fields.last().is_some_and(String::is_empty) {
-                fields.pop();
-            }
-            if fields[0].is_empty() {
-                return Err(Unrenderable {
-                    table: "queue_members",
-                    key: q.name.clone(),
-                    column: "interface",
-                    value: String::new(),
-                    problem: "is empty",
-                }
-                .into());
-            }
-            conf.line(format_args!("member => {}", fields.join(",")));
+        // A member that cannot be written is left out; the queue and its other members stay.
+        for m in members.remove(&key).unwrap_or_default() {
+            let key = m[1].shown();
+            let at = At::new("queue_members", &key);
+            conf.row(skipped, |conf| member(conf, at, &m));
         }
     }
     Ok(conf.finish())
 }
 
+/// A queue's section from the cells of `name, <NUMBERS>, strategy, musiconhold, announce,
+/// joinempty, leavewhenempty, ringinuse`.
+fn queue(conf: &mut Conf, at: At<'_>, cells: &[Cell]) -> Result<(), Unrenderable> {
+    let name = at.text("name", &cells[0])?;
+    let name = at.name("name", &name)?;
+    if name.eq_ignore_ascii_case("general") {
+        return Err(Unrenderable {
+            table: "queues",
+            key: at.key.to_string(),
+            column: "name",
+            value: name.to_string(),
+            problem: "is queues.conf's settings section, not a queue",
+        });
+    }
+    let numbers = NUMBERS.iter().zip(&cells[1..7]).map(|(key, cell)| Ok((*key, at.int(key, cell)?))).collect::<Result<Vec<_>, _>>()?;
+    let text = |column: &'static str, i: usize| at.text(column, &cells[i]);
+    conf.section(name);
+    conf.set("strategy", at.value("strategy", &text("strategy", 7)?)?);
+    for (key, n) in numbers {
+        conf.set(key, n);
+    }
+    let musiconhold = text("musiconhold", 8)?;
+    if !musiconhold.is_empty() {
+        conf.set("musicclass", at.value("musiconhold", &musiconhold)?);
+    }
+    let announce = text("announce", 9)?;
+    if !announce.is_empty() {
+        conf.set("announce", at.value("announce", &announce)?);
+    }
+    conf.set("joinempty", at.value("joinempty", &text("joinempty", 10)?)?);
+    conf.set("leavewhenempty", at.value("leavewhenempty", &text("leavewhenempty", 11)?)?);
+    conf.set("ringinuse", at.yes_no("ringinuse", &text("ringinuse", 12)?)?);
+    Ok(())
+}
+
+/// `member => interface,penalty,membername,state_interface` from the cells of `queue_name,
+/// uniqueid, interface, penalty, membername, state_interface`; empty trailing fields left out.
+fn member(conf: &mut Conf, at: At<'_>, cells: &[Cell]) -> Result<(), Unrenderable> {
+    let interface = at.field("interface", &at.text("interface", &cells[2])?)?;
+    if interface.is_empty() {
+        return Err(Unrenderable { table: "queue_members", key: at.key.to_string(), column: "interface", value: String::new(), problem: "is empty" });
+    }
+    let mut fields = vec![
+        interface,
+        at.int("penalty", &cells[3])?.to_string(),
+        at.field("membername", &at.text("membername", &cells[4])?)?,
+        at.field("state_interface", &at.text("state_interface", &cells[5])?)?,
+    ];
+    while fields.last().is_some_and(String::is_empty) {
+        fields.pop();
+    }
+    conf.line(format_args!("member => {}", fields.join(",")));
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::migrate::test_db as db;
+    use crate::store::migrate::{legacy_db, test_db as db};
+
+    /// The file and what was skipped.
+    fn rendered(conn: &Connection) -> (String, Vec<Unrenderable>) {
+        let mut skipped = Vec::new();
+        let text = render(conn, &mut skipped).unwrap();
+        (text, skipped)
+    }
 
 
     #[test]
@@ -170,22 +168,25 @@ ringinuse=no
 member => PJSIP/1002,1,Bob\\; Jones,PJSIP/1002
 member => Local/1001@from-queue/n,0
 ";
-        assert_eq!(render(&conn).unwrap(), expected);
+        assert_eq!(rendered(&conn), (expected.to_string(), Vec::new()));
     }
 
     #[test]
-    fn hostile_names_are_refused() {
-        for (sql, column) in [
-            ("INSERT INTO queues (name) VALUES ('general');", "name"),
-            ("INSERT INTO queues (name) VALUES ('a]\n[b');", "name"),
-            ("INSERT INTO queues (name, announce) VALUES ('q', 'x\nmember => PJSIP/666');", "announce"),
+    fn hostile_rows_are_skipped_and_reported() {
+        for (sql, table, column) in [
+            ("INSERT INTO queues (name) VALUES ('general');", "queues", "name"),
+            ("INSERT INTO queues (name) VALUES ('a]\n[b');", "queues", "name"),
+            ("INSERT INTO queues (name, announce) VALUES ('q', 'x\nmember => PJSIP/666');", "queues", "announce"),
             ("INSERT INTO queues (name) VALUES ('q');
-              INSERT INTO queue_members (queue_name, interface, membername) VALUES ('q', 'PJSIP/1', 'Doe, J');", "membername"),
-            ("INSERT INTO queues (name, ringinuse) VALUES ('q', 'maybe');", "ringinuse"),
+              INSERT INTO queue_members (queue_name, interface, membername) VALUES ('q', 'PJSIP/1', 'Doe, J');", "queue_members", "membername"),
+            ("INSERT INTO queues (name, ringinuse) VALUES ('q', 'maybe');", "queues", "ringinuse"),
+            ("INSERT INTO queues (name, timeout) VALUES ('q', 'soon');", "queues", "timeout"),
         ] {
-            let err = render(&db(sql)).unwrap_err();
-            let u = err.downcast_ref::<Unrenderable>().unwrap_or_else(|| panic!("{sql}: {err:#}"));
-            assert_eq!(u.column, column, "{sql}");
+            let conn = legacy_db(&format!("INSERT INTO queues (name) VALUES ('fine'); {sql}"));
+            let (text, skipped) = rendered(&conn);
+            assert_eq!(skipped.iter().map(|u| (u.table, u.column)).collect::<Vec<_>>(), [(table, column)], "{sql}");
+            assert!(text.contains("\n[fine]\nstrategy=ringall\n"), "{sql}: {text}");
+            assert!(!text.contains("666") && !text.contains("Doe") && !text.contains("maybe") && !text.contains("[b"), "{sql}: {text}");
         }
     }
 }

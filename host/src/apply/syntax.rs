@@ -7,7 +7,12 @@
 //! line runs — `${SHELL(…)}` included. So text from the database is never pasted in as it is:
 //! each place a value lands has a check below that either escapes it (`;` in a `key=value`
 //! value) or refuses it with an [`Unrenderable`] error naming the row and column. Refusing is the
-//! rule wherever escaping would be fragile; nothing is silently dropped or altered.
+//! rule wherever escaping would be fragile; nothing is silently altered. A refused row is left
+//! out of the file whole (see [`Conf::row`]) and reported, so the rest still renders.
+//!
+//! The schema's rules (`store/migrations/0004_config_rules.sql`) admit only values these checks
+//! pass, so a row written under them always renders; the checks are what stands between Asterisk
+//! and a row written before the rules, or with them bypassed.
 
 use std::fmt::Write as _;
 
@@ -102,12 +107,18 @@ impl<'a> At<'a> {
     }
 
     /// A `key=value` value in pjsip.conf, queues.conf or voicemail.conf: one line, no control
-    /// characters; `;` is escaped as `\;` (Asterisk's config reader turns it back).
+    /// characters; `;` is escaped as `\;` (Asterisk's config reader turns it back). No `${` or
+    /// `$[` either: nothing evaluates them there, but a value may travel on into the dialplan (a
+    /// context, a caller ID), and no configuration needs them.
     pub fn value(self, column: &'static str, value: &str) -> Result<String, Unrenderable> {
         if value.chars().any(char::is_control) {
             return Err(self.fail(column, value, "holds a line break or another control character"));
         }
-        if value.trim() != value {
+        if value.contains("${") || value.contains("$[") {
+            return Err(self.fail(column, value, "holds `${` or `$[`, which the dialplan would evaluate"));
+        }
+        // Asterisk strips ASCII white space around a value; the rest of it is control characters.
+        if value.starts_with(' ') || value.ends_with(' ') {
             return Err(self.fail(column, value, "starts or ends with blanks, which Asterisk would drop"));
         }
         Ok(value.replace(';', "\\;"))
@@ -175,6 +186,40 @@ impl Conf {
         Conf { out: format!("{HEADER}\n; {what}\n") }
     }
 
+    /// A piece of a file, written apart and [`Conf::append`]ed later (its header is the file's).
+    pub fn part() -> Conf {
+        Conf { out: String::new() }
+    }
+
+    /// Adds a piece written with [`Conf::part`].
+    pub fn append(&mut self, part: Conf) {
+        self.out.push_str(&part.out);
+    }
+
+    /// Writes one row's lines with `write`: all of them, or, when it refuses a value, none (the
+    /// refusal goes to `skipped`). Answers whether the row was written.
+    pub fn row(&mut self, skipped: &mut Vec<Unrenderable>, write: impl FnOnce(&mut Conf) -> Result<(), Unrenderable>) -> bool {
+        let mark = self.mark();
+        match write(self) {
+            Ok(()) => true,
+            Err(refused) => {
+                self.truncate(mark);
+                skipped.push(refused);
+                false
+            }
+        }
+    }
+
+    /// Where the text ends now, to [`Conf::truncate`] back to.
+    pub fn mark(&self) -> usize {
+        self.out.len()
+    }
+
+    /// Drops what was written after `mark`.
+    pub fn truncate(&mut self, mark: usize) {
+        self.out.truncate(mark);
+    }
+
     /// Opens `[name]` (names are checked by the caller).
     pub fn section(&mut self, name: &str) {
         let _ = write!(self.out, "\n[{name}]\n");
@@ -209,6 +254,8 @@ mod tests {
         assert_eq!(err.column, "c");
         assert!(err.to_string().contains("line break"), "{err}");
         assert!(at.value("c", " padded").is_err());
+        assert!(at.value("context", "from-internal${SHELL(id)}").is_err());
+        assert_eq!(at.value("c", "\u{3000}wide\u{a0}").unwrap(), "\u{3000}wide\u{a0}", "Asterisk strips only ASCII blanks");
         assert!(at.field("c", "Smith, John").is_err());
     }
 
@@ -229,5 +276,23 @@ mod tests {
         assert!(at.destination("destination", "from-internal,1001,1").is_ok());
         assert!(at.destination("destination", "a,b,c,d").is_err());
         assert!(at.destination("destination", "ctx,${X},1").is_err());
+    }
+
+    #[test]
+    fn a_refused_row_leaves_nothing_behind() {
+        let mut conf = Conf::part();
+        let mut skipped = Vec::new();
+        assert!(conf.row(&mut skipped, |c| {
+            c.section("ok");
+            Ok(())
+        }));
+        let at = At::new("t", "bad");
+        assert!(!conf.row(&mut skipped, |c| {
+            c.section("bad");
+            c.set("callerid", at.value("callerid", "x\n[evil]")?);
+            Ok(())
+        }));
+        assert_eq!(conf.finish(), "\n[ok]\n");
+        assert_eq!((skipped[0].key.as_str(), skipped[0].column), ("bad", "callerid"));
     }
 }

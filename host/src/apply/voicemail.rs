@@ -11,48 +11,53 @@
 use anyhow::Context as _;
 use rusqlite::Connection;
 
+use super::cells;
 use super::syntax::{At, Conf, Unrenderable};
 
-/// Renders the file.
-pub fn render(conn: &Connection) -> anyhow::Result<String> {
+/// Renders the file; rows that cannot be rendered are left out and added to `skipped`.
+pub fn render(conn: &Connection, skipped: &mut Vec<Unrenderable>) -> anyhow::Result<String> {
     let mut conf = Conf::new("Voicemail boxes (voicemail).");
-    let boxes: Vec<[String; 8]> = conn
-        .prepare(
-            "SELECT context, mailbox, password, fullname, email, pager, attach, delete_after_email
-             FROM voicemail ORDER BY context, mailbox",
-        )?
-        .query_map([], |r| Ok([r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?]))
-        .context("reading voicemail")?
-        .collect::<Result<_, _>>()?;
-    let mut current: Option<&str> = None;
-    for [context, mailbox, password, fullname, email, pager, attach, delete] in &boxes {
-        let key = format!("{mailbox}@{context}");
+    let mut current: Option<String> = None;
+    for cells in cells::rows(
+        conn,
+        "SELECT context, mailbox, password, fullname, email, pager, attach, delete_after_email
+         FROM voicemail ORDER BY context, mailbox",
+        [],
+    )
+    .context("reading voicemail")?
+    {
+        let key = format!("{}@{}", cells[1].shown(), cells[0].shown());
         let at = At::new("voicemail", &key);
-        let section = at.name("context", context)?;
-        if ["general", "zonemessages"].iter().any(|s| section.eq_ignore_ascii_case(s)) {
-            return Err(Unrenderable {
-                table: "voicemail",
-                key,
-                column: "context",
-                value: context.clone(),
-                problem: "is one of voicemail.conf's settings sections, not a context",
+        conf.row(skipped, |conf| {
+            let context = at.text("context", &cells[0])?;
+            let section = at.name("context", &context)?;
+            if ["general", "zonemessages"].iter().any(|s| section.eq_ignore_ascii_case(s)) {
+                return Err(Unrenderable {
+                    table: "voicemail",
+                    key: at.key.to_string(),
+                    column: "context",
+                    value: context.clone(),
+                    problem: "is one of voicemail.conf's settings sections, not a context",
+                });
             }
-            .into());
-        }
-        if current != Some(section) {
-            conf.section(section);
-            current = Some(section);
-        }
-        conf.line(format_args!(
-            "{} => {},{},{},{},attach={}|delete={}",
-            at.name("mailbox", mailbox)?,
-            at.field("password", password)?,
-            at.field("fullname", fullname)?,
-            at.field("email", email)?,
-            at.field("pager", pager)?,
-            at.yes_no("attach", attach)?,
-            at.yes_no("delete_after_email", delete)?,
-        ));
+            let text = |column: &'static str, i: usize| at.text(column, &cells[i]);
+            let line = format!(
+                "{} => {},{},{},{},attach={}|delete={}",
+                at.name("mailbox", &text("mailbox", 1)?)?,
+                at.field("password", &text("password", 2)?)?,
+                at.field("fullname", &text("fullname", 3)?)?,
+                at.field("email", &text("email", 4)?)?,
+                at.field("pager", &text("pager", 5)?)?,
+                at.yes_no("attach", &text("attach", 6)?)?,
+                at.yes_no("delete_after_email", &text("delete_after_email", 7)?)?,
+            );
+            if current.as_deref() != Some(section) {
+                conf.section(section);
+                current = Some(section.to_string());
+            }
+            conf.line(line);
+            Ok(())
+        });
     }
     Ok(conf.finish())
 }
@@ -60,7 +65,14 @@ pub fn render(conn: &Connection) -> anyhow::Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::migrate::test_db as db;
+    use crate::store::migrate::{legacy_db, test_db as db};
+
+    /// The file and what was skipped.
+    fn rendered(conn: &Connection) -> (String, Vec<Unrenderable>) {
+        let mut skipped = Vec::new();
+        let text = render(conn, &mut skipped).unwrap();
+        (text, skipped)
+    }
 
 
     #[test]
@@ -82,11 +94,11 @@ mod tests {
 [sales]
 2001 => 0000,,,,attach=yes|delete=no
 ";
-        assert_eq!(render(&conn).unwrap(), expected);
+        assert_eq!(rendered(&conn), (expected.to_string(), Vec::new()));
     }
 
     #[test]
-    fn separators_and_line_breaks_are_refused() {
+    fn separators_and_line_breaks_are_skipped_and_reported() {
         for (sql, column) in [
             ("INSERT INTO voicemail (mailbox, fullname) VALUES ('1001', 'Smith, John');", "fullname"),
             ("INSERT INTO voicemail (mailbox, password) VALUES ('1001', '1|2');", "password"),
@@ -94,9 +106,10 @@ mod tests {
             ("INSERT INTO voicemail (context, mailbox) VALUES ('general', '1001');", "context"),
             ("INSERT INTO voicemail (mailbox) VALUES ('10 01');", "mailbox"),
         ] {
-            let err = render(&db(sql)).unwrap_err();
-            let u = err.downcast_ref::<Unrenderable>().unwrap_or_else(|| panic!("{sql}: {err:#}"));
-            assert_eq!(u.column, column, "{sql}");
+            let conn = legacy_db(&format!("INSERT INTO voicemail (context, mailbox, password) VALUES ('default', '2001', '0000'); {sql}"));
+            let (text, skipped) = rendered(&conn);
+            assert_eq!(skipped.iter().map(|u| (u.table, u.column)).collect::<Vec<_>>(), [("voicemail", column)], "{sql}");
+            assert!(text.ends_with("\n[default]\n2001 => 0000,,,,attach=yes|delete=no\n"), "{sql}: {text}");
         }
     }
 }

@@ -23,6 +23,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 1, name: "pbx_config", sql: include_str!("migrations/0001_pbx_config.sql") },
     Migration { version: 2, name: "call_records", sql: include_str!("migrations/0002_call_records.sql") },
     Migration { version: 3, name: "numeric_order", sql: include_str!("migrations/0003_numeric_order.sql") },
+    Migration { version: 4, name: "config_rules", sql: include_str!("migrations/0004_config_rules.sql") },
 ];
 
 /// The newest schema version this build knows.
@@ -82,6 +83,21 @@ pub(crate) fn test_db(sql: &str) -> Connection {
     let mut conn = Connection::open_in_memory().unwrap();
     migrate(&mut conn).unwrap();
     conn.execute_batch(sql).unwrap();
+    conn
+}
+
+/// The schema version before the configuration rules (migration 4).
+#[cfg(test)]
+pub(crate) const BEFORE_RULES: u32 = 3;
+
+/// An in-memory database where `sql` ran before the configuration rules existed, then migrated to
+/// the newest version: rows the rules would refuse today, as an older database may hold them.
+#[cfg(test)]
+pub(crate) fn legacy_db(sql: &str) -> Connection {
+    let mut conn = Connection::open_in_memory().unwrap();
+    migrate_to(&mut conn, BEFORE_RULES).unwrap();
+    conn.execute_batch(sql).unwrap();
+    migrate(&mut conn).unwrap();
     conn
 }
 

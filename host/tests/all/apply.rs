@@ -119,6 +119,7 @@ fn applied(files: &[&str], modules: &[&str]) -> Applied {
     Applied {
         changed_files: files.iter().map(|f| f.to_string()).collect(),
         reloaded_modules: modules.iter().map(|m| m.to_string()).collect(),
+        skipped: Vec::new(),
     }
 }
 

@@ -17,7 +17,7 @@ fn handle(req: &Request) -> Result<Response, Error> {
         Ok(cmd) => cmd,
         Err(text) => return Ok(Response::text(text)),
     };
-    commands::run(&cmd, req)
+    Ok(commands::run(&cmd, req).unwrap_or_else(commands::refusal))
 }
 
 switchboard_sdk::plugin!(handle);

@@ -156,7 +156,7 @@ fn insert(tx: &Connection, number: &str, mut columns: Vec<(&'static str, Value)>
 /// `POST /extensions`: the next free number, 201 with `Location`.
 pub fn create(req: &Request) -> Result<Response, Error> {
     let body = input::parse(req)?;
-    let columns = input::columns(&body, &FIELDS)?;
+    let columns = input::columns(&body, "extensions", &FIELDS)?;
     rest::create(req, &body, "SELECT number FROM extensions", INITIAL, |tx, number| insert(tx, number, columns))
 }
 
@@ -164,7 +164,7 @@ pub fn create(req: &Request) -> Result<Response, Error> {
 pub fn put(req: &Request) -> Result<Response, Error> {
     let id = rest::put_id(req)?;
     let body = input::parse(req)?;
-    let columns = input::columns(&body, &FIELDS)?;
+    let columns = input::columns(&body, "extensions", &FIELDS)?;
     rest::upsert(req, &body, &id, exists, |tx| rest::update_row(tx, "extensions", &id, &columns), |tx| insert(tx, &id, columns.clone()))
 }
 
@@ -222,10 +222,10 @@ mod tests {
     #[test]
     fn the_writable_fields_follow_the_seed() {
         let body = serde_json::json!({"name": "Some Name", "voicemail": "novm", "ringtimer": "30"});
-        let cols = input::columns(body.as_object().unwrap(), &FIELDS).unwrap();
+        let cols = input::columns(body.as_object().unwrap(), "extensions", &FIELDS).unwrap();
         assert_eq!(format!("{cols:?}"), format!("{:?}", vec![("name", Value::Text("Some Name".into())), ("ring_time", Value::Integer(30)), ("voicemail", Value::Text("novm".into()))]));
         for bad in [serde_json::json!({"recording_in_external": "sometimes"}), serde_json::json!({"tech": "skype"}), serde_json::json!({"ringtimer": 301})] {
-            assert_eq!(input::columns(bad.as_object().unwrap(), &FIELDS).unwrap_err().status(), 422, "{bad}");
+            assert_eq!(input::columns(bad.as_object().unwrap(), "extensions", &FIELDS).unwrap_err().status(), 422, "{bad}");
         }
     }
 }

@@ -2,9 +2,12 @@
 //!
 //! The body is a JSON object (the seed's `Content-Type: application/json`); a form body is read as
 //! the original's `parse_input_data` read `$_POST`. Fields are checked against a static table of
-//! [`Field`]s, so the SQL column names always come from this file, never from the client.
+//! [`Field`]s, so the SQL column names always come from this file, never from the client, and then
+//! against the schema's rule for their column, so a value the database would refuse is a 422 that
+//! names the field before anything is written.
 
 use switchboard_sdk::prelude::*;
+use switchboard_sdk::schema;
 use switchboard_sdk::sqlite::Value;
 
 pub type Input = serde_json::Map<String, serde_json::Value>;
@@ -15,7 +18,7 @@ pub fn invalid(why: impl Into<String>) -> Error {
 }
 
 /// The body as an object: empty → `{}`; form-encoded → strings; otherwise JSON, 400 if it is not
-/// a JSON object.
+/// a JSON object. A value that is not UTF-8 is a 400 naming its field, never stored altered.
 pub fn parse(req: &Request) -> Result<Input, Error> {
     let body = req.body();
     if body.iter().all(u8::is_ascii_whitespace) {
@@ -23,12 +26,12 @@ pub fn parse(req: &Request) -> Result<Input, Error> {
     }
     let form = req.header("content-type").is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
     if form {
-        return Ok(req.form().iter().map(|(k, v)| (k.to_string(), serde_json::Value::from(v))).collect());
+        return Ok(req.form_strict()?.iter().map(|(k, v)| (k.to_string(), serde_json::Value::from(v))).collect());
     }
-    match serde_json::from_slice(body) {
+    match req.json::<serde_json::Value>() {
         Ok(serde_json::Value::Object(map)) => Ok(map),
         Ok(_) => Err(Error::bad_request("the body must be a JSON object")),
-        Err(e) => Err(Error::bad_request(format!("invalid JSON body: {e}"))),
+        Err(e) => Err(Error::bad_request(e.message().to_string())),
     }
 }
 
@@ -75,7 +78,19 @@ fn scalar(input: &Input, field: &Field) -> Result<Option<String>, Error> {
     }
 }
 
-fn check(field: &Field, text: String) -> Result<Value, Error> {
+/// The field's value checked by its own kind, then by the schema's rule for `table.column`.
+fn check(table: &str, field: &Field, text: String) -> Result<Value, Error> {
+    let value = check_kind(field, text)?;
+    let refused = match &value {
+        Value::Text(text) => schema::check(table, field.column, text),
+        Value::Integer(n) => schema::check_int(table, field.column, *n),
+        _ => Ok(()),
+    };
+    refused.map_err(|refusal| invalid(format!("`{}` {}", field.name, refusal.why)))?;
+    Ok(value)
+}
+
+fn check_kind(field: &Field, text: String) -> Result<Value, Error> {
     let name = field.name;
     match field.kind {
         Kind::Text(max) => {
@@ -102,13 +117,13 @@ fn check(field: &Field, text: String) -> Result<Value, Error> {
     }
 }
 
-/// The `(column, value)` of every field of `fields` present in `input`, validated; unknown keys are
-/// ignored as the original ignored them.
-pub fn columns(input: &Input, fields: &[Field]) -> Result<Vec<(&'static str, Value)>, Error> {
+/// The `(column, value)` of every field of `fields` present in `input`, validated for `table`;
+/// unknown keys are ignored as the original ignored them.
+pub fn columns(input: &Input, table: &str, fields: &[Field]) -> Result<Vec<(&'static str, Value)>, Error> {
     let mut out = Vec::new();
     for field in fields {
         if let Some(text) = scalar(input, field)? {
-            out.push((field.column, check(field, text)?));
+            out.push((field.column, check(table, field, text)?));
         }
     }
     Ok(out)
@@ -137,12 +152,12 @@ mod tests {
 
     #[test]
     fn valid_fields_map_to_columns() {
-        let got = columns(&input(serde_json::json!({"name": "Ada", "ringtimer": "30", "voicemail": "novm", "confirm_calls": "on", "other": [1]})), &FIELDS).unwrap();
+        let got = columns(&input(serde_json::json!({"name": "Ada", "ringtimer": "30", "voicemail": "novm", "confirm_calls": "on", "other": [1]})), "t", &FIELDS).unwrap();
         assert_eq!(
             format!("{got:?}"),
             format!("{:?}", vec![("name", Value::Text("Ada".into())), ("voicemail", Value::Text("novm".into())), ("ring_time", Value::Integer(30)), ("confirm_calls", Value::Integer(1))])
         );
-        assert_eq!(format!("{:?}", columns(&input(serde_json::json!({"ringtimer": 300, "name": null})), &FIELDS).unwrap()), format!("{:?}", vec![("ring_time", Value::Integer(300))]));
+        assert_eq!(format!("{:?}", columns(&input(serde_json::json!({"ringtimer": 300, "name": null})), "t", &FIELDS).unwrap()), format!("{:?}", vec![("ring_time", Value::Integer(300))]));
     }
 
     #[test]
@@ -158,8 +173,16 @@ mod tests {
             serde_json::json!({"ringtimer": true}),
             serde_json::json!({"confirm_calls": "yes"}),
         ] {
-            assert_eq!(columns(&input(bad.clone()), &FIELDS).unwrap_err().status(), 422, "{bad}");
+            assert_eq!(columns(&input(bad.clone()), "t", &FIELDS).unwrap_err().status(), 422, "{bad}");
         }
+    }
+
+    #[test]
+    fn the_schema_rules_are_checked_and_the_field_named() {
+        let fields = [Field { name: "name", column: "name", kind: Kind::Text(100) }, Field { name: "ringtimer", column: "ring_time", kind: Kind::Int(0, 300) }];
+        let err = columns(&input(serde_json::json!({"name": "Eve ${SHELL(id)}"})), "extensions", &fields).unwrap_err();
+        assert_eq!((err.status(), err.message()), (422, "`name` holds `${` or `$[`, which the dialplan would evaluate"));
+        assert!(columns(&input(serde_json::json!({"name": "Zoë; O'Brien", "ringtimer": 0})), "extensions", &fields).is_ok());
     }
 
     #[test]
@@ -187,6 +210,8 @@ mod tests {
         for bad in ["{", "[1]", "\"x\"", "null"] {
             assert_eq!(parse(&req(bad, "application/json")).unwrap_err().status(), 400, "{bad}");
         }
+        let not_utf8 = Request::new("POST", "/x").with_header("content-type", "application/x-www-form-urlencoded").with_body(b"name=Ada%FF".to_vec());
+        assert_eq!(parse(&not_utf8).unwrap_err().message(), "`name` is not UTF-8 text");
         assert!(is_number("1005") && !is_number("") && !is_number("10a") && !is_number("1'--") && !is_number(&"9".repeat(21)));
     }
 }

@@ -1,6 +1,11 @@
 //! What every pbxapi resource shares (the original's `rest` class): `{"results":[…]}` with the
 //! `fields` selection, `Location` for created items, the lowest-free-number choice for POST, the
 //! in-order comma DELETE, and apply-changes after a write unless `reload` says not to.
+//!
+//! Every write is all or nothing: its statements run in one transaction, so an error answer
+//! (a refused field, a database refusal, a conflict) has changed nothing and a client may retry it
+//! without making a duplicate; once the transaction commits, the answer is the success, and
+//! apply-changes cannot turn it into an error (see [`apply_if_wanted`]).
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -171,12 +176,13 @@ pub fn next_number(db: &Connection, own_numbers_sql: &str, initial: u64) -> Resu
     Ok(candidate.to_string())
 }
 
-/// After a committed change: apply it to the PBX unless the body said `reload` false/0.
-pub fn apply_if_wanted(input: &Input) -> Result<(), Error> {
+/// After a committed change: apply it to the PBX unless the body said `reload` false/0. The change
+/// is durable, so the answer stays the success whatever the apply says: a change the PBX cannot
+/// take yet is logged and applied by the next apply-changes that succeeds.
+pub fn apply_if_wanted(input: &Input) {
     if input::wants_reload(input) {
-        pbx::apply_changes_allow_pending()?;
+        pbx::apply_after_commit();
     }
-    Ok(())
 }
 
 /// `INSERT INTO {table} (number, …)`: the columns come from the resource's static field table,
@@ -216,7 +222,7 @@ pub fn create(
         insert(tx, &number)?;
         Ok::<_, Error>(number)
     })?;
-    apply_if_wanted(body)?;
+    apply_if_wanted(body);
     Ok(Response::empty(201).header("location", location(req, req.path(), &number)))
 }
 
@@ -251,7 +257,7 @@ pub fn upsert(
         insert(tx)?;
         Ok(true)
     })?;
-    apply_if_wanted(body)?;
+    apply_if_wanted(body);
     if created {
         let collection = req.path().rsplit_once('/').map_or("", |(c, _)| c);
         Ok(Response::empty(201).header("location", location(req, collection, id)))
@@ -287,7 +293,7 @@ pub fn delete_in_order(
         Ok((deleted, true))
     })?;
     if deleted > 0 {
-        apply_if_wanted(&body)?;
+        apply_if_wanted(&body);
     }
     Ok(Response::empty(if complete { 200 } else { 404 }))
 }

@@ -247,7 +247,7 @@ fn insert(tx: &Connection, number: &str, mut columns: Vec<(&'static str, Value)>
 /// The validated fields and members; creating needs `extension_list`.
 fn parse(req: &Request) -> Result<(Input, Vec<(&'static str, Value)>, Option<Vec<String>>), Error> {
     let body = input::parse(req)?;
-    let columns = input::columns(&body, &FIELDS)?;
+    let columns = input::columns(&body, "ring_groups", &FIELDS)?;
     let list = members(&body)?;
     Ok((body, columns, list))
 }
@@ -366,7 +366,7 @@ mod tests {
 
     #[test]
     fn fields_follow_the_seed() {
-        let cols = input::columns(&body(serde_json::json!({"name": "Sales", "strategy": "ringall", "ring_time": "120", "skip_busy_agent": "on"})), &FIELDS).unwrap();
+        let cols = input::columns(&body(serde_json::json!({"name": "Sales", "strategy": "ringall", "ring_time": "120", "skip_busy_agent": "on"})), "ring_groups", &FIELDS).unwrap();
         assert_eq!(
             format!("{cols:?}"),
             format!("{:?}", vec![
@@ -384,7 +384,7 @@ mod tests {
             serde_json::json!({"confirm_calls": "yes"}),
             serde_json::json!({"change_callerid": "spoof"}),
         ] {
-            assert_eq!(input::columns(&body(bad.clone()), &FIELDS).unwrap_err().status(), 422, "{bad}");
+            assert_eq!(input::columns(&body(bad.clone()), "ring_groups", &FIELDS).unwrap_err().status(), 422, "{bad}");
         }
     }
 }

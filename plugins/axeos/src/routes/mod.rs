@@ -55,14 +55,15 @@ pub fn resolve(req: &Request, kind: Kind, what: &str) -> Result<String, Error> {
 }
 
 /// A dialable number from a client: digits, `*`, `#`, an optional leading `+`, or an extension
-/// name of letters, digits and `_-` — nothing that could carry a second dial string, an option or
-/// a line break into AMI.
+/// name of letters, digits and `_-` (not first: `-5` is no number) — nothing that could carry a
+/// second dial string, an option or a line break into AMI or the `pbx` model.
 pub fn dial_number(value: &str, field: &str) -> Result<String, Error> {
     let v = value.trim();
     let body = v.strip_prefix('+').unwrap_or(v);
     let ok = !body.is_empty()
         && v.len() <= 40
         && body.chars().all(|c| c.is_ascii_alphanumeric() || "*#_-".contains(c))
+        && !body.starts_with(['_', '-'])
         && (!v.starts_with('+') || body.chars().all(|c| c.is_ascii_digit()));
     if ok { Ok(v.to_string()) } else { Err(Error::unprocessable(format!("`{field}` must be an extension or phone number"))) }
 }
@@ -76,7 +77,7 @@ mod tests {
         for good in ["1002", "+31201234567", "0612345678", "*97", "#1"] {
             assert_eq!(dial_number(good, "n").unwrap(), good);
         }
-        for bad in ["", "+", "10&PJSIP/1003", "100\r\nAction: Hangup", "1002,30", "+31a", "a b", "1/2"] {
+        for bad in ["", "+", "10&PJSIP/1003", "100\r\nAction: Hangup", "1002,30", "+31a", "a b", "1/2", "-5", "${SHELL(id)}", "1;2", "[section]"] {
             assert_eq!(dial_number(bad, "n").unwrap_err().status(), 422, "{bad:?}");
         }
     }

@@ -69,7 +69,8 @@ fn requested(req: &Request) -> Result<Option<String>, Error> {
         }
         req.json::<Body>()?.value
     } else {
-        req.form().get("value").or(req.query().get("value")).map(str::to_string)
+        let form = req.form_strict()?;
+        form.get("value").or(req.query().get("value")).map(str::to_string)
     };
     match raw.as_deref().map(|v| v.trim().to_ascii_lowercase()) {
         None => Ok(None),
@@ -84,9 +85,12 @@ pub fn set(req: &Request) -> Result<Response, Error> {
     let t = find(req)?;
     let new = requested(req)?;
     let state = new.clone().unwrap_or_else(|| "auto".into());
-    model::pbx()?.query("UPDATE day_timers SET state = ? WHERE id = ?", &[state.as_str().into(), t.id.into()])?;
     let daynight = new.map(|v| if v == "open" { "DAY".to_string() } else { "NIGHT".to_string() });
-    write_astdb(&[("DAYNIGHT", format!("C{}", t.id), daynight)])?;
+    // The timer's state and its astdb key change together or not at all.
+    write_astdb(&[("DAYNIGHT", format!("C{}", t.id), daynight)], |tx| {
+        tx.query("UPDATE day_timers SET state = ? WHERE id = ?", &[state.as_str().into(), t.id.into()])?;
+        Ok(())
+    })?;
     let t = find(req)?;
     ok(&switch(&t, req.param("uuid").unwrap_or_default().to_ascii_lowercase(), true))
 }

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Deserializer, Serialize};
 use switchboard_sdk::prelude::*;
 use switchboard_sdk::sqlite::Connection;
-use switchboard_sdk::ami;
+use switchboard_sdk::{ami, log};
 
 use super::{dial_number, flag, ok, resolve};
 use crate::auth::{self, Caller};
@@ -198,10 +198,18 @@ fn plan(db: &Connection, caller: &Caller, number: &str, changes: Changes) -> Res
     Ok(writes)
 }
 
-/// Writes astdb rows in the shared model (one transaction), then the same keys on the PBX.
-pub fn write_astdb(writes: &[Write]) -> Result<(), Error> {
+/// Writes astdb rows in the shared model and the same keys on the PBX, with `also` (more rows of
+/// the same change) in the same transaction: all or nothing. The PBX is written last, inside the
+/// transaction: if it refuses or is down, the model rolls back and the keys already set on the
+/// PBX are put back as they were, so an error answer has changed nothing. (Were the PBX to fail
+/// again while they are put back, the failure is logged.)
+pub fn write_astdb(writes: &[Write], also: impl FnOnce(&Connection) -> Result<(), Error>) -> Result<(), Error> {
     model::pbx()?.transaction(|tx| {
+        also(tx)?;
+        let mut before = Vec::new();
         for (family, key, value) in writes {
+            let old = tx.query("SELECT value FROM astdb WHERE family = ? AND key = ?", &[(*family).into(), key.into()])?;
+            before.push(old.rows().first().map(|row| row.text(0)));
             match value {
                 Some(v) => tx.query(
                     "INSERT INTO astdb (family, key, value) VALUES (?, ?, ?) \
@@ -211,21 +219,32 @@ pub fn write_astdb(writes: &[Write]) -> Result<(), Error> {
                 None => tx.query("DELETE FROM astdb WHERE family = ? AND key = ?", &[(*family).into(), key.into()])?,
             };
         }
-        Ok::<_, Error>(())
-    })?;
-    for (family, key, value) in writes {
-        let result = match value {
-            Some(v) => ami::send("DBPut", &[("Family", family), ("Key", key), ("Val", v)]),
-            None => ami::send("DBDel", &[("Family", family), ("Key", key)]),
-        };
-        match result {
-            Ok(_) => {}
-            // Deleting a key the PBX does not have is what we wanted anyway.
-            Err(ami::AmiError::Failed(m)) if value.is_none() && m.to_ascii_lowercase().contains("not found") => {}
-            Err(e) => return Err(e.into()),
+        for (done, (family, key, value)) in writes.iter().enumerate() {
+            if let Err(e) = pbx_astdb(family, key, value.as_deref()) {
+                for ((family, key, _), old) in writes[..done].iter().zip(&before).rev() {
+                    if let Err(undo) = pbx_astdb(family, key, old.as_deref()) {
+                        log::error("could not put an astdb key back on the PBX", &[("key", &format!("{family}/{key}")), ("error", &undo.to_string())]);
+                    }
+                }
+                return Err(e);
+            }
         }
+        Ok::<_, Error>(())
+    })
+}
+
+/// Sets (`Some`) or deletes (`None`) one astdb key on the PBX.
+fn pbx_astdb(family: &str, key: &str, value: Option<&str>) -> Result<(), Error> {
+    let result = match value {
+        Some(v) => ami::send("DBPut", &[("Family", family), ("Key", key), ("Val", v)]),
+        None => ami::send("DBDel", &[("Family", family), ("Key", key)]),
+    };
+    match result {
+        Ok(_) => Ok(()),
+        // Deleting a key the PBX does not have is what we wanted anyway.
+        Err(ami::AmiError::Failed(m)) if value.is_none() && m.to_ascii_lowercase().contains("not found") => Ok(()),
+        Err(e) => Err(e.into()),
     }
-    Ok(())
 }
 
 pub fn set(req: &Request) -> Result<Response, Error> {
@@ -238,7 +257,7 @@ pub fn set(req: &Request) -> Result<Response, Error> {
     }
     let writes = plan(&db, &caller, &number, changes)?;
     let before = model::astdb_family(&db, HOTDESK)?;
-    write_astdb(&writes)?;
+    write_astdb(&writes, |_| Ok(()))?;
     // No bus event carries astdb keys: the request that changes hot-desk logins announces them.
     let after = model::astdb_family(&db, HOTDESK)?;
     events::handler::publish(&events::hot_desk::changes(&before, &after, &ModelDirectory::new()));

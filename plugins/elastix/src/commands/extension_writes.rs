@@ -5,7 +5,7 @@
 use switchboard_sdk::prelude::*;
 use switchboard_sdk::sqlite::{Connection, Value};
 
-use super::{number_field, write_then_apply};
+use super::{checked, form, number_field, write_then_apply};
 
 /// The peer fields kept as `device_options` (the rest — `name`, `secret`, `context`, `callerid`,
 /// `account` — have columns of their own or are the key).
@@ -25,6 +25,28 @@ fn exists(db: &Connection, number: &str) -> Result<bool, Error> {
     Ok(!db.query("SELECT 1 FROM extensions WHERE number = ?", &[number.into()])?.rows().is_empty())
 }
 
+/// Checks every posted field this command stores against the schema's rules, so a refusal names
+/// the field and nothing is written: `secret`, `context`, `callerid` (and the name taken from it),
+/// and each peer option.
+fn check_fields(form: &Params) -> Result<(), Error> {
+    if let Some(secret) = form.get("secret") {
+        checked("secret", "extensions", "secret", secret)?;
+    }
+    if let Some(context) = form.get("context").filter(|c| !c.is_empty()) {
+        checked("context", "extensions", "context", context)?;
+    }
+    if let Some(callerid) = form.get("callerid") {
+        checked("callerid", "extensions", "callerid", callerid)?;
+        checked("callerid", "extensions", "name", &display_name(callerid))?;
+    }
+    for key in OPTIONS {
+        if let Some(value) = form.get(key) {
+            checked(key, "device_options", "value", value)?;
+        }
+    }
+    Ok(())
+}
+
 /// Writes the posted peer fields of `number` into `device_options` (only those posted).
 fn write_options(tx: &Connection, number: &str, form: &Params) -> Result<(), Error> {
     for key in OPTIONS {
@@ -41,8 +63,9 @@ fn write_options(tx: &Connection, number: &str, form: &Params) -> Result<(), Err
 
 /// Creates the extension unless it exists (the original answered `INSERT OK` either way).
 pub fn add(req: &Request) -> Result<Response, Error> {
-    let form = req.form();
+    let form = form(req)?;
     let number = number_field(&form, "account")?;
+    check_fields(&form)?;
     let callerid = form.get("callerid").unwrap_or_default().to_string();
     let name = display_name(&callerid);
     write_then_apply("INSERT OK", |tx| {
@@ -61,8 +84,9 @@ pub fn add(req: &Request) -> Result<Response, Error> {
 
 /// Updates the named extension only (nothing else is touched; an unknown one changes nothing).
 pub fn update(req: &Request) -> Result<Response, Error> {
-    let form = req.form();
+    let form = form(req)?;
     let number = number_field(&form, "account")?;
+    check_fields(&form)?;
     write_then_apply("UPDATE OK", |tx| {
         if !exists(tx, &number)? {
             return Ok(false);
@@ -94,7 +118,7 @@ pub fn update(req: &Request) -> Result<Response, Error> {
 
 /// Deletes the extension (its options go with it).
 pub fn delete(req: &Request) -> Result<Response, Error> {
-    let form = req.form();
+    let form = form(req)?;
     let number = number_field(&form, "account")?;
     write_then_apply("DELETE OK", |tx| {
         let existed = exists(tx, &number)?;

@@ -5,7 +5,7 @@
 use switchboard_sdk::prelude::*;
 use switchboard_sdk::sqlite::{self, Connection, Value};
 
-use super::{json, number_field, write_then_apply};
+use super::{checked, form, json, number_field, write_then_apply};
 use switchboard_sdk::php_json::Json;
 
 const STRATEGIES: [&str; 10] = [
@@ -41,28 +41,36 @@ fn int(form: &Params, key: &str, default: i64, range: std::ops::RangeInclusive<i
     }
 }
 
-/// The posted follow-me as column values (in the order of the INSERT below) and its numbers.
+/// The posted follow-me as column values (in the order of the INSERT below) and its numbers, each
+/// checked against the schema's rules so a refusal names the field and nothing is written.
 fn posted(form: &Params) -> Result<(Vec<Value>, Vec<String>), Error> {
     let strategy = form.get("strategy").map(str::trim).filter(|s| !s.is_empty()).unwrap_or("ringallv2");
     if !STRATEGIES.contains(&strategy) {
         return Err(Error::unprocessable("`strategy` is not a follow-me strategy"));
     }
-    let text = |k: &str| Value::from(form.get(k).unwrap_or_default());
+    let text = |field: &str, column: &str| -> Result<Value, Error> {
+        Ok(Value::from(checked(field, "follow_me", column, form.get(field).unwrap_or_default())?))
+    };
     let ringing = form.get("ringing").map(str::trim).filter(|s| !s.is_empty()).unwrap_or("Ring");
+    checked("ringing", "follow_me", "music_on_hold_ringing", ringing)?;
+    let list = numbers(form.get("grplist").unwrap_or_default());
+    for n in &list {
+        checked("grplist", "follow_me_numbers", "number", n)?;
+    }
     let values = vec![
         strategy.into(),
         int(form, "grptime", 20, 1..=60)?.into(),
-        text("grppre"),
+        text("grppre", "prefix")?,
         int(form, "annmsg_id", 0, 0..=i64::from(i32::MAX))?.into(),
         int(form, "remotealert_id", 0, 0..=i64::from(i32::MAX))?.into(),
         int(form, "toolate_id", 0, 0..=i64::from(i32::MAX))?.into(),
-        text("postdest"),
-        text("dring"),
-        text("needsconf"),
+        text("postdest", "post_destination")?,
+        text("dring", "alert_info")?,
+        text("needsconf", "confirm_calls")?,
         int(form, "pre_ring", 0, 0..=60)?.into(),
         ringing.into(),
     ];
-    Ok((values, numbers(form.get("grplist").unwrap_or_default())))
+    Ok((values, list))
 }
 
 fn exists(db: &Connection, table_key: &str, number: &str) -> Result<bool, Error> {
@@ -83,7 +91,7 @@ fn write_numbers(tx: &Connection, number: &str, list: &[String]) -> Result<(), E
 
 /// Creates the follow-me of an existing extension unless it has one (`INSERT OK` either way).
 pub fn add(req: &Request) -> Result<Response, Error> {
-    let form = req.form();
+    let form = form(req)?;
     let number = number_field(&form, "grpnum")?;
     let (values, list) = posted(&form)?;
     write_then_apply("INSERT OK", |tx| {
@@ -107,7 +115,7 @@ pub fn add(req: &Request) -> Result<Response, Error> {
 
 /// Replaces the follow-me of that extension only (an unknown one changes nothing).
 pub fn update(req: &Request) -> Result<Response, Error> {
-    let form = req.form();
+    let form = form(req)?;
     let number = number_field(&form, "grpnum")?;
     let (values, list) = posted(&form)?;
     write_then_apply("UPDATE OK", |tx| {
@@ -128,7 +136,7 @@ pub fn update(req: &Request) -> Result<Response, Error> {
 }
 
 pub fn delete(req: &Request) -> Result<Response, Error> {
-    let number = number_field(&req.form(), "grpnum")?;
+    let number = number_field(&form(req)?, "grpnum")?;
     write_then_apply("DELETE OK", |tx| {
         let had = exists(tx, "follow_me", &number)?;
         tx.query("DELETE FROM follow_me_numbers WHERE extension = ?", &[number.as_str().into()])?;
