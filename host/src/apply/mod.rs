@@ -162,7 +162,8 @@ pub enum ApplyError {
     #[error("writing the configuration: {0}")]
     Write(String),
     /// Asterisk was not reloaded: it answered an error, or AMI is down. The files are written;
-    /// the modules stay pending and the next apply reloads them.
+    /// the modules stay pending, and the next apply (the applier's own retry, or a caller's)
+    /// reloads them.
     #[error("reloading {module}: {message}")]
     Reload {
         /// The module(s) that did not reload, comma-separated (`res_pjsip.so, pbx_config.so`).
@@ -171,6 +172,9 @@ pub enum ApplyError {
         message: String,
     },
 }
+
+/// The longest wait between two retries of a failed apply.
+pub const RETRY_MAX: Duration = Duration::from_secs(30);
 
 /// Writes the rendered configuration and reloads what changed, one run at a time.
 ///
@@ -184,6 +188,8 @@ struct Inner {
     db_path: PathBuf,
     config_dir: PathBuf,
     ami: Option<AmiClient>,
+    /// Whether a retry of a failed apply is scheduled (see [`Applier::retry_until_applied`]).
+    retrying: std::sync::atomic::AtomicBool,
     /// Tickets handed out: one per `apply()` call.
     requested: AtomicU64,
     /// Held for a whole run; the runs' shared state.
@@ -208,6 +214,7 @@ impl Applier {
                 db_path,
                 config_dir,
                 ami,
+                retrying: std::sync::atomic::AtomicBool::new(false),
                 requested: AtomicU64::new(0),
                 runs: tokio::sync::Mutex::new(Runs {
                     served: 0,
@@ -241,7 +248,44 @@ impl Applier {
         let result = self.run(&mut runs).await;
         runs.served = covers;
         runs.last = Some(result.clone());
+        drop(runs);
+        if matches!(result, Err(ApplyError::Database(_) | ApplyError::Write(_) | ApplyError::Reload { .. })) {
+            self.retry_until_applied();
+        }
         result
+    }
+
+    /// After a failed apply, applies again in the background (after 1 s, then twice as long each
+    /// time, at most [`RETRY_MAX`]) until one succeeds, so that a change a plugin committed and was
+    /// told is pending (the PBX was down, a file could not be written) reaches Asterisk without
+    /// anyone having to ask again. One retry loop at a time; it ends with the applier.
+    fn retry_until_applied(&self) {
+        if self.inner.retrying.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            self.inner.retrying.store(false, Ordering::SeqCst);
+            return;
+        };
+        let weak = Arc::downgrade(&self.inner);
+        runtime.spawn(async move {
+            let mut wait = Duration::from_secs(1);
+            loop {
+                tokio::time::sleep(wait).await;
+                let Some(inner) = weak.upgrade() else { return };
+                let applier = Applier { inner };
+                // `apply` schedules nothing while this loop runs (`retrying` is set).
+                match applier.apply().await {
+                    Ok(applied) => {
+                        tracing::info!(modules = ?applied.reloaded_modules, "apply: the pending changes reached Asterisk on a retry");
+                        applier.inner.retrying.store(false, Ordering::SeqCst);
+                        return;
+                    }
+                    Err(error) => tracing::warn!(%error, retry_in = ?(wait * 2).min(RETRY_MAX), "apply: retry failed"),
+                }
+                wait = (wait * 2).min(RETRY_MAX);
+            }
+        });
     }
 
     /// Modules whose files changed but which Asterisk has not reloaded yet, in [`FILES`] order.
