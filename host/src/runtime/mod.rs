@@ -2,7 +2,7 @@
 //! and plugins pre-instantiated once so a fresh instance takes tens of microseconds; a mount may
 //! also reuse instances between requests (`warm`, `limits.reuse`).
 //!
-//! Design points (see shared/DESIGN.md decisions 2–3 and research/wasm-hosts.md):
+//! Design points:
 //! - Pooling allocator sized from the mounts: a slot per request a mount may run at once, so the pool
 //!   can never run dry (running out is an instantiation error in wasmtime, not back-pressure; the
 //!   per-mount gate in `http::gate` queues in front of it).
@@ -11,7 +11,7 @@
 //!   threads, where long runs take turns a tick at a time; every run is interrupted at its mount's
 //!   deadline.
 //! - `concurrency_support(false)`: Switchboard speaks WASI 0.2, and the component-model-async runtime
-//!   costs plain 0.2 calls ~40% (research §0.13).
+//!   costs plain 0.2 calls ~40% (measured with a fresh-instance probe on wasmtime 48).
 
 mod ami;
 mod bindings;
@@ -232,7 +232,7 @@ impl Runtime {
         let mut config = EngineConfig::new();
         config.epoch_interruption(true);
         config.concurrency_support(false);
-        // A Rust component holds ~3 core instances; give the shims room (research gotcha 7).
+        // A Rust component holds ~3 core instances; give the shims room.
         let mut pooling = PoolingAllocationConfig::default();
         pooling
             .total_component_instances(pool.instances)
@@ -244,7 +244,7 @@ impl Runtime {
             // Reset a finished instance's memory by rewriting only the pages it touched (found with
             // Linux's PAGEMAP_SCAN where the kernel has it, ≥ 6.7) instead of madvise: madvise makes
             // every request pay page faults and cross-core TLB shootdowns, which were the largest
-            // cost of a small request in the profile (see the issue note).
+            // cost of a small request in the profile.
             .pagemap_scan(wasmtime::Enabled::Auto)
             .linear_memory_keep_resident(KEEP_RESIDENT)
             .table_keep_resident(KEEP_RESIDENT)
