@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use common::{Figures, Target, load, median, rss_mib};
+use common::{Figures, Target, load, median, peak_rss_mib, rss_mib};
 
 const EXPECTED: &str = r#"{"greeting":"Hello, Ada!"}"#;
 const HOSTILE_TIMEOUT: Duration = Duration::from_millis(1000);
@@ -189,16 +189,4 @@ fn main() {
         rss_mib(),
         peak_rss_mib()
     );
-}
-
-/// The process's resident high-water mark (`VmHWM`).
-fn peak_rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse::<f64>().ok())
-        .unwrap_or(0.0)
-        / 1024.0
 }

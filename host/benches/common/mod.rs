@@ -185,20 +185,26 @@ pub fn median(runs: &[Figures]) -> Figures {
 
 /// Resident memory of this process (servers and load generator), from /proc/self/status.
 pub fn rss_mib() -> f64 {
-    rss_mib_of("/proc/self/status")
+    status_mib("/proc/self/status", "VmRSS:")
+}
+
+/// The resident high-water mark of this process (`VmHWM`).
+pub fn peak_rss_mib() -> f64 {
+    status_mib("/proc/self/status", "VmHWM:")
 }
 
 /// Resident memory of process `pid` (a host started as a child), from /proc/<pid>/status.
 pub fn process_rss_mib(pid: u32) -> f64 {
-    rss_mib_of(&format!("/proc/{pid}/status"))
+    status_mib(&format!("/proc/{pid}/status"), "VmRSS:")
 }
 
-fn rss_mib_of(status_file: &str) -> f64 {
+/// One kB figure of a /proc status file (`VmRSS:`, `VmHWM:`), in MiB; 0 when it cannot be read.
+fn status_mib(status_file: &str, key: &str) -> f64 {
     let status = std::fs::read_to_string(status_file).unwrap_or_default();
     let kb: f64 = status
         .lines()
-        .find(|l| l.starts_with("VmRSS:"))
-        .and_then(|l| l.split_whitespace().nth(1))
+        .find_map(|l| l.strip_prefix(key))
+        .and_then(|v| v.split_whitespace().next())
         .and_then(|v| v.parse().ok())
         .unwrap_or(0.0);
     kb / 1024.0

@@ -6,7 +6,7 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::util::{BIN, cache_dir, client, read_until, terminate, test_plugin};
+use crate::util::{BIN, cache_dir, client, read_until, status_kib, terminate, test_plugin};
 
 /// The real binary serving `hello` at `/hello` and the hostile test plugin at `/hostile` with
 /// `hostile_limits`; killed on drop.
@@ -41,16 +41,9 @@ impl Serving {
         Serving { child, base, _dir: dir }
     }
 
-    /// `VmRSS` or `VmHWM` of the server process, in MiB.
-    fn memory_mib(&self, field: &str) -> f64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
-        let kib: f64 = status
-            .lines()
-            .find_map(|l| l.strip_prefix(field))
-            .and_then(|v| v.trim_start_matches(':').split_whitespace().next())
-            .and_then(|v| v.parse().ok())
-            .unwrap();
-        kib / 1024.0
+    /// `VmRSS:` or `VmHWM:` of the server process, in MiB.
+    fn memory_mib(&self, key: &str) -> f64 {
+        status_kib(self.child.id(), key) as f64 / 1024.0
     }
 }
 
@@ -162,7 +155,7 @@ async fn memory_bombs_stay_within_the_mount_bound_and_go_back_to_the_kernel() {
     assert_eq!(get(&client, &format!("{base}/hostile/alloc")).await.0, 500);
     assert_eq!(get(&client, &format!("{base}/hostile/panic")).await.0, 500);
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let before = server.memory_mib("VmRSS");
+    let before = server.memory_mib("VmRSS:");
 
     for _ in 0..3 {
         let url = format!("{base}/hostile/alloc");
@@ -174,16 +167,16 @@ async fn memory_bombs_stay_within_the_mount_bound_and_go_back_to_the_kernel() {
 
     // Bounded: eight instances of at most 64 MiB each (plus tables and stacks, as `check` prints),
     // never eight plus the slots a lagging reset still held.
-    let peak = server.memory_mib("VmHWM");
+    let peak = server.memory_mib("VmHWM:");
     let bound = 8.0 * (64.0 + 0.8 + 2.0);
     assert!(peak - before <= bound + 16.0, "peak {peak:.0} MiB from {before:.0} MiB exceeds the {bound:.0} MiB the config allows");
 
     // Returned: within 10% of where it was, a few seconds later.
     let deadline = Instant::now() + Duration::from_secs(5);
-    let mut after = server.memory_mib("VmRSS");
+    let mut after = server.memory_mib("VmRSS:");
     while after > before * 1.10 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(250)).await;
-        after = server.memory_mib("VmRSS");
+        after = server.memory_mib("VmRSS:");
     }
     eprintln!("resident memory: {before:.1} MiB before the storm, peak {peak:.1} MiB, {after:.1} MiB after");
     assert!(after <= before * 1.10, "resident memory {after:.1} MiB after the storm, {before:.1} MiB before");

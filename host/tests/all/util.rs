@@ -93,8 +93,13 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_switchboard");
 
 /// Peak resident memory (`VmHWM`) of process `pid`, in KiB.
 pub fn peak_rss_kib(pid: u32) -> u64 {
+    status_kib(pid, "VmHWM:")
+}
+
+/// One kB figure of process `pid`'s /proc status (`VmRSS:`, `VmHWM:`), in KiB.
+pub fn status_kib(pid: u32, key: &str) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    status.lines().find_map(|l| l.strip_prefix("VmHWM:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok()).unwrap()
+    status.lines().find_map(|l| l.strip_prefix(key)).and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok()).unwrap()
 }
 
 /// Shuts the server down, then the simulator (once no test task holds it any more).
