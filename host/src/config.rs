@@ -15,7 +15,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::ami::AmiConfig;
+use crate::ami::{AmiConfig, EventClasses};
 use crate::builtin;
 use crate::events::BusConfig;
 
@@ -58,6 +58,10 @@ pub struct AsteriskConfig {
     /// The include directory apply-changes renders into (e.g. `/etc/asterisk/switchboard`);
     /// `None` disables apply-changes (it answers `not-configured`).
     pub config_dir: Option<PathBuf>,
+    /// The PJSIP transport rendered endpoints and registrations use when their own `transport`
+    /// is empty (`[asterisk] transport`, e.g. `transport-udp`); `None` leaves the choice to
+    /// res_pjsip (the first transport that fits the address).
+    pub transport: Option<String>,
 }
 
 /// One HTTP listener.
@@ -266,6 +270,7 @@ mod raw {
     #[serde(deny_unknown_fields)]
     pub struct Asterisk {
         pub config_dir: Option<Spanned<String>>,
+        pub transport: Option<Spanned<String>>,
     }
 
     #[derive(Deserialize)]
@@ -275,6 +280,7 @@ mod raw {
         pub username: Spanned<String>,
         pub secret: Spanned<SettingValue>,
         pub auth: Option<Spanned<String>>,
+        pub events: Option<Spanned<Vec<Spanned<String>>>>,
     }
 
     #[derive(Deserialize, Default)]
@@ -485,7 +491,10 @@ fn validate(file: raw::File, locator: &Locator<'_>, base: &Path) -> Result<Confi
     let ami = file.ami.as_ref().and_then(|ami| validate_ami(ami.get_ref(), &mut problems));
     let events = validate_events(&file.events, &mut problems);
     let store = file.store.as_ref().map(|store| StoreConfig { dir: base.join(store.get_ref().dir.get_ref()) });
-    let asterisk = AsteriskConfig { config_dir: file.asterisk.config_dir.as_ref().map(|dir| base.join(dir.get_ref())) };
+    let asterisk = AsteriskConfig {
+        config_dir: file.asterisk.config_dir.as_ref().map(|dir| base.join(dir.get_ref())),
+        transport: file.asterisk.transport.as_ref().and_then(|t| validate_transport(t, &mut problems)),
+    };
     let mut areas = BTreeMap::new();
     for (name, dir) in &file.areas {
         if let Err(why) = check_area_name(name) {
@@ -538,13 +547,43 @@ fn validate_ami(raw: &raw::Ami, problems: &mut Problems<'_>) -> Option<AmiConfig
             true
         }
     };
+    let mut events = EventClasses::default();
+    if let Some(names) = &raw.events {
+        let mut good = Vec::new();
+        for name in names.get_ref() {
+            match EventClasses::parse(&[name.get_ref()]) {
+                Ok(_) => good.push(name.get_ref().clone()),
+                Err(e) => problems.add(name.span().start, format!("ami.events: {e}")),
+            }
+        }
+        events = EventClasses::parse(&good).unwrap_or_default();
+    }
     (problems.found.len() == before).then(|| AmiConfig {
         address: address.clone(),
         username: raw.username.get_ref().clone(),
         secret: secret.unwrap_or_default(),
         md5,
+        events,
         ..AmiConfig::default()
     })
+}
+
+/// `[asterisk] transport`: a PJSIP transport's section name, as the schema admits one in
+/// `ps_endpoints.transport` (it is written into pjsip.conf as it is).
+fn validate_transport(raw: &Spanned<String>, problems: &mut Problems<'_>) -> Option<String> {
+    let name = raw.get_ref();
+    let ok = (1..=80).contains(&name.len())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        && !name.starts_with(['-', '_']);
+    if ok {
+        Some(name.clone())
+    } else {
+        problems.add(
+            raw.span().start,
+            format!("asterisk.transport {name:?} is not a PJSIP transport name: 1 to 80 letters, digits, - and _, starting with a letter or digit (e.g. `transport-udp`)"),
+        );
+        None
+    }
 }
 
 fn validate_events(raw: &raw::Events, problems: &mut Problems<'_>) -> BusConfig {

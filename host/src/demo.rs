@@ -58,7 +58,7 @@ impl Layout {
             drop(conn);
             // The configuration the simulator reads when it starts (as Asterisk reads its files at
             // boot); later changes go through pbx.apply-changes and a reload.
-            crate::apply::write_files(&db, &asterisk).context("rendering the demo PBX's Asterisk configuration")?;
+            crate::apply::write_files(&db, &asterisk, &crate::apply::RenderOptions::default()).context("rendering the demo PBX's Asterisk configuration")?;
             Ok(seeded)
         })
         .await?
@@ -190,7 +190,7 @@ pub fn config(listen: SocketAddr, cache_dir: Option<PathBuf>, ami: Option<AmiCon
         events: Default::default(),
         store: Some(StoreConfig { dir: layout.store() }),
         areas: AREAS.iter().map(|a| (a.to_string(), layout.area(a))).collect(),
-        asterisk: AsteriskConfig { config_dir: Some(layout.asterisk()) },
+        asterisk: AsteriskConfig { config_dir: Some(layout.asterisk()), ..AsteriskConfig::default() },
     }
 }
 

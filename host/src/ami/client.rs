@@ -29,6 +29,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot, watch};
 
+use super::classes::EventClasses;
 use super::codec::{self, Decoder, EncodeError, Frame};
 use super::message::{Kind, Message};
 
@@ -47,9 +48,28 @@ pub struct AmiConfig {
     pub action_timeout: Duration,
     /// How often an idle link is checked with `Ping`.
     pub ping_interval: Duration,
-    /// Longest pause between reconnection attempts.
+    /// Longest pause between login attempts that the PBX refused (a wrong secret, a port that is
+    /// not Asterisk's). While the port itself is closed the host probes it every
+    /// [`PROBE_INTERVAL`] instead, however long the PBX has been away.
     pub max_backoff: Duration,
+    /// The event classes asked for at login and let onto the bus.
+    pub events: EventClasses,
 }
+
+/// How often a closed or unreachable AMI port is tried again. Trying costs one TCP connect (a
+/// refused one is a few microseconds on either side), so the link is back within about this long
+/// after Asterisk opens its port, rather than after a back-off that grew during a long outage.
+pub const PROBE_INTERVAL: Duration = Duration::from_millis(250);
+
+/// How long one TCP connect may take. An unreachable host (no answer at all, rather than a
+/// refusal) is tried again after this.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// How long the host waits after logging in for Asterisk's `FullyBooted`. Until it arrives the PBX
+/// is still loading modules: actions answer `Invalid/unknown command` and a probe of the SIP
+/// driver would be wrong, so the link is not called up. A PBX that never sends it (a manager
+/// proxy that filters `system` events) is taken as booted after this long.
+pub const BOOT_WAIT: Duration = Duration::from_secs(10);
 
 impl Default for AmiConfig {
     fn default() -> Self {
@@ -61,6 +81,7 @@ impl Default for AmiConfig {
             action_timeout: Duration::from_secs(30),
             ping_interval: Duration::from_secs(20),
             max_backoff: Duration::from_secs(30),
+            events: EventClasses::default(),
         }
     }
 }
@@ -222,6 +243,13 @@ impl AmiClient {
 }
 
 impl Shared {
+    /// Hands an event to the sink, unless it is tagged only with classes the host did not ask for.
+    fn deliver(&self, event: Message) {
+        if self.config.events.admits(event.get("Privilege")) {
+            self.sink.event(event);
+        }
+    }
+
     async fn send(&self, action: Message) -> Result<ActionResult, AmiError> {
         let id = format!("sb-{}", self.next_id.fetch_add(1, Ordering::Relaxed));
         let mut message = Message::new();
@@ -264,6 +292,11 @@ impl Shared {
 }
 
 /// Connect, log in, serve, and start over, until stopped.
+///
+/// The pause before the next attempt depends on how far the last one got: a port that is closed
+/// or unreachable is probed every [`PROBE_INTERVAL`] however long the outage lasts; a login the PBX
+/// refused backs off up to `max_backoff` (a wrong secret does not improve with hammering); a
+/// connection that failed on the way up (closed during login) retries within a second.
 async fn supervise(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
     let mut backoff = Duration::from_millis(100);
     let mut was_up = false;
@@ -281,23 +314,35 @@ async fn supervise(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
                 let _ = p.answer.send(Err(AmiError::ConnectionLost));
             }
         }
-        let (error, connected) = match attempt {
-            Ok(()) => ("the PBX closed the connection".to_string(), true),
-            Err(SessionError { message, connected }) => (message, connected),
+        let SessionError { message: error, reached } = match attempt {
+            Ok(()) => SessionError { message: "the PBX closed the connection".to_string(), reached: Reached::Up },
+            Err(e) => e,
         };
-        if connected {
-            was_up = true;
-            down_since = std::time::Instant::now();
-            backoff = Duration::from_millis(100);
-        }
-        tracing::warn!(address = %shared.config.address, error = %error, retry_in_ms = backoff.as_millis() as u64, "AMI link down");
+        let pause = match reached {
+            Reached::Up => {
+                was_up = true;
+                down_since = std::time::Instant::now();
+                backoff = Duration::from_millis(100);
+                jitter(Duration::from_millis(100))
+            }
+            Reached::Nothing => PROBE_INTERVAL + jitter(PROBE_INTERVAL),
+            Reached::Refused => {
+                let pause = backoff + jitter(backoff / 2);
+                backoff = (backoff * 2).min(shared.config.max_backoff);
+                pause
+            }
+            Reached::Port => {
+                let pause = backoff.min(Duration::from_secs(1)) + jitter(Duration::from_millis(100));
+                backoff = (backoff * 2).min(shared.config.max_backoff);
+                pause
+            }
+        };
+        tracing::warn!(address = %shared.config.address, error = %error, retry_in_ms = pause.as_millis() as u64, "AMI link down");
         shared.state.send_replace(LinkState::Down { last_error: Some(error) });
-        let pause = backoff + jitter(backoff / 2);
         tokio::select! {
             _ = tokio::time::sleep(pause) => {}
             _ = stop.changed() => return,
         }
-        backoff = (backoff * 2).min(shared.config.max_backoff);
     }
 }
 
@@ -308,23 +353,43 @@ fn jitter(max: Duration) -> Duration {
     Duration::from_millis(u64::from(nanos) % max_ms)
 }
 
+/// How far a session got before it ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reached {
+    /// No TCP connection: the port is closed or the host unreachable.
+    Nothing,
+    /// Connected, but the session ended before it was up.
+    Port,
+    /// Connected, and the PBX refused the login (or is not an Asterisk manager port).
+    Refused,
+    /// Logged in and up.
+    Up,
+}
+
 struct SessionError {
     message: String,
-    /// Whether the session got as far as logging in (resets the back-off).
-    connected: bool,
+    reached: Reached,
 }
 
 fn fail(message: impl Into<String>) -> SessionError {
-    SessionError { message: message.into(), connected: false }
+    SessionError { message: message.into(), reached: Reached::Port }
+}
+
+fn refused(message: impl Into<String>) -> SessionError {
+    SessionError { message: message.into(), reached: Reached::Refused }
+}
+
+fn unreachable(message: impl Into<String>) -> SessionError {
+    SessionError { message: message.into(), reached: Reached::Nothing }
 }
 
 /// One connection's life.
 async fn session(shared: &Arc<Shared>, was_up: bool, down_since: std::time::Instant) -> Result<(), SessionError> {
     let config = &shared.config;
-    let stream = tokio::time::timeout(Duration::from_secs(10), TcpStream::connect(&config.address))
+    let stream = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(&config.address))
         .await
-        .map_err(|_| fail("connecting timed out"))?
-        .map_err(|e| fail(format!("cannot connect to {}: {e}", config.address)))?;
+        .map_err(|_| unreachable(format!("connecting to {} timed out", config.address)))?
+        .map_err(|e| unreachable(format!("cannot connect to {}: {e}", config.address)))?;
     let _ = stream.set_nodelay(true);
     let (mut reader, mut writer) = stream.into_split();
     let mut decoder = Decoder::client();
@@ -357,7 +422,7 @@ async fn session(shared: &Arc<Shared>, was_up: bool, down_since: std::time::Inst
             loop {
                 match read_frame!() {
                     Frame::Message(m) if m.kind() == Kind::Response => break m,
-                    Frame::Message(m) => shared.sink.event(m),
+                    Frame::Message(m) => shared.deliver(m),
                     Frame::Banner(_) => {}
                 }
             }
@@ -366,12 +431,12 @@ async fn session(shared: &Arc<Shared>, was_up: bool, down_since: std::time::Inst
 
     let Frame::Banner(banner) = read_frame!() else { return Err(fail("the PBX sent no banner")) };
     if !banner.starts_with("Asterisk Call Manager/") {
-        return Err(fail(format!("unexpected banner `{banner}`: is this an Asterisk manager port?")));
+        return Err(refused(format!("unexpected banner `{banner}`: is this an Asterisk manager port?")));
     }
     let login = if config.md5 {
         let challenge = request!(Message::new().with("Action", "Challenge").with("ActionID", "sb-login-0").with("AuthType", "MD5"));
         let Some(challenge) = challenge.get("Challenge") else {
-            return Err(fail(format!("MD5 challenge refused: {}", challenge.get("Message").unwrap_or("no challenge"))));
+            return Err(refused(format!("MD5 challenge refused: {}", challenge.get("Message").unwrap_or("no challenge"))));
         };
         use md5::Digest;
         let key: String = md5::Md5::digest(format!("{challenge}{}", config.secret)).iter().map(|b| format!("{b:02x}")).collect();
@@ -381,18 +446,50 @@ async fn session(shared: &Arc<Shared>, was_up: bool, down_since: std::time::Inst
             .with("AuthType", "MD5")
             .with("Username", config.username.clone())
             .with("Key", key)
-            .with("Events", "on")
+            .with("Events", config.events.login_value())
     } else {
         Message::new()
             .with("Action", "Login")
             .with("ActionID", "sb-login-1")
             .with("Username", config.username.clone())
             .with("Secret", config.secret.clone())
-            .with("Events", "on")
+            .with("Events", config.events.login_value())
     };
     let answer = request!(login);
     if answer.get("Response") != Some("Success") {
-        return Err(fail(format!("login refused: {}", answer.get("Message").unwrap_or("no reason given"))));
+        return Err(refused(format!("login refused: {}", answer.get("Message").unwrap_or("no reason given"))));
+    }
+
+    // Asterisk answers logins while it is still loading modules; it is ready once `FullyBooted`
+    // arrives (at once after the login when it already is).
+    let booted_by = tokio::time::Instant::now() + BOOT_WAIT;
+    let mut booted = false;
+    while !booted {
+        loop {
+            match decoder.next_frame() {
+                Ok(Some(Frame::Message(m))) => {
+                    booted |= m.event().is_some_and(|e| e.eq_ignore_ascii_case("FullyBooted"));
+                    shared.deliver(m);
+                }
+                Ok(Some(Frame::Banner(_))) => {}
+                Ok(None) => break,
+                Err(e) => return Err(fail(e.to_string())),
+            }
+        }
+        if booted {
+            break;
+        }
+        shared.state.send_replace(LinkState::Down { last_error: Some("logged in; the PBX is still starting (no FullyBooted yet)".into()) });
+        match tokio::time::timeout_at(booted_by, reader.read(&mut buf)).await {
+            Err(_) => {
+                tracing::warn!(address = %config.address, waited_s = BOOT_WAIT.as_secs(),
+                    "AMI: no FullyBooted after logging in; taking the PBX as started (does the manager user read `system` events?)");
+                break;
+            }
+            Ok(Ok(0)) => return Err(fail("the PBX closed the connection while starting")),
+            Ok(Ok(n)) => decoder.extend(&buf[..n]),
+            Ok(Err(e)) => return Err(fail(e.to_string())),
+        }
     }
 
     // Probe what this PBX is.
@@ -440,13 +537,13 @@ async fn session(shared: &Arc<Shared>, was_up: bool, down_since: std::time::Inst
                     Ok(Some(Frame::Message(m))) => route(m, &pending, shared),
                     Ok(Some(Frame::Banner(_))) => {}
                     Ok(None) => break,
-                    Err(e) => return SessionError { message: e.to_string(), connected: true },
+                    Err(e) => return SessionError { message: e.to_string(), reached: Reached::Up },
                 }
             }
             match reader.read(&mut buf).await {
-                Ok(0) => return SessionError { message: "the PBX closed the connection".into(), connected: true },
+                Ok(0) => return SessionError { message: "the PBX closed the connection".into(), reached: Reached::Up },
                 Ok(n) => decoder.extend(&buf[..n]),
-                Err(e) => return SessionError { message: e.to_string(), connected: true },
+                Err(e) => return SessionError { message: e.to_string(), reached: Reached::Up },
             }
         }
     };
@@ -456,12 +553,12 @@ async fn session(shared: &Arc<Shared>, was_up: bool, down_since: std::time::Inst
             let ping = shared.send(Message::new().with("Action", "Ping"));
             match tokio::time::timeout(config.ping_interval, ping).await {
                 Ok(Ok(_)) => {}
-                _ => return SessionError { message: "the PBX stopped answering Ping".into(), connected: true },
+                _ => return SessionError { message: "the PBX stopped answering Ping".into(), reached: Reached::Up },
             }
         }
     };
     let error = tokio::select! {
-        _ = writing => SessionError { message: "writing to the PBX failed".into(), connected: true },
+        _ = writing => SessionError { message: "writing to the PBX failed".into(), reached: Reached::Up },
         e = reading => e,
         e = pinging => e,
     };
@@ -471,14 +568,14 @@ async fn session(shared: &Arc<Shared>, was_up: bool, down_since: std::time::Inst
 /// Delivers one message: an answer, a list item, a list's end, or an event for the bus.
 fn route(message: Message, pending: &Mutex<HashMap<String, Pending>>, shared: &Shared) {
     let Some(id) = message.action_id().map(str::to_string) else {
-        shared.sink.event(message);
+        shared.deliver(message);
         return;
     };
     let mut table = pending.lock().unwrap_or_else(|p| p.into_inner());
     let Some(entry) = table.get_mut(&id) else {
         drop(table);
         // e.g. OriginateResponse, which carries the ActionID after the action was answered.
-        shared.sink.event(message);
+        shared.deliver(message);
         return;
     };
     match message.kind() {
@@ -507,7 +604,7 @@ fn route(message: Message, pending: &Mutex<HashMap<String, Pending>>, shared: &S
         }
         _ => {
             drop(table);
-            shared.sink.event(message);
+            shared.deliver(message);
         }
     }
 }

@@ -108,14 +108,28 @@ pub struct Rendering {
     pub skipped: Vec<Unrenderable>,
 }
 
+/// What the admin's `[asterisk]` section adds to what the database says.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RenderOptions {
+    /// The transport of endpoints and registrations whose own `transport` is empty.
+    pub transport: Option<String>,
+}
+
+impl RenderOptions {
+    /// The options `[asterisk]` sets.
+    pub fn from_config(asterisk: &crate::config::AsteriskConfig) -> Self {
+        RenderOptions { transport: asterisk.transport.clone() }
+    }
+}
+
 /// Renders every file from `conn` (run it inside one read transaction for a consistent view).
 ///
 /// Rows that cannot be rendered are left out and listed in [`Rendering::skipped`]; it fails only
 /// when the database cannot be read (a table missing, an I/O error).
-pub fn render(conn: &Connection) -> anyhow::Result<Rendering> {
+pub fn render(conn: &Connection, options: &RenderOptions) -> anyhow::Result<Rendering> {
     let mut files = Rendered::new();
     let mut skipped = Vec::new();
-    files.insert(PJSIP_FILE.into(), pjsip::render(conn, &mut skipped).with_context(|| format!("rendering {PJSIP_FILE}"))?);
+    files.insert(PJSIP_FILE.into(), pjsip::render(conn, options.transport.as_deref(), &mut skipped).with_context(|| format!("rendering {PJSIP_FILE}"))?);
     files.insert(
         EXTENSIONS_FILE.into(),
         dialplan::render(conn, &mut skipped).with_context(|| format!("rendering {EXTENSIONS_FILE}"))?,
@@ -187,6 +201,7 @@ pub struct Applier {
 struct Inner {
     db_path: PathBuf,
     config_dir: PathBuf,
+    options: RenderOptions,
     ami: Option<AmiClient>,
     /// Whether a retry of a failed apply is scheduled (see [`Applier::retry_until_applied`]).
     retrying: std::sync::atomic::AtomicBool,
@@ -209,10 +224,16 @@ impl Applier {
     /// An applier reading the database at `db_path` (opened read-only for each run), writing into
     /// `config_dir` (created when missing) and reloading over `ami` (`None`: write only).
     pub fn new(db_path: PathBuf, config_dir: PathBuf, ami: Option<AmiClient>) -> Self {
+        Self::with_options(db_path, config_dir, ami, RenderOptions::default())
+    }
+
+    /// [`Applier::new`], rendering with `options`.
+    pub fn with_options(db_path: PathBuf, config_dir: PathBuf, ami: Option<AmiClient>, options: RenderOptions) -> Self {
         Applier {
             inner: Arc::new(Inner {
                 db_path,
                 config_dir,
+                options,
                 ami,
                 retrying: std::sync::atomic::AtomicBool::new(false),
                 requested: AtomicU64::new(0),
@@ -295,8 +316,8 @@ impl Applier {
     }
 
     async fn run(&self, runs: &mut Runs) -> Result<Applied, ApplyError> {
-        let (db, dir) = (self.inner.db_path.clone(), self.inner.config_dir.clone());
-        let written = tokio::task::spawn_blocking(move || render_and_write(&db, &dir))
+        let (db, dir, options) = (self.inner.db_path.clone(), self.inner.config_dir.clone(), self.inner.options.clone());
+        let written = tokio::task::spawn_blocking(move || render_and_write(&db, &dir, &options))
             .await
             .unwrap_or_else(|e| Err(Failed { written: Vec::new(), error: ApplyError::Write(format!("the writer task failed: {e}")) }));
         let Written { changed, skipped } = match written {
@@ -351,8 +372,8 @@ impl Applier {
 /// Renders the database's configuration into `dir` and replaces the files that differ, without
 /// reloading anything: the files a PBX reads when it starts (the demo writes them before its
 /// simulator boots). Returns the files replaced. Blocking: run it on the blocking pool.
-pub fn write_files(db: &Path, dir: &Path) -> Result<Vec<String>, ApplyError> {
-    render_and_write(db, dir).map(|written| written.changed).map_err(|failed| failed.error)
+pub fn write_files(db: &Path, dir: &Path, options: &RenderOptions) -> Result<Vec<String>, ApplyError> {
+    render_and_write(db, dir, options).map(|written| written.changed).map_err(|failed| failed.error)
 }
 
 /// A successful render-and-write: the files replaced and the rows skipped.
@@ -375,14 +396,14 @@ impl From<ApplyError> for Failed {
 
 /// Reads the database read-only in one transaction, renders, and replaces the files that differ;
 /// each skipped row is logged at `warn`. Blocking: run it on the blocking pool.
-fn render_and_write(db: &Path, dir: &Path) -> Result<Written, Failed> {
+fn render_and_write(db: &Path, dir: &Path, options: &RenderOptions) -> Result<Written, Failed> {
     let database = |e: &dyn std::fmt::Display| ApplyError::Database(format!("{}: {e}", db.display()));
     let conn = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
         .map_err(|e| database(&e))?;
     conn.busy_timeout(Duration::from_secs(5)).map_err(|e| database(&e))?;
     let Rendering { files: rendered, skipped } = {
         let tx = conn.unchecked_transaction().map_err(|e| database(&e))?;
-        render(&tx).map_err(|e| database(&format!("{e:#}")))?
+        render(&tx, options).map_err(|e| database(&format!("{e:#}")))?
     };
     drop(conn);
     for u in &skipped {
@@ -463,13 +484,13 @@ mod tests {
         let mut conn = Connection::open_in_memory().unwrap();
         migrate(&mut conn).unwrap();
         conn.execute_batch("INSERT INTO extensions (number, name) VALUES ('1001', 'Ada'), ('1002', 'Bob');").unwrap();
-        let first = render(&conn).unwrap();
+        let first = render(&conn, &RenderOptions::default()).unwrap();
         assert!(first.skipped.is_empty(), "{:?}", first.skipped);
         assert_eq!(first.files.keys().map(String::as_str).collect::<Vec<_>>(), [EXTENSIONS_FILE, PJSIP_FILE, QUEUES_FILE, VOICEMAIL_FILE]);
         for text in first.files.values() {
             assert!(text.starts_with(&format!("{HEADER}\n")), "{text}");
         }
-        assert_eq!(render(&conn).unwrap(), first);
+        assert_eq!(render(&conn, &RenderOptions::default()).unwrap(), first);
     }
 
     #[tokio::test]

@@ -87,6 +87,16 @@ impl Objects {
         Ok(())
     }
 
+    /// `transport=default` for a row whose own `transport` is empty. The name was checked when
+    /// the config file was read.
+    fn default_transport(&mut self, row: &Row, default: Option<&str>) {
+        let Some(default) = default else { return };
+        let own = row.fields.iter().any(|f| f.column == "transport" && !matches!(&f.cell, Cell::Null) && !f.cell.shown().is_empty());
+        if !own {
+            self.conf.set("transport", default);
+        }
+    }
+
     /// Writes one row's objects with `write`, or none of them when it refuses a value (which goes
     /// to `skipped`); a refused row's names stay free for the rows after it.
     fn row(&mut self, skipped: &mut Vec<Unrenderable>, write: impl FnOnce(&mut Objects) -> Result<(), Unrenderable>) {
@@ -159,8 +169,10 @@ fn column(name: &str) -> &'static str {
     COLUMNS.iter().find(|c| **c == name).copied().unwrap_or("a column")
 }
 
-/// Renders the file; rows that cannot be rendered are left out and added to `skipped`.
-pub fn render(conn: &Connection, skipped: &mut Vec<Unrenderable>) -> anyhow::Result<String> {
+/// Renders the file; rows that cannot be rendered are left out and added to `skipped`. Endpoints
+/// (extensions' and trunks') and registrations without a transport of their own get
+/// `default_transport` when there is one.
+pub fn render(conn: &Connection, default_transport: Option<&str>, skipped: &mut Vec<Unrenderable>) -> anyhow::Result<String> {
     let endpoints = rows(conn, "ps_endpoints")?;
     let auths = rows(conn, "ps_auths")?;
     let aors = rows(conn, "ps_aors")?;
@@ -187,7 +199,11 @@ pub fn render(conn: &Connection, skipped: &mut Vec<Unrenderable>) -> anyhow::Res
                 let id = at.text("id", &row.id)?;
                 let name = if kind == "auth" { auth_section(at.name("id", &id)?) } else { id };
                 objects.open(at, "id", kind, &name)?;
-                options(objects, at, row, &auth_ids)
+                options(objects, at, row, &auth_ids)?;
+                if kind == "endpoint" {
+                    objects.default_transport(row, default_transport);
+                }
+                Ok(())
             });
         }
     }
@@ -202,7 +218,7 @@ pub fn render(conn: &Connection, skipped: &mut Vec<Unrenderable>) -> anyhow::Res
     {
         let key = cells[0].shown();
         let at = At::new("trunks", &key);
-        objects.row(skipped, |objects| trunk(objects, at, &cells));
+        objects.row(skipped, |objects| trunk(objects, at, &cells, default_transport));
     }
 
     for row in &registrations {
@@ -210,7 +226,9 @@ pub fn render(conn: &Connection, skipped: &mut Vec<Unrenderable>) -> anyhow::Res
         let at = At::new("ps_registrations", &key);
         objects.row(skipped, |objects| {
             objects.open(at, "id", "registration", &at.text("id", &row.id)?)?;
-            options(objects, at, row, &auth_ids)
+            options(objects, at, row, &auth_ids)?;
+            objects.default_transport(row, default_transport);
+            Ok(())
         });
     }
     Ok(objects.conf.finish())
@@ -218,7 +236,7 @@ pub fn render(conn: &Connection, skipped: &mut Vec<Unrenderable>) -> anyhow::Res
 
 /// A trunk's endpoint, AOR, auth, identify and (with `register = 1`) registration, from the cells
 /// of `name, host, port, username, secret, register, context, codecs`.
-fn trunk(objects: &mut Objects, at: At<'_>, cells: &[Cell]) -> Result<(), Unrenderable> {
+fn trunk(objects: &mut Objects, at: At<'_>, cells: &[Cell], transport: Option<&str>) -> Result<(), Unrenderable> {
     let name = at.text("name", &cells[0])?;
     let name = at.name("name", &name)?;
     let host = at.text("host", &cells[1])?;
@@ -234,6 +252,9 @@ fn trunk(objects: &mut Objects, at: At<'_>, cells: &[Cell]) -> Result<(), Unrend
     let server = host.map(|h| format!("{h}:{port}"));
 
     objects.open(at, "name", "endpoint", name)?;
+    if let Some(transport) = transport {
+        objects.conf.set("transport", transport);
+    }
     objects.conf.set("context", at.name("context", &context)?);
     objects.conf.set("disallow", "all");
     objects.conf.set("allow", at.value("codecs", &codecs)?);
@@ -283,6 +304,9 @@ fn trunk(objects: &mut Objects, at: At<'_>, cells: &[Cell]) -> Result<(), Unrend
             });
         }
         objects.open(at, "name", "registration", name)?;
+        if let Some(transport) = transport {
+            objects.conf.set("transport", transport);
+        }
         objects.conf.set("server_uri", format!("sip:{server}"));
         objects.conf.set("client_uri", format!("sip:{}@{server}", at.name("username", &username)?));
         if has_auth {
@@ -300,10 +324,38 @@ mod tests {
     /// The file and what was skipped.
     fn rendered(conn: &Connection) -> (String, Vec<Unrenderable>) {
         let mut skipped = Vec::new();
-        let text = render(conn, &mut skipped).unwrap();
+        let text = render(conn, None, &mut skipped).unwrap();
         (text, skipped)
     }
 
+
+    #[test]
+    fn the_default_transport_fills_only_empty_ones() {
+        let conn = db(
+            "INSERT INTO extensions (number, name, secret) VALUES ('1001', 'Ada', 'pw1'), ('1002', 'Bob', 'pw2');
+             UPDATE ps_endpoints SET transport = 'transport-tls' WHERE id = '1002';
+             INSERT INTO trunks (name, host, port, username, secret, register, codecs)
+               VALUES ('provider', 'sip.example.com', 5060, 'acme', 'pw', 1, 'ulaw');",
+        );
+        let mut skipped = Vec::new();
+        let text = render(&conn, Some("transport-udp"), &mut skipped).unwrap();
+        assert!(skipped.is_empty(), "{skipped:?}");
+        let transports: Vec<(&str, &str)> = text
+            .split("\n\n")
+            .filter_map(|block| {
+                let head = block.lines().find(|l| l.starts_with('['))?;
+                let kind = block.lines().find_map(|l| l.strip_prefix("type="))?;
+                let t = block.lines().find_map(|l| l.strip_prefix("transport=")).unwrap_or("-");
+                matches!(kind, "endpoint" | "registration").then_some((head, t))
+            })
+            .collect();
+        assert_eq!(
+            transports,
+            [("[1001]", "transport-udp"), ("[1002]", "transport-tls"), ("[provider]", "transport-udp"), ("[provider]", "transport-udp")],
+            "{text}"
+        );
+        assert!(!rendered(&conn).0.contains("transport=transport-udp"), "no default, no transport line");
+    }
 
     #[test]
     fn an_extension_and_a_registering_trunk() {

@@ -87,7 +87,12 @@ impl Server {
         }
         let applier = match (&store, &config.asterisk.config_dir) {
             (Some(store), Some(dir)) => {
-                Some(Arc::new(crate::apply::Applier::new(store.pbx().path().to_path_buf(), dir.clone(), ami.clone())))
+                Some(Arc::new(crate::apply::Applier::with_options(
+                    store.pbx().path().to_path_buf(),
+                    dir.clone(),
+                    ami.clone(),
+                    crate::apply::RenderOptions::from_config(&config.asterisk),
+                )))
             }
             _ => None,
         };

@@ -23,6 +23,7 @@ fn client_for(sim: &Simulator, md5: bool, secret: Option<&str>) -> (AmiClient, A
         action_timeout: Duration::from_secs(10),
         ping_interval: Duration::from_secs(5),
         max_backoff: Duration::from_millis(500),
+        ..AmiConfig::default()
     };
     (AmiClient::start(config, bus.clone()), bus)
 }
@@ -158,6 +159,87 @@ async fn a_pbx_restart_fails_in_flight_actions_fast_then_resumes_with_a_gap_mark
         .unwrap();
     let after = bus.poll(&Poll { last: Some(gap), timeout: Duration::from_secs(5), limit: 0, filter: vec!["Newchannel".into()] }).await;
     assert!(!after.is_empty(), "events resume after the gap marker");
+    client.stop();
+    sim.stop().await;
+}
+
+/// Logs in to the simulator `times` times the way a PHP admin page does (connect, plain login,
+/// hang up), each one a `SuccessfulAuth` for sessions that read `security` events.
+async fn php_style_logins(sim: &Simulator, times: usize) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let defaults = SimConfig::default();
+    for _ in 0..times {
+        let mut socket = tokio::net::TcpStream::connect(sim.address()).await.unwrap();
+        let login = format!("Action: Login\r\nUsername: {}\r\nSecret: {}\r\n\r\n", defaults.username, defaults.secret);
+        socket.write_all(login.as_bytes()).await.unwrap();
+        let mut seen = Vec::new();
+        let mut buf = [0u8; 4096];
+        while !String::from_utf8_lossy(&seen).contains("Authentication accepted") {
+            let n = socket.read(&mut buf).await.unwrap();
+            assert!(n > 0, "the simulator hung up: {}", String::from_utf8_lossy(&seen));
+            seen.extend_from_slice(&buf[..n]);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn other_clients_logins_never_reach_the_bus_but_calls_do() {
+    let sim = simulator().await;
+    let (client, bus) = client_for(&sim, true, None);
+    client.wait_up(Duration::from_secs(10)).await.unwrap();
+    // A client that asks for every class, to show the logins do produce security events.
+    let all = AmiConfig { events: switchboard::ami::EventClasses::parse(&["all"]).unwrap(), ..config_for(&sim) };
+    let noisy_bus = EventBus::new(BusConfig::default());
+    let noisy = AmiClient::start(all, noisy_bus.clone());
+    noisy.wait_up(Duration::from_secs(10)).await.unwrap();
+
+    let before = bus.next_seq();
+    php_style_logins(&sim, 300).await;
+    sim.run(switchboard::sim::Scenario::Unanswered { from: "1001".into(), to: "1008".into(), ring: Duration::from_millis(20) })
+        .await
+        .unwrap();
+    let named = |bus: &EventBus, name: &str| {
+        let bus_events = futures::executor::block_on(bus.poll(&Poll { last: None, timeout: Duration::ZERO, limit: 0, filter: vec![name.into()] }));
+        bus_events.len()
+    };
+    // The call's events arrive on both; the logins only where security was asked for.
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while named(&bus, "Hangup") == 0 || named(&noisy_bus, "Hangup") == 0 {
+        assert!(std::time::Instant::now() < deadline, "the call's events never arrived");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(named(&noisy_bus, "SuccessfulAuth") >= 300, "the logins do make security events");
+    assert_eq!(named(&bus, "SuccessfulAuth"), 0, "the default classes leave security out");
+    assert!(named(&bus, "Newchannel") > 0 && named(&bus, "Newexten") > 0);
+    let grew = bus.next_seq() - before;
+    assert!(grew < 100, "300 logins moved the bus by {grew} events");
+    client.stop();
+    noisy.stop();
+    sim.stop().await;
+}
+
+fn config_for(sim: &Simulator) -> AmiConfig {
+    let defaults = SimConfig::default();
+    AmiConfig { address: sim.address().to_string(), username: defaults.username, secret: defaults.secret, ..AmiConfig::default() }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_long_outage_the_link_is_back_within_two_seconds() {
+    let sim = simulator().await;
+    let address = sim.address();
+    // The default back-off (up to 30 s), as in production.
+    let client = AmiClient::start(config_for(&sim), EventBus::new(BusConfig::default()));
+    client.wait_up(Duration::from_secs(10)).await.unwrap();
+    sim.stop().await;
+    // Long enough for a doubling back-off to have grown past 2 s (0.1 + 0.2 + … + 3.2 s).
+    tokio::time::sleep(Duration::from_secs(7)).await;
+    assert!(matches!(client.state(), LinkState::Down { .. }));
+    let back = std::time::Instant::now();
+    let sim = Simulator::start(SimConfig { listen: address, ..SimConfig::default() }).await.unwrap();
+    client.wait_up(Duration::from_secs(10)).await.expect("reconnected");
+    let took = back.elapsed();
+    eprintln!("link back {} ms after the PBX", took.as_millis());
+    assert!(took < Duration::from_secs(2), "the link came back {took:?} after the PBX");
     client.stop();
     sim.stop().await;
 }

@@ -55,6 +55,7 @@ async fn rig() -> Rig {
             action_timeout: Duration::from_secs(10),
             ping_interval: Duration::from_secs(5),
             max_backoff: Duration::from_millis(200),
+            ..AmiConfig::default()
         },
         bus.clone(),
     );

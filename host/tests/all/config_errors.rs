@@ -196,3 +196,36 @@ grants = { files = { recordings = "read-only" }, sqlite = { pbx = { read = ["*"]
     assert!(grants.sqlite.own && grants.system && grants.apply_changes);
     assert_eq!(config.asterisk.config_dir.as_deref(), Some(Path::new("/etc/asterisk/switchboard")));
 }
+
+#[test]
+fn ami_event_classes_and_the_pjsip_transport() {
+    let text = r#"[ami]
+address = "127.0.0.1:5038"
+username = "switchboard"
+secret = "s"
+events = ["call", "calls", "security"]
+
+[asterisk]
+transport = "udp;evil"
+"#;
+    let found = problems(text);
+    assert_problem(&found, "sb.toml:5:19", "ami.events: `calls` is not an AMI event class (one of: system, call,");
+    assert_problem(&found, "sb.toml:8:13", "asterisk.transport \"udp;evil\" is not a PJSIP transport name");
+    assert_eq!(found.len(), 2, "{found:#?}");
+
+    let config = config::parse(
+        "[ami]\naddress = \"127.0.0.1:5038\"\nusername = \"u\"\nsecret = \"s\"\n[asterisk]\ntransport = \"transport-udp\"\n",
+        Path::new("sb.toml"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let ami = config.ami.expect("[ami]");
+    assert_eq!(ami.events.login_value(), "system,call,agent,user,dtmf,cdr,dialplan,message", "the default leaves security out");
+    assert_eq!(config.asterisk.transport.as_deref(), Some("transport-udp"));
+
+    let config = config::parse(
+        "[ami]\naddress = \"127.0.0.1:5038\"\nusername = \"u\"\nsecret = \"s\"\nevents = [\"call\", \"reporting\"]\n",
+        Path::new("sb.toml"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(config.ami.unwrap().events.login_value(), "system,call,reporting", "`system` is always asked for");
+}
