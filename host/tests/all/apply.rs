@@ -316,7 +316,7 @@ async fn a_plugin_creates_an_extension_and_the_pbx_lists_it_after_apply_changes(
     let (user, secret) = sim.credentials();
     let (store_probe, probe) = (crate::util::test_plugin("store-probe"), crate::util::test_plugin("probe"));
     let server = crate::util::start(&format!(
-        "[store]\ndir = {store:?}\n[asterisk]\nconfig_dir = {conf:?}\n\
+        "[store]\ndir = {store:?}\n[asterisk]\nconfig_dir = {conf:?}\ntransport = \"transport-udp\"\n\
          [ami]\naddress = \"{ami}\"\nusername = \"{user}\"\nsecret = \"{secret}\"\n\n\
          [[mount]]\nroute = \"/w\"\nplugin = {store_probe:?}\ngrants = {{ sqlite = {{ pbx = \"read-write\" }}, apply_changes = true }}\n\n\
          [[mount]]\nroute = \"/nogrant\"\nplugin = {store_probe:?}\n\n\
@@ -340,7 +340,9 @@ async fn a_plugin_creates_an_extension_and_the_pbx_lists_it_after_apply_changes(
     let applied: serde_json::Value = response.json().await.unwrap();
     assert!(applied["changed_files"].as_array().unwrap().iter().any(|f| f == "pjsip.switchboard.conf"), "{applied}");
     assert!(applied["reloaded_modules"].as_array().unwrap().iter().any(|m| m == "res_pjsip.so"), "{applied}");
-    assert!(std::fs::read_to_string(conf.join("pjsip.switchboard.conf")).unwrap().contains("[2042]"));
+    let pjsip = std::fs::read_to_string(conf.join("pjsip.switchboard.conf")).unwrap();
+    let endpoint = pjsip.split("\n\n").find(|b| b.starts_with("[2042]\ntype=endpoint")).expect("the endpoint is rendered");
+    assert!(endpoint.lines().any(|l| l == "transport=transport-udp"), "[asterisk] transport is the default:\n{endpoint}");
 
     let listed: serde_json::Value =
         client.get(format!("{url}/ami/send?action=PJSIPShowEndpoints")).send().await.unwrap().json().await.unwrap();
