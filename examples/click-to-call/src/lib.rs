@@ -3,7 +3,8 @@
 //! - `POST /call` with `{"from": "1001", "to": "5550100"}` (JSON or form) rings phone `from` and, when
 //!   it answers, dials `to` from the mount's `context` setting (default `from-internal`).
 //! - `GET /calls` lists live channels.
-//! - `GET /events?last=N&timeout=S` long-polls call events (new channel, dial, bridge, hangup).
+//! - `GET /events?last=N&timeout=S` long-polls call events (new channel, dial, bridge, hangup): each
+//!   with its `channel` (for a Dial event of an originated leg, the dialled one) and `dest_channel`.
 //!
 //! If the mount sets `api-key`, every request needs it in the `X-Api-Key` header. Grants needed:
 //! `ami = ["Originate", "CoreShowChannels"]`, `events = true`.
@@ -85,7 +86,17 @@ fn call_events(req: &Request) -> Result<Response, Error> {
     let batch = events::poll(last, timeout_s * 1000, 100, &CALL_EVENTS)?;
     let body: Vec<_> = batch
         .iter()
-        .map(|e| serde_json::json!({ "seq": e.seq, "timestamp": e.timestamp, "event": e.name, "channel": e.field("Channel"), "uniqueid": e.field("Uniqueid") }))
+        .map(|e| {
+            // The Dial events of an originated leg have no calling channel, only the `Dest*` one.
+            serde_json::json!({
+                "seq": e.seq,
+                "timestamp": e.timestamp,
+                "event": e.name,
+                "channel": e.field("Channel").or_else(|| e.field("DestChannel")),
+                "uniqueid": e.field("Uniqueid").or_else(|| e.field("DestUniqueid")),
+                "dest_channel": e.field("DestChannel"),
+            })
+        })
         .collect();
     Response::json(&body)
 }

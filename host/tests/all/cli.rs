@@ -97,6 +97,21 @@ fn demo_prints_its_urls_serves_them_and_exits_cleanly_on_sigterm() {
     assert!(body.contains("\"status\":\"queued\""), "{body}");
     let (status, body) = reqwest::blocking_request("GET", &format!("{calls_url}/calls"), None);
     assert_eq!(status, 200, "{body}");
+    // Its call events name a channel even for the originated leg, whose Dial events carry only
+    // the `Dest*` fields on a real Asterisk.
+    let dials = (0..50)
+        .find_map(|_| {
+            let (status, body) = reqwest::blocking_request("GET", &format!("{calls_url}/events?timeout=1"), None);
+            assert_eq!(status, 200, "{body}");
+            let events: serde_json::Value = serde_json::from_str(&body).unwrap();
+            let dials: Vec<serde_json::Value> = events.as_array().unwrap().iter().filter(|e| e["event"] == "DialBegin").cloned().collect();
+            (!dials.is_empty()).then_some(dials)
+        })
+        .expect("the call's DialBegin arrives");
+    for dial in &dials {
+        assert!(dial["channel"].as_str().is_some_and(|c| c.starts_with("PJSIP/")), "{dial}");
+        assert!(dial["dest_channel"].as_str().is_some_and(|c| c.starts_with("PJSIP/")), "{dial}");
+    }
     let unauthorized = reqwest::blocking_get(&format!("{calls_url}/calls"));
     assert!(unauthorized.contains("missing or wrong X-Api-Key"), "{unauthorized}");
 
