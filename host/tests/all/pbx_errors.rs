@@ -1,16 +1,28 @@
 //! Asterisk starting and stopping — the simulator's `Phase::Booting` and `Phase::ShuttingDown` — as
-//! the manager interface shows them, and what the host makes of them.
+//! the manager interface shows them, and what the host and each built-in flavor make of them: an
+//! error in the flavor's own format, never a 200 with an empty list or a default value, and
+//! nothing stored; the same route answering normally once the PBX runs again; a genuinely empty
+//! list still 200.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use rusqlite::Connection;
+use serde_json::Value;
+use switchboard::Server;
 use switchboard::ami::{AmiClient, AmiConfig, Decoder, Frame, LinkState, Message, encode};
 use switchboard::events::{BusConfig, EventBus};
 use switchboard::sim::{Phase, PbxSeed, SimConfig, Simulator};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+use crate::util::{base, client, start, stop_with_sim};
+
+const ELASTIX_KEY: &str = "kJBJzUqZ2W9THvW9vrFTEzXN7NNfDv9XyzENAn7teWDsZCcYHj";
+const AXEOS_KEY: &str = "axeos-test-api-key";
+const ISSABEL_SECRET: &str = "test-jwt-secret-0123456789abcdef";
+const ISSABEL_PASSWORD: &str = "yourpassword";
 const SHUTTING_DOWN: &str = "Asterisk is shutting down";
 
 // ---------------------------------------------------------------------------------------------
@@ -187,3 +199,147 @@ async fn the_host_probes_again_once_a_pbx_it_met_booting_is_fully_booted() {
     client.stop();
     sim.stop().await;
 }
+
+// ---------------------------------------------------------------------------------------------
+// The flavors.
+
+struct Rig {
+    root: tempfile::TempDir,
+    sim: Arc<Simulator>,
+    server: Server,
+    base: String,
+}
+
+/// The demo office (phones 1001–1010, 1009 and 1010 never registered) as the simulator's PBX and
+/// in the model, with Elastix on `/api/api.php`, Issabel on `/pbxapi` and Axeos on `/apis/pbx`.
+async fn rig() -> Rig {
+    let root = tempfile::tempdir().unwrap();
+    let store = root.path().join("store");
+    let conf = root.path().join("asterisk");
+    let sim = Simulator::start(SimConfig {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        pbx: PbxSeed::demo().with_ring(Duration::from_millis(10)),
+        config_dir: Some(conf.clone()),
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let (user, secret) = sim.credentials();
+    let toml = format!(
+        "[store]\ndir = {store:?}\n\n[asterisk]\nconfig_dir = {conf:?}\n\n\
+         [ami]\naddress = \"{addr}\"\nusername = \"{user}\"\nsecret = \"{secret}\"\n\n\
+         [[mount]]\nroute = \"/api/api.php\"\nplugin = \"elastix\"\n\
+         settings = {{ api-key = \"{ELASTIX_KEY}\" }}\n\
+         grants = {{ sqlite = {{ pbx = \"read-write\" }}, apply_changes = true, \
+         ami = [\"SIPpeers\", \"PJSIPShowEndpoints\", \"PJSIPShowContacts\", \"Command\", \"ParkedCalls\", \"Status\"] }}\n\n\
+         [[mount]]\nroute = \"/pbxapi\"\nplugin = \"issabel\"\n\
+         settings = {{ jwt-secret = \"{ISSABEL_SECRET}\", admin-password = \"{ISSABEL_PASSWORD}\" }}\n\
+         grants = {{ sqlite = {{ pbx = {{ read = [\"extensions\", \"device_options\", \"follow_me\", \"follow_me_numbers\", \"ring_groups\", \"ring_group_members\", \"queues\", \"tenants\"], \
+         write = [\"extensions\", \"device_options\", \"follow_me\", \"follow_me_numbers\", \"ring_groups\", \"ring_group_members\"] }} }}, apply_changes = true }}\n\n\
+         [[mount]]\nroute = \"/apis/pbx\"\nplugin = \"axeos\"\n\
+         settings = {{ api-key = \"{AXEOS_KEY}\", ring-timeout = \"1\" }}\n\
+         limits = {{ timeout_ms = 60000 }}\n\
+         grants = {{ sqlite = {{ pbx = {{ read = [\"extensions\", \"voicemail\", \"device_options\", \"trunks\"], write = [\"astdb\", \"day_timers\"] }}, own = true }}, \
+         events = true, ami = [\"DBPut\", \"DBDel\", \"DeviceStateList\", \"MailboxCount\", \"QueueStatus\", \"Originate\", \"Status\", \"Hangup\"] }}\n",
+        store = store.display().to_string(),
+        conf = conf.display().to_string(),
+        addr = sim.address(),
+    );
+    let server = start(&toml).await;
+    server.services().ami.as_ref().unwrap().wait_up(Duration::from_secs(10)).await.expect("AMI link up");
+    let mut sql = String::new();
+    for n in 1001..=1010 {
+        sql.push_str(&format!("INSERT INTO extensions (number, name, secret, voicemail) VALUES ('{n}', 'Phone {n}', 's', 'default');\n"));
+    }
+    sql.push_str(
+        "INSERT INTO voicemail (mailbox, password, email) VALUES ('1001', '1234', '');\n\
+         INSERT INTO day_timers (name) VALUES ('Office hours');\n",
+    );
+    Connection::open(store.join("pbx.sqlite")).unwrap().execute_batch(&sql).unwrap();
+    let base = base(&server);
+    Rig { root, sim: Arc::new(sim), server, base }
+}
+
+/// Status, `Content-Type` and body of an answer.
+async fn read(r: reqwest::Response) -> (u16, String, String) {
+    let status = r.status().as_u16();
+    let ct = r.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+    (status, ct, r.text().await.unwrap())
+}
+
+fn parse(body: &str) -> Value {
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"))
+}
+
+impl Rig {
+    async fn elastix(&self, cmd: &str) -> (u16, String, String) {
+        read(client().post(format!("{}/api/api.php?cmd={cmd}", self.base)).header("authorization", ELASTIX_KEY).send().await.unwrap()).await
+    }
+
+    async fn stop(self) {
+        stop_with_sim(self.server, self.sim).await;
+    }
+}
+
+/// A JSON error answer of the SDK's shape: `{"error":{"code":…,"message":…}}`.
+#[track_caller]
+fn assert_error(what: &str, (status, ct, body): &(u16, String, String), want_status: u16, code: &str) -> String {
+    assert_eq!(*status, want_status, "{what}: {body}");
+    assert!(ct.starts_with("application/json"), "{what}: {ct}");
+    let body = parse(body);
+    assert_eq!(body["error"]["code"], code, "{what}: {body}");
+    body["error"]["message"].as_str().unwrap().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn elastix_answers_a_starting_or_stopping_pbx_with_an_error_never_an_empty_list() {
+    let rig = rig().await;
+    let (status, _, body) = rig.elastix("sippeers").await;
+    assert_eq!(status, 200, "{body}");
+    let peers = parse(&body);
+    let names: Vec<String> = peers.as_array().unwrap().iter().map(|p| p["ObjectName"].as_str().unwrap().to_string()).collect();
+    assert!(names.len() >= 10, "{names:?}");
+    let ami_routes = ["sippeers", "activecall", "parkedcalls", "channelstatus"];
+
+    // Shutting down: every AMI-backed command is a 503, not `[]` or an empty manager text.
+    rig.sim.set_phase(Phase::ShuttingDown);
+    for cmd in ami_routes {
+        let message = assert_error(cmd, &rig.elastix(cmd).await, 503, "pbx_unavailable");
+        assert_eq!(message, "the PBX is shutting down", "{cmd}");
+    }
+    // Commands that do not ask the PBX still answer.
+    assert_eq!(rig.elastix("auth").await.0, 200);
+
+    // Starting: `PJSIPShowEndpoints` and `ParkedCalls` are not there yet (their modules are not
+    // loaded); `Command` and `Status` are Asterisk's core and answer as it does then.
+    rig.sim.set_phase(Phase::Booting);
+    let message = assert_error("sippeers", &rig.elastix("sippeers").await, 503, "pbx_unavailable");
+    assert!(message.contains("`PJSIPShowEndpoints`"), "{message}");
+    let message = assert_error("parkedcalls", &rig.elastix("parkedcalls").await, 503, "pbx_unavailable");
+    assert!(message.contains("`ParkedCalls`"), "{message}");
+    for cmd in ["activecall", "channelstatus"] {
+        assert_eq!(rig.elastix(cmd).await.0, 200, "{cmd}");
+    }
+
+    // Running again: the same answers as before.
+    rig.sim.set_phase(Phase::Running);
+    let (status, _, body) = rig.elastix("sippeers").await;
+    assert_eq!((status, parse(&body)), (200, peers));
+    for cmd in ami_routes {
+        assert_eq!(rig.elastix(cmd).await.0, 200, "{cmd}");
+    }
+
+    // A PBX that really has no contacts (`No Contacts found`), then no endpoints
+    // (`No endpoints found`): 200, the unregistered peer, then `[]`.
+    for name in names.iter().filter(|n| *n != "1009") {
+        assert!(rig.sim.remove_endpoint(name), "{name}");
+    }
+    let (status, _, body) = rig.elastix("sippeers").await;
+    let only = parse(&body);
+    assert_eq!((status, only.as_array().unwrap().len()), (200, 1), "{body}");
+    assert_eq!((only[0]["ObjectName"].as_str(), only[0]["Status"].as_str()), (Some("1009"), Some("UNKNOWN")));
+    assert!(rig.sim.remove_endpoint("1009"));
+    assert_eq!(rig.elastix("sippeers").await, (200, "application/json".into(), "[]".into()));
+    rig.stop().await;
+}
+
