@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
-use serde_json::Value;
+use serde_json::{Value, json};
 use switchboard::Server;
 use switchboard::ami::{AmiClient, AmiConfig, Decoder, Frame, LinkState, Message, encode};
 use switchboard::events::{BusConfig, EventBus};
@@ -272,8 +272,44 @@ fn parse(body: &str) -> Value {
 }
 
 impl Rig {
+    fn db(&self) -> Connection {
+        Connection::open(self.root.path().join("store/pbx.sqlite")).unwrap()
+    }
+
+    fn astdb(&self, family: &str, key: &str) -> Option<String> {
+        self.db().query_row("SELECT value FROM astdb WHERE family = ?1 AND key = ?2", [family, key], |r| r.get(0)).ok()
+    }
+
+    /// The PBX's own astdb value.
+    async fn pbx_db(&self, family: &str, key: &str) -> Option<String> {
+        let ami = self.server.services().ami.as_ref().unwrap();
+        let answer = ami.send(Message::new().with("Action", "DBGet").with("Family", family).with("Key", key)).await.ok()?;
+        answer.events.first().and_then(|e| e.get("Val").map(str::to_string))
+    }
+
     async fn elastix(&self, cmd: &str) -> (u16, String, String) {
         read(client().post(format!("{}/api/api.php?cmd={cmd}", self.base)).header("authorization", ELASTIX_KEY).send().await.unwrap()).await
+    }
+
+    async fn axeos(&self, method: &str, path: &str, body: Option<Value>) -> (u16, String, String) {
+        let mut r = client().request(method.parse().unwrap(), format!("{}/apis/pbx{path}", self.base)).basic_auth("apiKey", Some(AXEOS_KEY));
+        if let Some(body) = body {
+            r = r.json(&body);
+        }
+        read(r.send().await.unwrap()).await
+    }
+
+    async fn axeos_ok(&self, path: &str) -> Value {
+        let (status, _, body) = self.axeos("GET", path, None).await;
+        assert_eq!(status, 200, "{path}: {body}");
+        parse(&body)
+    }
+
+    /// The UUID of the entry of `list` whose `key` is `value`.
+    async fn axeos_uuid(&self, list: &str, key: &str, value: &str) -> String {
+        let all = self.axeos_ok(list).await;
+        let entries = all.get("queues").unwrap_or(&all).as_array().unwrap().clone();
+        entries.iter().find(|e| e[key] == value).unwrap_or_else(|| panic!("{value} in {list}"))["uuid"].as_str().unwrap().to_string()
     }
 
     async fn stop(self) {
@@ -340,6 +376,100 @@ async fn elastix_answers_a_starting_or_stopping_pbx_with_an_error_never_an_empty
     assert_eq!((only[0]["ObjectName"].as_str(), only[0]["Status"].as_str()), (Some("1009"), Some("UNKNOWN")));
     assert!(rig.sim.remove_endpoint("1009"));
     assert_eq!(rig.elastix("sippeers").await, (200, "application/json".into(), "[]".into()));
+    rig.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn axeos_answers_a_starting_or_stopping_pbx_with_its_error_and_changes_nothing() {
+    let rig = rig().await;
+    let phones = rig.axeos_ok("/phones?status").await;
+    let phone = rig.axeos_uuid("/phones", "phone_username", "1001").await;
+    let user = rig.axeos_uuid("/users", "username", "1001").await;
+    let mailbox = rig.axeos_uuid("/voicemail", "mailbox_number", "1001").await;
+    let queue = rig.axeos_uuid("/acd/stats", "name", "support").await;
+    let switch = rig.axeos_uuid("/switches", "name", "Office hours").await;
+    let acd = rig.axeos_ok("/acd/stats?agents").await;
+    let call = json!({"user_name": "1001", "number": "1002"});
+
+    // Shutting down: every route that asks the PBX is the Axeos error, JSON or XML, 503.
+    rig.sim.set_phase(Phase::ShuttingDown);
+    for path in [
+        "/phones?status".to_string(),
+        format!("/phones/{phone}"),
+        "/voicemail?status".to_string(),
+        format!("/voicemail/{mailbox}"),
+        "/acd/stats".to_string(),
+        format!("/acd/{queue}/stats"),
+        "/call/1700000000.1".to_string(),
+    ] {
+        let message = assert_error(&path, &rig.axeos("GET", &path, None).await, 503, "pbx_unavailable");
+        assert_eq!(message, "the PBX is shutting down", "{path}");
+    }
+    let (status, ct, body) = rig.axeos("GET", "/phones.xml?status", None).await;
+    assert_eq!(status, 503, "{body}");
+    assert!(ct.starts_with("application/xml") && body.contains("pbx_unavailable"), "{ct}: {body}");
+    assert_error("DELETE /call", &rig.axeos("DELETE", "/call/1700000000.1", None).await, 503, "pbx_unavailable");
+    assert_error("POST /call", &rig.axeos("POST", "/call", Some(call.clone())).await, 503, "pbx_unavailable");
+    assert_error("POST /acd/stats?reset", &rig.axeos("POST", "/acd/stats?reset", None).await, 503, "pbx_unavailable");
+    // Writes: the error, and nothing stored in the model or on the PBX.
+    assert_error("POST /users", &rig.axeos("POST", &format!("/users/{user}"), Some(json!({"dnd": true, "call_forward": "1002"}))).await, 503, "pbx_unavailable");
+    assert_eq!((rig.astdb("DND", "1001"), rig.astdb("CF", "1001")), (None, None));
+    assert_error("POST /switches", &rig.axeos("POST", &format!("/switches/{switch}"), Some(json!({"value": "closed"}))).await, 503, "pbx_unavailable");
+    let state: String = rig.db().query_row("SELECT state FROM day_timers", [], |r| r.get(0)).unwrap();
+    assert_eq!(state, "auto");
+    // What needs no PBX still answers.
+    assert_eq!(rig.axeos_ok("/phones").await.as_array().unwrap().len(), 10);
+    assert_eq!(rig.axeos("GET", "/users?status", None).await.0, 200);
+
+    // Starting: device states, queues and so calls are not there yet; the astdb, mailbox counts
+    // and channel status are Asterisk's core and answer.
+    rig.sim.set_phase(Phase::Booting);
+    for path in ["/phones?status".to_string(), format!("/phones/{phone}"), "/acd/stats".to_string()] {
+        let message = assert_error(&path, &rig.axeos("GET", &path, None).await, 503, "pbx_unavailable");
+        assert!(message.contains("is still starting"), "{path}: {message}");
+    }
+    let message = assert_error("POST /call", &rig.axeos("POST", "/call", Some(call.clone())).await, 503, "pbx_unavailable");
+    assert!(message.contains("`DeviceStateList`"), "a PBX that cannot be asked, not an unavailable phone: {message}");
+    assert_eq!(rig.axeos("GET", "/voicemail?status", None).await.0, 200);
+    assert_eq!(rig.axeos("GET", "/call/1700000000.1", None).await.0, 404);
+
+    // Running again: the same answers, and the writes go through.
+    rig.sim.set_phase(Phase::Running);
+    assert_eq!(rig.axeos_ok("/phones?status").await, phones);
+    let again = rig.axeos_ok("/acd/stats?agents").await;
+    assert_eq!(again["queues"].as_array().unwrap().len(), acd["queues"].as_array().unwrap().len());
+    assert_eq!(rig.axeos("GET", &format!("/voicemail/{mailbox}"), None).await.0, 200);
+    let (status, _, body) = rig.axeos("POST", &format!("/users/{user}"), Some(json!({"dnd": true}))).await;
+    assert_eq!((status, parse(&body)["dnd"].clone()), (200, Value::Bool(true)), "{body}");
+    assert_eq!((rig.astdb("DND", "1001"), rig.pbx_db("DND", "1001").await), (Some("YES".into()), Some("YES".into())));
+    rig.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn axeos_a_phone_that_never_registered_is_unavailable_listed_or_not() {
+    let rig = rig().await;
+    let status = |phones: &Value, n: &str| {
+        let p = phones.as_array().unwrap().iter().find(|p| p["phone_username"] == n).unwrap_or_else(|| panic!("{n}"));
+        (p["status_code"].clone(), p["status"].clone())
+    };
+    let unavailable = (Value::from(4), Value::from("Unavailable"));
+    // 1009 never registered: Asterisk lists it UNAVAILABLE, or (as a real Asterisk 22 does for a
+    // device whose state was never published) not at all. Either way: Unavailable.
+    let phones = rig.axeos_ok("/phones?status").await;
+    assert_eq!(status(&phones, "1009"), unavailable);
+    assert_eq!(status(&phones, "1001"), (Value::from(0), Value::from("Idle")));
+    // 1010 made absent from `DeviceStateList` for certain: still a phone of the model, Unavailable.
+    assert!(rig.sim.remove_endpoint("1010"));
+    let phones = rig.axeos_ok("/phones?status").await;
+    assert_eq!(status(&phones, "1010"), unavailable);
+    let one = rig.axeos_ok(&format!("/phones/{}", rig.axeos_uuid("/phones", "phone_username", "1010").await)).await;
+    assert_eq!((one["status_code"].clone(), one["status"].clone()), unavailable);
+    // Calling from either is refused as the seed says (503), for the right reason.
+    for from in ["1009", "1010"] {
+        let answer = rig.axeos("POST", "/call", Some(json!({"user_name": from, "number": "1002"}))).await;
+        let message = assert_error(from, &answer, 503, "phone_unavailable");
+        assert_eq!(message, format!("phone {from} is unavailable: not registered"));
+    }
     rig.stop().await;
 }
 
