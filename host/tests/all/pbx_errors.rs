@@ -312,6 +312,18 @@ impl Rig {
         entries.iter().find(|e| e[key] == value).unwrap_or_else(|| panic!("{value} in {list}"))["uuid"].as_str().unwrap().to_string()
     }
 
+    async fn issabel_token(&self) -> String {
+        let r = client()
+            .post(format!("{}/pbxapi/authenticate", self.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("user=admin&password={ISSABEL_PASSWORD}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        r.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_string()
+    }
+
     async fn stop(self) {
         stop_with_sim(self.server, self.sim).await;
     }
@@ -473,3 +485,33 @@ async fn axeos_a_phone_that_never_registered_is_unavailable_listed_or_not() {
     rig.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issabel_writes_while_asterisk_stops_are_stored_and_reach_it_once_it_runs() {
+    // Issabel asks the PBX nothing but apply-changes, which never turns a committed write into an
+    // error: the write is answered as stored, and the host reloads Asterisk once it can.
+    let rig = rig().await;
+    let token = rig.issabel_token().await;
+    let reloads = rig.sim.reloads().len();
+    rig.sim.set_phase(Phase::ShuttingDown);
+    let r = client()
+        .put(format!("{}/pbxapi/extensions/1101", rig.base))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body(r#"{"name":"Late","secret":"s3cret"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let stored: i64 = rig.db().query_row("SELECT count(*) FROM extensions WHERE number = '1101'", [], |r| r.get(0)).unwrap();
+    assert_eq!(stored, 1);
+    let conf = std::fs::read_to_string(rig.root.path().join("asterisk/pjsip.switchboard.conf")).unwrap();
+    assert!(conf.contains("[1101]"), "the files are written");
+    assert_eq!(rig.sim.reloads().len(), reloads, "a stopping Asterisk reloads nothing");
+    rig.sim.set_phase(Phase::Running);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !rig.sim.reloads()[reloads..].iter().any(|m| m == "res_pjsip.so") {
+        assert!(Instant::now() < deadline, "no reload after Asterisk came back: {:?}", rig.sim.reloads());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    rig.stop().await;
+}
