@@ -10,7 +10,8 @@
 //!   `--END COMMAND--` (≤ 13).
 //! - Every other event goes to the [`EventSink`] (the event bus).
 //! - A supervisor task connects, logs in (MD5 challenge or plain), probes the PBX (version, chan_sip
-//!   or PJSIP), pings to detect a dead link, and reconnects with exponential back-off and jitter.
+//!   or PJSIP; again on `FullyBooted`, when it logged in while Asterisk was still loading modules),
+//!   pings to detect a dead link, and reconnects with exponential back-off and jitter.
 //!   When the link drops, every in-flight action fails at once with [`AmiError::ConnectionLost`] and
 //!   is never re-sent: an `Originate` may already have run. While the link is down, new actions fail
 //!   at once with [`AmiError::NotConnected`] instead of queueing behind an outage.
@@ -493,14 +494,10 @@ async fn session(shared: &Arc<Shared>, was_up: bool, down_since: std::time::Inst
     }
 
     // Probe what this PBX is.
-    let settings = request!(Message::new().with("Action", "CoreSettings").with("ActionID", "sb-probe-0"));
-    let version = settings.get("AsteriskVersion").unwrap_or("unknown").to_string();
-    let ami_version = settings.get("AMIversion").unwrap_or("unknown").to_string();
-    // `ModuleCheck` answers Error for a module that is not loaded.
-    let loaded = |m: Message| m.get("Response") == Some("Success");
-    let chan_sip = loaded(request!(Message::new().with("Action", "ModuleCheck").with("ActionID", "sb-probe-1").with("Module", "chan_sip")));
-    let pjsip = loaded(request!(Message::new().with("Action", "ModuleCheck").with("ActionID", "sb-probe-2").with("Module", "res_pjsip")));
-    let info = PbxInfo { version, ami_version, chan_sip, pjsip };
+    let settings = request!(probe_action(0));
+    let chan_sip = request!(probe_action(1));
+    let pjsip = request!(probe_action(2));
+    let info = probe_answers(&settings, &chan_sip, &pjsip);
 
     // Serve: a writer task drains the queue; this task reads.
     let (tx, mut rx) = mpsc::unbounded_channel::<Vec<u8>>();
@@ -534,7 +531,12 @@ async fn session(shared: &Arc<Shared>, was_up: bool, down_since: std::time::Inst
         loop {
             loop {
                 match decoder.next_frame() {
-                    Ok(Some(Frame::Message(m))) => route(m, &pending, shared),
+                    Ok(Some(Frame::Message(m))) => {
+                        if m.kind() == Kind::Event && m.event().is_some_and(|e| e.eq_ignore_ascii_case("FullyBooted")) {
+                            tokio::spawn(reprobe(shared.clone()));
+                        }
+                        route(m, &pending, shared)
+                    }
                     Ok(Some(Frame::Banner(_))) => {}
                     Ok(None) => break,
                     Err(e) => return SessionError { message: e.to_string(), reached: Reached::Up },
@@ -563,6 +565,50 @@ async fn session(shared: &Arc<Shared>, was_up: bool, down_since: std::time::Inst
         e = pinging => e,
     };
     Err(error)
+}
+
+/// The probe's actions: `CoreSettings`, then `ModuleCheck` of chan_sip and of res_pjsip.
+fn probe_action(n: u8) -> Message {
+    let action = Message::new();
+    match n {
+        0 => action.with("Action", "CoreSettings").with("ActionID", "sb-probe-0"),
+        1 => action.with("Action", "ModuleCheck").with("ActionID", "sb-probe-1").with("Module", "chan_sip"),
+        _ => action.with("Action", "ModuleCheck").with("ActionID", "sb-probe-2").with("Module", "res_pjsip"),
+    }
+}
+
+/// What the probe's answers say about the PBX. `ModuleCheck` answers Error for a module that is
+/// not loaded.
+fn probe_answers(settings: &Message, chan_sip: &Message, pjsip: &Message) -> PbxInfo {
+    let loaded = |m: &Message| m.get("Response") == Some("Success");
+    PbxInfo {
+        version: settings.get("AsteriskVersion").unwrap_or("unknown").to_string(),
+        ami_version: settings.get("AMIversion").unwrap_or("unknown").to_string(),
+        chan_sip: loaded(chan_sip),
+        pjsip: loaded(pjsip),
+    }
+}
+
+/// Probes again once Asterisk reports `FullyBooted` on a live link. Asterisk opens its manager
+/// port before it loads its modules, so a login while it boots probes a PBX with neither SIP
+/// driver loaded; `FullyBooted` arrives when the modules are in, and the info is corrected then.
+async fn reprobe(shared: Arc<Shared>) {
+    let mut answers = Vec::new();
+    for n in 0..3 {
+        match shared.send(probe_action(n)).await {
+            Ok(answer) => answers.push(answer.response),
+            Err(_) => return,
+        }
+    }
+    let info = probe_answers(&answers[0], &answers[1], &answers[2]);
+    shared.state.send_if_modified(|state| match state {
+        LinkState::Up(old) if *old != info => {
+            tracing::info!(version = %info.version, chan_sip = info.chan_sip, pjsip = info.pjsip, "AMI: the PBX finished booting");
+            *old = info;
+            true
+        }
+        _ => false,
+    });
 }
 
 /// Delivers one message: an answer, a list item, a list's end, or an event for the bus.

@@ -27,7 +27,8 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Inside: `server` (sessions, login, dispatch), `actions/` (one file per area), `state` (the live
+//! Inside: `server` (sessions, login, dispatch), `lifecycle` (start-up and shut-down phases),
+//! `actions/` (one file per area), `state` (the live
 //! PBX and the event bus), `calls` (call primitives and their events), `apps` (Dial, Queue),
 //! `park` (Park and the `default` lot),
 //! `dialplan` (interpreter, Originate), `scenarios`, `cli` (`Command` texts), `cdr`, `seed`,
@@ -48,6 +49,7 @@ pub(crate) mod clock;
 mod config;
 mod dialplan;
 mod events;
+mod lifecycle;
 mod park;
 mod scenarios;
 mod seed;
@@ -60,6 +62,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 pub use cdr::Cdr;
+pub use lifecycle::Phase;
 pub use scenarios::{Scenario, ScenarioReport};
 pub use seed::{EndpointSeed, ExtenSeed, MailboxSeed, MemberSeed, PbxSeed, QueueSeed, SipDriver};
 
@@ -131,6 +134,24 @@ impl Simulator {
         self.server.stop().await;
         self.pbx.abort_calls();
         self.pbx.with(|st| st.reset());
+    }
+
+    /// Puts the PBX into `phase`, as every manager session sees it from its next action on:
+    /// [`Phase::Booting`] (the manager port is open but no module is loaded: module actions such
+    /// as `PJSIPShowEndpoints` are unknown commands, a login is not `FullyBooted`),
+    /// [`Phase::ShuttingDown`] (every action answers `Asterisk is shutting down`) or
+    /// [`Phase::Running`] (from booting, every logged-in session gets `FullyBooted`). Sessions stay
+    /// connected throughout; see the `lifecycle` module for what real Asterisk does.
+    pub fn set_phase(&self, phase: Phase) {
+        let before = self.server.phase.replace(phase);
+        if before == Phase::Booting && phase == Phase::Running {
+            lifecycle::fully_booted(&self.pbx);
+        }
+    }
+
+    /// The phase [`Simulator::set_phase`] set last ([`Phase::Running`] from the start).
+    pub fn phase(&self) -> Phase {
+        self.server.phase.get()
     }
 
     /// Connected AMI clients (logged in or not).

@@ -16,6 +16,7 @@ use crate::ami::{Decoder, Frame, Message};
 
 use super::actions::{self, After, Session};
 use super::calls::PbxRef;
+use super::lifecycle::{self, PhaseCell};
 
 /// The greeting (Asterisk 22: AMI 11.0.0).
 pub const BANNER: &str = "Asterisk Call Manager/11.0.0\r\n";
@@ -27,6 +28,8 @@ const FLUSH_AT: usize = 256 * 1024;
 pub struct Server {
     pub pbx: PbxRef,
     pub address: SocketAddr,
+    /// Running, booting or shutting down (see [`lifecycle`]).
+    pub phase: PhaseCell,
     sessions: Mutex<HashMap<u64, JoinHandle<()>>>,
     accept: Mutex<Option<JoinHandle<()>>>,
 }
@@ -38,7 +41,7 @@ impl Server {
             .await
             .map_err(|e| anyhow::anyhow!("binding the AMI listener on {listen}: {e}"))?;
         let address = listener.local_addr()?;
-        let server = Arc::new(Server { pbx, address, sessions: Mutex::new(HashMap::new()), accept: Mutex::new(None) });
+        let server = Arc::new(Server { pbx, address, phase: PhaseCell::default(), sessions: Mutex::new(HashMap::new()), accept: Mutex::new(None) });
         let weak = Arc::downgrade(&server);
         let accept = tokio::spawn(async move {
             loop {
@@ -211,7 +214,11 @@ async fn run_session(server: Arc<Server>, stream: TcpStream, remote: SocketAddr,
                             break;
                         }
                     };
-                    let reply = actions::handle(&mut session, &action).await;
+                    let phase = server.phase.get();
+                    let reply = match lifecycle::refuse(phase, &action) {
+                        Some(refused) => refused,
+                        None => lifecycle::adjust(phase, &action, actions::handle(&mut session, &action).await),
+                    };
                     if let Some(rx) = reply.subscribe {
                         events = Some(rx);
                     }

@@ -15,6 +15,7 @@ mod files;
 mod gate;
 mod integrity;
 mod isolation;
+mod pbx_errors;
 mod sandbox;
 mod schema_rules;
 mod serving;

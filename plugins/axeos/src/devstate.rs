@@ -12,6 +12,8 @@ pub type Status = (i32, &'static str);
 pub const ERROR: Status = (-2, "Error");
 /// No such device.
 pub const NOT_FOUND: Status = (-1, "Not found");
+/// Not reachable: not registered, or not answering qualify.
+pub const UNAVAILABLE: Status = (4, "Unavailable");
 
 /// From a `DeviceStateChange`/`DeviceStateList` token (`NOT_INUSE`, `RINGINUSE`, …).
 pub fn from_token(token: &str) -> Status {
@@ -20,7 +22,7 @@ pub fn from_token(token: &str) -> Status {
         "NOT_INUSE" | "UNKNOWN" => (0, "Idle"),
         "INUSE" => (1, "In Use"),
         "BUSY" => (2, "Busy"),
-        "UNAVAILABLE" => (4, "Unavailable"),
+        "UNAVAILABLE" => UNAVAILABLE,
         "RINGING" | "RINGINUSE" => (8, "Ringing"),
         "ONHOLD" => (16, "On Hold"),
         "INVALID" => NOT_FOUND,

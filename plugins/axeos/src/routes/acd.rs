@@ -82,8 +82,8 @@ struct Live {
 
 fn live(only: Option<&str>) -> Result<Vec<(String, Live)>, Error> {
     let answer = match only {
-        Some(q) => ami::send("QueueStatus", &[("Queue", q)])?,
-        None => ami::send("QueueStatus", &[])?,
+        Some(q) => ami::list("QueueStatus", &[("Queue", q)])?,
+        None => ami::list("QueueStatus", &[])?,
     };
     let mut queues: Vec<(String, Live)> = Vec::new();
     for e in answer.events {

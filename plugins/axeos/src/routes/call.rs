@@ -3,8 +3,10 @@
 //! Originate runs `Async` so the answer says why a call failed: the host routes the
 //! `OriginateResponse` (which carries the host's `ActionID`) onto the event bus, where this request
 //! waits for it. `Reason` 4 = answered (201), 5 busy, 3 no answer, anything else failed (200 with
-//! that status); a phone that is unregistered (device state Unavailable) or whose channel cannot
-//! be created is answered 503.
+//! that status); a phone that is unregistered (device state Unavailable, or not in
+//! `DeviceStateList` at all, which is how Asterisk lists a phone that never registered), unknown to
+//! the PBX, or whose channel cannot be created is answered 503 `phone_unavailable`; a PBX that
+//! cannot be asked (not connected, starting, shutting down) 503 `pbx_unavailable`.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -17,6 +19,7 @@ use super::phones::{device_states, status_of};
 use super::users::user_and_phone_ids;
 use super::{dial_number, ok};
 use crate::auth::{self, Caller};
+use crate::devstate;
 use crate::events::translate::channel_endpoint;
 use crate::ids::{self, Kind};
 use crate::model::{self, AllSettings, Extension};
@@ -131,9 +134,15 @@ pub fn originate(req: &Request) -> Result<Response, Error> {
         .filter(Extension::is_phone)
         .ok_or_else(|| Error::unprocessable(format!("no phone {phone_number}")))?;
     let device = phone.device();
-    let (code, _) = status_of(device_states().as_ref(), &device);
-    if code == 4 || code == -1 {
-        return Err(Error::new(503, "phone_unavailable", format!("phone {phone_number} is not available")));
+    // The PBX not answering is its own error (503 `pbx_unavailable`), not an unavailable phone.
+    match status_of(&device_states()?, &device) {
+        devstate::UNAVAILABLE => {
+            return Err(Error::new(503, "phone_unavailable", format!("phone {phone_number} is unavailable: not registered")));
+        }
+        devstate::NOT_FOUND => {
+            return Err(Error::new(503, "phone_unavailable", format!("phone {phone_number} is not known to the PBX")));
+        }
+        _ => {}
     }
     let who = user.as_ref().unwrap_or(&phone);
     let caller_id = format!("\"{}\" <{}>", who.name.replace('"', ""), who.number);
@@ -182,7 +191,7 @@ type Channel = Vec<(String, String)>;
 /// The call `unique_id` names (a channel's `Uniqueid`, else the first with that `Linkedid`), and
 /// every channel of its call.
 fn find(unique_id: &str) -> Result<Option<(Channel, Vec<Channel>)>, Error> {
-    let all = ami::send("Status", &[])?.events;
+    let all = ami::list("Status", &[])?.events;
     let by_uid = all.iter().find(|c| ami::field(c, "Uniqueid") == Some(unique_id));
     let Some(chan) = by_uid.or_else(|| all.iter().find(|c| ami::field(c, "Linkedid") == Some(unique_id))).cloned() else {
         return Ok(None);

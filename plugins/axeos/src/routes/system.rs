@@ -34,8 +34,12 @@ fn cid_number(cid: &str) -> String {
 
 pub fn information(req: &Request) -> Result<Response, Error> {
     let caller = auth::caller(req)?;
-    // The PBX software's version is Asterisk's; a `version` setting overrides it.
-    let version = settings::get("version").or_else(|| ami::info().ok().map(|i| i.version)).unwrap_or_default();
+    // The PBX software's version is Asterisk's; a `version` setting overrides it. Without the
+    // setting, a PBX that cannot be asked is the request's error, not an empty version.
+    let version = match settings::get("version") {
+        Some(v) => v,
+        None => ami::info()?.version,
+    };
     let host_header = req.header("host").map(|h| h.rsplit_once(':').map_or(h, |(host, _)| host).to_string());
     let pbx_number = setting("number", "");
     let number = match &caller {

@@ -1,7 +1,7 @@
 //! Commands answered from the manager interface: `auth`, `sippeers`, `activecall`, `parkedcalls`,
 //! `channelstatus`.
 
-use switchboard_sdk::ami::{self, AmiError, SipDriver};
+use switchboard_sdk::ami::{self, SipDriver};
 use switchboard_sdk::prelude::*;
 use switchboard_sdk::settings;
 
@@ -35,22 +35,18 @@ pub fn base64(bytes: &[u8]) -> String {
 
 /// One object per peer. With chan_sip: the `PeerEntry` events as they are. PJSIP only: the same
 /// shape built from the endpoints and their contacts.
+///
+/// `[]` only when Asterisk says it has no endpoints (`No endpoints found`); no contacts
+/// (`No Contacts found`) leaves every peer unregistered. Any other error — Asterisk shutting down,
+/// or starting and not knowing `PJSIPShowEndpoints` yet — is an error answer, never an empty list.
 pub fn sippeers() -> Result<Response, Error> {
     let info = ami::info()?;
     if matches!(info.sip, SipDriver::ChanSip | SipDriver::Both) {
-        let peers = ami::send("SIPpeers", &[])?;
+        let peers = ami::list("SIPpeers", &[])?;
         return Ok(json(&Json::Arr(peers.events.iter().map(|e| fields_object(e)).collect())));
     }
-    let endpoints = match ami::send("PJSIPShowEndpoints", &[]) {
-        Ok(list) => list.events,
-        Err(AmiError::Failed(_)) => Vec::new(),
-        Err(e) => return Err(e.into()),
-    };
-    let contacts = match ami::send("PJSIPShowContacts", &[]) {
-        Ok(list) => list.events,
-        Err(AmiError::Failed(_)) => Vec::new(),
-        Err(e) => return Err(e.into()),
-    };
+    let endpoints = ami::list("PJSIPShowEndpoints", &[])?.events;
+    let contacts = ami::list("PJSIPShowContacts", &[])?.events;
     let peers = endpoints
         .iter()
         .map(|e| {
@@ -177,13 +173,13 @@ pub fn ami_text(result: &ami::ActionResult) -> String {
 
 /// AMI `ParkedCalls`, as manager text.
 pub fn parkedcalls() -> Result<Response, Error> {
-    let list = ami::send("ParkedCalls", &[])?;
+    let list = ami::list("ParkedCalls", &[])?;
     Ok(Response::bytes("text/html", ami_text(&list)))
 }
 
 /// AMI `Status` (every channel), as manager text.
 pub fn channelstatus() -> Result<Response, Error> {
-    let list = ami::send("Status", &[])?;
+    let list = ami::list("Status", &[])?;
     Ok(Response::bytes("text/html", ami_text(&list)))
 }
 
