@@ -9,9 +9,11 @@
 //! - `Command` output in both formats: `Output:` lines (Asterisk ≥ 14) and `Response: Follows` …
 //!   `--END COMMAND--` (≤ 13).
 //! - Every other event goes to the [`EventSink`] (the event bus).
-//! - A supervisor task connects, logs in (MD5 challenge or plain), probes the PBX (version, chan_sip
-//!   or PJSIP; again on `FullyBooted`, when it logged in while Asterisk was still loading modules),
-//!   pings to detect a dead link, and reconnects with exponential back-off and jitter.
+//! - A supervisor task connects, logs in (MD5 challenge or plain) asking for the configured event
+//!   classes, waits for `FullyBooted` (Asterisk answers logins before its modules are loaded),
+//!   probes the PBX (version, chan_sip or PJSIP; again on a later `FullyBooted`, should the wait
+//!   have given up), pings to detect a dead link, and reconnects: every [`PROBE_INTERVAL`] while the
+//!   port is closed, with back-off only after a refused login.
 //!   When the link drops, every in-flight action fails at once with [`AmiError::ConnectionLost`] and
 //!   is never re-sent: an `Originate` may already have run. While the link is down, new actions fail
 //!   at once with [`AmiError::NotConnected`] instead of queueing behind an outage.

@@ -172,7 +172,7 @@ async fn a_stopping_asterisk_refuses_every_action_and_a_starting_one_knows_only_
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_host_probes_again_once_a_pbx_it_met_booting_is_fully_booted() {
+async fn a_host_that_logs_in_while_asterisk_boots_waits_for_fully_booted() {
     let sim = demo_sim().await;
     sim.set_phase(Phase::Booting);
     let defaults = SimConfig::default();
@@ -185,17 +185,18 @@ async fn the_host_probes_again_once_a_pbx_it_met_booting_is_fully_booted() {
     };
     let bus = EventBus::new(BusConfig::default());
     let client = AmiClient::start(config, bus);
-    let info = client.wait_up(Duration::from_secs(10)).await.expect("the link comes up while Asterisk boots");
-    assert!(!info.pjsip && !info.chan_sip, "no module is loaded yet: {info:?}");
-    sim.set_phase(Phase::Running);
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        match client.state() {
-            LinkState::Up(info) if info.pjsip => break,
-            state => assert!(Instant::now() < deadline, "still {state:?} after FullyBooted"),
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
+    // Logged in, but Asterisk is still loading modules: the link is not up, and actions are
+    // refused by the host (`not-connected`) instead of reaching a PBX that would answer them as
+    // an empty one.
+    assert!(client.wait_up(Duration::from_millis(1500)).await.is_none(), "the link is not up before FullyBooted");
+    match client.state() {
+        LinkState::Down { last_error: Some(e) } => assert!(e.contains("still starting"), "{e}"),
+        state => panic!("{state:?}"),
     }
+    assert_eq!(client.send(Message::new().with("Action", "CoreShowChannels")).await, Err(switchboard::ami::AmiError::NotConnected));
+    sim.set_phase(Phase::Running);
+    let info = client.wait_up(Duration::from_secs(5)).await.expect("up once Asterisk is fully booted");
+    assert!(info.pjsip && !info.chan_sip, "probed after the modules loaded: {info:?}");
     client.stop();
     sim.stop().await;
 }
