@@ -52,7 +52,7 @@ pub struct StoreConfig {
     pub dir: PathBuf,
 }
 
-/// `[asterisk]`: the PBX's configuration files.
+/// `[asterisk]`: the PBX's configuration files and call records.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AsteriskConfig {
     /// The include directory apply-changes renders into (e.g. `/etc/asterisk/switchboard`);
@@ -62,6 +62,14 @@ pub struct AsteriskConfig {
     /// is empty (`[asterisk] transport`, e.g. `transport-udp`); `None` leaves the choice to
     /// res_pjsip (the first transport that fits the address).
     pub transport: Option<String>,
+    /// Asterisk's `Master.csv` (cdr_csv), read at start, after every AMI reconnect and every
+    /// minute, so calls that ended while the AMI link was down reach the `cdr` table too; `None`:
+    /// call records come from `Cdr` events alone.
+    pub cdr_csv: Option<PathBuf>,
+    /// The time zone Asterisk writes CDR times in (its local time: cdr_manager has no other), as an
+    /// IANA name (`Europe/Berlin`), `UTC`, or a POSIX TZ string; `None`: the host's own local time
+    /// zone, right when Switchboard runs beside Asterisk. Times are stored in UTC.
+    pub cdr_time_zone: Option<String>,
 }
 
 /// One HTTP listener.
@@ -271,6 +279,8 @@ mod raw {
     pub struct Asterisk {
         pub config_dir: Option<Spanned<String>>,
         pub transport: Option<Spanned<String>>,
+        pub cdr_csv: Option<Spanned<String>>,
+        pub cdr_time_zone: Option<Spanned<String>>,
     }
 
     #[derive(Deserialize)]
@@ -491,10 +501,7 @@ fn validate(file: raw::File, locator: &Locator<'_>, base: &Path) -> Result<Confi
     let ami = file.ami.as_ref().and_then(|ami| validate_ami(ami.get_ref(), &mut problems));
     let events = validate_events(&file.events, &mut problems);
     let store = file.store.as_ref().map(|store| StoreConfig { dir: base.join(store.get_ref().dir.get_ref()) });
-    let asterisk = AsteriskConfig {
-        config_dir: file.asterisk.config_dir.as_ref().map(|dir| base.join(dir.get_ref())),
-        transport: file.asterisk.transport.as_ref().and_then(|t| validate_transport(t, &mut problems)),
-    };
+    let asterisk = validate_asterisk(&file.asterisk, store.is_some(), base, &mut problems);
     let mut areas = BTreeMap::new();
     for (name, dir) in &file.areas {
         if let Err(why) = check_area_name(name) {
@@ -584,6 +591,48 @@ fn validate_transport(raw: &Spanned<String>, problems: &mut Problems<'_>) -> Opt
         );
         None
     }
+}
+
+fn validate_asterisk(raw: &raw::Asterisk, has_store: bool, base: &Path, problems: &mut Problems<'_>) -> AsteriskConfig {
+    let cdr_csv = raw.cdr_csv.as_ref().and_then(|spanned| {
+        let (text, at) = (spanned.get_ref(), spanned.span().start);
+        let path = base.join(text);
+        let problem = if text.trim().is_empty() {
+            Some(format!(
+                "asterisk.cdr_csv is empty: give the path of Asterisk's Master.csv, e.g. \"/var/log/asterisk/cdr-csv/Master.csv\""
+            ))
+        } else if path.is_dir() {
+            Some(format!("asterisk.cdr_csv `{}` is a directory: give the path of the Master.csv file in it", path.display()))
+        } else if !path.parent().is_some_and(Path::is_dir) {
+            // Asterisk creates Master.csv with its first call record, but not its directory: a
+            // missing directory is a wrong path, not a quiet PBX.
+            Some(format!(
+                "asterisk.cdr_csv `{}`: the directory {} does not exist (cdr_csv writes Master.csv into /var/log/asterisk/cdr-csv/)",
+                path.display(),
+                path.parent().map_or_else(String::new, |p| p.display().to_string())
+            ))
+        } else if !has_store {
+            Some("asterisk.cdr_csv needs a `[store]` with a `dir`, where the call records are kept".to_string())
+        } else {
+            None
+        };
+        match problem {
+            Some(message) => {
+                problems.add(at, message);
+                None
+            }
+            None => Some(path),
+        }
+    });
+    let cdr_time_zone = raw.cdr_time_zone.as_ref().and_then(|spanned| match crate::cdr::time_zone(spanned.get_ref()) {
+        Ok(_) => Some(spanned.get_ref().clone()),
+        Err(why) => {
+            problems.add(spanned.span().start, format!("asterisk.cdr_time_zone `{}` {why}", spanned.get_ref()));
+            None
+        }
+    });
+    let transport = raw.transport.as_ref().and_then(|t| validate_transport(t, problems));
+    AsteriskConfig { config_dir: raw.config_dir.as_ref().map(|dir| base.join(dir.get_ref())), transport, cdr_csv, cdr_time_zone }
 }
 
 fn validate_events(raw: &raw::Events, problems: &mut Problems<'_>) -> BusConfig {

@@ -21,7 +21,8 @@ use crate::store::demo_pbx::{self, DemoSummary};
 pub const AREAS: &[&str] = &["recordings", "voicemail", "greetings", "backups", "uploads", "logs"];
 
 /// Where the demo keeps its data: `store/` (databases), `asterisk/` (rendered configuration the
-/// simulator reads), `areas/<name>/` (file areas).
+/// simulator reads), `cdr-csv/Master.csv` (the simulator's call records, as Asterisk's cdr_csv
+/// writes them), `areas/<name>/` (file areas).
 #[derive(Debug, Clone)]
 pub struct Layout {
     /// The demo's data directory.
@@ -39,6 +40,11 @@ impl Layout {
         self.root.join("asterisk")
     }
 
+    /// The Master.csv the simulator appends its call records to and the host reads them from.
+    pub fn cdr_csv(&self) -> PathBuf {
+        self.root.join("cdr-csv").join("Master.csv")
+    }
+
     /// A file area's directory.
     pub fn area(&self, name: &str) -> PathBuf {
         self.root.join("areas").join(name)
@@ -49,6 +55,8 @@ impl Layout {
     /// configuration so the simulator starts with it. Returns what was seeded, if anything.
     pub async fn prepare(&self) -> anyhow::Result<Option<DemoSummary>> {
         std::fs::create_dir_all(self.store()).with_context(|| format!("creating {}", self.store().display()))?;
+        let csv_dir = self.root.join("cdr-csv");
+        std::fs::create_dir_all(&csv_dir).with_context(|| format!("creating {}", csv_dir.display()))?;
         let (db, recordings, asterisk) = (self.store().join("pbx.sqlite"), self.area("recordings"), self.asterisk());
         tokio::task::spawn_blocking(move || -> anyhow::Result<Option<DemoSummary>> {
             let mut conn = crate::store::Database::open_connection(&db)?;
@@ -190,7 +198,15 @@ pub fn config(listen: SocketAddr, cache_dir: Option<PathBuf>, ami: Option<AmiCon
         events: Default::default(),
         store: Some(StoreConfig { dir: layout.store() }),
         areas: AREAS.iter().map(|a| (a.to_string(), layout.area(a))).collect(),
-        asterisk: AsteriskConfig { config_dir: Some(layout.asterisk()), ..AsteriskConfig::default() },
+        // The demo's calls reach the `cdr` table as a real PBX's do: `Cdr` events, and the
+        // simulator's Master.csv for calls that ended while the host was not connected. The
+        // simulator writes UTC.
+        asterisk: AsteriskConfig {
+            config_dir: Some(layout.asterisk()),
+            cdr_csv: Some(layout.cdr_csv()),
+            cdr_time_zone: Some("UTC".into()),
+            ..AsteriskConfig::default()
+        },
     }
 }
 

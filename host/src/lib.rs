@@ -8,12 +8,14 @@
 //! - [`system`]: uptime, disks and firewall facts from `/proc` and `statvfs`, for the `system` interface.
 //! - [`demo`]: the configuration `switchboard demo` serves.
 //! - [`apply`]: renders Asterisk's config from the `pbx` database and reloads what changed.
+//! - [`cdr`]: call records from Asterisk (`Cdr` events, Master.csv) into the `cdr` table, once each.
 
 #![deny(missing_docs)]
 
 pub mod ami;
 pub mod apply;
 pub mod builtin;
+pub mod cdr;
 pub mod config;
 pub mod demo;
 pub mod events;

@@ -8,7 +8,7 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use switchboard::ami::AmiConfig;
 use switchboard::config::{self, Config};
-use switchboard::sim::{SimConfig, Simulator};
+use switchboard::sim::{CdrCsv, SimConfig, Simulator};
 use switchboard::runtime::{MemoryBound, PoolSize, Runtime};
 use switchboard::{Server, builtin, demo};
 
@@ -137,7 +137,14 @@ async fn serve_demo(listen: SocketAddr, ami_listen: SocketAddr, data: PathBuf) -
     let shutdown = shutdown_signal()?;
     let layout = demo::Layout { root: data };
     let seeded = layout.prepare().await.with_context(|| format!("preparing the demo PBX in {}", layout.root.display()))?;
-    let sim_config = SimConfig { listen: ami_listen, config_dir: Some(layout.asterisk()), ..SimConfig::default() };
+    let sim_config = SimConfig {
+        listen: ami_listen,
+        config_dir: Some(layout.asterisk()),
+        // As an Asterisk with cdr_csv (loguniqueid, loguserfield) and cdr_manager on: the host
+        // takes new calls' records from both, as it would from a real PBX.
+        cdr_csv: Some(CdrCsv::new(layout.cdr_csv()).with_uniqueid_and_userfield()),
+        ..SimConfig::default()
+    };
     let sim = Simulator::start(sim_config.clone())
         .await
         .with_context(|| format!("starting the PBX simulator on {ami_listen} (use --ami-listen to pick another address)"))?;

@@ -46,10 +46,11 @@ impl EventClasses {
         Self::parse(&Self::DEFAULT).expect("the default classes are Asterisk's")
     }
 
-    /// The set named by `names` (case-insensitive; `all` means every class). `system` is always
-    /// added: the host waits for its `FullyBooted` before it calls the link up.
+    /// The set named by `names` (case-insensitive; `all` means every class). `system` and `cdr`
+    /// are always added, as the host itself reads them: it waits for `FullyBooted` before it calls
+    /// the link up, and stores every `Cdr` in the `cdr` table.
     pub fn parse<S: AsRef<str>>(names: &[S]) -> Result<Self, UnknownClass> {
-        let mut set = vec!["system"];
+        let mut set = vec!["system", "cdr"];
         for name in names {
             let name = name.as_ref().trim().to_ascii_lowercase();
             if name == "all" {
@@ -136,6 +137,6 @@ mod tests {
         assert_eq!(EventClasses::parse(&["all"]).unwrap().names().len(), NAMES.len());
         let err = EventClasses::parse(&["calls"]).unwrap_err();
         assert!(err.to_string().starts_with("`calls` is not an AMI event class (one of: system, call,"), "{err}");
-        assert_eq!(EventClasses::parse::<&str>(&[]).unwrap().names(), ["system"]);
+        assert_eq!(EventClasses::parse::<&str>(&[]).unwrap().names(), ["system", "cdr"]);
     }
 }

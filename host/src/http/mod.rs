@@ -73,7 +73,6 @@ impl Server {
     pub async fn start(config: &Config) -> anyhow::Result<Server> {
         let runtime = Arc::new(Runtime::new(&config.runtime, PoolSize::for_mounts(&config.mounts))?);
         let bus = crate::events::EventBus::new(config.events);
-        let ami = config.ami.clone().map(|ami| crate::ami::AmiClient::start(ami, bus.clone()));
         let store = match &config.store {
             Some(store) => {
                 let (dir, bus) = (store.dir.clone(), bus.clone());
@@ -82,6 +81,16 @@ impl Server {
             }
             None => None,
         };
+        // Call records go wherever there is a store: from `Cdr` events when there is AMI, and from
+        // Master.csv when `[asterisk] cdr_csv` names it.
+        let cdr = match &store {
+            Some(store) if config.ami.is_some() || config.asterisk.cdr_csv.is_some() => {
+                Some(crate::cdr::Ingester::start(store.pbx().clone(), crate::cdr::Settings::from_config(&config.asterisk))?)
+            }
+            _ => None,
+        };
+        let sink = Arc::new(crate::cdr::HostSink { bus: bus.clone(), cdr: cdr.clone() });
+        let ami = config.ami.clone().map(|ami| crate::ami::AmiClient::start(ami, sink));
         for (name, dir) in &config.areas {
             std::fs::create_dir_all(dir).with_context(|| format!("creating file area `{name}` at {}", dir.display()))?;
         }
@@ -96,7 +105,7 @@ impl Server {
             }
             _ => None,
         };
-        let services = Services { ami, bus, store, areas: Arc::new(config.areas.clone()), applier };
+        let services = Services { ami, bus, store, areas: Arc::new(config.areas.clone()), applier, cdr };
 
         let (shutdown, _) = watch::channel(false);
         let mut tasks = JoinSet::new();
@@ -199,12 +208,16 @@ impl Server {
         &self.services
     }
 
-    /// Stops accepting, lets open requests finish (up to 10 s), closes the AMI link, then returns.
+    /// Stops accepting, lets open requests finish (up to 10 s), closes the AMI link, writes the
+    /// call records it brought, then returns.
     pub async fn shutdown(mut self) {
         let _ = self.shutdown.send(true);
         while self.tasks.join_next().await.is_some() {}
         if let Some(ami) = &self.services.ami {
             ami.stop();
+        }
+        if let Some(cdr) = &self.services.cdr {
+            cdr.shutdown().await;
         }
     }
 }

@@ -89,6 +89,9 @@ pub struct Services {
     pub areas: Arc<BTreeMap<String, std::path::PathBuf>>,
     /// Renders and reloads Asterisk's configuration, when `[store]` and `[asterisk] config_dir` are set.
     pub applier: Option<Arc<crate::apply::Applier>>,
+    /// Takes Asterisk's call records into the `cdr` table, when there is a `[store]` (and `[ami]`
+    /// or `[asterisk] cdr_csv`).
+    pub cdr: Option<Arc<crate::cdr::Ingester>>,
 }
 
 /// What one mount's requests run with.

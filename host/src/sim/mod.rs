@@ -44,6 +44,7 @@ mod actions;
 mod apps;
 mod calls;
 mod cdr;
+mod cdr_csv;
 mod cli;
 pub(crate) mod clock;
 mod config;
@@ -63,6 +64,7 @@ use std::sync::atomic::Ordering;
 
 pub use cdr::Cdr;
 pub use lifecycle::Phase;
+pub use cdr_csv::CdrCsv;
 pub use scenarios::{Scenario, ScenarioReport};
 pub use seed::{EndpointSeed, ExtenSeed, MailboxSeed, MemberSeed, PbxSeed, QueueSeed, SipDriver};
 
@@ -85,6 +87,9 @@ pub struct SimConfig {
     /// and on `Reload`, as an Asterisk that `#include`s them would; `None` (the default): the
     /// seed is all there is, and `Reload` re-reads nothing.
     pub config_dir: Option<PathBuf>,
+    /// Appends every finished CDR row to a Master.csv, as Asterisk's `cdr_csv` does; `None` (the
+    /// default): the rows are only published as `Event: Cdr`.
+    pub cdr_csv: Option<CdrCsv>,
 }
 
 impl Default for SimConfig {
@@ -96,6 +101,7 @@ impl Default for SimConfig {
             secret: "switchboard-secret".into(),
             pbx: PbxSeed::demo(),
             config_dir: None,
+            cdr_csv: None,
         }
     }
 }
@@ -110,6 +116,7 @@ impl Simulator {
     /// Binds the AMI listener and starts serving.
     pub async fn start(config: SimConfig) -> anyhow::Result<Simulator> {
         let pbx = Pbx::new(config.pbx, config.username, config.secret, config.config_dir);
+        pbx.with(|st| st.cdr_csv = config.cdr_csv);
         if let Some(dir) = pbx.config_dir.clone() {
             let loaded = tokio::task::spawn_blocking(move || config::load(&dir, &config::Area::ALL)).await?;
             pbx.with(|st| config::apply(st, loaded));

@@ -244,6 +244,8 @@ pub struct State {
     pub sip_driver: super::seed::SipDriver,
     /// Calls waiting in the parking lot, oldest first.
     pub parked: Vec<Parked>,
+    /// Where finished CDR rows are appended as cdr_csv writes them, if anywhere.
+    pub cdr_csv: Option<super::cdr_csv::CdrCsv>,
     subscribers: Vec<Subscriber>,
     next_unique: u64,
     pjsip_seq: u32,
@@ -293,6 +295,7 @@ impl Pbx {
             sip_driver: seed.sip_driver,
             parked: Vec::new(),
             from_config: Default::default(),
+            cdr_csv: None,
             subscribers: Vec::new(),
             next_unique: 0,
             pjsip_seq: 0,
@@ -651,8 +654,13 @@ impl State {
         pick.extension_state()
     }
 
-    /// Records a finished CDR and publishes it as `Event: Cdr` (cdr_manager).
+    /// Records a finished CDR, appends it to Master.csv (cdr_csv) when one is configured, and
+    /// publishes it as `Event: Cdr` (cdr_manager).
     pub fn post_cdr(&mut self, cdr: Cdr) {
+        if let Some(csv) = &self.cdr_csv {
+            // One short append, under the lock so the file's order is the rows' order.
+            csv.append(&cdr);
+        }
         self.emit(class::CDR, cdr.event());
         self.cdrs.push(cdr);
     }

@@ -70,6 +70,10 @@ const SETTING_PRAGMAS: &[&str] = &[
     "foreign_keys", "journal_mode", "page_count", "page_size",
 ];
 
+/// Tables of `pbx` only the host writes, whatever a mount is granted: `cdr_sources` says how far
+/// Asterisk's CDR file has been read, and a plugin moving it would make the host skip call records.
+const HOST_TABLES: &[&str] = &["cdr_sources"];
+
 /// SQL functions that reach outside the database or the statement.
 const DENIED_FUNCTIONS: &[&str] = &["load_extension", "readfile", "writefile", "edit", "fts3_tokenizer"];
 
@@ -125,7 +129,9 @@ impl Access {
                 }
             }
             AuthAction::Insert { table_name } | AuthAction::Delete { table_name } | AuthAction::Update { table_name, .. } => {
-                if internal(table_name) && !self.schema && table_name != "sqlite_sequence" {
+                if label == "pbx" && HOST_TABLES.contains(&table_name) {
+                    Err(format!("table `{table_name}` of the `pbx` database is written only by the host"))
+                } else if internal(table_name) && !self.schema && table_name != "sqlite_sequence" {
                     // Schema statements write sqlite_schema; say what the plugin actually tried.
                     Err(format!("changing the schema of the `{label}` database is not allowed (the host owns and migrates it)"))
                 } else if self.write.contains(table_name) || (internal(table_name) && self.schema) {

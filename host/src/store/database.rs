@@ -334,6 +334,44 @@ impl Session {
     }
 }
 
+/// A connection of the host's own, for rows the host writes itself (call records from Asterisk):
+/// outside the pool, so it never waits behind plugins for a permit; without an authorizer (the
+/// host owns the schema); writing under the database's one writer lock like every other writer,
+/// and publishing what it commits as change events like every other writer. Blocking: use it off
+/// the async threads.
+pub struct HostWriter {
+    conn: Conn,
+    db: Arc<Database>,
+}
+
+impl Database {
+    /// A [`HostWriter`] on this database (opens a connection: blocking).
+    pub fn host_writer(self: &Arc<Self>) -> anyhow::Result<HostWriter> {
+        Ok(HostWriter { conn: self.connect()?, db: self.clone() })
+    }
+}
+
+impl HostWriter {
+    /// Runs `f` in one `BEGIN IMMEDIATE` transaction under the writer lock and commits it (an
+    /// error from `f` rolls it back); what committed is published with `source`.
+    pub fn transaction<T>(&mut self, source: &str, f: impl FnOnce(&rusqlite::Transaction<'_>) -> anyhow::Result<T>) -> anyhow::Result<T> {
+        let result = {
+            let _writer = self.db.writer.lock().unwrap_or_else(|e| e.into_inner());
+            let tx = self.conn.sqlite.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).context("beginning a transaction")?;
+            let value = f(&tx)?;
+            tx.commit().context("committing")?;
+            value
+        };
+        self.db.flush(&self.conn, source);
+        Ok(result)
+    }
+
+    /// Reads with the connection (no transaction of its own: one statement, one snapshot).
+    pub fn read<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> anyhow::Result<T> {
+        f(&self.conn.sqlite).context("reading the pbx database")
+    }
+}
+
 impl Database {
     /// Publishes what committed on `conn`.
     fn flush(&self, conn: &Conn, source: &str) {

@@ -24,6 +24,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 2, name: "call_records", sql: include_str!("migrations/0002_call_records.sql") },
     Migration { version: 3, name: "numeric_order", sql: include_str!("migrations/0003_numeric_order.sql") },
     Migration { version: 4, name: "config_rules", sql: include_str!("migrations/0004_config_rules.sql") },
+    Migration { version: 5, name: "cdr_ingest", sql: include_str!("migrations/0005_cdr_ingest.sql") },
 ];
 
 /// The newest schema version this build knows.
@@ -191,5 +192,22 @@ mod upgrade_tests {
             let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
             assert_eq!(check, "ok");
         }
+    }
+
+    /// Call records written before the natural key (seeded, by plugins, identical ones too) keep
+    /// every value and no key; rows from Asterisk are told apart by theirs from then on.
+    #[test]
+    fn call_records_from_before_the_key_stay_as_they_are() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_to(&mut conn, 4).unwrap();
+        let row = "('2024-05-01 10:00:00', '2024-05-01 10:00:05', '1001', '1002', 'PJSIP/1001-1', 'ANSWERED')";
+        conn.execute_batch(&format!("INSERT INTO cdr (calldate, end, src, dst, channel, disposition) VALUES {row}, {row};")).unwrap();
+        assert_eq!(migrate(&mut conn).unwrap(), (5..=latest()).collect::<Vec<_>>());
+        let (rows, keyed): (i64, i64) = conn.query_row("SELECT count(*), count(source_key) FROM cdr", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+        assert_eq!((rows, keyed), (2, 0));
+        conn.execute_batch(&format!("INSERT INTO cdr (calldate, end, src, dst, channel, disposition, source_key) VALUES {row};").replace("'ANSWERED')", "'ANSWERED', 'k1')")).unwrap();
+        let again = conn.execute("INSERT INTO cdr (calldate, end, source_key) VALUES ('x', 'y', 'k1') ON CONFLICT (source_key) DO NOTHING", []).unwrap();
+        assert_eq!(again, 0);
+        assert_eq!(conn.query_row("SELECT count(*) FROM cdr", [], |r| r.get::<_, i64>(0)).unwrap(), 3);
     }
 }

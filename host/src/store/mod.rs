@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex};
 use anyhow::Context as _;
 
 pub use self::access::{Access, TableSet};
-pub use self::database::{CHANGE_EVENT, Database, ExecLimits, QueryResult, Session, SqlError};
+pub use self::database::{CHANGE_EVENT, Database, ExecLimits, HostWriter, QueryResult, Session, SqlError};
 pub use self::rows::{PackedRows, RowSink, ValueRows};
 
 use crate::events::EventBus;

@@ -227,5 +227,5 @@ transport = "udp;evil"
         Path::new("sb.toml"),
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(config.ami.unwrap().events.login_value(), "system,call,reporting", "`system` is always asked for");
+    assert_eq!(config.ami.unwrap().events.login_value(), "system,call,reporting,cdr", "`system` and `cdr` are always asked for");
 }

@@ -5,6 +5,7 @@ mod ami_client;
 mod apply;
 mod ami_codec;
 mod capabilities;
+mod cdr;
 mod cli;
 mod config_errors;
 mod durability;

@@ -167,6 +167,11 @@ const NOT_CONFIGURATION: &[(&str, &str)] = &[
     ("holiday_timers", "tenant_id"),
     ("voicemail", "uniqueid"),
     ("voicemail", "tenant_id"),
+    ("cdr_sources", "path"),
+    ("cdr_sources", "inode"),
+    ("cdr_sources", "offset"),
+    ("cdr_sources", "tail"),
+    ("cdr_sources", "updated"),
 ];
 
 /// The `admits` cell of `table.column` in `wit/pbx-schema.md`.

@@ -55,6 +55,7 @@ async fn acceptance_sim() -> Simulator {
         secret: "acceptance-secret".into(),
         pbx: acceptance_seed(),
         config_dir: None,
+        cdr_csv: None,
     })
     .await
     .expect("simulator starts")

@@ -123,6 +123,8 @@ async fn the_authorizer_refuses_everything_beyond_the_grant_and_nothing_runs() {
         ("/ro", "UPDATE extensions SET name = 'x'", "writing table `extensions`"),
         ("/tables", "SELECT * FROM trunks", "reading table `trunks`"),
         ("/tables", "INSERT INTO cdr (calldate, end) VALUES ('2024-01-01', '2024-01-01')", "writing table `cdr`"),
+        ("/rw", "UPDATE cdr_sources SET offset = offset + 1000000", "written only by the host"),
+        ("/rw", "INSERT INTO cdr_sources (path, inode, offset, tail, updated) VALUES ('x', 1, 1, x'', '')", "written only by the host"),
         ("/rw", "DROP TABLE extensions", "changing the schema"),
         ("/rw", "CREATE TABLE mine (x)", "changing the schema"),
         ("/rw", "ALTER TABLE extensions ADD COLUMN x", "changing the schema"),
