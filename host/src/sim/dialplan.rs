@@ -58,20 +58,23 @@ pub fn matches(pattern: &str, exten: &str) -> bool {
 
 /// The step at `pc`: (application, raw data). Exact extensions win over patterns, the context's
 /// own extensions over those of the contexts it includes (searched in order, as Asterisk does).
+/// An extension without that priority does not stand in the way: `exten => 1002,hint,PJSIP/1002`
+/// alone leaves 1002's priority 1 to a matching pattern.
 pub fn step(st: &State, pc: &Pc) -> Option<(String, String)> {
-    let ext = find(st, &pc.context, &pc.exten, 0)?;
-    ext.steps.get(pc.priority.checked_sub(1)? as usize).cloned()
+    let index = pc.priority.checked_sub(1)? as usize;
+    let ext = find(st, &pc.context, &pc.exten, index, 0)?;
+    ext.steps.get(index).cloned()
 }
 
-/// The extension `exten` reaches in `context`, following `include =>` (at most 8 deep, so an
-/// include loop ends).
-fn find<'a>(st: &'a State, context: &str, exten: &str, depth: usize) -> Option<&'a ExtenSeed> {
-    let in_ctx = || st.dialplan.iter().filter(|e| e.context == context);
+/// The extension `exten` reaches in `context` that has priority `index + 1`, following
+/// `include =>` (at most 8 deep, so an include loop ends).
+fn find<'a>(st: &'a State, context: &str, exten: &str, index: usize, depth: usize) -> Option<&'a ExtenSeed> {
+    let in_ctx = || st.dialplan.iter().filter(|e| e.context == context && e.steps.len() > index);
     in_ctx().find(|e| e.exten == exten).or_else(|| in_ctx().find(|e| matches(&e.exten, exten))).or_else(|| {
         if depth >= 8 {
             return None;
         }
-        st.includes.iter().filter(|(c, _)| c == context).find_map(|(_, inc)| find(st, inc, exten, depth + 1))
+        st.includes.iter().filter(|(c, _)| c == context).find_map(|(_, inc)| find(st, inc, exten, index, depth + 1))
     })
 }
 
@@ -246,7 +249,12 @@ async fn exec(pbx: &PbxRef, ch: &mut Chan, app: &str, data: &str) -> Step {
         "dial" => {
             let targets: Vec<String> =
                 args.first().map(|t| t.split('&').map(str::to_string).collect()).unwrap_or_default();
-            let timeout = args.get(1).and_then(|t| t.parse::<u64>().ok()).map(Duration::from_secs);
+            // Seconds, fractions allowed (as app_dial parses them).
+            let timeout = args
+                .get(1)
+                .and_then(|t| t.parse::<f64>().ok())
+                .filter(|t| t.is_finite() && *t > 0.0)
+                .map(Duration::from_secs_f64);
             let o = apps::dial(pbx, ch, &targets, &CallScript::live(timeout), data).await;
             if let Outcome::Continue(status) = &o {
                 pbx.with(|st| st.chan_mut(&ch.uniqueid).map(|c| c.set_var("DIALSTATUS", status)));
@@ -547,5 +555,32 @@ async fn originate_pjsip(pbx: &PbxRef, req: &Originate, rest: &str) -> (Originat
             pbx.hangup(&ch, if cause == 0 { 16 } else { cause });
             (fail(req, if cause == 17 { 5 } else { 1 }), None)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::seed::PbxSeed;
+    use crate::sim::state::Pbx;
+
+    #[test]
+    fn a_hint_alone_leaves_the_priority_to_a_matching_pattern() {
+        let mut seed = PbxSeed::empty();
+        seed.dialplan = vec![
+            ExtenSeed::new("fidelity", "1002", &[]).with_hint("PJSIP/1002"),
+            ExtenSeed::new("fidelity", "_10XX", &["Dial(PJSIP/${EXTEN},20)", "Hangup()"]),
+            ExtenSeed::new("fidelity", "1003", &["Answer"]),
+        ];
+        let pbx = Pbx::new(seed, String::new(), String::new(), None);
+        let at = |exten: &str, priority| Pc { context: "fidelity".into(), exten: exten.into(), priority };
+        pbx.with(|st| {
+            assert_eq!(step(st, &at("1002", 1)), Some(("Dial".into(), "PJSIP/${EXTEN},20".into())));
+            assert_eq!(step(st, &at("1002", 2)), Some(("Hangup".into(), String::new())));
+            // An exact extension with the priority still wins; past its last one, the pattern's next.
+            assert_eq!(step(st, &at("1003", 1)), Some(("Answer".into(), String::new())));
+            assert_eq!(step(st, &at("1003", 2)), Some(("Hangup".into(), String::new())));
+            assert_eq!(step(st, &at("1002", 3)), None);
+        });
     }
 }
