@@ -409,6 +409,7 @@ pub async fn queue(pbx: &PbxRef, caller: &mut Chan, queue: &str, script: &CallSc
             .with("Position", pos.to_string())
             .with("Count", count.to_string());
         st.emit(class::AGENT, m);
+        st.refresh_queue_devices();
         Some(pos)
     });
     let Some(position) = position else {
@@ -427,6 +428,7 @@ pub async fn queue(pbx: &PbxRef, caller: &mut Chan, queue: &str, script: &CallSc
                     .with("Position", pos.to_string());
                 st.emit(class::AGENT, m);
             }
+            st.refresh_queue_devices();
         });
     };
     let abandon = |pbx: &PbxRef, caller: &Chan| {

@@ -508,6 +508,7 @@ fn hangup_locked(st: &mut State, uid: &str, cause: u16) {
     for q in &mut st.queues {
         q.callers.retain(|c| c.uniqueid != uid);
     }
+    st.refresh_queue_devices();
     match &partner {
         Some(p) => {
             soft_hangup_locked(st, p, 0);

@@ -334,12 +334,17 @@ impl Pbx {
                 rr_next: 0,
             })
             .collect();
+        // Registered phones have published their state by the time anyone asks; one that never
+        // registered has not (it is missing from DeviceStateList, UNAVAILABLE when looked up).
         let devices: Vec<String> = state.endpoints.iter().map(|e| format!("PJSIP/{}", e.name)).collect();
         for d in devices {
             let s = state.compute_device(&d);
-            state.devices.insert(d.clone(), s);
+            if s != DevState::Unavailable {
+                state.devices.insert(d.clone(), s);
+            }
             state.update_members(&d, s, false);
         }
+        state.refresh_queue_devices();
         Arc::new(Pbx {
             state: Mutex::new(state),
             username,
@@ -436,12 +441,13 @@ impl State {
                 m.in_call = false;
             }
         }
-        let devices: Vec<String> = self.devices.keys().cloned().collect();
+        let devices: Vec<String> = self.devices.keys().filter(|d| d.starts_with("PJSIP/")).cloned().collect();
         for d in devices {
             let s = self.compute_device(&d);
             self.devices.insert(d.clone(), s);
             self.update_members(&d, s, false);
         }
+        self.refresh_queue_devices();
     }
 
     /// A fresh uniqueid (`1795321750.0`).
@@ -551,21 +557,37 @@ impl State {
         }
     }
 
-    /// Recomputes a PJSIP device's state; on a change publishes `DeviceStateChange`, the
-    /// `ExtensionStatus` of hints on it, and `QueueMemberStatus` of queue members watching it.
+    /// A device's state as Asterisk would answer a lookup: the published one, else computed
+    /// (`UNAVAILABLE` for a phone that never registered).
+    pub fn device_state(&self, device: &str) -> DevState {
+        self.devices.get(device).copied().unwrap_or_else(|| self.compute_device(device))
+    }
+
+    /// Recomputes a PJSIP device's state and publishes it if it changed; queue members watching
+    /// it follow (`QueueMemberStatus`). A phone that has never published a state and is still
+    /// unreachable stays unpublished, as on Asterisk, where only registrations and calls publish.
     pub fn refresh_device(&mut self, device: &str) {
         if !device.starts_with("PJSIP/") {
             return;
         }
         let new = self.compute_device(device);
-        if self.devices.get(device) == Some(&new) {
+        if !self.devices.contains_key(device) && new == DevState::Unavailable {
             return;
         }
+        if !self.publish_device(device, new) {
+            return;
+        }
+        self.update_members(device, new, true);
+        self.refresh_queue_devices();
+    }
+
+    /// Sets a device's state; on a change publishes the `ExtensionStatus` of every hint on it,
+    /// then `DeviceStateChange` (Asterisk's order). Returns whether it changed.
+    pub fn publish_device(&mut self, device: &str, new: DevState) -> bool {
+        if self.devices.get(device) == Some(&new) {
+            return false;
+        }
         self.devices.insert(device.to_string(), new);
-        self.emit(
-            class::CALL,
-            events::event("DeviceStateChange", class::CALL).with("Device", device).with("State", new.token()),
-        );
         let hints: Vec<(String, String)> = self
             .dialplan
             .iter()
@@ -585,7 +607,32 @@ impl State {
                     .with("StatusText", text),
             );
         }
-        self.update_members(device, new, true);
+        self.emit(
+            class::CALL,
+            events::event("DeviceStateChange", class::CALL).with("Device", device).with("State", new.token()),
+        );
+        true
+    }
+
+    /// Publishes app_queue's pseudo-devices of every queue where they changed: `Queue:NAME`
+    /// (RINGING while callers wait, else NOT_INUSE), `Queue:NAME_avail` (NOT_INUSE while a member
+    /// could take a call, else INUSE) and `Queue:NAME_pause_INTERFACE` per member (INUSE while
+    /// paused). Hints can watch them, and DeviceStateList lists them.
+    pub fn refresh_queue_devices(&mut self) {
+        let mut states = Vec::new();
+        for q in &self.queues {
+            let waiting = if q.callers.is_empty() { DevState::NotInuse } else { DevState::Ringing };
+            states.push((format!("Queue:{}", q.name), waiting));
+            let avail = q.members.iter().any(member_available);
+            states.push((format!("Queue:{}_avail", q.name), if avail { DevState::NotInuse } else { DevState::Inuse }));
+            for m in &q.members {
+                let paused = if m.paused { DevState::Inuse } else { DevState::NotInuse };
+                states.push((format!("Queue:{}_pause_{}", q.name, m.interface), paused));
+            }
+        }
+        for (device, state) in states {
+            self.publish_device(&device, state);
+        }
     }
 
     /// Updates the status of queue members whose state interface is `device`.
@@ -642,8 +689,7 @@ impl State {
     pub fn hint_state(&self, exten: &str, context: &str) -> (i32, &'static str) {
         let Some(hint) = self.hint_of(exten, context) else { return (-1, "Unknown") };
         // Several devices: in use wins over ringing over idle over unavailable.
-        let states: Vec<DevState> =
-            hint.split('&').map(|d| self.devices.get(d).copied().unwrap_or_else(|| self.compute_device(d))).collect();
+        let states: Vec<DevState> = hint.split('&').map(|d| self.device_state(d)).collect();
         let pick = [DevState::RingInuse, DevState::Inuse, DevState::Ringing, DevState::Busy, DevState::NotInuse]
             .into_iter()
             .find(|s| states.contains(s))
@@ -656,4 +702,10 @@ impl State {
         self.emit(class::CDR, cdr.event());
         self.cdrs.push(cdr);
     }
+}
+
+/// app_queue's `is_member_available`: reachable (or of unknown state, as a Local member is) and
+/// not paused.
+fn member_available(m: &Member) -> bool {
+    !m.paused && (m.status == DevState::NotInuse as u8 || m.status == DevState::Unknown as u8)
 }

@@ -70,8 +70,8 @@ async fn demo_sim() -> Simulator {
     .expect("simulator starts")
 }
 
-/// An AMI client that keeps every message it reads.
-struct Client {
+/// An AMI client that keeps every message it reads (the real-calls conformance test uses it too).
+pub(crate) struct Client {
     stream: TcpStream,
     decoder: Decoder,
     banner: String,
@@ -81,7 +81,7 @@ struct Client {
 }
 
 impl Client {
-    async fn connect(addr: SocketAddr) -> Client {
+    pub(crate) async fn connect(addr: SocketAddr) -> Client {
         let stream = TcpStream::connect(addr).await.expect("connects");
         let mut c = Client {
             stream,
@@ -99,7 +99,7 @@ impl Client {
     }
 
     /// Reads more bytes; false on timeout or EOF.
-    async fn fill(&mut self, deadline: Instant) -> bool {
+    pub(crate) async fn fill(&mut self, deadline: Instant) -> bool {
         if self.closed {
             return false;
         }
@@ -123,12 +123,12 @@ impl Client {
         }
     }
 
-    async fn send(&mut self, m: &Message) {
+    pub(crate) async fn send(&mut self, m: &Message) {
         let _ = self.stream.write_all(&encode(m).unwrap()).await;
     }
 
     /// The next message, within `wait`.
-    async fn recv(&mut self, wait: Duration) -> Option<Message> {
+    pub(crate) async fn recv(&mut self, wait: Duration) -> Option<Message> {
         let deadline = Instant::now() + wait;
         loop {
             if let Some(m) = self.inbox.pop_front() {
@@ -141,7 +141,7 @@ impl Client {
     }
 
     /// Waits for EOF (true) within `wait`, dropping whatever arrives before.
-    async fn closes_within(&mut self, wait: Duration) -> bool {
+    pub(crate) async fn closes_within(&mut self, wait: Duration) -> bool {
         let deadline = Instant::now() + wait;
         while !self.closed {
             if !self.fill(deadline).await && !self.closed {
@@ -158,7 +158,7 @@ impl Client {
 
     /// Sends `action` (with a fresh ActionID) and returns its response and, for a list, its items
     /// up to the `…Complete` event. Other messages stay in the inbox.
-    async fn request(&mut self, action: Message) -> Vec<Message> {
+    pub(crate) async fn request(&mut self, action: Message) -> Vec<Message> {
         let id = self.id();
         let action = action.with("ActionID", id.clone());
         self.send(&action).await;
@@ -194,7 +194,7 @@ impl Client {
         out
     }
 
-    async fn login(&mut self, user: &str, secret: &str, events: Option<&str>) -> Vec<Message> {
+    pub(crate) async fn login(&mut self, user: &str, secret: &str, events: Option<&str>) -> Vec<Message> {
         let mut m = Message::new().with("Action", "Login").with("Username", user).with("Secret", secret);
         if let Some(e) = events {
             m.push("Events", e);
@@ -203,11 +203,11 @@ impl Client {
     }
 
     /// Waits for the first event named `name` (others are kept).
-    async fn event(&mut self, name: &str, wait: Duration) -> Message {
+    pub(crate) async fn event(&mut self, name: &str, wait: Duration) -> Message {
         self.event_where(name, wait, |_| true).await
     }
 
-    async fn event_where(&mut self, name: &str, wait: Duration, pred: impl Fn(&Message) -> bool) -> Message {
+    pub(crate) async fn event_where(&mut self, name: &str, wait: Duration, pred: impl Fn(&Message) -> bool) -> Message {
         let deadline = Instant::now() + wait;
         loop {
             if let Some(i) = self.inbox.iter().position(|m| m.event() == Some(name) && pred(m)) {
@@ -222,7 +222,7 @@ impl Client {
     }
 
     /// Every event that arrives within `quiet` of the last one (up to `max`).
-    async fn drain_events(&mut self, quiet: Duration) -> Vec<Message> {
+    pub(crate) async fn drain_events(&mut self, quiet: Duration) -> Vec<Message> {
         let mut out: Vec<Message> = self.inbox.drain(..).collect();
         while let Some(m) = self.recv(quiet).await {
             out.push(m);
@@ -508,7 +508,7 @@ fn names(events: &[Message]) -> Vec<String> {
         .collect()
 }
 
-async fn logged_in(sim: &Simulator) -> Client {
+pub(crate) async fn logged_in(sim: &Simulator) -> Client {
     let (user, secret) = sim.credentials();
     let (user, secret) = (user.to_string(), secret.to_string());
     let mut c = Client::connect(sim.address()).await;
@@ -1085,11 +1085,15 @@ async fn list_actions_complete_with_their_item_counts() {
     assert_eq!(missing[0].get("Message"), Some("Unable to retrieve endpoint 4711"));
     assert_eq!(check_list(&c.request(req("QueueStatus")).await, "QueueStatusComplete", "QueueMember"), 5);
     assert_eq!(check_list(&c.request(req("QueueSummary")).await, "QueueSummaryComplete", "QueueSummary"), 2);
+    // Only published states: the 9 registered endpoints (1009 and 1010 never registered), and
+    // each queue's pseudo-devices (`Queue:NAME`, `…_avail`, one `…_pause_…` per member): 4 + 5.
     let devices = c.request(req("DeviceStateList")).await;
-    assert_eq!(check_list(&devices, "DeviceStateListComplete", "DeviceStateChange"), 11);
+    assert_eq!(check_list(&devices, "DeviceStateListComplete", "DeviceStateChange"), 18);
     let states: Vec<(&str, &str)> =
         devices[1..devices.len() - 1].iter().map(|m| (m.get("Device").unwrap(), m.get("State").unwrap())).collect();
-    assert!(states.contains(&("PJSIP/1001", "NOT_INUSE")) && states.contains(&("PJSIP/1010", "UNAVAILABLE")));
+    assert!(states.contains(&("PJSIP/1001", "NOT_INUSE")) && !states.iter().any(|(d, _)| *d == "PJSIP/1010"));
+    assert!(states.contains(&("Queue:support_avail", "NOT_INUSE")));
+    assert!(states.contains(&("Queue:sales_pause_PJSIP/1005", "NOT_INUSE")));
     let hints = c.request(req("ExtensionStateList")).await;
     assert_eq!(check_list(&hints, "ExtensionStateListComplete", "ExtensionStatus"), 10);
     assert_eq!(hints[10].get("StatusText"), Some("Unavailable"));
