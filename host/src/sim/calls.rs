@@ -42,6 +42,7 @@ pub struct NewChan {
 
 fn make_channel(st: &mut State, name: String, tech: Tech, device: String, spec: &NewChan) -> (Channel, Chan) {
     let uniqueid = st.uniqueid();
+    let ssrc = st.random() as u32;
     let (control, control_rx) = watch::channel(Control::Run);
     let (state_tx, state_rx) = watch::channel(spec.state);
     let ch = Channel {
@@ -69,6 +70,7 @@ fn make_channel(st: &mut State, name: String, tech: Tech, device: String, spec: 
         device,
         partner: None,
         is_peer: spec.is_peer,
+        ssrc,
         control,
         state_tx,
     };
@@ -200,21 +202,30 @@ impl Pbx {
 
     /// [`Pbx::set_state`] by uniqueid.
     pub fn set_state_uid(&self, uid: &str, state: u8) {
-        self.with(|st| {
-            let Some(c) = st.chan_mut(uid) else { return };
+        let answered = self.with(|st| {
+            let Some(c) = st.chan_mut(uid) else { return false };
             if c.state == state {
-                return;
+                return false;
             }
             c.state = state;
-            if state == 6 && c.answered_at.is_none() {
+            let answered = state == 6 && c.answered_at.is_none();
+            if answered {
                 c.answered_at = Some(SystemTime::now());
             }
             let _ = c.state_tx.send(state);
             let device = c.device.clone();
+            let pjsip = c.tech == Tech::Pjsip;
             let msg = channel_event("Newstate", class::CALL, c);
             st.emit(class::CALL, msg);
             st.refresh_device(&device);
+            answered && pjsip
         });
+        // Media flows from the answer on: RTCP sender reports until the channel is gone.
+        if answered {
+            if let Some(me) = self.handle() {
+                self.spawn(super::rtcp::reports(me, uid.to_string()));
+            }
+        }
     }
 
     /// The channel's state.
@@ -498,6 +509,13 @@ fn hangup_locked(st: &mut State, uid: &str, cause: u16) {
     if let Some(b) = ch.bridge.clone() {
         if let Some(b) = st.bridges.iter_mut().find(|x| x.id == b) {
             b.channels.retain(|u| u != uid);
+        }
+    }
+    // A channel that had media reports its statistics as it goes.
+    if ch.tech == Tech::Pjsip && ch.answered_at.is_some() {
+        for (name, value) in super::rtcp::quality(&ch) {
+            let msg = channel_event("VarSet", class::DIALPLAN, &ch).with("Variable", name).with("Value", value);
+            st.emit(class::DIALPLAN, msg);
         }
     }
     let msg = channel_event("Hangup", class::CALL, &ch)

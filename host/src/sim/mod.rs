@@ -49,6 +49,7 @@ mod config;
 mod dialplan;
 mod events;
 mod park;
+mod rtcp;
 mod scenarios;
 mod seed;
 mod server;

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant, SystemTime};
 
 use tokio::sync::{mpsc, watch};
@@ -71,6 +71,8 @@ pub struct Channel {
     pub partner: Option<String>,
     /// Created as the callee of a Dial/Queue (never a CDR party A).
     pub is_peer: bool,
+    /// The RTP stream's SSRC (in `RTCPSent` and `RTPAUDIOQOS`).
+    pub ssrc: u32,
     pub control: watch::Sender<Control>,
     pub state_tx: watch::Sender<u8>,
 }
@@ -244,6 +246,8 @@ pub struct State {
     pub sip_driver: super::seed::SipDriver,
     /// Calls waiting in the parking lot, oldest first.
     pub parked: Vec<Parked>,
+    /// How often an answered PJSIP channel sends an RTCP sender report (`RTCPSent`).
+    pub rtcp_interval: Duration,
     subscribers: Vec<Subscriber>,
     next_unique: u64,
     pjsip_seq: u32,
@@ -262,6 +266,8 @@ pub struct Pbx {
     pub config_dir: Option<PathBuf>,
     next_session: AtomicU64,
     tasks: Mutex<Vec<AbortHandle>>,
+    /// Itself, for the call tasks it starts on its own (RTCP reports).
+    me: Weak<Pbx>,
 }
 
 impl Pbx {
@@ -292,6 +298,7 @@ impl Pbx {
             reload_ring: seed.reload_ring,
             sip_driver: seed.sip_driver,
             parked: Vec::new(),
+            rtcp_interval: seed.rtcp_interval,
             from_config: Default::default(),
             subscribers: Vec::new(),
             next_unique: 0,
@@ -345,7 +352,7 @@ impl Pbx {
             state.update_members(&d, s, false);
         }
         state.refresh_queue_devices();
-        Arc::new(Pbx {
+        Arc::new_cyclic(|me| Pbx {
             state: Mutex::new(state),
             username,
             secret,
@@ -353,6 +360,7 @@ impl Pbx {
             config_dir,
             next_session: AtomicU64::new(1),
             tasks: Mutex::new(Vec::new()),
+            me: me.clone(),
         })
     }
 
@@ -380,6 +388,11 @@ impl Pbx {
         let mut tasks = self.tasks.lock().unwrap_or_else(|e| e.into_inner());
         tasks.retain(|t| !t.is_finished());
         tasks.push(handle.abort_handle());
+    }
+
+    /// This PBX as a shared handle (`None` only while it is being dropped).
+    pub fn handle(&self) -> Option<Arc<Pbx>> {
+        self.me.upgrade()
     }
 
     /// Aborts every call task.
