@@ -46,6 +46,7 @@ mod cdr;
 mod cli;
 pub(crate) mod clock;
 mod config;
+mod dial;
 mod dialplan;
 mod events;
 mod park;

@@ -162,7 +162,9 @@ mod tests {
             device: "PJSIP/1001".into(),
             partner: None,
             is_peer: false,
+            call_id: String::new(),
             ssrc: 1_280_979_782,
+            soft_hangup_pending: false,
             control,
             state_tx,
         }

@@ -71,8 +71,13 @@ pub struct Channel {
     pub partner: Option<String>,
     /// Created as the callee of a Dial/Queue (never a CDR party A).
     pub is_peer: bool,
+    /// The SIP dialog's Call-ID (what the bridge peer sees as `BRIDGEPVTCALLID`).
+    pub call_id: String,
     /// The RTP stream's SSRC (in `RTCPSent` and `RTPAUDIOQOS`).
     pub ssrc: u32,
+    /// A `Hangup` was asked of the PBX while the channel was bridged: its `SoftHangupRequest` is
+    /// published once the channel has left the bridge, where Asterisk's comes.
+    pub soft_hangup_pending: bool,
     pub control: watch::Sender<Control>,
     pub state_tx: watch::Sender<u8>,
 }
@@ -214,6 +219,16 @@ impl Parked {
     }
 }
 
+/// Events held back until a channel's dialplan has taken its first step: an Originate's
+/// `OriginateResponse` and the answered channel's device state, which Asterisk's originate thread
+/// publishes while the channel's own thread is already running the dialplan (so they arrive after
+/// Dial's first variables and before its callee exists).
+struct Held {
+    uniqueid: String,
+    messages: Vec<(u32, Message)>,
+    device: String,
+}
+
 /// Everything the mutex guards.
 pub struct State {
     pub endpoints: Vec<EndpointSeed>,
@@ -248,6 +263,7 @@ pub struct State {
     pub parked: Vec<Parked>,
     /// How often an answered PJSIP channel sends an RTCP sender report (`RTCPSent`).
     pub rtcp_interval: Duration,
+    held: Vec<Held>,
     subscribers: Vec<Subscriber>,
     next_unique: u64,
     pjsip_seq: u32,
@@ -299,6 +315,7 @@ impl Pbx {
             sip_driver: seed.sip_driver,
             parked: Vec::new(),
             rtcp_interval: seed.rtcp_interval,
+            held: Vec::new(),
             from_config: Default::default(),
             subscribers: Vec::new(),
             next_unique: 0,
@@ -443,6 +460,7 @@ impl State {
         self.channels.clear();
         self.bridges.clear();
         self.drafts.clear();
+        self.held.clear();
         self.globals.clear();
         self.processed_calls = 0;
         let now = SystemTime::now();
@@ -646,6 +664,27 @@ impl State {
         for (device, state) in states {
             self.publish_device(&device, state);
         }
+    }
+
+    /// Publishes events held for the channel (see [`Held`]) and its device's state, once.
+    pub fn release_held(&mut self, uniqueid: &str) {
+        let Some(i) = self.held.iter().position(|h| h.uniqueid == uniqueid) else { return };
+        let held = self.held.remove(i);
+        for (class, m) in held.messages {
+            self.emit(class, m);
+        }
+        self.refresh_device(&held.device);
+    }
+
+    /// Holds `messages` and the device state of the channel until [`State::release_held`].
+    pub fn hold(&mut self, uniqueid: &str, messages: Vec<(u32, Message)>) {
+        let Some(device) = self.chan(uniqueid).map(|c| c.device.clone()) else {
+            for (class, m) in messages {
+                self.emit(class, m);
+            }
+            return;
+        };
+        self.held.push(Held { uniqueid: uniqueid.to_string(), messages, device });
     }
 
     /// Updates the status of queue members whose state interface is `device`.

@@ -547,21 +547,26 @@ async fn an_answered_internal_call_produces_asterisks_events_and_an_answered_cdr
             "Newchannel",
             "Newexten",
             "Newchannel",
+            "Newexten",
+            "NewConnectedLine",
             "DialBegin",
+            "NewConnectedLine",
             "Newstate",
+            "DialState",
             "Newstate",
             "Newstate",
             "DialEnd",
             "BridgeCreate",
+            "Newexten",
             "BridgeEnter",
             "BridgeEnter",
             "HangupRequest",
             "BridgeLeave",
             "BridgeLeave",
             "BridgeDestroy",
-            "Hangup",
-            "Hangup",
             "Cdr",
+            "Hangup",
+            "Hangup",
         ])
     );
     assert_eq!(device_states(&events, "PJSIP/1002"), strs(&["RINGING", "INUSE", "NOT_INUSE"]));
@@ -649,13 +654,17 @@ async fn unanswered_calls_end_with_cancel_or_noanswer() {
             "Newchannel",
             "Newexten",
             "Newchannel",
+            "Newexten",
+            "NewConnectedLine",
             "DialBegin",
+            "NewConnectedLine",
             "Newstate",
+            "DialState",
             "HangupRequest",
             "DialEnd",
             "Hangup",
+            "Cdr",
             "Hangup",
-            "Cdr"
         ])
     );
     assert_eq!(events.iter().find(|m| m.event() == Some("DialEnd")).unwrap().get("DialStatus"), Some("CANCEL"));
@@ -669,19 +678,38 @@ async fn unanswered_calls_end_with_cancel_or_noanswer() {
             "Newchannel",
             "Newexten",
             "Newchannel",
+            "Newexten",
+            "NewConnectedLine",
             "DialBegin",
+            "NewConnectedLine",
             "Newstate",
+            "DialState",
             "DialEnd",
             "Hangup",
             "Newexten",
+            "SoftHangupRequest",
+            "Cdr",
             "Hangup",
-            "Cdr"
         ])
     );
     assert_eq!(events.iter().find(|m| m.event() == Some("DialEnd")).unwrap().get("DialStatus"), Some("NOANSWER"));
-    let newexten: Vec<&str> =
-        events.iter().filter(|m| m.event() == Some("Newexten")).map(|m| m.get("Application").unwrap()).collect();
-    assert_eq!(newexten, ["Dial", "Hangup"]);
+    // The caller's Dial and Hangup, and between them the callee becoming Dial's outgoing line.
+    let newexten: Vec<(&str, &str)> = events
+        .iter()
+        .filter(|m| m.event() == Some("Newexten"))
+        .map(|m| (m.get("Channel").unwrap(), m.get("Application").unwrap()))
+        .collect();
+    assert_eq!(
+        newexten,
+        [("PJSIP/1003-00000002", "Dial"), ("PJSIP/1004-00000003", "AppDial"), ("PJSIP/1003-00000002", "Hangup")]
+    );
+    // The unanswered callee goes with cause 0 (Asterisk sets none), the caller with 16.
+    let causes: Vec<(&str, &str)> = events
+        .iter()
+        .filter(|m| m.event() == Some("Hangup"))
+        .map(|m| (m.get("Channel").unwrap(), m.get("Cause").unwrap()))
+        .collect();
+    assert_eq!(causes, [("PJSIP/1004-00000003", "0"), ("PJSIP/1003-00000002", "16")]);
     assert_eq!(device_states(&events, "PJSIP/1004"), strs(&["RINGING", "NOT_INUSE"]));
     assert_eq!(report.cdrs.len(), 1);
     assert_eq!((report.cdrs[0].disposition.as_str(), report.cdrs[0].answer), ("NO ANSWER", None));
@@ -744,11 +772,11 @@ async fn a_queue_call_rings_the_members_and_connects_one() {
             "BridgeLeave",
             "BridgeLeave",
             "BridgeDestroy",
+            "Cdr",
+            "Cdr",
+            "Cdr",
             "Hangup",
             "Hangup",
-            "Cdr",
-            "Cdr",
-            "Cdr",
         ])
     );
     let join = events.iter().find(|m| m.event() == Some("QueueCallerJoin")).unwrap();
@@ -828,8 +856,8 @@ async fn a_queue_call_rings_the_members_and_connects_one() {
             "DialEnd",
             "Hangup",
             "QueueCallerLeave",
+            "Cdr",
             "Hangup",
-            "Cdr"
         ])
     );
     assert_eq!(report.cdrs[0].disposition, "NO ANSWER");
@@ -858,12 +886,17 @@ async fn a_blind_transfer_moves_the_caller_to_the_third_party() {
             "Newchannel",
             "Newexten",
             "Newchannel",
+            "Newexten",
+            "NewConnectedLine",
             "DialBegin",
+            "NewConnectedLine",
             "Newstate",
+            "DialState",
             "Newstate",
             "Newstate",
             "DialEnd",
             "BridgeCreate",
+            "Newexten",
             "BridgeEnter",
             "BridgeEnter",
             "BlindTransfer",
@@ -873,21 +906,26 @@ async fn a_blind_transfer_moves_the_caller_to_the_third_party() {
             "Hangup",
             "Newexten",
             "Newchannel",
+            "Newexten",
+            "NewConnectedLine",
             "DialBegin",
+            "NewConnectedLine",
             "Newstate",
+            "DialState",
             "Newstate",
             "DialEnd",
             "BridgeCreate",
+            "Newexten",
             "BridgeEnter",
             "BridgeEnter",
             "HangupRequest",
             "BridgeLeave",
             "BridgeLeave",
             "BridgeDestroy",
-            "Hangup",
-            "Hangup",
             "Cdr",
             "Cdr",
+            "Hangup",
+            "Hangup",
         ])
     );
     let t = events.iter().find(|m| m.event() == Some("BlindTransfer")).unwrap();

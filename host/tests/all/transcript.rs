@@ -106,9 +106,10 @@ pub fn real_calls_dir() -> PathBuf {
     dir().join("real-calls")
 }
 
-/// One message of a whole-call session.
+/// One message of a whole-call session and when it arrived (seconds since the first message).
 #[derive(Debug, Clone)]
 pub struct Timed {
+    pub at: f64,
     pub message: switchboard::ami::Message,
 }
 
@@ -119,12 +120,11 @@ pub fn read_timed(path: &Path) -> Vec<Timed> {
     let mut out: Vec<Timed> = Vec::new();
     for line in text.lines() {
         if let Some(stamp) = line.strip_prefix("--- +") {
-            assert!(
-                stamp.strip_suffix('s').is_some_and(|s| s.parse::<f64>().is_ok()),
-                "{}: bad time stamp {line:?}",
-                path.display()
-            );
-            out.push(Timed { message: switchboard::ami::Message::new() });
+            let at = stamp
+                .strip_suffix('s')
+                .and_then(|s| s.parse().ok())
+                .unwrap_or_else(|| panic!("{}: bad time stamp {line:?}", path.display()));
+            out.push(Timed { at, message: switchboard::ami::Message::new() });
             continue;
         }
         if line.is_empty() {
