@@ -1,6 +1,6 @@
-//! The dialplan applications that take time: Dial and Queue ring phones, bridge the answering one
-//! with the caller, and tear the call down in Asterisk's event order. Scenarios use them with
-//! scripted outcomes (who answers, how long they talk, who hangs up or transfers).
+//! The dialplan applications that take time: Dial (in `dial`) and Queue ring phones, bridge the
+//! answering one with the caller, and tear the call down in Asterisk's event order. Scenarios use
+//! them with scripted outcomes (who answers, how long they talk, who hangs up or transfers).
 
 use std::future::pending;
 use std::time::{Duration, Instant, SystemTime};
@@ -8,6 +8,7 @@ use std::time::{Duration, Instant, SystemTime};
 use futures::future::{FutureExt, select_all};
 
 use super::calls::{Chan, NewChan, PbxRef, wait_control};
+use super::dial::DialClock;
 use super::dialplan::{self, Pc};
 use super::events::{self, bridge_block, channel_block, class};
 use super::state::{Control, DevState};
@@ -71,14 +72,16 @@ enum TalkEnd {
 }
 
 /// A phone being rung.
-struct Ringing {
-    chan: Chan,
-    member: Option<(String, String)>,
-    answer_at: Option<Instant>,
+pub(super) struct Ringing {
+    pub chan: Chan,
+    /// The number dialled (`DIALEDPEERNUMBER`).
+    pub number: String,
+    pub member: Option<(String, String)>,
+    pub answer_at: Option<Instant>,
 }
 
 /// `PJSIP/1001` → endpoint `1001`, dial string `1001`; `PJSIP/5551234@trunk` → (`trunk`, `5551234`).
-fn parse_target(target: &str) -> Option<(String, String)> {
+pub(super) fn parse_target(target: &str) -> Option<(String, String)> {
     let rest = target.strip_prefix("PJSIP/").or_else(|| target.strip_prefix("pjsip/"))?;
     match rest.split_once('@') {
         Some((num, ep)) => Some((ep.to_string(), num.to_string())),
@@ -87,7 +90,9 @@ fn parse_target(target: &str) -> Option<(String, String)> {
 }
 
 /// Creates the callee channel for `endpoint` (`Newchannel`), or `None` if it cannot be reached.
-fn new_callee(pbx: &PbxRef, caller: &Chan, endpoint: &str, number: &str) -> Option<Chan> {
+/// With `connected`, it shows the caller as its connected line from the start (Queue); Dial
+/// sets that afterwards.
+pub(super) fn new_callee(pbx: &PbxRef, caller: &Chan, endpoint: &str, number: &str, connected: bool) -> Option<Chan> {
     let spec = pbx.with(|st| {
         let ep = st.endpoint(endpoint)?;
         ep.contact.as_ref()?;
@@ -99,8 +104,8 @@ fn new_callee(pbx: &PbxRef, caller: &Chan, endpoint: &str, number: &str) -> Opti
             state: 0,
             cid_num,
             cid_name,
-            conn_num: c.cid_num.clone(),
-            conn_name: c.cid_name.clone(),
+            conn_num: if connected { c.cid_num.clone() } else { String::new() },
+            conn_name: if connected { c.cid_name.clone() } else { String::new() },
             context: ep.context.clone(),
             exten: "s".into(),
             linkedid: Some(c.linkedid.clone()),
@@ -112,7 +117,7 @@ fn new_callee(pbx: &PbxRef, caller: &Chan, endpoint: &str, number: &str) -> Opti
 }
 
 /// When `endpoint` picks up under `who`, counted from now.
-fn answer_time(pbx: &PbxRef, who: &Answerer, endpoint: &str) -> Option<Instant> {
+pub(super) fn answer_time(pbx: &PbxRef, who: &Answerer, endpoint: &str) -> Option<Instant> {
     let (auto, ring) = pbx.with(|st| st.endpoint(endpoint).map(|e| (e.auto_answer, e.ring)))?;
     match who {
         Answerer::Endpoints if auto => Some(Instant::now() + ring),
@@ -134,7 +139,7 @@ pub fn answer(pbx: &PbxRef, ch: &Chan) -> bool {
     true
 }
 
-async fn sleep_until(at: Option<Instant>) {
+pub(super) async fn sleep_until(at: Option<Instant>) {
     match at {
         Some(at) => tokio::time::sleep_until(at.into()).await,
         None => pending().await,
@@ -142,7 +147,7 @@ async fn sleep_until(at: Option<Instant>) {
 }
 
 /// Waits for any of the ringing channels' owners to be asked something: (index, control).
-async fn any_control(ringing: &[Ringing]) -> (usize, Control) {
+pub(super) async fn any_control(ringing: &[Ringing]) -> (usize, Control) {
     if ringing.is_empty() {
         return pending().await;
     }
@@ -157,8 +162,16 @@ async fn any_control(ringing: &[Ringing]) -> (usize, Control) {
     (i, c)
 }
 
-/// Stops ringing `r` (`DialEnd` with `status`), ends its CDR row, hangs it up with `cause`.
-fn stop_ringing(pbx: &PbxRef, caller: &Chan, r: &Ringing, status: &str, disposition: Option<&str>, cause: u16) {
+/// Stops ringing `r` (`DialEnd` with `status`), ends its CDR row, hangs it up with `cause` (0
+/// for a phone that was never answered and is cancelled, as Asterisk leaves its cause unset).
+pub(super) fn stop_ringing(
+    pbx: &PbxRef,
+    caller: &Chan,
+    r: &Ringing,
+    status: &str,
+    disposition: Option<&str>,
+    cause: u16,
+) {
     pbx.dial_end(Some(caller), &r.chan, status);
     pbx.cdr_end(caller, &r.chan.name, disposition);
     pbx.hangup(&r.chan, cause);
@@ -166,7 +179,7 @@ fn stop_ringing(pbx: &PbxRef, caller: &Chan, r: &Ringing, status: &str, disposit
 
 /// A ringing target was asked something: a hangup means the phone rejected the call (BUSY);
 /// anything else is cleared and the target keeps ringing. Shared by Dial and Queue.
-fn ringing_control(pbx: &PbxRef, caller: &Chan, ringing: &mut Vec<Ringing>, i: usize, c: Control) {
+pub(super) fn ringing_control(pbx: &PbxRef, caller: &Chan, ringing: &mut Vec<Ringing>, i: usize, c: Control) {
     let r = ringing.remove(i);
     match c {
         Control::Hangup(_) => stop_ringing(pbx, caller, &r, "BUSY", Some("BUSY"), 17),
@@ -179,7 +192,7 @@ fn ringing_control(pbx: &PbxRef, caller: &Chan, ringing: &mut Vec<Ringing>, i: u
 }
 
 /// Turns a control on the caller into how the application ends.
-fn caller_outcome(pbx: &PbxRef, caller: &mut Chan, c: Control) -> Option<Outcome> {
+pub(super) fn caller_outcome(pbx: &PbxRef, caller: &mut Chan, c: Control) -> Option<Outcome> {
     match c {
         Control::Run => None,
         Control::Hangup(cause) => Some(Outcome::Hangup(cause)),
@@ -195,77 +208,28 @@ fn caller_outcome(pbx: &PbxRef, caller: &mut Chan, c: Control) -> Option<Outcome
     }
 }
 
-/// `Dial(targets)`: rings every reachable target, bridges the first that answers with the caller.
-pub async fn dial(pbx: &PbxRef, caller: &mut Chan, targets: &[String], script: &CallScript, data: &str) -> Outcome {
-    let mut ringing: Vec<Ringing> = Vec::new();
-    for t in targets {
-        let Some((endpoint, number)) = parse_target(t) else { continue };
-        let Some(callee) = new_callee(pbx, caller, &endpoint, &number) else { continue };
-        pbx.open_cdr(caller, Some(&callee), "Dial", data);
-        pbx.dial_begin(Some(caller), &callee, &number);
-        pbx.set_state(&callee, 5);
-        let answer_at = answer_time(pbx, &script.answer, &endpoint);
-        ringing.push(Ringing { chan: callee, member: None, answer_at });
-    }
-    if ringing.is_empty() {
-        pbx.open_cdr(caller, None, "Dial", data);
-        pbx.cdr_end(caller, "", Some("FAILED"));
-        return Outcome::Continue("CHANUNAVAIL".into());
-    }
-    let deadline = script.timeout.map(|t| Instant::now() + t);
-    let winner = loop {
-        let next = ringing.iter().filter_map(|r| r.answer_at).min();
-        tokio::select! {
-            c = wait_control(&mut caller.control) => {
-                if let Some(out) = caller_outcome(pbx, caller, c) {
-                    for r in &ringing {
-                        stop_ringing(pbx, caller, r, "CANCEL", None, 16);
-                    }
-                    return out;
-                }
-            }
-            (i, c) = any_control(&ringing) => {
-                ringing_control(pbx, caller, &mut ringing, i, c);
-                if ringing.is_empty() {
-                    return Outcome::Continue("BUSY".into());
-                }
-            }
-            _ = sleep_until(next) => {
-                let now = Instant::now();
-                let i = ringing.iter().position(|r| r.answer_at.is_some_and(|a| a <= now)).unwrap_or(0);
-                break ringing.remove(i);
-            }
-            _ = sleep_until(deadline) => {
-                for r in &ringing {
-                    stop_ringing(pbx, caller, r, "NOANSWER", None, 19);
-                }
-                return Outcome::Continue("NOANSWER".into());
-            }
-        }
-    };
-    pbx.set_state(&winner.chan, 6);
-    answer(pbx, caller);
-    pbx.cdr_answer(caller, &winner.chan);
-    pbx.dial_end(Some(caller), &winner.chan, "ANSWER");
-    for r in &ringing {
-        stop_ringing(pbx, caller, r, "CANCEL", None, 26);
-    }
-    let mut peer = winner.chan;
-    bridged(pbx, caller, &mut peer, script, |_| {}).await
-}
-
-/// Bridges caller and peer, lets them talk, and tears down. `on_end` runs after a transfer's
-/// `BlindTransfer` and before anyone leaves the bridge (Queue publishes `AgentComplete` there).
-async fn bridged(
+/// Bridges caller and peer, lets them talk, and tears down. The peer joins first (Asterisk's
+/// `ast_bridge_call` imparts it, then the caller joins); its device shows in use once it is in.
+/// `dial` is the Dial that connected them (its callee goes back to `AppDial`, and its variables
+/// are set as the caller leaves). `on_end` runs after a transfer's `BlindTransfer` and before
+/// anyone leaves the bridge (Queue publishes `AgentComplete` there).
+pub(super) async fn bridged(
     pbx: &PbxRef,
     caller: &mut Chan,
     peer: &mut Chan,
     script: &CallScript,
+    dial: Option<DialClock>,
     on_end: impl FnOnce(&TalkEndKind),
 ) -> Outcome {
     let bridge = pbx.bridge_create();
-    pbx.bridge_enter(&bridge, caller);
+    if dial.is_some() {
+        let context = pbx.with(|st| st.chan(&peer.uniqueid).map(|c| c.context.clone())).unwrap_or_default();
+        pbx.newexten(peer, &context, "", 1, "AppDial", "(Outgoing Line)");
+    }
     pbx.bridge_enter(&bridge, peer);
+    pbx.publish_device_of(peer);
+    pbx.bridge_enter(&bridge, caller);
+    pbx.bridge_peer_vars(caller, peer);
     let end = talk(pbx, caller, peer, script).await;
     if let TalkEnd::PeerTransfer { context, exten } | TalkEnd::CallerTransfer { context, exten } = &end {
         let (transferer, transferee) =
@@ -277,12 +241,22 @@ async fn bridged(
         TalkEnd::PeerHangup(_) | TalkEnd::PeerRedirect(_) | TalkEnd::CallerTransfer { .. } => (&*peer, &*caller),
         _ => (&*caller, &*peer),
     };
-    pbx.bridge_leave(&bridge, first);
-    pbx.bridge_leave(&bridge, second);
+    pbx.clear_bridge_peer_vars(first, second);
+    for ch in [first, second] {
+        pbx.bridge_leave(&bridge, ch);
+        if ch.uniqueid == caller.uniqueid {
+            if let Some(clock) = &dial {
+                clock.finish(pbx, caller);
+            }
+        }
+        pbx.flush_soft_hangup(ch);
+    }
     pbx.bridge_destroy(&bridge);
     pbx.cdr_end(caller, &peer.name, None);
     match end {
         TalkEnd::CallerHangup(cause) => {
+            // The caller's hangup (and its CDR) comes before the callee's.
+            pbx.hangup(caller, cause);
             pbx.hangup(peer, 16);
             Outcome::Hangup(cause)
         }
@@ -314,7 +288,7 @@ async fn bridged(
 
 /// What kind of end a conversation had (for `AgentComplete`'s `Reason`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum TalkEndKind {
+pub(super) enum TalkEndKind {
     Caller,
     Agent,
     Transfer,
@@ -409,6 +383,7 @@ pub async fn queue(pbx: &PbxRef, caller: &mut Chan, queue: &str, script: &CallSc
             .with("Position", pos.to_string())
             .with("Count", count.to_string());
         st.emit(class::AGENT, m);
+        st.refresh_queue_devices();
         Some(pos)
     });
     let Some(position) = position else {
@@ -427,6 +402,7 @@ pub async fn queue(pbx: &PbxRef, caller: &mut Chan, queue: &str, script: &CallSc
                     .with("Position", pos.to_string());
                 st.emit(class::AGENT, m);
             }
+            st.refresh_queue_devices();
         });
     };
     let abandon = |pbx: &PbxRef, caller: &Chan| {
@@ -478,7 +454,7 @@ pub async fn queue(pbx: &PbxRef, caller: &mut Chan, queue: &str, script: &CallSc
         });
         let mut ringing: Vec<Ringing> = Vec::new();
         for (endpoint, interface, member) in picks {
-            let Some(agent) = new_callee(pbx, caller, &endpoint, &endpoint) else { continue };
+            let Some(agent) = new_callee(pbx, caller, &endpoint, &endpoint, true) else { continue };
             pbx.open_cdr(caller, Some(&agent), "Queue", queue);
             pbx.dial_begin(Some(caller), &agent, &endpoint);
             agent_event(
@@ -490,7 +466,7 @@ pub async fn queue(pbx: &PbxRef, caller: &mut Chan, queue: &str, script: &CallSc
             );
             pbx.set_state(&agent, 5);
             let answer_at = answer_time(pbx, &script.answer, &endpoint);
-            ringing.push(Ringing { chan: agent, member: Some((interface, member)), answer_at });
+            ringing.push(Ringing { chan: agent, number: endpoint, member: Some((interface, member)), answer_at });
         }
         let rang_at = Instant::now();
         let give_up = rang_at + if ringing.is_empty() { Duration::from_millis(250) } else { ring_timeout };
@@ -501,7 +477,7 @@ pub async fn queue(pbx: &PbxRef, caller: &mut Chan, queue: &str, script: &CallSc
                     if let Some(out) = caller_outcome(pbx, caller, c) {
                         abandon(pbx, caller);
                         for r in &ringing {
-                            stop_ringing(pbx, caller, r, "CANCEL", None, 16);
+                            stop_ringing(pbx, caller, r, "CANCEL", Some("NO ANSWER"), 0);
                         }
                         leave(pbx, caller);
                         return out;
@@ -525,20 +501,20 @@ pub async fn queue(pbx: &PbxRef, caller: &mut Chan, queue: &str, script: &CallSc
                                 ("RingTime", secs_since(rang_at).to_string()),
                             ]);
                         }
-                        stop_ringing(pbx, caller, r, "NOANSWER", None, 19);
+                        stop_ringing(pbx, caller, r, "NOANSWER", Some("NO ANSWER"), 0);
                     }
                     break None;
                 }
             }
         };
         let Some(winner) = winner else { continue };
-        // Connected.
-        pbx.set_state(&winner.chan, 6);
+        // Connected; the agent's device shows in use once it has joined the bridge.
+        pbx.set_state_quiet(&winner.chan, 6);
         answer(pbx, caller);
         pbx.cdr_answer(caller, &winner.chan);
         pbx.dial_end(Some(caller), &winner.chan, "ANSWER");
         for r in &ringing {
-            stop_ringing(pbx, caller, r, "CANCEL", None, 26);
+            stop_ringing(pbx, caller, r, "CANCEL", Some("NO ANSWER"), 26);
         }
         let holdtime = secs_since(joined);
         leave(pbx, caller);
@@ -562,7 +538,7 @@ pub async fn queue(pbx: &PbxRef, caller: &mut Chan, queue: &str, script: &CallSc
         let agent_for_end = agent.clone();
         let caller_for_end = caller.clone();
         let pbx_for_end = pbx.clone();
-        let out = bridged(pbx, caller, &mut agent, script, move |end| {
+        let out = bridged(pbx, caller, &mut agent, script, None, move |end| {
             let reason = match end {
                 TalkEndKind::Caller => "caller",
                 TalkEndKind::Agent => "agent",

@@ -42,6 +42,8 @@ pub struct NewChan {
 
 fn make_channel(st: &mut State, name: String, tech: Tech, device: String, spec: &NewChan) -> (Channel, Chan) {
     let uniqueid = st.uniqueid();
+    let call_id = st.uuid();
+    let ssrc = st.random() as u32;
     let (control, control_rx) = watch::channel(Control::Run);
     let (state_tx, state_rx) = watch::channel(spec.state);
     let ch = Channel {
@@ -69,6 +71,9 @@ fn make_channel(st: &mut State, name: String, tech: Tech, device: String, spec: 
         device,
         partner: None,
         is_peer: spec.is_peer,
+        call_id,
+        ssrc,
+        soft_hangup_pending: false,
         control,
         state_tx,
     };
@@ -175,6 +180,7 @@ impl Pbx {
                 .with("Extension", exten)
                 .with("Application", app)
                 .with("AppData", data);
+            continue_cdr(st, &ch.uniqueid);
             for d in st.drafts.iter_mut().filter(|d| d.a_uniqueid == ch.uniqueid && d.end.is_none()) {
                 d.lastapp = app.into();
                 d.lastdata = data.into();
@@ -200,21 +206,52 @@ impl Pbx {
 
     /// [`Pbx::set_state`] by uniqueid.
     pub fn set_state_uid(&self, uid: &str, state: u8) {
+        self.change_state(uid, state, true);
+    }
+
+    /// The channel's state changes (`Newstate`) but its device's state is published later, by
+    /// [`Pbx::publish_device_of`]: Asterisk's device-state thread lags the channel's, and where
+    /// its events land in between is part of what clients see.
+    pub fn set_state_quiet(&self, ch: &Chan, state: u8) {
+        self.change_state(&ch.uniqueid, state, false);
+    }
+
+    /// Publishes the state of the channel's device if it changed.
+    pub fn publish_device_of(&self, ch: &Chan) {
         self.with(|st| {
-            let Some(c) = st.chan_mut(uid) else { return };
+            if let Some(device) = st.chan(&ch.uniqueid).map(|c| c.device.clone()) {
+                st.refresh_device(&device);
+            }
+        });
+    }
+
+    fn change_state(&self, uid: &str, state: u8, device_too: bool) {
+        let answered = self.with(|st| {
+            let Some(c) = st.chan_mut(uid) else { return false };
             if c.state == state {
-                return;
+                return false;
             }
             c.state = state;
-            if state == 6 && c.answered_at.is_none() {
+            let answered = state == 6 && c.answered_at.is_none();
+            if answered {
                 c.answered_at = Some(SystemTime::now());
             }
             let _ = c.state_tx.send(state);
             let device = c.device.clone();
+            let pjsip = c.tech == Tech::Pjsip;
             let msg = channel_event("Newstate", class::CALL, c);
             st.emit(class::CALL, msg);
-            st.refresh_device(&device);
+            if device_too {
+                st.refresh_device(&device);
+            }
+            answered && pjsip
         });
+        // Media flows from the answer on: RTCP sender reports until the channel is gone.
+        if answered {
+            if let Some(me) = self.handle() {
+                self.spawn(super::rtcp::reports(me, uid.to_string()));
+            }
+        }
     }
 
     /// The channel's state.
@@ -285,6 +322,11 @@ impl Pbx {
         self.two_party_event("DialBegin", class::CALL, caller, dest, &[("DialString", dialstring.to_string())]);
     }
 
+    /// `DialState` (the callee's progress: `RINGING`).
+    pub fn dial_state(&self, caller: Option<&Chan>, dest: &Chan, status: &str) {
+        self.two_party_event("DialState", class::CALL, caller, dest, &[("DialStatus", status.to_string())]);
+    }
+
     /// `DialEnd`.
     pub fn dial_end(&self, caller: Option<&Chan>, dest: &Chan, status: &str) {
         self.two_party_event("DialEnd", class::CALL, caller, dest, &[("DialStatus", status.to_string())]);
@@ -310,7 +352,8 @@ impl Pbx {
         })
     }
 
-    /// The channel joins the bridge (`BridgeEnter`).
+    /// The channel joins the bridge (`BridgeEnter`). A bridge of two PJSIP channels then moves
+    /// its media to `native_rtp` (no event: the next one about the bridge shows it).
     pub fn bridge_enter(&self, bridge: &str, ch: &Chan) {
         self.with(|st| {
             let Some(b) = st.bridges.iter_mut().find(|b| b.id == bridge) else { return };
@@ -322,7 +365,37 @@ impl Pbx {
             bridge_block(&mut m, "", &b);
             channel_block(&mut m, "", c);
             st.emit(class::CALL, m);
+            let native =
+                b.channels.len() == 2 && b.channels.iter().all(|u| st.chan(u).is_some_and(|c| c.tech == Tech::Pjsip));
+            if native {
+                if let Some(b) = st.bridges.iter_mut().find(|b| b.id == bridge) {
+                    b.technology = "native_rtp".into();
+                }
+            }
         });
+    }
+
+    /// `BRIDGEPEER` and `BRIDGEPVTCALLID` of both parties of a two-party bridge: each names the
+    /// other's channel and SIP Call-ID. Asterisk 22 sets them again on each change as the bridge
+    /// settles after the second join (three rounds on a PJSIP call in the real transcripts).
+    pub fn bridge_peer_vars(&self, first: &Chan, second: &Chan) {
+        let ids = self
+            .with(|st| Some((st.chan(&first.uniqueid)?.call_id.clone(), st.chan(&second.uniqueid)?.call_id.clone())));
+        let Some((first_id, second_id)) = ids else { return };
+        for _ in 0..3 {
+            self.var_set(&first.uniqueid, "BRIDGEPEER", &second.name);
+            self.var_set(&first.uniqueid, "BRIDGEPVTCALLID", &second_id);
+            self.var_set(&second.uniqueid, "BRIDGEPEER", &first.name);
+            self.var_set(&second.uniqueid, "BRIDGEPVTCALLID", &first_id);
+        }
+    }
+
+    /// Clears [`Pbx::bridge_peer_vars`] as the bridge breaks up.
+    pub fn clear_bridge_peer_vars(&self, first: &Chan, second: &Chan) {
+        for ch in [first, second] {
+            self.var_set(&ch.uniqueid, "BRIDGEPEER", "");
+            self.var_set(&ch.uniqueid, "BRIDGEPVTCALLID", "");
+        }
     }
 
     /// The channel leaves the bridge (`BridgeLeave`).
@@ -369,6 +442,32 @@ impl Pbx {
         self.with(|st| soft_hangup_locked(st, uid, cause))
     }
 
+    /// The `SoftHangupRequest` of a hangup asked while the channel was bridged, now that it has
+    /// left the bridge.
+    pub fn flush_soft_hangup(&self, ch: &Chan) {
+        self.with(|st| flush_soft_hangup_locked(st, &ch.uniqueid));
+    }
+
+    /// `SoftHangupRequest` of the channel hanging itself up (the `Hangup()` application).
+    pub fn soft_hangup_event(&self, ch: &Chan) {
+        self.with(|st| {
+            if let Some(c) = st.chan(&ch.uniqueid) {
+                let msg = channel_event("SoftHangupRequest", class::CALL, c).with("Cause", "16");
+                st.emit(class::CALL, msg);
+            }
+        });
+    }
+
+    /// The callee of an answered Dial leaves the caller's dialplan location: its `Exten` is
+    /// empty from then on (Asterisk's `DialEnd`, `BridgeEnter` and snapshots show it so).
+    pub fn clear_exten(&self, ch: &Chan) {
+        self.with(|st| {
+            if let Some(c) = st.chan_mut(&ch.uniqueid) {
+                c.exten.clear();
+            }
+        });
+    }
+
     /// Asks the channel's owner to do something else (redirect, transfer).
     pub fn control(&self, uid: &str, control: Control) -> bool {
         self.with(|st| match st.chan(uid) {
@@ -390,9 +489,20 @@ impl Pbx {
         ch.control.borrow_and_update();
     }
 
-    /// Opens a CDR row with `a` as party A and `b` (if any) as party B.
+    /// Opens a CDR row with `a` as party A and `b` (if any) as party B. An open row of A without
+    /// a party B (A went on in the dialplan after an earlier call) takes B instead. A row's answer
+    /// time is A's if A is up already (an originated call), else B's.
     pub fn open_cdr(&self, a: &Chan, b: Option<&Chan>, lastapp: &str, lastdata: &str) {
         self.with(|st| {
+            let party_b = b.and_then(|b| st.chan(&b.uniqueid)).map(|c| (c.name.clone(), c.accountcode.clone()));
+            if let Some(d) =
+                st.drafts.iter_mut().find(|d| d.a_uniqueid == a.uniqueid && d.end.is_none() && d.dstchannel.is_empty())
+            {
+                (d.dstchannel, d.peeraccount) = party_b.unwrap_or_default();
+                d.lastapp = lastapp.into();
+                d.lastdata = lastdata.into();
+                return;
+            }
             let Some(ca) = st.chan(&a.uniqueid) else { return };
             let first = !st.drafts.iter().any(|d| d.a_uniqueid == a.uniqueid);
             let cb = b.and_then(|b| st.chan(&b.uniqueid));
@@ -408,7 +518,7 @@ impl Pbx {
                 lastapp: lastapp.into(),
                 lastdata: lastdata.into(),
                 start: if first { ca.created_at } else { SystemTime::now() },
-                answer: None,
+                answer: ca.answered_at,
                 end: None,
                 disposition: None,
                 accountcode: ca.accountcode.clone(),
@@ -418,28 +528,28 @@ impl Pbx {
         });
     }
 
-    /// Party B of an open row answered.
+    /// Party B of an open row answered (the row's answer time, unless A answered before).
     pub fn cdr_answer(&self, a: &Chan, b: &Chan) {
         self.with(|st| {
             let Some(name) = st.chan(&b.uniqueid).map(|c| c.name.clone()) else { return };
             for d in
                 st.drafts.iter_mut().filter(|d| d.a_uniqueid == a.uniqueid && d.dstchannel == name && d.end.is_none())
             {
-                d.answer = Some(SystemTime::now());
+                d.answer.get_or_insert_with(SystemTime::now);
             }
         });
     }
 
-    /// The row A–B ends (disposition for an unanswered row: `BUSY`, `FAILED`, or `NO ANSWER`).
+    /// The row A–B ends. A disposition (`BUSY`, `FAILED`, `NO ANSWER`: how the dial ended) wins
+    /// over the answer time, which may be A's: an originated caller that answered and then dialled
+    /// nobody who answered still gets a `NO ANSWER` row.
     pub fn cdr_end(&self, a: &Chan, b_name: &str, disposition: Option<&str>) {
         self.with(|st| {
             for d in
                 st.drafts.iter_mut().filter(|d| d.a_uniqueid == a.uniqueid && d.dstchannel == b_name && d.end.is_none())
             {
                 d.end = Some(SystemTime::now());
-                if d.answer.is_none() {
-                    d.disposition = disposition.map(str::to_string);
-                }
+                d.disposition = disposition.map(str::to_string);
             }
         });
     }
@@ -478,15 +588,66 @@ pub fn clid(name: &str, num: &str) -> String {
     }
 }
 
-/// [`Pbx::soft_hangup`] with the lock held.
+/// [`Pbx::soft_hangup`] with the lock held. A bridged channel's `SoftHangupRequest` waits until
+/// it has left the bridge (where Asterisk publishes it: after `BridgeLeave` and Dial's variables).
 pub fn soft_hangup_locked(st: &mut State, uid: &str, cause: u16) -> bool {
-    let Some(c) = st.chan(uid) else { return false };
-    let msg = channel_event("SoftHangupRequest", class::CALL, c).with("Cause", "16");
+    let Some(c) = st.chan_mut(uid) else { return false };
     let _ = c.control.send(Control::Hangup(cause));
+    if c.bridge.is_some() {
+        c.soft_hangup_pending = true;
+        return true;
+    }
+    let msg = channel_event("SoftHangupRequest", class::CALL, c).with("Cause", "16");
     st.emit(class::CALL, msg);
     true
 }
 
+fn flush_soft_hangup_locked(st: &mut State, uid: &str) {
+    let Some(c) = st.chan_mut(uid) else { return };
+    if !std::mem::take(&mut c.soft_hangup_pending) {
+        return;
+    }
+    let msg = channel_event("SoftHangupRequest", class::CALL, c).with("Cause", "16");
+    st.emit(class::CALL, msg);
+}
+
+/// After a Dial whose party B is gone, party A moving on in the dialplan starts a new CDR row
+/// (Asterisk's CDR engine splits the record there), its start and answer now. Only for a channel
+/// that is up: a row that never answered and has no party B is not posted by a default
+/// `cdr.conf` (`unanswered = no`).
+fn continue_cdr(st: &mut State, uid: &str) {
+    let Some(c) = st.chan(uid) else { return };
+    if c.is_peer || c.state != 6 {
+        return;
+    }
+    let mine = || st.drafts.iter().filter(|d| d.a_uniqueid == uid);
+    if mine().next().is_none() || mine().any(|d| d.end.is_none()) {
+        return;
+    }
+    let now = SystemTime::now();
+    let draft = CdrDraft {
+        a_uniqueid: c.uniqueid.clone(),
+        linkedid: c.linkedid.clone(),
+        channel: c.name.clone(),
+        dstchannel: String::new(),
+        clid: clid(&c.cid_name, &c.cid_num),
+        src: c.cid_num.clone(),
+        dst: c.exten.clone(),
+        dcontext: c.context.clone(),
+        lastapp: c.app.clone(),
+        lastdata: c.data.clone(),
+        start: now,
+        answer: Some(now),
+        end: None,
+        disposition: None,
+        accountcode: c.accountcode.clone(),
+        peeraccount: String::new(),
+    };
+    st.drafts.push(draft);
+}
+
+/// The channel goes: its media statistics (`RTPAUDIOQOS…` of a channel that had media), its
+/// finished CDR rows, `Hangup`, then its device's state — Asterisk's order.
 fn hangup_locked(st: &mut State, uid: &str, cause: u16) {
     let Some(pos) = st.channels.iter().position(|c| c.uniqueid == uid) else { return };
     let partner = st.channels[pos].partner.clone().filter(|p| st.chan(p).is_some());
@@ -494,12 +655,21 @@ fn hangup_locked(st: &mut State, uid: &str, cause: u16) {
         let msg = channel_event("HangupRequest", class::CALL, st.chan(p).expect("checked")).with("Cause", "0");
         st.emit(class::CALL, msg);
     }
+    flush_soft_hangup_locked(st, uid);
     let ch = st.channels.remove(pos);
     if let Some(b) = ch.bridge.clone() {
         if let Some(b) = st.bridges.iter_mut().find(|x| x.id == b) {
             b.channels.retain(|u| u != uid);
         }
     }
+    // A channel that had media reports its statistics as it goes.
+    if ch.tech == Tech::Pjsip && ch.answered_at.is_some() {
+        for (name, value) in super::rtcp::quality(&ch) {
+            let msg = channel_event("VarSet", class::DIALPLAN, &ch).with("Variable", name).with("Value", value);
+            st.emit(class::DIALPLAN, msg);
+        }
+    }
+    finish_cdrs(st, &ch);
     let msg = channel_event("Hangup", class::CALL, &ch)
         .with("Cause", cause.to_string())
         .with("Cause-txt", events::cause_text(cause));
@@ -508,6 +678,7 @@ fn hangup_locked(st: &mut State, uid: &str, cause: u16) {
     for q in &mut st.queues {
         q.callers.retain(|c| c.uniqueid != uid);
     }
+    st.refresh_queue_devices();
     match &partner {
         Some(p) => {
             soft_hangup_locked(st, p, 0);
@@ -524,7 +695,6 @@ fn hangup_locked(st: &mut State, uid: &str, cause: u16) {
         }
         None => {}
     }
-    finish_cdrs(st, &ch);
 }
 
 fn finish_cdrs(st: &mut State, ch: &Channel) {

@@ -101,7 +101,7 @@ pub struct CdrDraft {
     pub start: SystemTime,
     pub answer: Option<SystemTime>,
     pub end: Option<SystemTime>,
-    /// Disposition decided by the dial (`BUSY`, `FAILED`); else from `answer`.
+    /// Disposition decided by the dial (`BUSY`, `FAILED`, `NO ANSWER`); else from `answer`.
     pub disposition: Option<String>,
     pub accountcode: String,
     pub peeraccount: String,
@@ -112,9 +112,10 @@ impl CdrDraft {
     pub fn finish(self, end: SystemTime, sequence: u64, userfield: String) -> Cdr {
         let end = self.end.unwrap_or(end);
         let secs = |from: SystemTime| end.duration_since(from).map(|d| d.as_secs()).unwrap_or(0);
-        let disposition = match (&self.answer, self.disposition) {
-            (Some(_), _) => "ANSWERED".to_string(),
-            (None, Some(d)) => d,
+        // How the dial ended wins over the answer time, which may be party A's own.
+        let disposition = match (self.disposition, &self.answer) {
+            (Some(d), _) => d,
+            (None, Some(_)) => "ANSWERED".to_string(),
             (None, None) => "NO ANSWER".to_string(),
         };
         Cdr {

@@ -166,7 +166,7 @@ fn pjsip_endpoints(st: &State) -> Vec<String> {
     ];
     for e in &st.endpoints {
         let device = format!("PJSIP/{}", e.name);
-        let state = st.devices.get(&device).copied().unwrap_or(DevState::Unknown);
+        let state = st.device_state(&device);
         let channels = st.channels.iter().filter(|c| c.device == device).count();
         let cid = if e.caller_name.is_empty() { e.name.clone() } else { format!("{}/{}", e.name, e.name) };
         out.push(format!(" Endpoint:  {:<53}  {:<12}  {} of inf", cid, state.text(), channels));

@@ -398,7 +398,7 @@ fn queues(st: &mut State, sections: &[Section]) {
             let penalty = fields.get(1).and_then(|p| p.parse().ok()).unwrap_or(0);
             let name = fields.get(2).filter(|n| !n.is_empty()).map_or_else(|| interface.clone(), |n| n.to_string());
             let state_interface = fields.get(3).filter(|n| !n.is_empty()).map_or_else(|| interface.clone(), |n| n.to_string());
-            let status = st.devices.get(&state_interface).copied().unwrap_or_else(|| st.compute_device(&state_interface)) as u8;
+            let status = st.device_state(&state_interface) as u8;
             seen_members.insert((s.name.clone(), interface.to_ascii_lowercase()));
             let q = st.queue_mut(&s.name).expect("added above");
             match q.members.iter_mut().find(|m| m.interface.eq_ignore_ascii_case(&interface)) {
@@ -439,6 +439,7 @@ fn queues(st: &mut State, sections: &[Section]) {
     st.queues.retain(|q| !gone.contains(&q.name));
     st.from_config.queues = seen;
     st.from_config.members = seen_members;
+    st.refresh_queue_devices();
 }
 
 /// Mailboxes (`1001 => password,name,…` under `[context]`); message counts of existing boxes stay.

@@ -3,6 +3,7 @@
 use std::time::{Duration, Instant};
 
 use super::apps::{self, CallScript, Outcome};
+use super::dial;
 use super::calls::{Chan, NewChan, PbxRef, pending_control, start, wait_control};
 use super::events::{self, channel_block, class};
 use super::seed::ExtenSeed;
@@ -58,20 +59,23 @@ pub fn matches(pattern: &str, exten: &str) -> bool {
 
 /// The step at `pc`: (application, raw data). Exact extensions win over patterns, the context's
 /// own extensions over those of the contexts it includes (searched in order, as Asterisk does).
+/// An extension without that priority does not stand in the way: `exten => 1002,hint,PJSIP/1002`
+/// alone leaves 1002's priority 1 to a matching pattern.
 pub fn step(st: &State, pc: &Pc) -> Option<(String, String)> {
-    let ext = find(st, &pc.context, &pc.exten, 0)?;
-    ext.steps.get(pc.priority.checked_sub(1)? as usize).cloned()
+    let index = pc.priority.checked_sub(1)? as usize;
+    let ext = find(st, &pc.context, &pc.exten, index, 0)?;
+    ext.steps.get(index).cloned()
 }
 
-/// The extension `exten` reaches in `context`, following `include =>` (at most 8 deep, so an
-/// include loop ends).
-fn find<'a>(st: &'a State, context: &str, exten: &str, depth: usize) -> Option<&'a ExtenSeed> {
-    let in_ctx = || st.dialplan.iter().filter(|e| e.context == context);
+/// The extension `exten` reaches in `context` that has priority `index + 1`, following
+/// `include =>` (at most 8 deep, so an include loop ends).
+fn find<'a>(st: &'a State, context: &str, exten: &str, index: usize, depth: usize) -> Option<&'a ExtenSeed> {
+    let in_ctx = || st.dialplan.iter().filter(|e| e.context == context && e.steps.len() > index);
     in_ctx().find(|e| e.exten == exten).or_else(|| in_ctx().find(|e| matches(&e.exten, exten))).or_else(|| {
         if depth >= 8 {
             return None;
         }
-        st.includes.iter().filter(|(c, _)| c == context).find_map(|(_, inc)| find(st, inc, exten, depth + 1))
+        st.includes.iter().filter(|(c, _)| c == context).find_map(|(_, inc)| find(st, inc, exten, index, depth + 1))
     })
 }
 
@@ -225,7 +229,10 @@ async fn exec(pbx: &PbxRef, ch: &mut Chan, app: &str, data: &str) -> Step {
             }
             wait(pbx, ch, None).await.unwrap_or(Step::Next)
         }
-        "hangup" => Step::Hangup(args.first().and_then(|c| c.parse().ok()).unwrap_or(16)),
+        "hangup" => {
+            pbx.soft_hangup_event(ch);
+            Step::Hangup(args.first().and_then(|c| c.parse().ok()).unwrap_or(16))
+        }
         "busy" | "congestion" => wait(pbx, ch, Some(Duration::from_secs(1)))
             .await
             .unwrap_or(Step::Hangup(if app.eq_ignore_ascii_case("busy") { 17 } else { 34 })),
@@ -246,12 +253,13 @@ async fn exec(pbx: &PbxRef, ch: &mut Chan, app: &str, data: &str) -> Step {
         "dial" => {
             let targets: Vec<String> =
                 args.first().map(|t| t.split('&').map(str::to_string).collect()).unwrap_or_default();
-            let timeout = args.get(1).and_then(|t| t.parse::<u64>().ok()).map(Duration::from_secs);
-            let o = apps::dial(pbx, ch, &targets, &CallScript::live(timeout), data).await;
-            if let Outcome::Continue(status) = &o {
-                pbx.with(|st| st.chan_mut(&ch.uniqueid).map(|c| c.set_var("DIALSTATUS", status)));
-            }
-            outcome(o)
+            // Seconds, fractions allowed (as app_dial parses them).
+            let timeout = args
+                .get(1)
+                .and_then(|t| t.parse::<f64>().ok())
+                .filter(|t| t.is_finite() && *t > 0.0)
+                .map(Duration::from_secs_f64);
+            outcome(dial::dial(pbx, ch, &targets, &CallScript::live(timeout), data).await)
         }
         "queue" => {
             let name = args.first().copied().unwrap_or_default();
@@ -344,15 +352,22 @@ pub struct Originated {
     pub uniqueid: Option<String>,
 }
 
-/// Places the call; returns once it is answered or has failed (the call itself goes on).
+/// How placing an originated call went: the report, the Local device that is now in use, and
+/// the answered channel to start on its target.
+type Placed = (Originated, Option<String>, Option<Chan>);
+
+/// Places the call; returns once it is answered or has failed (the call itself goes on). The
+/// answered channel starts on its target before the `OriginateResponse` goes out: Asterisk's
+/// originate thread reports while the channel's own thread already runs the dialplan, so the
+/// report (and the channel's device state) lands after the first dialplan steps — within Dial,
+/// after its variables and before its callee exists.
 pub async fn originate(pbx: PbxRef, req: Originate) -> Originated {
-    let result = match req.channel.split_once('/') {
+    let (result, local_device, answered) = match req.channel.split_once('/') {
         Some((tech, rest)) if tech.eq_ignore_ascii_case("local") => originate_local(&pbx, &req, rest).await,
         Some((tech, rest)) if tech.eq_ignore_ascii_case("pjsip") => originate_pjsip(&pbx, &req, rest).await,
-        _ => (fail(&req, 0), None),
+        _ => (fail(&req, 0), None, None),
     };
-    let (result, local_device) = result;
-    if let Some(id) = &req.async_action_id {
+    let report = req.async_action_id.as_ref().map(|id| {
         let (context, exten) = match &req.target {
             Target::Exten(pc) => (pc.context.clone(), pc.exten.clone()),
             Target::App { .. } => (String::new(), String::new()),
@@ -369,7 +384,20 @@ pub async fn originate(pbx: PbxRef, req: Originate) -> Originated {
         m.push("Uniqueid", result.uniqueid.clone().unwrap_or_else(|| "<null>".into()));
         m.push("CallerIDNum", if req.cid_num.is_empty() { "<unknown>".into() } else { req.cid_num.clone() });
         m.push("CallerIDName", if req.cid_name.is_empty() { "<unknown>".into() } else { req.cid_name.clone() });
-        pbx.with(|st| st.emit(class::CALL, m));
+        m
+    });
+    match answered {
+        Some(ch) => {
+            let uniqueid = ch.uniqueid.clone();
+            pbx.with(|st| st.hold(&uniqueid, report.into_iter().map(|m| (class::CALL, m)).collect()));
+            run_target(&pbx, ch, &req);
+            pbx.with(|st| st.release_held(&uniqueid));
+        }
+        None => {
+            if let Some(m) = report {
+                pbx.with(|st| st.emit(class::CALL, m));
+            }
+        }
     }
     if let Some(device) = local_device {
         pbx.local_device_state(&device, "INUSE");
@@ -435,7 +463,7 @@ async fn wait_answer(ch: &mut Chan, timeout: Duration, answer_at: Option<Instant
     }
 }
 
-async fn originate_local(pbx: &PbxRef, req: &Originate, rest: &str) -> (Originated, Option<String>) {
+async fn originate_local(pbx: &PbxRef, req: &Originate, rest: &str) -> Placed {
     let dest = rest.split('/').next().unwrap_or(rest);
     let (exten, context) = dest.split_once('@').unwrap_or((dest, "default"));
     let (mut one, two) = pbx.new_local_pair(exten, context, None);
@@ -471,26 +499,29 @@ async fn originate_local(pbx: &PbxRef, req: &Originate, rest: &str) -> (Originat
             pbx.dial_end(None, &one, "ANSWER");
             let uniqueid = one.uniqueid.clone();
             let name = one.name.clone();
-            run_target(pbx, one, req);
             (
                 Originated { success: true, reason: 4, channel: name, uniqueid: Some(uniqueid) },
                 Some(format!("Local/{dest}")),
+                Some(one),
             )
         }
         Wait::TimedOut => {
             pbx.dial_end(None, &one, "NOANSWER");
             pbx.hangup(&one, 0);
-            (fail(req, 3), None)
+            (fail(req, 3), None, None)
         }
         Wait::Gone(cause) => {
             pbx.dial_end(None, &one, "CANCEL");
             pbx.hangup(&one, cause);
-            (fail(req, 1), None)
+            (fail(req, 1), None, None)
         }
     }
 }
 
-async fn originate_pjsip(pbx: &PbxRef, req: &Originate, rest: &str) -> (Originated, Option<String>) {
+/// Rings the endpoint as Asterisk's originate dials it: the channel's Dial events carry only
+/// the `Dest…` block (no caller), `DialState RINGING` follows the ringing, and the device's
+/// state comes after both.
+async fn originate_pjsip(pbx: &PbxRef, req: &Originate, rest: &str) -> Placed {
     let (endpoint, number) = match rest.split_once('@') {
         Some((num, ep)) => (ep.to_string(), num.to_string()),
         None => (rest.to_string(), rest.to_string()),
@@ -515,7 +546,7 @@ async fn originate_pjsip(pbx: &PbxRef, req: &Originate, rest: &str) -> (Originat
         ))
     });
     // No such endpoint, or no contact to call: the channel cannot be created.
-    let Some((spec, ring, busy)) = spec else { return (fail(req, 0), None) };
+    let Some((spec, ring, busy)) = spec else { return (fail(req, 0), None, None) };
     let context = spec.context.clone();
     let mut ch = pbx.new_pjsip(spec);
     pbx.newexten(&ch, &context, "s", 1, "AppDial2", "(Outgoing Line)");
@@ -525,27 +556,56 @@ async fn originate_pjsip(pbx: &PbxRef, req: &Originate, rest: &str) -> (Originat
     }
     set_variables(pbx, &ch, req);
     pbx.dial_begin(None, &ch, &number);
-    pbx.set_state(&ch, 5);
+    pbx.set_state_quiet(&ch, 5);
+    pbx.dial_state(None, &ch, "RINGING");
+    pbx.publish_device_of(&ch);
     // A busy phone answers 486 at once.
     let outcome = if busy { Wait::Gone(17) } else { wait_answer(&mut ch, req.timeout, ring.map(|r| Instant::now() + r)).await };
     match outcome {
         Wait::Answered => {
-            pbx.set_state(&ch, 6);
+            // Its device shows in use once the originate has reported (see `originate`).
+            pbx.set_state_quiet(&ch, 6);
             pbx.dial_end(None, &ch, "ANSWER");
             let uniqueid = ch.uniqueid.clone();
             let name = ch.name.clone();
-            run_target(pbx, ch, req);
-            (Originated { success: true, reason: 4, channel: name, uniqueid: Some(uniqueid) }, None)
+            (Originated { success: true, reason: 4, channel: name, uniqueid: Some(uniqueid) }, None, Some(ch))
         }
         Wait::TimedOut => {
             pbx.dial_end(None, &ch, "NOANSWER");
             pbx.hangup(&ch, 19);
-            (fail(req, 3), None)
+            (fail(req, 3), None, None)
         }
         Wait::Gone(cause) => {
             pbx.dial_end(None, &ch, if cause == 17 { "BUSY" } else { "CANCEL" });
             pbx.hangup(&ch, if cause == 0 { 16 } else { cause });
-            (fail(req, if cause == 17 { 5 } else { 1 }), None)
+            (fail(req, if cause == 17 { 5 } else { 1 }), None, None)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::seed::PbxSeed;
+    use crate::sim::state::Pbx;
+
+    #[test]
+    fn a_hint_alone_leaves_the_priority_to_a_matching_pattern() {
+        let mut seed = PbxSeed::empty();
+        seed.dialplan = vec![
+            ExtenSeed::new("fidelity", "1002", &[]).with_hint("PJSIP/1002"),
+            ExtenSeed::new("fidelity", "_10XX", &["Dial(PJSIP/${EXTEN},20)", "Hangup()"]),
+            ExtenSeed::new("fidelity", "1003", &["Answer"]),
+        ];
+        let pbx = Pbx::new(seed, String::new(), String::new(), None);
+        let at = |exten: &str, priority| Pc { context: "fidelity".into(), exten: exten.into(), priority };
+        pbx.with(|st| {
+            assert_eq!(step(st, &at("1002", 1)), Some(("Dial".into(), "PJSIP/${EXTEN},20".into())));
+            assert_eq!(step(st, &at("1002", 2)), Some(("Hangup".into(), String::new())));
+            // An exact extension with the priority still wins; past its last one, the pattern's next.
+            assert_eq!(step(st, &at("1003", 1)), Some(("Answer".into(), String::new())));
+            assert_eq!(step(st, &at("1003", 2)), Some(("Hangup".into(), String::new())));
+            assert_eq!(step(st, &at("1002", 3)), None);
+        });
     }
 }

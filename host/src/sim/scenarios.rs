@@ -8,6 +8,7 @@ use anyhow::{Context as _, bail};
 use super::apps::{self, AfterTalk, Answerer, CallScript, Outcome};
 use super::calls::{Chan, NewChan, PbxRef};
 use super::cdr::Cdr;
+use super::dial::dial;
 use super::dialplan;
 use super::park;
 
@@ -129,6 +130,7 @@ fn finish(pbx: &PbxRef, caller: Chan, outcome: Outcome, next_priority: u32) {
                 .with(|st| st.chan(&caller.uniqueid).map(|c| (c.context.clone(), c.exten.clone())))
                 .unwrap_or_default();
             pbx.newexten(&caller, &context, &exten, next_priority, "Hangup", "");
+            pbx.soft_hangup_event(&caller);
             pbx.hangup(&caller, 16);
         }
         Outcome::Goto(pc) => dialplan::spawn_run(pbx, caller, pc),
@@ -189,7 +191,7 @@ pub async fn run(pbx: &PbxRef, scenario: Scenario) -> anyhow::Result<ScenarioRep
                 talk: Some(talk),
                 after: AfterTalk::CallerHangsUp,
             };
-            let outcome = apps::dial(pbx, &mut caller, &[format!("PJSIP/{to}")], &script, &data).await;
+            let outcome = dial(pbx, &mut caller, &[format!("PJSIP/{to}")], &script, &data).await;
             finish(pbx, caller, outcome, 2);
             linkedid
         }
@@ -204,7 +206,7 @@ pub async fn run(pbx: &PbxRef, scenario: Scenario) -> anyhow::Result<ScenarioRep
                 talk: None,
                 after: AfterTalk::CallerHangsUp,
             };
-            let outcome = apps::dial(pbx, &mut caller, &[format!("PJSIP/{to}")], &script, &data).await;
+            let outcome = dial(pbx, &mut caller, &[format!("PJSIP/{to}")], &script, &data).await;
             finish(pbx, caller, outcome, 2);
             linkedid
         }
@@ -221,7 +223,7 @@ pub async fn run(pbx: &PbxRef, scenario: Scenario) -> anyhow::Result<ScenarioRep
                         talk: Some(talk),
                         after: AfterTalk::CallerHangsUp,
                     };
-                    let outcome = apps::dial(pbx, &mut caller, &[format!("PJSIP/{transfer_to}")], &script, &data).await;
+                    let outcome = dial(pbx, &mut caller, &[format!("PJSIP/{transfer_to}")], &script, &data).await;
                     finish(pbx, caller, outcome, 2);
                 }
                 other => finish(pbx, caller, other, 2),
@@ -268,7 +270,7 @@ async fn answered_then_transferred(pbx: &PbxRef, from: &str, to: &str, exten: &s
         talk: Some(talk),
         after: AfterTalk::CalleeTransfers { context, exten: exten.to_string() },
     };
-    let outcome = apps::dial(pbx, &mut caller, &[format!("PJSIP/{to}")], &script, &data).await;
+    let outcome = dial(pbx, &mut caller, &[format!("PJSIP/{to}")], &script, &data).await;
     Ok((caller, outcome))
 }
 

@@ -24,6 +24,9 @@ pub struct PbxSeed {
     /// The SIP channel driver the simulated Asterisk runs ([`SipDriver::Pjsip`] unless
     /// [`PbxSeed::with_chan_sip`]).
     pub sip_driver: SipDriver,
+    /// How often an answered PJSIP channel publishes `RTCPSent` (5 s, rtp.conf's
+    /// `rtcpinterval` default; [`PbxSeed::with_rtcp_interval`] sets it).
+    pub rtcp_interval: Duration,
 }
 
 /// Which SIP channel driver the simulated Asterisk has loaded.
@@ -220,6 +223,7 @@ impl PbxSeed {
             inbound_context: "from-trunk".into(),
             reload_ring: Duration::from_secs(1),
             sip_driver: SipDriver::Pjsip,
+            rtcp_interval: Duration::from_secs(5),
         }
     }
 
@@ -303,6 +307,13 @@ impl PbxSeed {
             e.ring = ring;
         }
         self.reload_ring = ring;
+        self
+    }
+
+    /// Builder: answered PJSIP channels send an RTCP report every `interval` instead of every
+    /// 5 s (tests that run time faster than real time scale it with their ring times).
+    pub fn with_rtcp_interval(mut self, interval: Duration) -> Self {
+        self.rtcp_interval = interval;
         self
     }
 

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant, SystemTime};
 
 use tokio::sync::{mpsc, watch};
@@ -71,6 +71,13 @@ pub struct Channel {
     pub partner: Option<String>,
     /// Created as the callee of a Dial/Queue (never a CDR party A).
     pub is_peer: bool,
+    /// The SIP dialog's Call-ID (what the bridge peer sees as `BRIDGEPVTCALLID`).
+    pub call_id: String,
+    /// The RTP stream's SSRC (in `RTCPSent` and `RTPAUDIOQOS`).
+    pub ssrc: u32,
+    /// A `Hangup` was asked of the PBX while the channel was bridged: its `SoftHangupRequest` is
+    /// published once the channel has left the bridge, where Asterisk's comes.
+    pub soft_hangup_pending: bool,
     pub control: watch::Sender<Control>,
     pub state_tx: watch::Sender<u8>,
 }
@@ -212,6 +219,16 @@ impl Parked {
     }
 }
 
+/// Events held back until a channel's dialplan has taken its first step: an Originate's
+/// `OriginateResponse` and the answered channel's device state, which Asterisk's originate thread
+/// publishes while the channel's own thread is already running the dialplan (so they arrive after
+/// Dial's first variables and before its callee exists).
+struct Held {
+    uniqueid: String,
+    messages: Vec<(u32, Message)>,
+    device: String,
+}
+
 /// Everything the mutex guards.
 pub struct State {
     pub endpoints: Vec<EndpointSeed>,
@@ -246,6 +263,9 @@ pub struct State {
     pub parked: Vec<Parked>,
     /// Where finished CDR rows are appended as cdr_csv writes them, if anywhere.
     pub cdr_csv: Option<super::cdr_csv::CdrCsv>,
+    /// How often an answered PJSIP channel sends an RTCP sender report (`RTCPSent`).
+    pub rtcp_interval: Duration,
+    held: Vec<Held>,
     subscribers: Vec<Subscriber>,
     next_unique: u64,
     pjsip_seq: u32,
@@ -264,6 +284,8 @@ pub struct Pbx {
     pub config_dir: Option<PathBuf>,
     next_session: AtomicU64,
     tasks: Mutex<Vec<AbortHandle>>,
+    /// Itself, for the call tasks it starts on its own (RTCP reports).
+    me: Weak<Pbx>,
 }
 
 impl Pbx {
@@ -294,6 +316,8 @@ impl Pbx {
             reload_ring: seed.reload_ring,
             sip_driver: seed.sip_driver,
             parked: Vec::new(),
+            rtcp_interval: seed.rtcp_interval,
+            held: Vec::new(),
             from_config: Default::default(),
             cdr_csv: None,
             subscribers: Vec::new(),
@@ -337,13 +361,18 @@ impl Pbx {
                 rr_next: 0,
             })
             .collect();
+        // Registered phones have published their state by the time anyone asks; one that never
+        // registered has not (it is missing from DeviceStateList, UNAVAILABLE when looked up).
         let devices: Vec<String> = state.endpoints.iter().map(|e| format!("PJSIP/{}", e.name)).collect();
         for d in devices {
             let s = state.compute_device(&d);
-            state.devices.insert(d.clone(), s);
+            if s != DevState::Unavailable {
+                state.devices.insert(d.clone(), s);
+            }
             state.update_members(&d, s, false);
         }
-        Arc::new(Pbx {
+        state.refresh_queue_devices();
+        Arc::new_cyclic(|me| Pbx {
             state: Mutex::new(state),
             username,
             secret,
@@ -351,6 +380,7 @@ impl Pbx {
             config_dir,
             next_session: AtomicU64::new(1),
             tasks: Mutex::new(Vec::new()),
+            me: me.clone(),
         })
     }
 
@@ -378,6 +408,11 @@ impl Pbx {
         let mut tasks = self.tasks.lock().unwrap_or_else(|e| e.into_inner());
         tasks.retain(|t| !t.is_finished());
         tasks.push(handle.abort_handle());
+    }
+
+    /// This PBX as a shared handle (`None` only while it is being dropped).
+    pub fn handle(&self) -> Option<Arc<Pbx>> {
+        self.me.upgrade()
     }
 
     /// Aborts every call task.
@@ -428,6 +463,7 @@ impl State {
         self.channels.clear();
         self.bridges.clear();
         self.drafts.clear();
+        self.held.clear();
         self.globals.clear();
         self.processed_calls = 0;
         let now = SystemTime::now();
@@ -439,12 +475,13 @@ impl State {
                 m.in_call = false;
             }
         }
-        let devices: Vec<String> = self.devices.keys().cloned().collect();
+        let devices: Vec<String> = self.devices.keys().filter(|d| d.starts_with("PJSIP/")).cloned().collect();
         for d in devices {
             let s = self.compute_device(&d);
             self.devices.insert(d.clone(), s);
             self.update_members(&d, s, false);
         }
+        self.refresh_queue_devices();
     }
 
     /// A fresh uniqueid (`1795321750.0`).
@@ -554,21 +591,37 @@ impl State {
         }
     }
 
-    /// Recomputes a PJSIP device's state; on a change publishes `DeviceStateChange`, the
-    /// `ExtensionStatus` of hints on it, and `QueueMemberStatus` of queue members watching it.
+    /// A device's state as Asterisk would answer a lookup: the published one, else computed
+    /// (`UNAVAILABLE` for a phone that never registered).
+    pub fn device_state(&self, device: &str) -> DevState {
+        self.devices.get(device).copied().unwrap_or_else(|| self.compute_device(device))
+    }
+
+    /// Recomputes a PJSIP device's state and publishes it if it changed; queue members watching
+    /// it follow (`QueueMemberStatus`). A phone that has never published a state and is still
+    /// unreachable stays unpublished, as on Asterisk, where only registrations and calls publish.
     pub fn refresh_device(&mut self, device: &str) {
         if !device.starts_with("PJSIP/") {
             return;
         }
         let new = self.compute_device(device);
-        if self.devices.get(device) == Some(&new) {
+        if !self.devices.contains_key(device) && new == DevState::Unavailable {
             return;
         }
+        if !self.publish_device(device, new) {
+            return;
+        }
+        self.update_members(device, new, true);
+        self.refresh_queue_devices();
+    }
+
+    /// Sets a device's state; on a change publishes the `ExtensionStatus` of every hint on it,
+    /// then `DeviceStateChange` (Asterisk's order). Returns whether it changed.
+    pub fn publish_device(&mut self, device: &str, new: DevState) -> bool {
+        if self.devices.get(device) == Some(&new) {
+            return false;
+        }
         self.devices.insert(device.to_string(), new);
-        self.emit(
-            class::CALL,
-            events::event("DeviceStateChange", class::CALL).with("Device", device).with("State", new.token()),
-        );
         let hints: Vec<(String, String)> = self
             .dialplan
             .iter()
@@ -588,7 +641,53 @@ impl State {
                     .with("StatusText", text),
             );
         }
-        self.update_members(device, new, true);
+        self.emit(
+            class::CALL,
+            events::event("DeviceStateChange", class::CALL).with("Device", device).with("State", new.token()),
+        );
+        true
+    }
+
+    /// Publishes app_queue's pseudo-devices of every queue where they changed: `Queue:NAME`
+    /// (RINGING while callers wait, else NOT_INUSE), `Queue:NAME_avail` (NOT_INUSE while a member
+    /// could take a call, else INUSE) and `Queue:NAME_pause_INTERFACE` per member (INUSE while
+    /// paused). Hints can watch them, and DeviceStateList lists them.
+    pub fn refresh_queue_devices(&mut self) {
+        let mut states = Vec::new();
+        for q in &self.queues {
+            let waiting = if q.callers.is_empty() { DevState::NotInuse } else { DevState::Ringing };
+            states.push((format!("Queue:{}", q.name), waiting));
+            let avail = q.members.iter().any(member_available);
+            states.push((format!("Queue:{}_avail", q.name), if avail { DevState::NotInuse } else { DevState::Inuse }));
+            for m in &q.members {
+                let paused = if m.paused { DevState::Inuse } else { DevState::NotInuse };
+                states.push((format!("Queue:{}_pause_{}", q.name, m.interface), paused));
+            }
+        }
+        for (device, state) in states {
+            self.publish_device(&device, state);
+        }
+    }
+
+    /// Publishes events held for the channel (see [`Held`]) and its device's state, once.
+    pub fn release_held(&mut self, uniqueid: &str) {
+        let Some(i) = self.held.iter().position(|h| h.uniqueid == uniqueid) else { return };
+        let held = self.held.remove(i);
+        for (class, m) in held.messages {
+            self.emit(class, m);
+        }
+        self.refresh_device(&held.device);
+    }
+
+    /// Holds `messages` and the device state of the channel until [`State::release_held`].
+    pub fn hold(&mut self, uniqueid: &str, messages: Vec<(u32, Message)>) {
+        let Some(device) = self.chan(uniqueid).map(|c| c.device.clone()) else {
+            for (class, m) in messages {
+                self.emit(class, m);
+            }
+            return;
+        };
+        self.held.push(Held { uniqueid: uniqueid.to_string(), messages, device });
     }
 
     /// Updates the status of queue members whose state interface is `device`.
@@ -645,8 +744,7 @@ impl State {
     pub fn hint_state(&self, exten: &str, context: &str) -> (i32, &'static str) {
         let Some(hint) = self.hint_of(exten, context) else { return (-1, "Unknown") };
         // Several devices: in use wins over ringing over idle over unavailable.
-        let states: Vec<DevState> =
-            hint.split('&').map(|d| self.devices.get(d).copied().unwrap_or_else(|| self.compute_device(d))).collect();
+        let states: Vec<DevState> = hint.split('&').map(|d| self.device_state(d)).collect();
         let pick = [DevState::RingInuse, DevState::Inuse, DevState::Ringing, DevState::Busy, DevState::NotInuse]
             .into_iter()
             .find(|s| states.contains(s))
@@ -664,4 +762,10 @@ impl State {
         self.emit(class::CDR, cdr.event());
         self.cdrs.push(cdr);
     }
+}
+
+/// app_queue's `is_member_available`: reachable (or of unknown state, as a Local member is) and
+/// not paused.
+fn member_available(m: &Member) -> bool {
+    !m.paused && (m.status == DevState::NotInuse as u8 || m.status == DevState::Unknown as u8)
 }

@@ -28,3 +28,4 @@ mod util;
 mod issabel;
 mod streams;
 mod reuse;
+mod real_calls;

@@ -71,8 +71,8 @@ async fn demo_sim() -> Simulator {
     .expect("simulator starts")
 }
 
-/// An AMI client that keeps every message it reads.
-struct Client {
+/// An AMI client that keeps every message it reads (the real-calls conformance test uses it too).
+pub(crate) struct Client {
     stream: TcpStream,
     decoder: Decoder,
     banner: String,
@@ -82,7 +82,7 @@ struct Client {
 }
 
 impl Client {
-    async fn connect(addr: SocketAddr) -> Client {
+    pub(crate) async fn connect(addr: SocketAddr) -> Client {
         let stream = TcpStream::connect(addr).await.expect("connects");
         let mut c = Client {
             stream,
@@ -100,7 +100,7 @@ impl Client {
     }
 
     /// Reads more bytes; false on timeout or EOF.
-    async fn fill(&mut self, deadline: Instant) -> bool {
+    pub(crate) async fn fill(&mut self, deadline: Instant) -> bool {
         if self.closed {
             return false;
         }
@@ -124,12 +124,12 @@ impl Client {
         }
     }
 
-    async fn send(&mut self, m: &Message) {
+    pub(crate) async fn send(&mut self, m: &Message) {
         let _ = self.stream.write_all(&encode(m).unwrap()).await;
     }
 
     /// The next message, within `wait`.
-    async fn recv(&mut self, wait: Duration) -> Option<Message> {
+    pub(crate) async fn recv(&mut self, wait: Duration) -> Option<Message> {
         let deadline = Instant::now() + wait;
         loop {
             if let Some(m) = self.inbox.pop_front() {
@@ -142,7 +142,7 @@ impl Client {
     }
 
     /// Waits for EOF (true) within `wait`, dropping whatever arrives before.
-    async fn closes_within(&mut self, wait: Duration) -> bool {
+    pub(crate) async fn closes_within(&mut self, wait: Duration) -> bool {
         let deadline = Instant::now() + wait;
         while !self.closed {
             if !self.fill(deadline).await && !self.closed {
@@ -159,7 +159,7 @@ impl Client {
 
     /// Sends `action` (with a fresh ActionID) and returns its response and, for a list, its items
     /// up to the `…Complete` event. Other messages stay in the inbox.
-    async fn request(&mut self, action: Message) -> Vec<Message> {
+    pub(crate) async fn request(&mut self, action: Message) -> Vec<Message> {
         let id = self.id();
         let action = action.with("ActionID", id.clone());
         self.send(&action).await;
@@ -195,7 +195,7 @@ impl Client {
         out
     }
 
-    async fn login(&mut self, user: &str, secret: &str, events: Option<&str>) -> Vec<Message> {
+    pub(crate) async fn login(&mut self, user: &str, secret: &str, events: Option<&str>) -> Vec<Message> {
         let mut m = Message::new().with("Action", "Login").with("Username", user).with("Secret", secret);
         if let Some(e) = events {
             m.push("Events", e);
@@ -204,11 +204,11 @@ impl Client {
     }
 
     /// Waits for the first event named `name` (others are kept).
-    async fn event(&mut self, name: &str, wait: Duration) -> Message {
+    pub(crate) async fn event(&mut self, name: &str, wait: Duration) -> Message {
         self.event_where(name, wait, |_| true).await
     }
 
-    async fn event_where(&mut self, name: &str, wait: Duration, pred: impl Fn(&Message) -> bool) -> Message {
+    pub(crate) async fn event_where(&mut self, name: &str, wait: Duration, pred: impl Fn(&Message) -> bool) -> Message {
         let deadline = Instant::now() + wait;
         loop {
             if let Some(i) = self.inbox.iter().position(|m| m.event() == Some(name) && pred(m)) {
@@ -223,7 +223,7 @@ impl Client {
     }
 
     /// Every event that arrives within `quiet` of the last one (up to `max`).
-    async fn drain_events(&mut self, quiet: Duration) -> Vec<Message> {
+    pub(crate) async fn drain_events(&mut self, quiet: Duration) -> Vec<Message> {
         let mut out: Vec<Message> = self.inbox.drain(..).collect();
         while let Some(m) = self.recv(quiet).await {
             out.push(m);
@@ -499,17 +499,18 @@ async fn every_transcript_file_is_answered_alike() {
 // ---------------------------------------------------------------------------------------------
 // Scenarios.
 
-/// Event names of a finished scenario as `client` saw them, without the state-change events.
+/// Event names of a finished scenario as `client` saw them, without the state-change events and
+/// `VarSet` (the real-calls conformance test checks those against Asterisk's own).
 fn names(events: &[Message]) -> Vec<String> {
     events
         .iter()
         .filter_map(|m| m.event())
-        .filter(|e| !matches!(*e, "DeviceStateChange" | "ExtensionStatus" | "QueueMemberStatus"))
+        .filter(|e| !matches!(*e, "DeviceStateChange" | "ExtensionStatus" | "QueueMemberStatus" | "VarSet"))
         .map(str::to_string)
         .collect()
 }
 
-async fn logged_in(sim: &Simulator) -> Client {
+pub(crate) async fn logged_in(sim: &Simulator) -> Client {
     let (user, secret) = sim.credentials();
     let (user, secret) = (user.to_string(), secret.to_string());
     let mut c = Client::connect(sim.address()).await;
@@ -547,21 +548,26 @@ async fn an_answered_internal_call_produces_asterisks_events_and_an_answered_cdr
             "Newchannel",
             "Newexten",
             "Newchannel",
+            "Newexten",
+            "NewConnectedLine",
             "DialBegin",
+            "NewConnectedLine",
             "Newstate",
+            "DialState",
             "Newstate",
             "Newstate",
             "DialEnd",
             "BridgeCreate",
+            "Newexten",
             "BridgeEnter",
             "BridgeEnter",
             "HangupRequest",
             "BridgeLeave",
             "BridgeLeave",
             "BridgeDestroy",
-            "Hangup",
-            "Hangup",
             "Cdr",
+            "Hangup",
+            "Hangup",
         ])
     );
     assert_eq!(device_states(&events, "PJSIP/1002"), strs(&["RINGING", "INUSE", "NOT_INUSE"]));
@@ -649,13 +655,17 @@ async fn unanswered_calls_end_with_cancel_or_noanswer() {
             "Newchannel",
             "Newexten",
             "Newchannel",
+            "Newexten",
+            "NewConnectedLine",
             "DialBegin",
+            "NewConnectedLine",
             "Newstate",
+            "DialState",
             "HangupRequest",
             "DialEnd",
             "Hangup",
+            "Cdr",
             "Hangup",
-            "Cdr"
         ])
     );
     assert_eq!(events.iter().find(|m| m.event() == Some("DialEnd")).unwrap().get("DialStatus"), Some("CANCEL"));
@@ -669,19 +679,38 @@ async fn unanswered_calls_end_with_cancel_or_noanswer() {
             "Newchannel",
             "Newexten",
             "Newchannel",
+            "Newexten",
+            "NewConnectedLine",
             "DialBegin",
+            "NewConnectedLine",
             "Newstate",
+            "DialState",
             "DialEnd",
             "Hangup",
             "Newexten",
+            "SoftHangupRequest",
+            "Cdr",
             "Hangup",
-            "Cdr"
         ])
     );
     assert_eq!(events.iter().find(|m| m.event() == Some("DialEnd")).unwrap().get("DialStatus"), Some("NOANSWER"));
-    let newexten: Vec<&str> =
-        events.iter().filter(|m| m.event() == Some("Newexten")).map(|m| m.get("Application").unwrap()).collect();
-    assert_eq!(newexten, ["Dial", "Hangup"]);
+    // The caller's Dial and Hangup, and between them the callee becoming Dial's outgoing line.
+    let newexten: Vec<(&str, &str)> = events
+        .iter()
+        .filter(|m| m.event() == Some("Newexten"))
+        .map(|m| (m.get("Channel").unwrap(), m.get("Application").unwrap()))
+        .collect();
+    assert_eq!(
+        newexten,
+        [("PJSIP/1003-00000002", "Dial"), ("PJSIP/1004-00000003", "AppDial"), ("PJSIP/1003-00000002", "Hangup")]
+    );
+    // The unanswered callee goes with cause 0 (Asterisk sets none), the caller with 16.
+    let causes: Vec<(&str, &str)> = events
+        .iter()
+        .filter(|m| m.event() == Some("Hangup"))
+        .map(|m| (m.get("Channel").unwrap(), m.get("Cause").unwrap()))
+        .collect();
+    assert_eq!(causes, [("PJSIP/1004-00000003", "0"), ("PJSIP/1003-00000002", "16")]);
     assert_eq!(device_states(&events, "PJSIP/1004"), strs(&["RINGING", "NOT_INUSE"]));
     assert_eq!(report.cdrs.len(), 1);
     assert_eq!((report.cdrs[0].disposition.as_str(), report.cdrs[0].answer), ("NO ANSWER", None));
@@ -744,11 +773,11 @@ async fn a_queue_call_rings_the_members_and_connects_one() {
             "BridgeLeave",
             "BridgeLeave",
             "BridgeDestroy",
+            "Cdr",
+            "Cdr",
+            "Cdr",
             "Hangup",
             "Hangup",
-            "Cdr",
-            "Cdr",
-            "Cdr",
         ])
     );
     let join = events.iter().find(|m| m.event() == Some("QueueCallerJoin")).unwrap();
@@ -828,8 +857,8 @@ async fn a_queue_call_rings_the_members_and_connects_one() {
             "DialEnd",
             "Hangup",
             "QueueCallerLeave",
+            "Cdr",
             "Hangup",
-            "Cdr"
         ])
     );
     assert_eq!(report.cdrs[0].disposition, "NO ANSWER");
@@ -858,12 +887,17 @@ async fn a_blind_transfer_moves_the_caller_to_the_third_party() {
             "Newchannel",
             "Newexten",
             "Newchannel",
+            "Newexten",
+            "NewConnectedLine",
             "DialBegin",
+            "NewConnectedLine",
             "Newstate",
+            "DialState",
             "Newstate",
             "Newstate",
             "DialEnd",
             "BridgeCreate",
+            "Newexten",
             "BridgeEnter",
             "BridgeEnter",
             "BlindTransfer",
@@ -873,21 +907,26 @@ async fn a_blind_transfer_moves_the_caller_to_the_third_party() {
             "Hangup",
             "Newexten",
             "Newchannel",
+            "Newexten",
+            "NewConnectedLine",
             "DialBegin",
+            "NewConnectedLine",
             "Newstate",
+            "DialState",
             "Newstate",
             "DialEnd",
             "BridgeCreate",
+            "Newexten",
             "BridgeEnter",
             "BridgeEnter",
             "HangupRequest",
             "BridgeLeave",
             "BridgeLeave",
             "BridgeDestroy",
-            "Hangup",
-            "Hangup",
             "Cdr",
             "Cdr",
+            "Hangup",
+            "Hangup",
         ])
     );
     let t = events.iter().find(|m| m.event() == Some("BlindTransfer")).unwrap();
@@ -1086,11 +1125,15 @@ async fn list_actions_complete_with_their_item_counts() {
     assert_eq!(missing[0].get("Message"), Some("Unable to retrieve endpoint 4711"));
     assert_eq!(check_list(&c.request(req("QueueStatus")).await, "QueueStatusComplete", "QueueMember"), 5);
     assert_eq!(check_list(&c.request(req("QueueSummary")).await, "QueueSummaryComplete", "QueueSummary"), 2);
+    // Only published states: the 9 registered endpoints (1009 and 1010 never registered), and
+    // each queue's pseudo-devices (`Queue:NAME`, `…_avail`, one `…_pause_…` per member): 4 + 5.
     let devices = c.request(req("DeviceStateList")).await;
-    assert_eq!(check_list(&devices, "DeviceStateListComplete", "DeviceStateChange"), 11);
+    assert_eq!(check_list(&devices, "DeviceStateListComplete", "DeviceStateChange"), 18);
     let states: Vec<(&str, &str)> =
         devices[1..devices.len() - 1].iter().map(|m| (m.get("Device").unwrap(), m.get("State").unwrap())).collect();
-    assert!(states.contains(&("PJSIP/1001", "NOT_INUSE")) && states.contains(&("PJSIP/1010", "UNAVAILABLE")));
+    assert!(states.contains(&("PJSIP/1001", "NOT_INUSE")) && !states.iter().any(|(d, _)| *d == "PJSIP/1010"));
+    assert!(states.contains(&("Queue:support_avail", "NOT_INUSE")));
+    assert!(states.contains(&("Queue:sales_pause_PJSIP/1005", "NOT_INUSE")));
     let hints = c.request(req("ExtensionStateList")).await;
     assert_eq!(check_list(&hints, "ExtensionStateListComplete", "ExtensionStatus"), 10);
     assert_eq!(hints[10].get("StatusText"), Some("Unavailable"));

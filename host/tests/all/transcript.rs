@@ -1,4 +1,5 @@
-//! Reads the real Asterisk 22 AMI transcripts in `../shared/ami/` (see its README for the format).
+//! Reads the real Asterisk 22 AMI transcripts (kept beside the repository, see [`dir`]; their
+//! README describes the format): the single-action wire transcripts, and the whole-call sessions.
 
 use std::path::{Path, PathBuf};
 
@@ -98,4 +99,41 @@ fn unescape(line: &str, out: &mut Vec<u8>) {
 /// All bytes one way, concatenated.
 pub fn stream(chunks: &[Chunk], direction: Direction) -> Vec<u8> {
     chunks.iter().filter(|c| c.direction == direction).flat_map(|c| c.bytes.iter().copied()).collect()
+}
+
+/// The whole-call sessions: `real-calls/` beside the single-action transcripts.
+pub fn real_calls_dir() -> PathBuf {
+    dir().join("real-calls")
+}
+
+/// One message of a whole-call session and when it arrived (seconds since the first message).
+#[derive(Debug, Clone)]
+pub struct Timed {
+    pub at: f64,
+    pub message: switchboard::ami::Message,
+}
+
+/// Parses a whole-call session: each message is preceded by `--- +S.SSSs` and followed by a blank
+/// line, `Key: Value` lines as received (CRLF shown as LF).
+pub fn read_timed(path: &Path) -> Vec<Timed> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut out: Vec<Timed> = Vec::new();
+    for line in text.lines() {
+        if let Some(stamp) = line.strip_prefix("--- +") {
+            let at = stamp
+                .strip_suffix('s')
+                .and_then(|s| s.parse().ok())
+                .unwrap_or_else(|| panic!("{}: bad time stamp {line:?}", path.display()));
+            out.push(Timed { at, message: switchboard::ami::Message::new() });
+            continue;
+        }
+        if line.is_empty() {
+            continue;
+        }
+        let Some(last) = out.last_mut() else { panic!("{}: text before the first time stamp", path.display()) };
+        let (key, value) = line.split_once(':').unwrap_or_else(|| panic!("{}: not a header: {line:?}", path.display()));
+        last.message.push(key, value.strip_prefix(' ').unwrap_or(value));
+    }
+    assert!(out.iter().all(|t| !t.message.fields().is_empty()), "{}: an empty message", path.display());
+    out
 }

@@ -35,7 +35,7 @@ pub(super) fn roundtrip(e: &EndpointSeed) -> u64 {
 
 fn device_state(st: &State, e: &EndpointSeed) -> DevState {
     let device = format!("PJSIP/{}", e.name);
-    st.devices.get(&device).copied().unwrap_or_else(|| st.compute_device(&device))
+    st.device_state(&device)
 }
 
 fn active_channels(st: &State, e: &EndpointSeed) -> usize {

@@ -144,7 +144,7 @@ pub fn add(s: &Session, action: &Message) -> Reply {
         let now = clock::epoch(SystemTime::now()).0;
         let state_interface =
             if state_interface.is_empty() { interface.to_string() } else { state_interface.to_string() };
-        let status = st.devices.get(&state_interface).copied().unwrap_or_else(|| st.compute_device(&state_interface));
+        let status = st.device_state(&state_interface);
         let Some(q) = st.queue_mut(queue) else { return Err("Unable to add interface to queue: No such queue") };
         if q.members.iter().any(|m| m.interface.eq_ignore_ascii_case(interface)) {
             return Err("Unable to add interface: Already there");
@@ -167,6 +167,7 @@ pub fn add(s: &Session, action: &Message) -> Reply {
         if let Some(m) = st.member_event("QueueMemberAdded", queue, interface) {
             st.emit(class::AGENT, m);
         }
+        st.refresh_queue_devices();
         Ok(())
     });
     match result {
@@ -199,6 +200,7 @@ pub fn remove(s: &Session, action: &Message) -> Reply {
         if let Some(e) = event {
             st.emit(class::AGENT, e);
         }
+        st.refresh_queue_devices();
         Ok(())
     });
     match result {
@@ -235,6 +237,8 @@ pub fn pause(s: &Session, action: &Message) -> Reply {
                 st.emit(class::AGENT, m);
             }
         }
+        // `Queue:NAME_pause_INTERFACE` and `Queue:NAME_avail` follow.
+        st.refresh_queue_devices();
         !changed.is_empty()
     });
     if !found {
