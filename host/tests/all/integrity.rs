@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use switchboard::Server;
 use switchboard::ami::Message;
 use switchboard::apply::Applied;
-use switchboard::sim::{PbxSeed, SimConfig, Simulator};
+use switchboard::sim::Simulator;
 use switchboard::store::migrate;
 use crate::schema_rules::{CRLF, SHELL, random_value};
 use crate::util::{base, client, start, stop_with_sim};
@@ -43,18 +43,10 @@ async fn rig_with(before: impl FnOnce(&Path)) -> Rig {
     std::fs::create_dir_all(&store).unwrap();
     before(&store.join("pbx.sqlite"));
     let conf = root.path().join("asterisk");
-    let sim = Simulator::start(SimConfig {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        pbx: PbxSeed::demo().with_ring(Duration::from_millis(10)),
-        config_dir: Some(conf.clone()),
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
-    let (user, secret) = sim.credentials();
+    let sim = crate::util::flavor_sim(&conf).await;
     let toml = format!(
         "[store]\ndir = {store:?}\n\n[asterisk]\nconfig_dir = {conf:?}\n\n\
-         [ami]\naddress = \"{addr}\"\nusername = \"{user}\"\nsecret = \"{secret}\"\n\n\
+         {ami}\n\
          [[mount]]\nroute = \"/api/api.php\"\nplugin = \"elastix\"\nsettings = {{ api-key = \"{ELASTIX_KEY}\" }}\n\
          grants = {{ sqlite = {{ pbx = \"read-write\" }}, apply_changes = true }}\n\n\
          [[mount]]\nroute = \"/pbxapi\"\nplugin = \"issabel\"\n\
@@ -67,7 +59,7 @@ async fn rig_with(before: impl FnOnce(&Path)) -> Rig {
          [[mount]]\nroute = \"/raw\"\nplugin = {probe:?}\ngrants = {{ sqlite = {{ pbx = \"read-write\" }}, apply_changes = true }}\n",
         store = store.display().to_string(),
         conf = conf.display().to_string(),
-        addr = sim.address(),
+        ami = crate::util::ami_table(&sim),
         probe = crate::util::test_plugin("store-probe"),
     );
     let server = start(&toml).await;

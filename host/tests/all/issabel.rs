@@ -12,7 +12,7 @@ use hmac::{Hmac, Mac};
 use rusqlite::Connection;
 use switchboard::Server;
 use switchboard::ami::Message;
-use switchboard::sim::{PbxSeed, SimConfig, Simulator};
+use switchboard::sim::Simulator;
 
 use crate::util::{base, client, start};
 
@@ -42,18 +42,10 @@ async fn rig_with(settings: &str, seed: &str) -> Rig {
     let root = tempfile::tempdir().unwrap();
     let store = root.path().join("store");
     let conf = root.path().join("asterisk");
-    let sim = Simulator::start(SimConfig {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        pbx: PbxSeed::demo().with_ring(Duration::from_millis(10)),
-        config_dir: Some(conf.clone()),
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
-    let (user, secret) = sim.credentials();
+    let sim = crate::util::flavor_sim(&conf).await;
     let toml = format!(
         "[store]\ndir = {store:?}\n\n[asterisk]\nconfig_dir = {conf:?}\n\n\
-         [ami]\naddress = \"{addr}\"\nusername = \"{user}\"\nsecret = \"{secret}\"\n\n\
+         {ami}\n\
          [[mount]]\nroute = \"/pbxapi\"\nplugin = \"issabel\"\nsettings = {{ {settings} }}\n\
          grants = {{ sqlite = {{ pbx = {{ read = [\"extensions\", \"device_options\", \"follow_me\", \"follow_me_numbers\", \"ring_groups\", \"ring_group_members\", \"queues\", \"tenants\"], \
          write = [\"extensions\", \"device_options\", \"follow_me\", \"follow_me_numbers\", \"ring_groups\", \"ring_group_members\"] }} }}, apply_changes = true }}\n\n\
@@ -61,7 +53,7 @@ async fn rig_with(settings: &str, seed: &str) -> Rig {
          grants = {{ sqlite = {{ pbx = \"read-only\" }} }}\n",
         store = store.display().to_string(),
         conf = conf.display().to_string(),
-        addr = sim.address(),
+        ami = crate::util::ami_table(&sim),
     );
     let server = start(&toml).await;
     server.services().ami.as_ref().unwrap().wait_up(Duration::from_secs(10)).await.expect("AMI link up");

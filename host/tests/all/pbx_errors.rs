@@ -217,18 +217,10 @@ async fn rig() -> Rig {
     let root = tempfile::tempdir().unwrap();
     let store = root.path().join("store");
     let conf = root.path().join("asterisk");
-    let sim = Simulator::start(SimConfig {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        pbx: PbxSeed::demo().with_ring(Duration::from_millis(10)),
-        config_dir: Some(conf.clone()),
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
-    let (user, secret) = sim.credentials();
+    let sim = crate::util::flavor_sim(&conf).await;
     let toml = format!(
         "[store]\ndir = {store:?}\n\n[asterisk]\nconfig_dir = {conf:?}\n\n\
-         [ami]\naddress = \"{addr}\"\nusername = \"{user}\"\nsecret = \"{secret}\"\n\n\
+         {ami}\n\
          [[mount]]\nroute = \"/api/api.php\"\nplugin = \"elastix\"\n\
          settings = {{ api-key = \"{ELASTIX_KEY}\" }}\n\
          grants = {{ sqlite = {{ pbx = \"read-write\" }}, apply_changes = true, \
@@ -244,7 +236,7 @@ async fn rig() -> Rig {
          events = true, ami = [\"DBPut\", \"DBDel\", \"DeviceStateList\", \"MailboxCount\", \"QueueStatus\", \"Originate\", \"Status\", \"Hangup\"] }}\n",
         store = store.display().to_string(),
         conf = conf.display().to_string(),
-        addr = sim.address(),
+        ami = crate::util::ami_table(&sim),
     );
     let server = start(&toml).await;
     server.services().ami.as_ref().unwrap().wait_up(Duration::from_secs(10)).await.expect("AMI link up");

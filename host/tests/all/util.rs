@@ -109,3 +109,23 @@ pub async fn stop_with_sim(server: Server, sim: std::sync::Arc<switchboard::sim:
         sim.stop().await;
     }
 }
+
+/// The PBX the flavor tests run against: the demo office with 10 ms rings, reading the
+/// configuration apply-changes renders into `conf`, as an Asterisk that includes it would.
+pub async fn flavor_sim(conf: &Path) -> switchboard::sim::Simulator {
+    use switchboard::sim::{PbxSeed, SimConfig, Simulator};
+    Simulator::start(SimConfig {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        pbx: PbxSeed::demo().with_ring(Duration::from_millis(10)),
+        config_dir: Some(conf.to_path_buf()),
+        ..SimConfig::default()
+    })
+    .await
+    .expect("the simulator starts")
+}
+
+/// The `[ami]` table of a config that logs in to `sim`.
+pub fn ami_table(sim: &switchboard::sim::Simulator) -> String {
+    let (user, secret) = sim.credentials();
+    format!("[ami]\naddress = \"{}\"\nusername = \"{user}\"\nsecret = \"{secret}\"\n", sim.address())
+}
