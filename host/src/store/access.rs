@@ -72,7 +72,8 @@ const SETTING_PRAGMAS: &[&str] = &[
 
 /// Tables of `pbx` only the host writes, whatever a mount is granted: `cdr_sources` says how far
 /// Asterisk's CDR file has been read, and a plugin moving it would make the host skip call records.
-const HOST_TABLES: &[&str] = &["cdr_sources"];
+/// Their changes are bookkeeping, not PBX configuration, so they are not published on the bus.
+pub const HOST_TABLES: &[&str] = &["cdr_sources"];
 
 /// SQL functions that reach outside the database or the statement.
 const DENIED_FUNCTIONS: &[&str] = &["load_extension", "readfile", "writefile", "edit", "fts3_tokenizer"];

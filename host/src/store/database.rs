@@ -233,6 +233,9 @@ impl Database {
         let Some(bus) = &self.bus else { return };
         for transaction in committed {
             for (table, c) in transaction {
+                if super::access::HOST_TABLES.contains(&table.as_str()) {
+                    continue;
+                }
                 let mut fields = vec![
                     ("Database".to_string(), self.label.clone()),
                     ("Table".to_string(), table),

@@ -296,6 +296,14 @@ async fn a_finished_call_is_stored_once_field_by_field_and_cdrreport_lists_it() 
     assert_eq!(sorted(stored(&store)), rig.expected());
     assert_eq!(offset(&store, &rig.csv), Some(std::fs::metadata(&rig.csv).unwrap().len() as i64));
 
+    // Plugins hear of the rows (`ConfigChanged`, `Table: cdr`), not of the host's bookkeeping of
+    // how far Master.csv was read.
+    let poll = switchboard::events::Poll { last: None, timeout: Duration::ZERO, limit: 0, filter: vec!["ConfigChanged".into()] };
+    let changes = server.services().bus.poll(&poll).await;
+    let table = |e: &switchboard::events::BusEvent| e.fields.iter().find(|(k, _)| k == "Table").map(|(_, v)| v.clone()).unwrap_or_default();
+    assert!(changes.iter().any(|e| table(e) == "cdr" && e.fields.iter().any(|(k, v)| k == "Source" && v == "host:cdr")), "{changes:?}");
+    assert!(changes.iter().all(|e| table(e) != "cdr_sources"), "{changes:?}");
+
     // What the report was empty of against a real PBX.
     let response = client()
         .post(format!("{}/api/api.php?cmd=cdrreport", base(&server)))
