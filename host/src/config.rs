@@ -15,7 +15,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::ami::{AmiConfig, EventClasses};
+use crate::ami::{AmiConfig, AmiGrant, EventClasses};
 use crate::builtin;
 use crate::events::BusConfig;
 
@@ -129,9 +129,10 @@ pub struct Grants {
     /// Outbound HTTP destinations: `https://host`, `http://host:port`, `https://*.example.com`,
     /// or `*` for anywhere. Empty: no outbound HTTP.
     pub outbound_http: Vec<String>,
-    /// AMI actions the plugin may send (`Status`, `Originate`, …; `Command` allows CLI commands;
-    /// `*` allows every action). Empty: no AMI.
-    pub ami: Vec<String>,
+    /// AMI actions the plugin may send (`Status`, `Originate`, …; `*` allows every action but the
+    /// host's own), each optionally with patterns its arguments must match (`Command core show *`,
+    /// `Originate Context=from-internal, Application=`; see [`AmiGrant`]). Empty: no AMI.
+    pub ami: Vec<AmiGrant>,
     /// Whether the plugin may poll the event bus.
     pub events: bool,
     /// Database access (`grants.sqlite`).
@@ -179,9 +180,15 @@ pub enum FileAccess {
 }
 
 impl Grants {
-    /// Whether AMI action `name` is granted (case-insensitive, as Asterisk matches action names).
-    pub fn allows_ami(&self, name: &str) -> bool {
-        self.ami.iter().any(|a| a == "*" || a.eq_ignore_ascii_case(name))
+    /// Whether AMI action `name` is granted with these `headers` (action names case-insensitive,
+    /// as Asterisk matches them).
+    pub fn allows_ami(&self, name: &str, headers: &[(String, String)]) -> bool {
+        self.ami.iter().any(|grant| grant.allows(name, headers))
+    }
+
+    /// Whether any entry names action `name`, whatever it allows of the arguments.
+    pub fn names_ami(&self, name: &str) -> bool {
+        self.ami.iter().any(|grant| grant.names(name))
     }
 }
 
@@ -752,10 +759,11 @@ fn validate_mount(
         }
     }
 
+    let mut ami = Vec::new();
     for action in &mount.grants.ami {
-        let name = action.get_ref();
-        if name != "*" && (name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')) {
-            problems.add(action.span().start, format!("bad ami grant `{name}`: an AMI action name (e.g. `Status`) or `*`"));
+        match AmiGrant::parse(action.get_ref()) {
+            Ok(grant) => ami.push(grant),
+            Err(why) => problems.add(action.span().start, format!("bad ami grant `{}`: {why}", action.get_ref())),
         }
     }
     for host in &mount.grants.outbound_http {
@@ -787,7 +795,7 @@ fn validate_mount(
         settings,
         grants: Grants {
             outbound_http: mount.grants.outbound_http.iter().map(|h| h.get_ref().clone()).collect(),
-            ami: mount.grants.ami.iter().map(|a| a.get_ref().clone()).collect(),
+            ami,
             events: mount.grants.events,
             sqlite: SqliteGrant { pbx, own: mount.grants.sqlite.own },
             files,

@@ -114,7 +114,7 @@ pub fn config(listen: SocketAddr, cache_dir: Option<PathBuf>, ami: Option<AmiCon
             ("context".to_string(), "from-internal".to_string()),
         ]),
         grants: Grants {
-            ami: vec!["Originate".into(), "CoreShowChannels".into()],
+            ami: grants(&["Originate Context=from-internal, Application=", "CoreShowChannels"]),
             events: true,
             ..Grants::default()
         },
@@ -132,9 +132,14 @@ pub fn config(listen: SocketAddr, cache_dir: Option<PathBuf>, ami: Option<AmiCon
             ("ami-secret".to_string(), defaults.secret.clone()),
         ]),
         grants: Grants {
-            ami: ["SIPpeers", "PJSIPShowEndpoints", "PJSIPShowContacts", "Command", "ParkedCalls", "Status"]
-                .map(String::from)
-                .to_vec(),
+            ami: grants(&[
+                "SIPpeers",
+                "PJSIPShowEndpoints",
+                "PJSIPShowContacts",
+                "Command core show channels verbose",
+                "ParkedCalls",
+                "Status",
+            ]),
             sqlite: SqliteGrant { pbx: Some(PbxAccess::ReadWrite), own: false },
             files: BTreeMap::from([("recordings".to_string(), FileAccess::ReadOnly)]),
             system: true,
@@ -149,9 +154,16 @@ pub fn config(listen: SocketAddr, cache_dir: Option<PathBuf>, ami: Option<AmiCon
         listeners: Vec::new(),
         settings: BTreeMap::from([("api-key".to_string(), AXEOS_KEY.to_string())]),
         grants: Grants {
-            ami: ["DBPut", "DBDel", "DeviceStateList", "MailboxCount", "QueueStatus", "Originate", "Status", "Hangup"]
-                .map(String::from)
-                .to_vec(),
+            ami: grants(&[
+                "DBPut",
+                "DBDel",
+                "DeviceStateList",
+                "MailboxCount",
+                "QueueStatus",
+                "Originate Context=from-internal, Application=",
+                "Status",
+                "Hangup",
+            ]),
             events: true,
             sqlite: SqliteGrant {
                 pbx: Some(PbxAccess::Tables {
@@ -282,4 +294,9 @@ pub fn banner(server: &crate::Server, ami: Option<(SocketAddr, &str, &str)>, lay
     }
     out.push_str("\nPress Ctrl-C to stop.\n");
     out
+}
+
+/// `grants.ami` entries written in this file; they are known to parse.
+fn grants(entries: &[&str]) -> Vec<crate::ami::AmiGrant> {
+    entries.iter().map(|e| crate::ami::AmiGrant::parse(e).expect("the demo's AMI grants parse")).collect()
 }

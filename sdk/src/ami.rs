@@ -84,7 +84,8 @@ pub fn list(name: &str, headers: &[(&str, &str)]) -> Result<ActionResult, AmiErr
     }
 }
 
-/// Runs a CLI command (needs `Command` in `grants.ami`) and returns its output lines.
+/// Runs a CLI command (needs `Command`, or a `Command <pattern>` entry the command matches, in
+/// `grants.ami`) and returns its output lines.
 pub fn command(command: &str) -> Result<Vec<String>, AmiError> {
     wit::command(command)
 }

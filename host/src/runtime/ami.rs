@@ -1,5 +1,6 @@
 //! `switchboard:pbx/ami`: actions through the host's shared AMI connection, each checked against
-//! the mount's `grants.ami` allow-list before anything is sent.
+//! the mount's `grants.ami` allow-list — the action and the patterns of its arguments — before
+//! anything is sent. The host's own actions (`Logoff`, `Events`, …) are never sent for a plugin.
 
 use super::bindings::ami::{ActionResult, Error, Host, PbxInfo, SipDriver};
 use super::state::RequestState;
@@ -26,11 +27,23 @@ fn succeeded(result: crate::ami::ActionResult) -> Result<crate::ami::ActionResul
 }
 
 impl RequestState {
-    fn ami_client(&self, action: &str) -> Result<crate::ami::AmiClient, Error> {
-        if !self.mount.grants.allows_ami(action) {
-            let (plugin, route) = (&*self.mount.plugin, &*self.mount.route);
-            tracing::warn!(plugin, route, action, "AMI action denied: not in the mount's grants.ami");
-            return Err(Error::Denied(format!("AMI action `{action}` is not in this mount's grants.ami")));
+    /// The shared client, when the mount may send `action` with `headers`.
+    fn ami_client(&self, action: &str, headers: &[(String, String)]) -> Result<crate::ami::AmiClient, Error> {
+        let (plugin, route) = (&*self.mount.plugin, &*self.mount.route);
+        if crate::ami::grant::host_only(action) {
+            tracing::warn!(plugin, route, action, "AMI action denied: only the host sends it");
+            return Err(Error::Denied(format!(
+                "AMI action `{action}` is sent only by the host: it would change the connection every mount shares"
+            )));
+        }
+        if !self.mount.grants.allows_ami(action, headers) {
+            let why = if self.mount.grants.names_ami(action) {
+                format!("AMI action `{action}` with these arguments is not allowed by this mount's grants.ami")
+            } else {
+                format!("AMI action `{action}` is not in this mount's grants.ami")
+            };
+            tracing::warn!(plugin, route, action, "AMI action denied by grants.ami");
+            return Err(Error::Denied(why));
         }
         self.mount.services.ami.clone().ok_or(Error::NotConnected)
     }
@@ -38,7 +51,7 @@ impl RequestState {
 
 impl Host for RequestState {
     async fn send(&mut self, action: String, headers: Vec<(String, String)>) -> Result<ActionResult, Error> {
-        let client = self.ami_client(&action)?;
+        let client = self.ami_client(&action, &headers)?;
         let mut message = Message::new().with("Action", action);
         for (k, v) in headers {
             message.push(k, v);
@@ -52,7 +65,7 @@ impl Host for RequestState {
     }
 
     async fn command(&mut self, command: String) -> Result<Vec<String>, Error> {
-        let client = self.ami_client("Command")?;
+        let client = self.ami_client("Command", &[("Command".to_string(), command.clone())])?;
         Ok(succeeded(client.command(&command).await?)?.output_lines())
     }
 

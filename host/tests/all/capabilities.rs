@@ -201,3 +201,66 @@ async fn a_plugin_sees_overflow_as_a_gap_in_sequence_numbers() {
     server.shutdown().await;
     sim.stop().await;
 }
+
+/// `grants.ami` entries with argument patterns: the CLI commands and Originate contexts a mount
+/// was given, and nothing else; the host's own actions for nobody, `*` included.
+#[tokio::test]
+async fn ami_grants_constrain_arguments_and_never_lend_the_hosts_own_actions() {
+    let conf = tempfile::tempdir().unwrap();
+    let sim = crate::util::flavor_sim(conf.path()).await;
+    let mounts = format!(
+        "{ami}\n[[mount]]\nroute = \"/narrow\"\nplugin = {p:?}\n\
+         grants = {{ ami = [\"Command core show *\", \"Originate Context=from-internal, Application=\", \"DBPut Family=CF*\"] }}\n\n\
+         [[mount]]\nroute = \"/star\"\nplugin = {p:?}\ngrants = {{ ami = [\"*\"] }}\n",
+        ami = crate::util::ami_table(&sim),
+        p = test_plugin("probe")
+    );
+    let server = start(&mounts).await;
+    server.services().ami.as_ref().unwrap().wait_up(Duration::from_secs(10)).await.expect("AMI link up");
+    let url = base(&server);
+    let denied = |body: &serde_json::Value| body["error"]["code"] == "ami_denied";
+
+    let (status, body) = get_json(&format!("{url}/narrow/command?cmd=core%20show%20version")).await;
+    assert_eq!(status, 200, "{body}");
+    for cmd in ["core%20stop%20now", "module%20unload%20res_pjsip.so", "core%20restart%20gracefully"] {
+        let (status, body) = get_json(&format!("{url}/narrow/command?cmd={cmd}")).await;
+        assert!(status == 403 && denied(&body), "{cmd}: {status} {body}");
+        assert!(body["error"]["message"].as_str().unwrap().contains("with these arguments"), "{body}");
+    }
+    // The same through `send`, and with the command header given twice.
+    let (status, body) = get_json(&format!("{url}/narrow/send?action=Command&Command=core%20show%20uptime&Command=core%20stop%20now")).await;
+    assert!(status == 403 && denied(&body), "{status} {body}");
+
+    // Originate into the granted context only, and never into an application (System runs a shell).
+    let good = "action=Originate&Channel=PJSIP/1001&Context=from-internal&Exten=1002&Priority=1&Async=true";
+    let (status, body) = get_json(&format!("{url}/narrow/send?{good}")).await;
+    assert_eq!(status, 200, "{body}");
+    for bad in [
+        "action=Originate&Channel=PJSIP/1001&Context=from-trunk&Exten=1002&Priority=1",
+        "action=Originate&Channel=PJSIP/1001&Application=System&Data=id",
+        "action=Originate&Channel=PJSIP/1001&Context=from-internal&Exten=1002&Application=System&Data=id",
+    ] {
+        let (status, body) = get_json(&format!("{url}/narrow/send?{bad}")).await;
+        assert!(status == 403 && denied(&body), "{bad}: {status} {body}");
+    }
+    let (status, _) = get_json(&format!("{url}/narrow/send?action=DBPut&Family=CFU&Key=1001&Val=0612345678")).await;
+    assert_eq!(status, 200);
+    let (status, body) = get_json(&format!("{url}/narrow/send?action=DBPut&Family=AMPUSER&Key=1001/password&Val=x")).await;
+    assert!(status == 403 && denied(&body), "{status} {body}");
+    let (status, body) = get_json(&format!("{url}/narrow/send?action=Status")).await;
+    assert!(status == 403 && body["error"]["message"].as_str().unwrap().contains("not in this mount's grants.ami"), "{body}");
+
+    // `*` lends everything but the actions that would change the shared connection.
+    let (status, body) = get_json(&format!("{url}/star/send?action=CoreStatus")).await;
+    assert_eq!(status, 200, "{body}");
+    for action in ["Logoff", "logoff", "Events&EventMask=off", "Login&Username=x&Secret=y", "Challenge&AuthType=MD5", "WaitEvent&Timeout=30"] {
+        let (status, body) = get_json(&format!("{url}/star/send?action={action}")).await;
+        assert!(status == 403 && body["error"]["message"].as_str().unwrap().contains("only by the host"), "{action}: {body}");
+    }
+    // The link every mount shares is still up and still hears calls.
+    let (status, _) = get_json(&format!("{url}/star/send?action=Ping")).await;
+    assert_eq!(status, 200);
+    assert!(matches!(server.services().ami.as_ref().unwrap().state(), switchboard::ami::LinkState::Up(_)));
+    server.shutdown().await;
+    sim.stop().await;
+}

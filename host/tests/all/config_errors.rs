@@ -229,3 +229,18 @@ transport = "udp;evil"
     .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(config.ami.unwrap().events.login_value(), "system,call,reporting,cdr", "`system` and `cdr` are always asked for");
 }
+
+#[test]
+fn ami_grants_are_checked_when_the_file_is_read() {
+    let text = r#"[[mount]]
+route = "/a"
+plugin = "hello"
+grants = { ami = ["Status", "Logoff", "Originate Context", "* Context=x", "Command core show *", "Bad-Name"] }
+"#;
+    let found = problems(text);
+    assert_problem(&found, "sb.toml:4:29", "bad ami grant `Logoff`: `Logoff` is sent only by the host");
+    assert_problem(&found, "sb.toml:4:39", "is not HEADER=PATTERN");
+    assert_problem(&found, "sb.toml:4:60", "`*` takes no arguments");
+    assert_problem(&found, "sb.toml:4:98", "bad ami grant `Bad-Name`");
+    assert_eq!(found.len(), 4, "{found:#?}");
+}
