@@ -192,7 +192,7 @@ mod tests {
             now_hms: now.into(),
             text: format_up(seconds),
         };
-        // Both from Elastix answers: COMPAT.md and the API seed.
+        // Both as a real Elastix answers them.
         assert_eq!(at(8 * DAY + 21 * HOUR + 44 * MIN, "11:39:13").elastix_datetime(), "11:39:13 up 8 days 21:44");
         assert_eq!(at(3 * HOUR + 25 * MIN, "11:55:42").elastix_datetime(), "11:55:42 up  3:25");
         assert_eq!(at(2 * DAY + 17 * MIN, "00:00:01").elastix_datetime(), "00:00:01 up 2 days 17 min");
