@@ -79,3 +79,117 @@ fn kill_9_during_writes_loses_no_acknowledged_write() {
     assert_eq!(orphans, 0);
     eprintln!("{} acknowledged transactions, all present after kill -9", acknowledged.len());
 }
+
+/// The same through a flavor, as an Issabel client sees it: a thousand extension writes at once
+/// through `/pbxapi`, `kill -9` while they run, then the host started again on the same store.
+/// Every extension answered `201 Created` is listed by the restarted host, the database file is
+/// intact, and nothing half-written exists (an extension without its PJSIP endpoint).
+#[test]
+fn kill_9_during_a_thousand_issabel_writes_then_restart_keeps_every_created_extension() {
+    const PASSWORD: &str = "durability-admin-password";
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "[[listener]]\naddress = \"127.0.0.1:0\"\n[runtime]\ncache_dir = {cache:?}\n[store]\ndir = {store:?}\n\
+         [[mount]]\nroute = \"/pbxapi\"\nplugin = \"issabel\"\n\
+         settings = {{ jwt-secret = \"durability-jwt-secret-0123456789abcdef\", admin-password = \"{PASSWORD}\" }}\n\
+         limits = {{ max_concurrent = 64, queue = 2000, queue_timeout_ms = 60000 }}\n\
+         grants = {{ sqlite = {{ pbx = {{ read = [\"extensions\", \"device_options\", \"follow_me\", \"follow_me_numbers\", \"ring_groups\", \"ring_group_members\", \"queues\", \"tenants\"], \
+         write = [\"extensions\", \"device_options\", \"follow_me\", \"follow_me_numbers\"] }} }}, apply_changes = true }}\n",
+        cache = cache_dir().display().to_string(),
+        store = dir.path().join("store").display().to_string(),
+    );
+    let path = dir.path().join("switchboard.toml");
+    std::fs::write(&path, text).unwrap();
+    let serve = || {
+        let mut child =
+            Command::new(BIN).args(["serve", "--config"]).arg(&path).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+        let lines = read_until(&mut child, "-> http://", Duration::from_secs(60));
+        let url = lines.last().unwrap().split(" -> ").nth(1).unwrap().to_string();
+        (child, url)
+    };
+    let (mut child, url) = serve();
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let token = |url: String| async move {
+        let response = client()
+            .post(format!("{url}/authenticate"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("user=admin&password={PASSWORD}"))
+            .send()
+            .await
+            .unwrap();
+        let body: serde_json::Value = response.json().await.unwrap();
+        body["access_token"].as_str().expect("a token").to_string()
+    };
+    let acknowledged = Arc::new(Mutex::new(Vec::<u32>::new()));
+    let refused = Arc::new(Mutex::new(Vec::<u16>::new()));
+    rt.block_on(async {
+        let token = token(url.clone()).await;
+        let writes: Vec<_> = (0..1000u32)
+            .map(|i| {
+                let (url, token, acknowledged, refused) = (url.clone(), token.clone(), acknowledged.clone(), refused.clone());
+                tokio::spawn(async move {
+                    let number = 20_000 + i;
+                    let body = format!(r#"{{"name":"Durable {number}","secret":"s{number}x","reload":0}}"#);
+                    let sent = client()
+                        .put(format!("{url}/extensions/{number}"))
+                        .bearer_auth(token)
+                        .header("content-type", "application/json")
+                        .body(body)
+                        .send()
+                        .await;
+                    match sent {
+                        Ok(r) if r.status() == 201 => acknowledged.lock().unwrap().push(number),
+                        Ok(r) => refused.lock().unwrap().push(r.status().as_u16()),
+                        Err(_) => {} // the host is gone
+                    }
+                })
+            })
+            .collect();
+        // Kill once some writes are answered and others are still running.
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while acknowledged.lock().unwrap().len() < 150 && std::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        child.kill().unwrap(); // SIGKILL
+        for w in writes {
+            w.await.unwrap();
+        }
+    });
+    child.wait().unwrap();
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    let refused = refused.lock().unwrap().clone();
+    assert!(acknowledged.len() >= 150, "only {} writes were acknowledged before the kill", acknowledged.len());
+    assert!(acknowledged.len() < 1000, "the kill came after every write: nothing was in flight");
+    assert!(refused.is_empty(), "writes were refused before the kill: {refused:?}");
+
+    // Started again on the same store: every created extension is there, through the flavor.
+    let (mut child, url) = serve();
+    let listed: std::collections::BTreeSet<u32> = rt.block_on(async {
+        let token = token(url.clone()).await;
+        let body: serde_json::Value =
+            client().get(format!("{url}/extensions")).bearer_auth(token).send().await.unwrap().json().await.unwrap();
+        body["results"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{body}"))
+            .iter()
+            .filter_map(|e| e["extension"].as_str()?.parse().ok())
+            .collect()
+    });
+    for number in &acknowledged {
+        assert!(listed.contains(number), "extension {number} was answered 201 Created and is gone after kill -9");
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let conn = rusqlite::Connection::open(dir.path().join("store/pbx.sqlite")).unwrap();
+    let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    assert_eq!(check, "ok");
+    let half: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM extensions e WHERE e.number >= '20000' AND NOT EXISTS (SELECT 1 FROM ps_endpoints p WHERE p.id = e.number)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(half, 0, "an extension without its endpoint");
+    eprintln!("{} of 1000 Issabel writes acknowledged before kill -9; all {} listed after the restart", acknowledged.len(), listed.len());
+}
