@@ -508,3 +508,83 @@ async fn issabel_writes_while_asterisk_stops_are_stored_and_reach_it_once_it_run
     }
     rig.stop().await;
 }
+
+/// Asterisk restarted under load: 200 clients read through Elastix and Axeos while the PBX goes
+/// away and comes back. No request waits past its deadline (each is answered at once with the
+/// PBX's data or the flavor's error), the link is back within 2 s of the PBX, and the bus carries
+/// one gap marker for the outage.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pbx_restart_under_two_hundred_clients_hangs_no_request_and_marks_one_gap() {
+    let Rig { root, sim, server, base } = rig().await;
+    let address = sim.address();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let answers = Arc::new(std::sync::Mutex::new(Vec::<(u16, String, Duration)>::new()));
+    let clients: Vec<_> = (0..200)
+        .map(|n| {
+            let (base, stop, answers) = (base.clone(), stop.clone(), answers.clone());
+            tokio::spawn(async move {
+                let client = client();
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let started = Instant::now();
+                    let request = if n % 2 == 0 {
+                        client.post(format!("{base}/api/api.php?cmd=sippeers")).header("authorization", ELASTIX_KEY)
+                    } else {
+                        client.get(format!("{base}/apis/pbx/phones?status")).basic_auth("apiKey", Some(AXEOS_KEY))
+                    };
+                    let response = request.send().await.expect("every request is answered");
+                    let status = response.status().as_u16();
+                    let body = response.text().await.unwrap();
+                    let code = if status == 200 { String::new() } else { parse(&body)["error"]["code"].as_str().unwrap_or(&body).to_string() };
+                    answers.lock().unwrap().push((status, code, started.elapsed()));
+                }
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    // The PBX goes away for a second, then comes back on the same address.
+    Arc::try_unwrap(sim).ok().expect("the rig holds the only handle").stop().await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let back = Instant::now();
+    let sim = Simulator::start(SimConfig {
+        listen: address,
+        pbx: PbxSeed::demo().with_ring(Duration::from_millis(10)),
+        config_dir: Some(root.path().join("asterisk")),
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    server.services().ami.as_ref().unwrap().wait_up(Duration::from_secs(10)).await.expect("the link comes back");
+    let took = back.elapsed();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for c in clients {
+        c.await.unwrap();
+    }
+
+    assert!(took < Duration::from_secs(2), "the link came back {took:?} after the PBX");
+    let answers = answers.lock().unwrap().clone();
+    let slowest = answers.iter().map(|(_, _, d)| *d).max().unwrap();
+    let ok = answers.iter().filter(|(s, _, _)| *s == 200).count();
+    let mut errors: std::collections::BTreeMap<(u16, String), usize> = std::collections::BTreeMap::new();
+    for (status, code, _) in answers.iter().filter(|(s, _, _)| *s != 200) {
+        *errors.entry((*status, code.clone())).or_default() += 1;
+    }
+    eprintln!("{} answers: {ok} ok, errors {errors:?}; slowest {slowest:?}; link back {took:?} after the PBX", answers.len());
+    assert!(slowest < Duration::from_secs(5), "a request waited {slowest:?}");
+    assert!(ok > 0 && !errors.is_empty(), "the load spanned the outage: {ok} ok, {errors:?}");
+    for (status, code) in errors.keys() {
+        assert!(
+            matches!((*status, code.as_str()), (503, "pbx_unavailable") | (502, "pbx_connection_lost")),
+            "an outage answers the PBX's unavailability, not {status} {code}"
+        );
+    }
+    let gaps = server
+        .services()
+        .bus
+        .poll(&switchboard::events::Poll { last: None, timeout: Duration::ZERO, limit: 0, filter: vec![switchboard::events::GAP_EVENT.into()] })
+        .await;
+    assert_eq!(gaps.len(), 1, "one gap marker for one outage");
+    stop_with_sim(server, Arc::new(sim)).await;
+    drop(root);
+}
