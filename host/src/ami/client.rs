@@ -506,10 +506,12 @@ async fn session(shared: &Arc<Shared>, was_up: bool, down_since: std::time::Inst
     let pending: Arc<Mutex<HashMap<String, Pending>>> = Arc::new(Mutex::new(HashMap::new()));
     *shared.link.lock().unwrap_or_else(|p| p.into_inner()) = Some(Link { writer: tx, pending: pending.clone() });
     tracing::info!(address = %config.address, version = %info.version, chan_sip = info.chan_sip, pjsip = info.pjsip, "AMI link up");
-    shared.state.send_replace(LinkState::Up(info));
+    // The gap marker goes on the bus before the link is called up, so whoever sees it up (and
+    // polls the bus then) sees the marker too.
     if was_up {
         shared.sink.reconnected(down_since.elapsed());
     }
+    shared.state.send_replace(LinkState::Up(info));
 
     // Under load many actions are queued at once: send what is waiting in one write, not one
     // syscall per action.

@@ -182,6 +182,11 @@ impl Simulator {
         self.server.phase.get()
     }
 
+    /// `Originate` actions received since start, answered or not.
+    pub fn originates(&self) -> u64 {
+        self.pbx.originates.load(Ordering::SeqCst)
+    }
+
     /// Connected AMI clients (logged in or not).
     pub fn sessions(&self) -> usize {
         self.pbx.sessions.load(Ordering::SeqCst)

@@ -280,6 +280,9 @@ pub struct Pbx {
     pub username: String,
     pub secret: String,
     pub sessions: AtomicUsize,
+    /// `Originate` actions received since start, valid or not (a client that re-sends one after a
+    /// lost link shows up here).
+    pub originates: AtomicU64,
     /// Where the switchboard config files are read from on start and `Reload`.
     pub config_dir: Option<PathBuf>,
     next_session: AtomicU64,
@@ -377,6 +380,7 @@ impl Pbx {
             username,
             secret,
             sessions: AtomicUsize::new(0),
+            originates: AtomicU64::new(0),
             config_dir,
             next_session: AtomicU64::new(1),
             tasks: Mutex::new(Vec::new()),

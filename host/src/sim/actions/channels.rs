@@ -32,6 +32,7 @@ pub fn parse_callerid(v: &str) -> (String, String) {
 
 /// `Originate`.
 pub async fn originate(s: &Session, action: &Message) -> Reply {
+    s.pbx.originates.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let channel = header(action, "Channel");
     if channel.is_empty() {
         return Reply::one(error(action, "Channel not specified"));
