@@ -244,3 +244,16 @@ grants = { ami = ["Status", "Logoff", "Originate Context", "* Context=x", "Comma
     assert_problem(&found, "sb.toml:4:98", "bad ami grant `Bad-Name`");
     assert_eq!(found.len(), 4, "{found:#?}");
 }
+
+/// `[asterisk] transport` is written into pjsip.conf as it is, so it takes exactly what the schema
+/// takes in `ps_endpoints.transport` (the config reader cannot call the SDK's rules, which the host
+/// has only as a dev-dependency; this holds the two to one verdict).
+#[test]
+fn the_transport_setting_takes_what_the_schema_takes() {
+    for value in ["transport-udp", "t_1", "udp", "-udp", "_x", "udp;x", "udp x", "a.b", "", &"a".repeat(80), &"a".repeat(81), "tr\nansport"] {
+        let text = format!("[asterisk]\ntransport = {value:?}\n");
+        let config_takes = config::parse(&text, Path::new("sb.toml")).is_ok();
+        let schema_takes = switchboard_sdk::schema::check("ps_endpoints", "transport", value).is_ok() && !value.is_empty();
+        assert_eq!(config_takes, schema_takes, "{value:?}");
+    }
+}
