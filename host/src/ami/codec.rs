@@ -167,12 +167,22 @@ pub enum EncodeError {
     /// More than [`MAX_HEADERS`] headers.
     #[error("more than {MAX_HEADERS} headers in one action")]
     TooManyHeaders,
+    /// `Response: Follows` without the CLI output that must follow it.
+    #[error("`Response: Follows` without its command output")]
+    FollowsWithoutOutput,
 }
 
 /// Checks that `message` can be written safely.
 pub fn validate(message: &Message) -> Result<(), EncodeError> {
     if message.fields().len() > MAX_HEADERS {
         return Err(EncodeError::TooManyHeaders);
+    }
+    // A reader takes every line after `Response: Follows` as CLI output up to `--END COMMAND--`:
+    // such a message without that output would swallow whatever is sent after it.
+    if message.legacy_output.is_none()
+        && message.fields().iter().any(|(k, v)| k.eq_ignore_ascii_case("Response") && v.eq_ignore_ascii_case("Follows"))
+    {
+        return Err(EncodeError::FollowsWithoutOutput);
     }
     for (key, value) in message.fields() {
         if key.is_empty() || key.contains([':', ' ', '\t']) {

@@ -147,3 +147,21 @@ fn a_peer_cannot_grow_the_decoder_without_bound() {
     }
     assert_eq!(result, Err(DecodeError::MessageTooLong));
 }
+
+/// Found by the `ami_codec` fuzz target: `Response: Follows` passed `validate`, and its encoding
+/// turned every reader (the simulator's too) into CLI-output mode until `--END COMMAND--`, which
+/// never came, so the messages after it were swallowed.
+#[test]
+fn a_follows_response_without_its_output_is_refused() {
+    use switchboard::ami::codec::EncodeError;
+    let bare = Message::new().with("Response", "follows").with("ActionID", "1");
+    assert_eq!(encode(&bare), Err(EncodeError::FollowsWithoutOutput));
+    let action = Message::new().with("Action", "Ping").with("Response", "Follows");
+    assert_eq!(encode(&action), Err(EncodeError::FollowsWithoutOutput));
+    // With its output it is old Asterisk's Command answer, and reads back as written.
+    let mut legacy = Message::new().with("Response", "Follows").with("Privilege", "Command").with("ActionID", "c1");
+    legacy.legacy_output = Some("No such command 'x'\n".into());
+    let bytes = encode(&legacy).unwrap();
+    let frames = decode_all(&mut Decoder::server(), &[bytes.as_slice(), b"Response: Success\r\n\r\n"].concat(), 1);
+    assert_eq!(frames, [Frame::Message(legacy), Frame::Message(Message::new().with("Response", "Success"))]);
+}

@@ -18,6 +18,10 @@ mod routes;
 mod time;
 mod xml;
 
+#[doc(hidden)]
+#[cfg(not(target_family = "wasm"))]
+pub mod fuzzing;
+
 use switchboard_sdk::prelude::*;
 
 fn handle(req: &Request) -> Result<Response, Error> {

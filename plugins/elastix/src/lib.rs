@@ -10,6 +10,10 @@
 mod auth;
 mod commands;
 
+#[doc(hidden)]
+#[cfg(not(target_family = "wasm"))]
+pub mod fuzzing;
+
 use switchboard_sdk::prelude::*;
 
 fn handle(req: &Request) -> Result<Response, Error> {

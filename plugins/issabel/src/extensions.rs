@@ -15,7 +15,7 @@ const INITIAL: u64 = 200;
 const RECORDING: &[&str] = &["always", "dontcare", "never"];
 
 /// The writable fields: the seed's, plus `secret` and `tech` (the seed's PUT example sets `secret`).
-const FIELDS: [Field; 9] = [
+pub(crate) const FIELDS: [Field; 9] = [
     Field { name: "name", column: "name", kind: Kind::Text(100) },
     Field { name: "secret", column: "secret", kind: Kind::Text(80) },
     Field { name: "tech", column: "technology", kind: Kind::OneOf(&["pjsip", "sip"]) },

@@ -13,6 +13,10 @@ mod rest;
 mod ringgroups;
 mod tokens;
 
+#[doc(hidden)]
+#[cfg(not(target_family = "wasm"))]
+pub mod fuzzing;
+
 use switchboard_sdk::php_json::{Json, obj};
 use switchboard_sdk::prelude::*;
 use switchboard_sdk::log;

@@ -245,7 +245,7 @@ fn insert(tx: &Connection, number: &str, mut columns: Vec<(&'static str, Value)>
 }
 
 /// The validated fields and members; creating needs `extension_list`.
-fn parse(req: &Request) -> Result<(Input, Vec<(&'static str, Value)>, Option<Vec<String>>), Error> {
+pub(crate) fn parse(req: &Request) -> Result<(Input, Vec<(&'static str, Value)>, Option<Vec<String>>), Error> {
     let body = input::parse(req)?;
     let columns = input::columns(&body, "ring_groups", &FIELDS)?;
     let list = members(&body)?;

@@ -28,7 +28,7 @@ fn exists(db: &Connection, number: &str) -> Result<bool, Error> {
 /// Checks every posted field this command stores against the schema's rules, so a refusal names
 /// the field and nothing is written: `secret`, `context`, `callerid` (and the name taken from it),
 /// and each peer option.
-fn check_fields(form: &Params) -> Result<(), Error> {
+pub(crate) fn check_fields(form: &Params) -> Result<(), Error> {
     if let Some(secret) = form.get("secret") {
         checked("secret", "extensions", "secret", secret)?;
     }

@@ -1,8 +1,8 @@
 //! One module per command group; [`run`] dispatches on `cmd`.
 
-mod asterisk;
-mod cdr;
-mod extension_writes;
+pub(crate) mod asterisk;
+pub(crate) mod cdr;
+pub(crate) mod extension_writes;
 mod extensions;
 mod followme;
 mod recordings;
