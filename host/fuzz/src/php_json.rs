@@ -47,10 +47,20 @@ fn json(u: &mut Unstructured<'_>, depth: usize) -> arbitrary::Result<Json> {
         1 => Json::Bool(bool::arbitrary(u)?),
         2 => Json::Int(i64::arbitrary(u)?),
         3 => Json::Str(text(u)?),
-        4 => Json::Arr(u.arbitrary_iter::<u8>()?.map(|_| json(u, depth + 1)).take(64).collect::<Result<_, _>>()?),
-        _ => Json::Obj(
-            u.arbitrary_iter::<u8>()?.map(|_| Ok((text(u)?, json(u, depth + 1)?))).take(64).collect::<Result<_, _>>()?,
-        ),
+        4 => {
+            let mut items = Vec::new();
+            for _ in 0..u.int_in_range(0..=64usize)? {
+                items.push(json(u, depth + 1)?);
+            }
+            Json::Arr(items)
+        }
+        _ => {
+            let mut entries = Vec::new();
+            for _ in 0..u.int_in_range(0..=64usize)? {
+                entries.push((text(u)?, json(u, depth + 1)?));
+            }
+            Json::Obj(entries)
+        }
     })
 }
 
