@@ -94,7 +94,9 @@ pub fn request(u: &mut Unstructured<'_>, shape: &Shape<'_>, token: Option<&str>)
         let id = pick(u, &["1001", "600", "1001,1002", "%31%30", "", "..", "a%2Fb"])?;
         format!("{}{}", shape.mount.trim_end_matches('/'), path.replace("{id}", &id))
     } else {
-        String::arbitrary(u)?
+        // Arbitrary bytes after the `/` every origin-form request target starts with (the host
+        // hands plugins nothing else: hyper refuses other targets, and `*` matches no mount).
+        format!("/{}", String::arbitrary(u)?)
     };
     if u.ratio(1, 2)? {
         target = format!("{target}?{}", pairs(u, shape)?);
