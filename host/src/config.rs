@@ -208,7 +208,27 @@ pub struct Limits {
     /// Requests one instance serves, one after another, before it is replaced; 1 gives every
     /// request a fresh instance. Default [`BUILTIN_REUSE`] for built-in plugins, 1 for files.
     pub reuse: u32,
+    /// How long a reused instance may sit idle before it is dropped and its pool slot handed back
+    /// (see [`DEFAULT_IDLE_TIMEOUT`]). Matters only when `reuse` is above 1.
+    pub idle_timeout: Duration,
+    /// Wall-clock budget of one `on-events` call of the mount's event handler, its own rather than
+    /// `timeout` (see [`DEFAULT_EVENT_BATCH_TIMEOUT`]).
+    pub event_batch_timeout: Duration,
 }
+
+/// Default `limits.idle_timeout_ms`: one minute. An idle instance keeps the pages its requests
+/// touched (a built-in's heap, its SQLite page cache) resident; a mount that went quiet should give
+/// them back. What eviction costs is one fresh instance on the next request (about a third of a
+/// small request's cost, once), which is nothing next to a minute of quiet; a mount under steady
+/// load, or a client polling more often than once a minute, keeps its instances and never pays it.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Default `limits.event_batch_timeout_ms`: five seconds. A batch is at most 256 events, and a
+/// healthy handler translates one in microseconds to a few SQL look-ups; five seconds is far beyond
+/// that even on a loaded machine (the first batch also starts the instance), while a handler stuck
+/// on one batch holds up the mount's stream for at most that long, instead of for the mount's
+/// `timeout_ms`, which mounts that serve long-polls set to a minute.
+pub const DEFAULT_EVENT_BATCH_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Default `limits.reuse` of a built-in plugin: ours keep no request's data in memory between
 /// requests, so their instances are reused (see `runtime::warm`). A plugin file gets a fresh
@@ -224,6 +244,8 @@ impl Default for Limits {
             queue: 256,
             queue_timeout: Duration::from_secs(10),
             reuse: 1,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            event_batch_timeout: DEFAULT_EVENT_BATCH_TIMEOUT,
         }
     }
 }
@@ -400,6 +422,8 @@ mod raw {
         pub queue: Option<Spanned<i64>>,
         pub queue_timeout_ms: Option<Spanned<i64>>,
         pub reuse: Option<Spanned<i64>>,
+        pub idle_timeout_ms: Option<Spanned<i64>>,
+        pub event_batch_timeout_ms: Option<Spanned<i64>>,
     }
 }
 
@@ -860,6 +884,10 @@ fn validate_limits(raw: &raw::Limits, builtin: bool, problems: &mut Problems<'_>
         queue_timeout: in_range(&raw.queue_timeout_ms, "limits.queue_timeout_ms", 0, 3_600_000, "milliseconds", problems)
             .map_or(timeout, |ms| Duration::from_millis(ms as u64)),
         reuse: in_range(&raw.reuse, "limits.reuse", 1, 1_000_000, "requests", problems).map_or(defaults.reuse, |n| n as u32),
+        idle_timeout: in_range(&raw.idle_timeout_ms, "limits.idle_timeout_ms", 1, 86_400_000, "milliseconds", problems)
+            .map_or(defaults.idle_timeout, |ms| Duration::from_millis(ms as u64)),
+        event_batch_timeout: in_range(&raw.event_batch_timeout_ms, "limits.event_batch_timeout_ms", 1, 3_600_000, "milliseconds", problems)
+            .map_or(defaults.event_batch_timeout, |ms| Duration::from_millis(ms as u64)),
     }
 }
 

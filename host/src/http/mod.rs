@@ -55,7 +55,6 @@ pub struct MountInfo {
 struct Listener {
     mounts: MountTable,
     local_addr: SocketAddr,
-    health: Arc<serde_json::Value>,
 }
 
 /// A running Switchboard: listeners bound, plugins loaded.
@@ -138,11 +137,13 @@ impl Server {
             if let Some(handler) = handler {
                 tasks.spawn(runtime::run_event_handler(handler, context.clone(), shutdown.subscribe()));
             }
+            let warm = Arc::new(runtime::WarmPool::new(mount.limits.reuse, mount.limits.idle_timeout));
+            tasks.spawn(runtime::evict_idle(warm.clone(), context.route.clone(), shutdown.subscribe()));
             let handle = Arc::new(MountHandle {
                 context,
                 plugin,
                 gate: Gate::new(mount.limits.max_concurrent, mount.limits.queue, mount.limits.queue_timeout),
-                warm: Arc::new(runtime::WarmPool::new(mount.limits.reuse)),
+                warm,
                 source: mount.plugin.clone(),
                 grants: mount.grants.clone(),
             });
@@ -179,8 +180,7 @@ impl Server {
                 .with_context(|| format!("binding listener `{}` to {}", listener.name, listener.address))?;
             let local_addr = tcp.local_addr()?;
             let mounts = tables.remove(&listener.name).unwrap_or_default();
-            let health = Arc::new(health_body(&mounts));
-            let state = Arc::new(Listener { mounts, local_addr, health });
+            let state = Arc::new(Listener { mounts, local_addr });
             tasks.spawn(accept_loop(tcp, state, shutdown.subscribe()));
             addresses.push((listener.name.clone(), local_addr));
             tracing::info!(listener = %listener.name, address = %local_addr, "listening");
@@ -222,10 +222,14 @@ impl Server {
     }
 }
 
+/// The health answer: built per request, since it carries each mount's idle instance count (which
+/// goes to zero once a quiet mount's instances have been evicted).
 fn health_body(mounts: &MountTable) -> serde_json::Value {
     let mounts: Vec<_> = mounts
         .iter()
-        .map(|m| serde_json::json!({ "route": &*m.context.route, "plugin": &*m.context.plugin }))
+        .map(|m| {
+            serde_json::json!({ "route": &*m.context.route, "plugin": &*m.context.plugin, "idle_instances": m.warm.idle_count() })
+        })
         .collect();
     serde_json::json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION"), "mounts": mounts })
 }
@@ -273,7 +277,7 @@ async fn handle(state: &Listener, mut request: hyper::Request<Incoming>) -> Http
     let path = request.uri().path();
     if path == RESERVED_PREFIX || path.starts_with(&format!("{RESERVED_PREFIX}/")) {
         return match path {
-            "/_switchboard/health" => json(200, &state.health),
+            "/_switchboard/health" => json(200, &health_body(&state.mounts)),
             _ => json_error(404, "not_found", &format!("no such host endpoint: {path}"), None),
         };
     }

@@ -50,7 +50,7 @@ pub use self::lane::{LANE_NICE, LONG_MEMORY, SLICE, SUSPECT_SLICE};
 pub use self::limits::MemoryBound;
 pub use self::outbound::OutboundPolicy;
 pub use self::state::RequestState;
-pub use self::warm::WarmPool;
+pub use self::warm::{WarmPool, evict_idle};
 
 use crate::builtin;
 use crate::config::{Grants, Limits, Mount, PluginSource, RuntimeOptions};
