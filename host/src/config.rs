@@ -48,7 +48,7 @@ pub struct Config {
 /// `[store]`: the databases.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoreConfig {
-    /// Holds `pbx.sqlite` and `plugins/<plugin>.sqlite`.
+    /// Holds `pbx.sqlite`, the plugin registry `registry.sqlite` and the plugins' own databases in `plugins/`.
     pub dir: PathBuf,
 }
 

@@ -111,9 +111,7 @@ impl Server {
 
         // Compile each distinct plugin once, even when it is mounted several times.
         let mut loaded: HashMap<String, LoadedPlugin> = HashMap::new();
-        let mut tables: HashMap<String, MountTable> =
-            config.listeners.iter().map(|l| (l.name.clone(), MountTable::default())).collect();
-        let mut infos = Vec::new();
+        let mut plugins = Vec::with_capacity(config.mounts.len());
         for mount in &config.mounts {
             let key = mount.plugin.to_string();
             let plugin = match loaded.get(&key) {
@@ -124,7 +122,27 @@ impl Server {
                     plugin
                 }
             };
+            plugins.push(plugin);
+        }
+        // Each mount's private database, by its component's identity (see `store::registry`).
+        let own_data = match &services.store {
+            Some(_) => {
+                let config = config.clone();
+                let identities: Vec<_> = plugins.iter().map(|p| p.identity.clone()).collect();
+                let actor = format!("switchboard serve, {}", crate::store::registry::os_actor());
+                let files =
+                    tokio::task::spawn_blocking(move || crate::store::registry::bind_config(&config, &identities, &actor)).await??;
+                files.into_iter().map(Some).collect()
+            }
+            None => vec![None; config.mounts.len()],
+        };
+
+        let mut tables: HashMap<String, MountTable> =
+            config.listeners.iter().map(|l| (l.name.clone(), MountTable::default())).collect();
+        let mut infos = Vec::new();
+        for ((mount, plugin), own_data) in config.mounts.iter().zip(plugins).zip(own_data) {
             let mut context = MountContext::new(mount, services.clone());
+            context.own_data = own_data;
             let handler = plugin.event_handler.clone().filter(|_| mount.grants.events);
             let runs_handler = handler.is_some();
             if handler.is_some() {

@@ -52,7 +52,6 @@ pub use self::outbound::OutboundPolicy;
 pub use self::state::RequestState;
 pub use self::warm::{WarmPool, evict_idle};
 
-use crate::builtin;
 use crate::config::{Grants, Limits, Mount, PluginSource, RuntimeOptions};
 
 /// Bytes of a pooled memory or table reset in place rather than handed back to the kernel: the
@@ -98,6 +97,9 @@ pub struct Services {
 pub struct MountContext {
     /// The plugin's name (built-in name or file stem), for logs and errors.
     pub plugin: Arc<str>,
+    /// The private database the plugin's identity opens as `own` (the registry's answer, set by
+    /// the server); `None` without a `[store]`.
+    pub own_data: Option<crate::store::DataFile>,
     /// The mount's route prefix.
     pub route: Arc<str>,
     /// Resolved settings.
@@ -124,6 +126,7 @@ impl MountContext {
     pub fn new(mount: &Mount, services: Services) -> Self {
         MountContext {
             plugin: plugin_name(&mount.plugin).into(),
+            own_data: None,
             route: mount.route.as_str().into(),
             settings: mount.settings.clone(),
             limits: mount.limits,
@@ -154,6 +157,8 @@ pub struct LoadedPlugin {
     pub imports: Vec<String>,
     /// The component's `event-handler` export, when it has one (world `event-plugin`).
     pub event_handler: Option<EventHandler>,
+    /// Who the plugin is: the hash of exactly the bytes compiled here, or the built-in's name.
+    pub identity: crate::identity::PluginIdentity,
 }
 
 /// A capability that needs a grant, and whether the mount gives it.
@@ -310,14 +315,8 @@ impl Runtime {
 
     /// Compiles (or loads from the cache) and links a plugin.
     pub fn load(&self, source: &PluginSource) -> anyhow::Result<LoadedPlugin> {
-        let bytes: std::borrow::Cow<'static, [u8]> = match source {
-            PluginSource::Builtin(name) => {
-                builtin::find(name).with_context(|| format!("no built-in plugin `{name}`"))?.wasm.into()
-            }
-            PluginSource::File(path) => {
-                std::fs::read(path).with_context(|| format!("reading {}", path.display()))?.into()
-            }
-        };
+        let bytes = crate::identity::source_bytes(source)?;
+        let identity = crate::identity::PluginIdentity::of(source, &bytes);
         let component = match &self.cache {
             Some(cache) => cache.load_or_compile(&self.engine, &bytes),
             None => Component::new(&self.engine, &*bytes).map_err(anyhow::Error::from),
@@ -349,6 +348,6 @@ impl Runtime {
         let pre = ProxyPre::new(instance_pre)
             .map_err(anyhow::Error::from)
             .with_context(|| format!("plugin {source} does not export wasi:http/incoming-handler@0.2"))?;
-        Ok(LoadedPlugin { pre, imports, event_handler })
+        Ok(LoadedPlugin { pre, imports, event_handler, identity })
     }
 }

@@ -135,11 +135,13 @@ impl HostConnection for RequestState {
             },
             "own" => match &self.mount.sqlite.own {
                 Some(access) => {
-                    let plugin = self.mount.plugin.clone();
+                    let Some(file) = self.mount.own_data.clone() else {
+                        return Err(Error::NoSuchDatabase("this mount has no private database bound".into()));
+                    };
                     // Opening (creating) the file blocks; only the first request of a plugin does it.
-                    let db = match store.own_if_open(&plugin) {
+                    let db = match store.own_if_open(&file) {
                         Some(db) => db,
-                        None => tokio::task::spawn_blocking(move || store.own(&plugin))
+                        None => tokio::task::spawn_blocking(move || store.own(&file))
                             .await
                             .map_err(|e| Error::Io(e.to_string()))?
                             .map_err(|e| Error::Io(format!("{e:#}")))?,

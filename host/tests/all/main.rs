@@ -14,6 +14,7 @@ mod axeos;
 mod events;
 mod files;
 mod gate;
+mod identity;
 mod integrity;
 mod isolation;
 mod pbx_errors;
