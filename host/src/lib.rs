@@ -14,6 +14,7 @@
 
 pub mod ami;
 pub mod apply;
+pub mod auth_throttle;
 pub mod builtin;
 pub mod cdr;
 pub mod config;

@@ -2,6 +2,7 @@
 //! plugin's response or a JSON error. hyper is used directly on this path (no router framework):
 //! the mount table is the router, and every microsecond here is a microsecond of each request.
 
+mod client_addr;
 mod error;
 mod gate;
 mod mounts;
@@ -23,6 +24,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
+pub use self::client_addr::CLIENT_ADDR_HEADER;
 pub use self::error::{HttpResponse, json, json_error};
 pub use self::gate::{Gate, Rejected};
 pub use self::mounts::{MountHandle, MountTable, path_is_clean, route_matches};
@@ -56,6 +58,7 @@ struct Listener {
     mounts: MountTable,
     local_addr: SocketAddr,
     health: Arc<serde_json::Value>,
+    trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// A running Switchboard: listeners bound, plugins loaded.
@@ -105,7 +108,15 @@ impl Server {
             }
             _ => None,
         };
-        let services = Services { ami, bus, store, areas: Arc::new(config.areas.clone()), applier, cdr };
+        let services = Services {
+            ami,
+            bus,
+            store,
+            areas: Arc::new(config.areas.clone()),
+            applier,
+            cdr,
+            auth_throttle: config.auth_throttle,
+        };
 
         let (shutdown, _) = watch::channel(false);
         let mut tasks = JoinSet::new();
@@ -180,7 +191,7 @@ impl Server {
             let local_addr = tcp.local_addr()?;
             let mounts = tables.remove(&listener.name).unwrap_or_default();
             let health = Arc::new(health_body(&mounts));
-            let state = Arc::new(Listener { mounts, local_addr, health });
+            let state = Arc::new(Listener { mounts, local_addr, health, trusted_proxies: listener.trusted_proxies.clone() });
             tasks.spawn(accept_loop(tcp, state, shutdown.subscribe()));
             addresses.push((listener.name.clone(), local_addr));
             tracing::info!(listener = %listener.name, address = %local_addr, "listening");
@@ -237,7 +248,7 @@ async fn accept_loop(tcp: TcpListener, state: Arc<Listener>, mut shutdown: watch
     loop {
         tokio::select! {
             accepted = tcp.accept() => {
-                let (stream, _peer) = match accepted {
+                let (stream, peer) = match accepted {
                     Ok(conn) => conn,
                     Err(e) => {
                         // Out of file descriptors and the like: back off instead of spinning.
@@ -250,7 +261,7 @@ async fn accept_loop(tcp: TcpListener, state: Arc<Listener>, mut shutdown: watch
                 let state = state.clone();
                 let service = hyper::service::service_fn(move |req| {
                     let state = state.clone();
-                    async move { Ok::<_, Infallible>(handle(&state, req).await) }
+                    async move { Ok::<_, Infallible>(handle(&state, peer, req).await) }
                 });
                 let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
                 tokio::spawn(async move {
@@ -269,7 +280,7 @@ async fn accept_loop(tcp: TcpListener, state: Arc<Listener>, mut shutdown: watch
 }
 
 /// Routes one request.
-async fn handle(state: &Listener, mut request: hyper::Request<Incoming>) -> HttpResponse {
+async fn handle(state: &Listener, peer: SocketAddr, mut request: hyper::Request<Incoming>) -> HttpResponse {
     let path = request.uri().path();
     if path == RESERVED_PREFIX || path.starts_with(&format!("{RESERVED_PREFIX}/")) {
         return match path {
@@ -300,6 +311,13 @@ async fn handle(state: &Listener, mut request: hyper::Request<Incoming>) -> Http
         }
     };
 
+    // The client's address, as the host resolved it, replaces any header of that name the client sent.
+    let client = client_addr::resolve(peer.ip(), request.headers(), &state.trusted_proxies);
+    request.headers_mut().remove(CLIENT_ADDR_HEADER);
+    if let Ok(value) = HeaderValue::from_str(&client.to_string()) {
+        request.headers_mut().insert(CLIENT_ADDR_HEADER, value);
+    }
+    request.extensions_mut().insert(runtime::ClientAddr(client));
     // wasi:http needs an authority; an HTTP/1.0 client may send no Host header.
     if !request.headers().contains_key(HOST) {
         if let Ok(host) = HeaderValue::from_str(&state.local_addr.to_string()) {
