@@ -15,7 +15,10 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
+use ipnet::IpNet;
+
 use crate::ami::{AmiConfig, AmiGrant, EventClasses};
+use crate::auth_throttle::ThrottlePolicy;
 use crate::builtin;
 use crate::events::BusConfig;
 
@@ -43,6 +46,8 @@ pub struct Config {
     pub areas: BTreeMap<String, PathBuf>,
     /// Where `pbx.apply-changes` writes Asterisk configuration (`[asterisk] config_dir`).
     pub asterisk: AsteriskConfig,
+    /// When repeated authentication failures lock a client or principal out (`[auth_throttle]`).
+    pub auth_throttle: ThrottlePolicy,
 }
 
 /// `[store]`: the databases.
@@ -79,6 +84,9 @@ pub struct Listener {
     pub name: String,
     /// Address to bind; port 0 picks a free port (tests use that).
     pub address: SocketAddr,
+    /// Reverse proxies whose `X-Forwarded-For` this listener believes (`trusted_proxies`, addresses
+    /// or CIDR blocks); empty: the peer is always the client.
+    pub trusted_proxies: Vec<IpNet>,
 }
 
 /// Engine-wide options.
@@ -295,6 +303,17 @@ mod raw {
         pub areas: BTreeMap<String, Spanned<String>>,
         #[serde(default)]
         pub asterisk: Asterisk,
+        #[serde(default)]
+        pub auth_throttle: AuthThrottle,
+    }
+
+    #[derive(Deserialize, Default)]
+    #[serde(deny_unknown_fields)]
+    pub struct AuthThrottle {
+        pub free_failures: Option<Spanned<i64>>,
+        pub first_lock_ms: Option<Spanned<i64>>,
+        pub max_lock_ms: Option<Spanned<i64>>,
+        pub forget_after_s: Option<Spanned<i64>>,
     }
 
     #[derive(Deserialize)]
@@ -334,6 +353,8 @@ mod raw {
     pub struct Listener {
         pub name: Option<Spanned<String>>,
         pub address: Spanned<String>,
+        #[serde(default)]
+        pub trusted_proxies: Vec<Spanned<String>>,
     }
 
     #[derive(Deserialize, Default)]
@@ -531,6 +552,7 @@ fn validate(file: raw::File, locator: &Locator<'_>, base: &Path) -> Result<Confi
 
     let ami = file.ami.as_ref().and_then(|ami| validate_ami(ami.get_ref(), &mut problems));
     let events = validate_events(&file.events, &mut problems);
+    let auth_throttle = validate_auth_throttle(&file.auth_throttle, &mut problems);
     let store = file.store.as_ref().map(|store| StoreConfig { dir: base.join(store.get_ref().dir.get_ref()) });
     let asterisk = validate_asterisk(&file.asterisk, store.is_some(), base, &mut problems);
     let mut areas = BTreeMap::new();
@@ -562,7 +584,7 @@ fn validate(file: raw::File, locator: &Locator<'_>, base: &Path) -> Result<Confi
     }
 
     if problems.found.is_empty() {
-        Ok(Config { listeners, runtime, mounts, ami, events, store, areas, asterisk })
+        Ok(Config { listeners, runtime, mounts, ami, events, store, areas, asterisk, auth_throttle })
     } else {
         Err(ConfigError(problems.found))
     }
@@ -676,6 +698,26 @@ fn validate_events(raw: &raw::Events, problems: &mut Problems<'_>) -> BusConfig 
     }
 }
 
+fn validate_auth_throttle(raw: &raw::AuthThrottle, problems: &mut Problems<'_>) -> ThrottlePolicy {
+    let defaults = ThrottlePolicy::default();
+    let free_failures = in_range(&raw.free_failures, "auth_throttle.free_failures", 1, 1000, "failures", problems)
+        .map_or(defaults.free_failures, |n| n as u32);
+    let first_lock = in_range(&raw.first_lock_ms, "auth_throttle.first_lock_ms", 1, 86_400_000, "milliseconds", problems)
+        .map_or(defaults.first_lock, |ms| Duration::from_millis(ms as u64));
+    let max_lock = in_range(&raw.max_lock_ms, "auth_throttle.max_lock_ms", 1, 86_400_000, "milliseconds", problems)
+        .map_or(defaults.max_lock, |ms| Duration::from_millis(ms as u64));
+    let forget_after = in_range(&raw.forget_after_s, "auth_throttle.forget_after_s", 1, 86_400 * 7, "seconds", problems)
+        .map_or(defaults.forget_after, |s| Duration::from_secs(s as u64));
+    if max_lock < first_lock {
+        if let Some(at) = raw.max_lock_ms.as_ref().or(raw.first_lock_ms.as_ref()) {
+            problems.add(at.span().start, format!(
+                "auth_throttle.max_lock_ms ({} ms) is shorter than auth_throttle.first_lock_ms ({} ms)",
+                max_lock.as_millis(), first_lock.as_millis()));
+        }
+    }
+    ThrottlePolicy { free_failures, first_lock, max_lock, forget_after }
+}
+
 /// The value, when it is set and within `min..=max`; a located problem when it is out of range.
 fn in_range(value: &Option<Spanned<i64>>, name: &str, min: i64, max: i64, unit: &str, problems: &mut Problems<'_>) -> Option<i64> {
     let value = value.as_ref()?;
@@ -709,7 +751,7 @@ fn resolve_setting(name: &str, value: &Spanned<raw::SettingValue>, problems: &mu
 fn validate_listeners(raw: &[Spanned<raw::Listener>], problems: &mut Problems<'_>) -> Vec<Listener> {
     let mut listeners: Vec<Listener> = Vec::new();
     if raw.is_empty() {
-        listeners.push(Listener { name: "main".into(), address: ([127, 0, 0, 1], 8080).into() });
+        listeners.push(Listener { name: "main".into(), address: ([127, 0, 0, 1], 8080).into(), trusted_proxies: Vec::new() });
     }
     for spanned in raw {
         let listener = spanned.get_ref();
@@ -718,8 +760,20 @@ fn validate_listeners(raw: &[Spanned<raw::Listener>], problems: &mut Problems<'_
         if listeners.iter().any(|l| l.name == name) {
             problems.add(name_at, format!("listener name `{name}` is used twice; give each listener its own `name`"));
         }
+        let mut trusted_proxies = Vec::new();
+        for proxy in &listener.trusted_proxies {
+            // A bare address is a block of one.
+            let parsed = proxy.get_ref().parse::<IpNet>().or_else(|_| proxy.get_ref().parse::<std::net::IpAddr>().map(IpNet::from));
+            match parsed {
+                Ok(net) => trusted_proxies.push(net.trunc()),
+                Err(_) => problems.add(
+                    proxy.span().start,
+                    format!("trusted_proxies entry `{}` is not an IP address or CIDR block (e.g. `10.0.0.0/8`, `::1`)", proxy.get_ref()),
+                ),
+            }
+        }
         match listener.address.get_ref().parse::<SocketAddr>() {
-            Ok(address) => listeners.push(Listener { name, address }),
+            Ok(address) => listeners.push(Listener { name, address, trusted_proxies }),
             Err(_) => problems.add(
                 listener.address.span().start,
                 format!("`{}` is not an address to listen on; write IP:PORT, e.g. `127.0.0.1:8080`", listener.address.get_ref()),

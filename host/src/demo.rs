@@ -203,7 +203,7 @@ pub fn config(listen: SocketAddr, cache_dir: Option<PathBuf>, ami: Option<AmiCon
         limits: Limits::default(),
     };
     Config {
-        listeners: vec![Listener { name: "main".into(), address: listen }],
+        listeners: vec![Listener { name: "main".into(), address: listen, trusted_proxies: Vec::new() }],
         runtime: RuntimeOptions { cache_dir },
         mounts: vec![hello, click_to_call, elastix, issabel, axeos],
         ami,
@@ -219,6 +219,7 @@ pub fn config(listen: SocketAddr, cache_dir: Option<PathBuf>, ami: Option<AmiCon
             cdr_time_zone: Some("UTC".into()),
             ..AsteriskConfig::default()
         },
+        auth_throttle: Default::default(),
     }
 }
 

@@ -15,6 +15,7 @@
 
 pub mod ami;
 pub mod apply;
+pub mod auth_throttle;
 pub mod builtin;
 pub mod cdr;
 pub mod config;

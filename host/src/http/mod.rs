@@ -2,6 +2,7 @@
 //! plugin's response or a JSON error. hyper is used directly on this path (no router framework):
 //! the mount table is the router, and every microsecond here is a microsecond of each request.
 
+mod client_addr;
 mod error;
 mod gate;
 mod mounts;
@@ -23,6 +24,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
+pub use self::client_addr::CLIENT_ADDR_HEADER;
 pub use self::error::{HttpResponse, json, json_error};
 pub use self::gate::{Gate, Rejected};
 pub use self::mounts::{MountHandle, MountTable, path_is_clean, route_matches};
@@ -55,6 +57,7 @@ pub struct MountInfo {
 struct Listener {
     mounts: MountTable,
     local_addr: SocketAddr,
+    trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// A running Switchboard: listeners bound, plugins loaded.
@@ -104,7 +107,15 @@ impl Server {
             }
             _ => None,
         };
-        let services = Services { ami, bus, store, areas: Arc::new(config.areas.clone()), applier, cdr };
+        let services = Services {
+            ami,
+            bus,
+            store,
+            areas: Arc::new(config.areas.clone()),
+            applier,
+            cdr,
+            auth_throttle: config.auth_throttle,
+        };
 
         let (shutdown, _) = watch::channel(false);
         let mut tasks = JoinSet::new();
@@ -198,7 +209,7 @@ impl Server {
                 .with_context(|| format!("binding listener `{}` to {}", listener.name, listener.address))?;
             let local_addr = tcp.local_addr()?;
             let mounts = tables.remove(&listener.name).unwrap_or_default();
-            let state = Arc::new(Listener { mounts, local_addr });
+            let state = Arc::new(Listener { mounts, local_addr, trusted_proxies: listener.trusted_proxies.clone() });
             tasks.spawn(accept_loop(tcp, state, shutdown.subscribe()));
             addresses.push((listener.name.clone(), local_addr));
             tracing::info!(listener = %listener.name, address = %local_addr, "listening");
@@ -259,7 +270,7 @@ async fn accept_loop(tcp: TcpListener, state: Arc<Listener>, mut shutdown: watch
     loop {
         tokio::select! {
             accepted = tcp.accept() => {
-                let (stream, _peer) = match accepted {
+                let (stream, peer) = match accepted {
                     Ok(conn) => conn,
                     Err(e) => {
                         // Out of file descriptors and the like: back off instead of spinning.
@@ -272,7 +283,7 @@ async fn accept_loop(tcp: TcpListener, state: Arc<Listener>, mut shutdown: watch
                 let state = state.clone();
                 let service = hyper::service::service_fn(move |req| {
                     let state = state.clone();
-                    async move { Ok::<_, Infallible>(handle(&state, req).await) }
+                    async move { Ok::<_, Infallible>(handle(&state, peer, req).await) }
                 });
                 let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
                 tokio::spawn(async move {
@@ -291,7 +302,7 @@ async fn accept_loop(tcp: TcpListener, state: Arc<Listener>, mut shutdown: watch
 }
 
 /// Routes one request.
-async fn handle(state: &Listener, mut request: hyper::Request<Incoming>) -> HttpResponse {
+async fn handle(state: &Listener, peer: SocketAddr, mut request: hyper::Request<Incoming>) -> HttpResponse {
     let path = request.uri().path();
     if path == RESERVED_PREFIX || path.starts_with(&format!("{RESERVED_PREFIX}/")) {
         return match path {
@@ -322,6 +333,13 @@ async fn handle(state: &Listener, mut request: hyper::Request<Incoming>) -> Http
         }
     };
 
+    // The client's address, as the host resolved it, replaces any header of that name the client sent.
+    let client = client_addr::resolve(peer.ip(), request.headers(), &state.trusted_proxies);
+    request.headers_mut().remove(CLIENT_ADDR_HEADER);
+    if let Ok(value) = HeaderValue::from_str(&client.to_string()) {
+        request.headers_mut().insert(CLIENT_ADDR_HEADER, value);
+    }
+    request.extensions_mut().insert(runtime::ClientAddr(client));
     // wasi:http needs an authority; an HTTP/1.0 client may send no Host header.
     if !request.headers().contains_key(HOST) {
         if let Ok(host) = HeaderValue::from_str(&state.local_addr.to_string()) {

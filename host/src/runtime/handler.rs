@@ -151,7 +151,7 @@ async fn call_on(
             }
         }
     };
-    store.data_mut().begin_call(deadline, source_timestamp);
+    store.data_mut().begin_call(deadline, source_timestamp, None);
     arm_deadline(&mut store, deadline, suspect);
     let result = match tokio::time::timeout_at((deadline + GRACE).into(), guest.call_on_events(&mut store, &events)).await {
         Ok(Ok(())) => Ok(()),

@@ -25,6 +25,7 @@ mod log;
 mod outbound;
 mod pbx;
 mod settings;
+mod throttle;
 mod sqlite;
 mod state;
 mod stdio;
@@ -91,7 +92,13 @@ pub struct Services {
     /// Takes Asterisk's call records into the `cdr` table, when there is a `[store]` (and `[ami]`
     /// or `[asterisk] cdr_csv`).
     pub cdr: Option<Arc<crate::cdr::Ingester>>,
+    /// The policy each mount's authentication-failure throttle follows (`[auth_throttle]`).
+    pub auth_throttle: crate::auth_throttle::ThrottlePolicy,
 }
+
+/// The client address of a request, as the listener resolved it (a request extension).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddr(pub std::net::IpAddr);
 
 /// What one mount's requests run with.
 pub struct MountContext {
@@ -119,11 +126,14 @@ pub struct MountContext {
     pub stream: Option<Arc<crate::events::EventStream>>,
     /// The mount's runs that went on past their first slice (see `lane`).
     pub long_runs: Arc<lane::LongRuns>,
+    /// Authentication failures counted for this mount's plugin (`auth-throttle`).
+    pub auth_throttle: crate::auth_throttle::AuthThrottle,
 }
 
 impl MountContext {
     /// The context of a configured mount.
     pub fn new(mount: &Mount, services: Services) -> Self {
+        let policy = services.auth_throttle;
         MountContext {
             plugin: plugin_name(&mount.plugin).into(),
             own_data: None,
@@ -136,6 +146,7 @@ impl MountContext {
             sqlite: sqlite::SqlitePolicies::new(&mount.grants.sqlite),
             stream: None,
             long_runs: Arc::default(),
+            auth_throttle: crate::auth_throttle::AuthThrottle::new(policy),
         }
     }
 }
@@ -282,6 +293,8 @@ impl Runtime {
         bindings::pbx::add_to_linker::<RequestState, HasSelf<RequestState>>(&mut linker, |s| s)
             .map_err(anyhow::Error::from)?;
         bindings::event_stream::add_to_linker::<RequestState, HasSelf<RequestState>>(&mut linker, |s| s)
+            .map_err(anyhow::Error::from)?;
+        bindings::auth_throttle::add_to_linker::<RequestState, HasSelf<RequestState>>(&mut linker, |s| s)
             .map_err(anyhow::Error::from)?;
 
         let cache = match &options.cache_dir {

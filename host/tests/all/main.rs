@@ -3,6 +3,7 @@
 
 mod ami_client;
 mod apply;
+mod auth_throttle;
 mod ami_codec;
 mod capabilities;
 mod cdr;
