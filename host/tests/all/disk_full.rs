@@ -149,7 +149,7 @@ async fn a_full_store_disk_refuses_writes_cleanly_and_recovers() {
          settings = {{ jwt-secret = \"disk-full-jwt-secret-0123456789\", admin-password = \"{ISSABEL_PASSWORD}\" }}\n\
          grants = {{ apply_changes = true, sqlite = {{ pbx = {{ read = [\"queues\", \"tenants\"], write = [\"extensions\", \"device_options\", \"follow_me\", \"follow_me_numbers\", \"ring_groups\", \"ring_group_members\"] }} }} }}\n\
          [[mount]]\nroute = \"/api/api.php\"\nplugin = \"elastix\"\nsettings = {{ api-key = \"{ELASTIX_KEY}\" }}\n\
-         grants = {{ apply_changes = true, sqlite = {{ pbx = {{ read = [\"ps_endpoints\", \"ps_aors\", \"trunks\", \"cdr\"], write = [\"extensions\", \"device_options\", \"follow_me\", \"follow_me_numbers\"] }} }} }}\n\
+         grants = {{ apply_changes = true, sqlite = {{ pbx = {{ read = [\"ps_endpoints\", \"ps_aors\", \"trunks\", \"cdr\", \"tenants\"], write = [\"extensions\", \"device_options\", \"follow_me\", \"follow_me_numbers\"] }} }} }}\n\
          [[mount]]\nroute = \"/apis/pbx\"\nplugin = \"axeos\"\nsettings = {{ api-key = \"{AXEOS_KEY}\" }}\n\
          grants = {{ events = true, ami = [\"DBPut Family=DAYNIGHT\", \"DBDel Family=DAYNIGHT\"], sqlite = {{ own = true, pbx = {{ read = [\"extensions\"], write = [\"astdb\", \"day_timers\"] }} }} }}\n\
          [[mount]]\nroute = \"/probe\"\nplugin = {probe:?}\ngrants = {{ apply_changes = true }}\n",

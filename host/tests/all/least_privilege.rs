@@ -279,7 +279,8 @@ async fn elastix(ctx: &Ctx, v: &Variant, wav: &str) {
     // Writes: a new extension with a chan_sip option, and its follow-me.
     let number = format!("{}", 7000 + v.n);
     let add = [("account", number.as_str()), ("secret", "S3cret-pw"), ("callerid", "Least <7000>"), ("nat", "yes")];
-    let needs = ["sqlite:extensions", "sqlite:device_options", "apply_changes"];
+    // Writing an extension row also reads its child tables (their foreign keys) and `tenants`.
+    let needs = ["sqlite:extensions", "sqlite:device_options", "sqlite:follow_me", "sqlite:tenants", "apply_changes"];
     let (ok, _) = ctx.expect(v, "addextension", &needs, post("cmd=addextension", &add)).await;
     let rows = ctx.count("SELECT count(*) FROM extensions WHERE number = ?1", [&number]);
     let options = ctx.count("SELECT count(*) FROM device_options WHERE number = ?1", [&number]);
