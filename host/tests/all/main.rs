@@ -31,3 +31,5 @@ mod issabel;
 mod streams;
 mod reuse;
 mod real_calls;
+mod least_privilege;
+mod disk_full;
