@@ -122,6 +122,7 @@ fn count(db: &Path, sql: &str) -> i64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_store_disk_refuses_writes_cleanly_and_recovers() {
+    let _solo = crate::util::solo();
     let root = tempfile::tempdir().unwrap();
     let space = root.path().join("space");
     std::fs::create_dir_all(&space).unwrap();

@@ -595,6 +595,7 @@ fn on_big_stacks<F: std::future::Future<Output = ()> + 'static>(test: fn() -> F)
 
 #[test]
 fn demo_grants_are_each_needed_and_enough() {
+    let _solo = crate::util::solo();
     on_big_stacks(demo_grants);
 }
 

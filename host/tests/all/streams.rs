@@ -284,6 +284,7 @@ async fn five_hundred_long_pollers_are_all_woken_by_one_pbx_event() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_trapping_looping_or_memory_bombing_handler_costs_only_its_own_instance() {
+    let _solo = crate::util::solo();
     let sim = simulator().await;
     // Each on-events call is bounded by the mount's batch deadline (1 s) and memory (32 MiB), not
     // by its request timeout, which is a long-poll mount's minute.
