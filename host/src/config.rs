@@ -15,7 +15,10 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
+use ipnet::IpNet;
+
 use crate::ami::{AmiConfig, AmiGrant, EventClasses};
+use crate::auth_throttle::ThrottlePolicy;
 use crate::builtin;
 use crate::events::BusConfig;
 
@@ -43,12 +46,14 @@ pub struct Config {
     pub areas: BTreeMap<String, PathBuf>,
     /// Where `pbx.apply-changes` writes Asterisk configuration (`[asterisk] config_dir`).
     pub asterisk: AsteriskConfig,
+    /// When repeated authentication failures lock a client or principal out (`[auth_throttle]`).
+    pub auth_throttle: ThrottlePolicy,
 }
 
 /// `[store]`: the databases.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoreConfig {
-    /// Holds `pbx.sqlite` and `plugins/<plugin>.sqlite`.
+    /// Holds `pbx.sqlite`, the plugin registry `registry.sqlite` and the plugins' own databases in `plugins/`.
     pub dir: PathBuf,
 }
 
@@ -79,6 +84,9 @@ pub struct Listener {
     pub name: String,
     /// Address to bind; port 0 picks a free port (tests use that).
     pub address: SocketAddr,
+    /// Reverse proxies whose `X-Forwarded-For` this listener believes (`trusted_proxies`, addresses
+    /// or CIDR blocks); empty: the peer is always the client.
+    pub trusted_proxies: Vec<IpNet>,
 }
 
 /// Engine-wide options.
@@ -208,7 +216,27 @@ pub struct Limits {
     /// Requests one instance serves, one after another, before it is replaced; 1 gives every
     /// request a fresh instance. Default [`BUILTIN_REUSE`] for built-in plugins, 1 for files.
     pub reuse: u32,
+    /// How long a reused instance may sit idle before it is dropped and its pool slot handed back
+    /// (see [`DEFAULT_IDLE_TIMEOUT`]). Matters only when `reuse` is above 1.
+    pub idle_timeout: Duration,
+    /// Wall-clock budget of one `on-events` call of the mount's event handler, its own rather than
+    /// `timeout` (see [`DEFAULT_EVENT_BATCH_TIMEOUT`]).
+    pub event_batch_timeout: Duration,
 }
+
+/// Default `limits.idle_timeout_ms`: one minute. An idle instance keeps the pages its requests
+/// touched (a built-in's heap, its SQLite page cache) resident; a mount that went quiet should give
+/// them back. What eviction costs is one fresh instance on the next request (about a third of a
+/// small request's cost, once), which is nothing next to a minute of quiet; a mount under steady
+/// load, or a client polling more often than once a minute, keeps its instances and never pays it.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Default `limits.event_batch_timeout_ms`: five seconds. A batch is at most 256 events, and a
+/// healthy handler translates one in microseconds to a few SQL look-ups; five seconds is far beyond
+/// that even on a loaded machine (the first batch also starts the instance), while a handler stuck
+/// on one batch holds up the mount's stream for at most that long, instead of for the mount's
+/// `timeout_ms`, which mounts that serve long-polls set to a minute.
+pub const DEFAULT_EVENT_BATCH_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Default `limits.reuse` of a built-in plugin: ours keep no request's data in memory between
 /// requests, so their instances are reused (see `runtime::warm`). A plugin file gets a fresh
@@ -224,6 +252,8 @@ impl Default for Limits {
             queue: 256,
             queue_timeout: Duration::from_secs(10),
             reuse: 1,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            event_batch_timeout: DEFAULT_EVENT_BATCH_TIMEOUT,
         }
     }
 }
@@ -273,6 +303,17 @@ mod raw {
         pub areas: BTreeMap<String, Spanned<String>>,
         #[serde(default)]
         pub asterisk: Asterisk,
+        #[serde(default)]
+        pub auth_throttle: AuthThrottle,
+    }
+
+    #[derive(Deserialize, Default)]
+    #[serde(deny_unknown_fields)]
+    pub struct AuthThrottle {
+        pub free_failures: Option<Spanned<i64>>,
+        pub first_lock_ms: Option<Spanned<i64>>,
+        pub max_lock_ms: Option<Spanned<i64>>,
+        pub forget_after_s: Option<Spanned<i64>>,
     }
 
     #[derive(Deserialize)]
@@ -312,6 +353,8 @@ mod raw {
     pub struct Listener {
         pub name: Option<Spanned<String>>,
         pub address: Spanned<String>,
+        #[serde(default)]
+        pub trusted_proxies: Vec<Spanned<String>>,
     }
 
     #[derive(Deserialize, Default)]
@@ -400,6 +443,8 @@ mod raw {
         pub queue: Option<Spanned<i64>>,
         pub queue_timeout_ms: Option<Spanned<i64>>,
         pub reuse: Option<Spanned<i64>>,
+        pub idle_timeout_ms: Option<Spanned<i64>>,
+        pub event_batch_timeout_ms: Option<Spanned<i64>>,
     }
 }
 
@@ -507,6 +552,7 @@ fn validate(file: raw::File, locator: &Locator<'_>, base: &Path) -> Result<Confi
 
     let ami = file.ami.as_ref().and_then(|ami| validate_ami(ami.get_ref(), &mut problems));
     let events = validate_events(&file.events, &mut problems);
+    let auth_throttle = validate_auth_throttle(&file.auth_throttle, &mut problems);
     let store = file.store.as_ref().map(|store| StoreConfig { dir: base.join(store.get_ref().dir.get_ref()) });
     let asterisk = validate_asterisk(&file.asterisk, store.is_some(), base, &mut problems);
     let mut areas = BTreeMap::new();
@@ -538,7 +584,7 @@ fn validate(file: raw::File, locator: &Locator<'_>, base: &Path) -> Result<Confi
     }
 
     if problems.found.is_empty() {
-        Ok(Config { listeners, runtime, mounts, ami, events, store, areas, asterisk })
+        Ok(Config { listeners, runtime, mounts, ami, events, store, areas, asterisk, auth_throttle })
     } else {
         Err(ConfigError(problems.found))
     }
@@ -652,6 +698,26 @@ fn validate_events(raw: &raw::Events, problems: &mut Problems<'_>) -> BusConfig 
     }
 }
 
+fn validate_auth_throttle(raw: &raw::AuthThrottle, problems: &mut Problems<'_>) -> ThrottlePolicy {
+    let defaults = ThrottlePolicy::default();
+    let free_failures = in_range(&raw.free_failures, "auth_throttle.free_failures", 1, 1000, "failures", problems)
+        .map_or(defaults.free_failures, |n| n as u32);
+    let first_lock = in_range(&raw.first_lock_ms, "auth_throttle.first_lock_ms", 1, 86_400_000, "milliseconds", problems)
+        .map_or(defaults.first_lock, |ms| Duration::from_millis(ms as u64));
+    let max_lock = in_range(&raw.max_lock_ms, "auth_throttle.max_lock_ms", 1, 86_400_000, "milliseconds", problems)
+        .map_or(defaults.max_lock, |ms| Duration::from_millis(ms as u64));
+    let forget_after = in_range(&raw.forget_after_s, "auth_throttle.forget_after_s", 1, 86_400 * 7, "seconds", problems)
+        .map_or(defaults.forget_after, |s| Duration::from_secs(s as u64));
+    if max_lock < first_lock {
+        if let Some(at) = raw.max_lock_ms.as_ref().or(raw.first_lock_ms.as_ref()) {
+            problems.add(at.span().start, format!(
+                "auth_throttle.max_lock_ms ({} ms) is shorter than auth_throttle.first_lock_ms ({} ms)",
+                max_lock.as_millis(), first_lock.as_millis()));
+        }
+    }
+    ThrottlePolicy { free_failures, first_lock, max_lock, forget_after }
+}
+
 /// The value, when it is set and within `min..=max`; a located problem when it is out of range.
 fn in_range(value: &Option<Spanned<i64>>, name: &str, min: i64, max: i64, unit: &str, problems: &mut Problems<'_>) -> Option<i64> {
     let value = value.as_ref()?;
@@ -685,7 +751,7 @@ fn resolve_setting(name: &str, value: &Spanned<raw::SettingValue>, problems: &mu
 fn validate_listeners(raw: &[Spanned<raw::Listener>], problems: &mut Problems<'_>) -> Vec<Listener> {
     let mut listeners: Vec<Listener> = Vec::new();
     if raw.is_empty() {
-        listeners.push(Listener { name: "main".into(), address: ([127, 0, 0, 1], 8080).into() });
+        listeners.push(Listener { name: "main".into(), address: ([127, 0, 0, 1], 8080).into(), trusted_proxies: Vec::new() });
     }
     for spanned in raw {
         let listener = spanned.get_ref();
@@ -694,8 +760,20 @@ fn validate_listeners(raw: &[Spanned<raw::Listener>], problems: &mut Problems<'_
         if listeners.iter().any(|l| l.name == name) {
             problems.add(name_at, format!("listener name `{name}` is used twice; give each listener its own `name`"));
         }
+        let mut trusted_proxies = Vec::new();
+        for proxy in &listener.trusted_proxies {
+            // A bare address is a block of one.
+            let parsed = proxy.get_ref().parse::<IpNet>().or_else(|_| proxy.get_ref().parse::<std::net::IpAddr>().map(IpNet::from));
+            match parsed {
+                Ok(net) => trusted_proxies.push(net.trunc()),
+                Err(_) => problems.add(
+                    proxy.span().start,
+                    format!("trusted_proxies entry `{}` is not an IP address or CIDR block (e.g. `10.0.0.0/8`, `::1`)", proxy.get_ref()),
+                ),
+            }
+        }
         match listener.address.get_ref().parse::<SocketAddr>() {
-            Ok(address) => listeners.push(Listener { name, address }),
+            Ok(address) => listeners.push(Listener { name, address, trusted_proxies }),
             Err(_) => problems.add(
                 listener.address.span().start,
                 format!("`{}` is not an address to listen on; write IP:PORT, e.g. `127.0.0.1:8080`", listener.address.get_ref()),
@@ -860,6 +938,10 @@ fn validate_limits(raw: &raw::Limits, builtin: bool, problems: &mut Problems<'_>
         queue_timeout: in_range(&raw.queue_timeout_ms, "limits.queue_timeout_ms", 0, 3_600_000, "milliseconds", problems)
             .map_or(timeout, |ms| Duration::from_millis(ms as u64)),
         reuse: in_range(&raw.reuse, "limits.reuse", 1, 1_000_000, "requests", problems).map_or(defaults.reuse, |n| n as u32),
+        idle_timeout: in_range(&raw.idle_timeout_ms, "limits.idle_timeout_ms", 1, 86_400_000, "milliseconds", problems)
+            .map_or(defaults.idle_timeout, |ms| Duration::from_millis(ms as u64)),
+        event_batch_timeout: in_range(&raw.event_batch_timeout_ms, "limits.event_batch_timeout_ms", 1, 3_600_000, "milliseconds", problems)
+            .map_or(defaults.event_batch_timeout, |ms| Duration::from_millis(ms as u64)),
     }
 }
 

@@ -140,7 +140,15 @@ pub fn config(listen: SocketAddr, cache_dir: Option<PathBuf>, ami: Option<AmiCon
                 "ParkedCalls",
                 "Status",
             ]),
-            sqlite: SqliteGrant { pbx: Some(PbxAccess::ReadWrite), own: false },
+            // Extension and follow-me writes (an extension row's foreign key reads `tenants`);
+            // sipextensions joins the PJSIP rows and lists trunks; cdrreport reads the call records.
+            sqlite: SqliteGrant {
+                pbx: Some(PbxAccess::Tables {
+                    read: ["ps_endpoints", "ps_aors", "trunks", "cdr", "tenants"].map(String::from).to_vec(),
+                    write: ["extensions", "device_options", "follow_me", "follow_me_numbers"].map(String::from).to_vec(),
+                }),
+                own: false,
+            },
             files: BTreeMap::from([("recordings".to_string(), FileAccess::ReadOnly)]),
             system: true,
             apply_changes: true,
@@ -154,9 +162,19 @@ pub fn config(listen: SocketAddr, cache_dir: Option<PathBuf>, ami: Option<AmiCon
         listeners: Vec::new(),
         settings: BTreeMap::from([("api-key".to_string(), AXEOS_KEY.to_string())]),
         grants: Grants {
+            // astdb: call forwarding, call waiting, do-not-disturb and hot-desk keys of users,
+            // and the day/night overrides of switches; nothing else.
             ami: grants(&[
-                "DBPut",
-                "DBDel",
+                "DBPut Family=CF",
+                "DBPut Family=CW",
+                "DBPut Family=DND",
+                "DBPut Family=HOTDESK",
+                "DBPut Family=DAYNIGHT",
+                "DBDel Family=CF",
+                "DBDel Family=CW",
+                "DBDel Family=DND",
+                "DBDel Family=HOTDESK",
+                "DBDel Family=DAYNIGHT",
                 "DeviceStateList",
                 "MailboxCount",
                 "QueueStatus",
@@ -203,7 +221,7 @@ pub fn config(listen: SocketAddr, cache_dir: Option<PathBuf>, ami: Option<AmiCon
         limits: Limits::default(),
     };
     Config {
-        listeners: vec![Listener { name: "main".into(), address: listen }],
+        listeners: vec![Listener { name: "main".into(), address: listen, trusted_proxies: Vec::new() }],
         runtime: RuntimeOptions { cache_dir },
         mounts: vec![hello, click_to_call, elastix, issabel, axeos],
         ami,
@@ -219,6 +237,7 @@ pub fn config(listen: SocketAddr, cache_dir: Option<PathBuf>, ami: Option<AmiCon
             cdr_time_zone: Some("UTC".into()),
             ..AsteriskConfig::default()
         },
+        auth_throttle: Default::default(),
     }
 }
 

@@ -5,6 +5,7 @@
 //! - [`runtime`]: the wasm sandbox — engine, limits, per-request instances, the WIT host side.
 //! - [`http`]: listeners and the mount table.
 //! - [`builtin`]: plugins compiled into the binary.
+//! - [`identity`]: who a plugin is (its component's hash, or a built-in's name), which keys its private data.
 //! - [`system`]: uptime, disks and firewall facts from `/proc` and `statvfs`, for the `system` interface.
 //! - [`demo`]: the configuration `switchboard demo` serves.
 //! - [`apply`]: renders Asterisk's config from the `pbx` database and reloads what changed.
@@ -14,12 +15,14 @@
 
 pub mod ami;
 pub mod apply;
+pub mod auth_throttle;
 pub mod builtin;
 pub mod cdr;
 pub mod config;
 pub mod demo;
 pub mod events;
 pub mod http;
+pub mod identity;
 pub mod runtime;
 pub mod sim;
 pub mod store;

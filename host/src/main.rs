@@ -1,4 +1,4 @@
-//! The `switchboard` command: `serve`, `check`, `demo`, `plugins`.
+//! The `switchboard` command: `serve`, `check`, `demo`, `sim`, `plugins`, `plugin`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -10,6 +10,8 @@ use switchboard::ami::AmiConfig;
 use switchboard::config::{self, Config};
 use switchboard::sim::{CdrCsv, SimConfig, Simulator};
 use switchboard::runtime::{MemoryBound, PoolSize, Runtime};
+use switchboard::identity::PluginIdentity;
+use switchboard::store::registry::{AdoptMode, Conflicts, Decision, Registry, adopt_mount, os_actor, plan_config};
 use switchboard::{Server, builtin, demo};
 
 /// Lends an Asterisk PBX's capabilities to sandboxed WebAssembly plugins mounted on URL routes.
@@ -61,6 +63,33 @@ enum Command {
     },
     /// List the plugins built into this binary.
     Plugins,
+    /// Plugin identities and their private data in a configuration's store.
+    #[command(subcommand)]
+    Plugin(PluginCommand),
+}
+
+#[derive(Subcommand)]
+enum PluginCommand {
+    /// After an upgrade: bind the component a route mounts now to the data of the component that
+    /// ran there before (recorded in the store's audit, with your OS user).
+    Adopt {
+        /// The configuration file.
+        #[arg(long, short, default_value = "switchboard.toml")]
+        config: PathBuf,
+        /// The mount's route, as in the configuration.
+        #[arg(long)]
+        route: String,
+        /// Start the new component with an empty database instead; the old one stays on disk,
+        /// still bound to the old component.
+        #[arg(long)]
+        fresh: bool,
+    },
+    /// List identities, the database each opens, the routes they last ran at, and the audit.
+    List {
+        /// The configuration file.
+        #[arg(long, short, default_value = "switchboard.toml")]
+        config: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -80,10 +109,25 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Serve { config } => serve(load(&config)?).await,
+            Command::Serve { config: path } => serve(load(&path)?).await.map_err(|e| locate_conflicts(e, &path)),
             Command::Check { config } => check(&config),
             Command::Demo { listen, ami_listen, data } => serve_demo(listen, ami_listen, data.unwrap_or_else(demo::default_data_dir)).await,
             Command::Sim { ami_listen, username, secret } => serve_sim(ami_listen, username, secret).await,
+            Command::Plugin(PluginCommand::Adopt { config, route, fresh }) => {
+                let mode = if fresh { AdoptMode::Fresh } else { AdoptMode::Keep };
+                let entry = adopt_mount(&config::load(&config)?, &route, mode, &os_actor())?;
+                println!(
+                    "{}: route {} now runs {} with {} (before: {} with {}); recorded in the audit",
+                    entry.action,
+                    route,
+                    entry.after,
+                    entry.data_after,
+                    entry.before.as_deref().unwrap_or("-"),
+                    entry.data_before.as_deref().unwrap_or("-")
+                );
+                Ok(())
+            }
+            Command::Plugin(PluginCommand::List { config }) => list_plugins(&config::load(&config)?),
             Command::Plugins => {
                 for b in builtin::BUILTINS {
                     println!("{:<14} {:<8} {}", b.name, b.kind, b.description);
@@ -99,6 +143,45 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// A server refused to start over routes that would lose data: say so with the commands spelled
+/// for the configuration file at `path`.
+fn locate_conflicts(error: anyhow::Error, path: &std::path::Path) -> anyhow::Error {
+    match error.downcast_ref::<Conflicts>() {
+        Some(conflicts) => anyhow::anyhow!("{}: {}", path.display(), conflicts.explain(path)),
+        None => error,
+    }
+}
+
+/// `plugin list`: the registry of the configuration's store.
+fn list_plugins(config: &Config) -> anyhow::Result<()> {
+    let store = config.store.as_ref().context("the configuration has no [store], so plugins have no private data")?;
+    let registry = Registry::open_read_only(&store.dir)?;
+    println!("identities (private database under {}):", store.dir.display());
+    for (identity, file) in registry.bindings()? {
+        println!("  {identity}  {file}");
+    }
+    println!("routes (what last ran there):");
+    for (route, identity) in registry.routes()? {
+        println!("  {route}  {identity}");
+    }
+    println!("audit:");
+    for e in registry.audit()? {
+        println!(
+            "  {} {} {} route={} before={} after={} data {} -> {} {}",
+            e.at,
+            e.actor,
+            e.action,
+            e.route.as_deref().unwrap_or("-"),
+            e.before.as_deref().unwrap_or("-"),
+            e.after,
+            e.data_before.as_deref().unwrap_or("-"),
+            e.data_after,
+            e.note
+        );
+    }
+    Ok(())
 }
 
 fn load(path: &std::path::Path) -> anyhow::Result<Config> {
@@ -210,9 +293,33 @@ fn check(path: &std::path::Path) -> anyhow::Result<()> {
     let runtime = Runtime::new(&options, PoolSize::for_mounts(&config.mounts))?;
     let mut failures = 0;
     let mut worst_case = 0u64;
+    // Identities first: a route that would lose data fails the check like it fails `serve`.
+    let identities: Vec<Option<PluginIdentity>> = config.mounts.iter().map(|m| PluginIdentity::read(&m.plugin).ok()).collect();
+    let decisions = match identities.iter().cloned().collect::<Option<Vec<_>>>() {
+        Some(known) if config.store.is_some() => {
+            let (decisions, conflicts) = plan_config(&config, &known)?;
+            failures += conflicts.len();
+            if !conflicts.is_empty() {
+                for line in Conflicts(conflicts).explain(path).lines() {
+                    eprintln!("{}: {line}", path.display());
+                }
+            }
+            decisions
+        }
+        _ => Vec::new(),
+    };
     println!("{}: {} listener(s), {} mount(s)", path.display(), config.listeners.len(), config.mounts.len());
-    for mount in &config.mounts {
+    for (i, mount) in config.mounts.iter().enumerate() {
         println!("  {} -> {}", mount.route, mount.plugin);
+        if let Some(identity) = &identities[i] {
+            let data = match decisions.get(i) {
+                Some(Decision::Bound(file)) => format!(", private data {file}"),
+                Some(Decision::New) => ", private data: new (empty)".into(),
+                Some(Decision::Migrated(file)) => format!(", private data {file} (migrated from its file-name key on first serve)"),
+                None => String::new(),
+            };
+            println!("      identity: {identity}{data}");
+        }
         let bound = MemoryBound::for_mount(mount);
         worst_case = worst_case.saturating_add(bound.total());
         println!(
@@ -247,7 +354,7 @@ fn check(path: &std::path::Path) -> anyhow::Result<()> {
         mib(worst_case)
     );
     if failures > 0 {
-        anyhow::bail!("{failures} plugin(s) could not be loaded");
+        anyhow::bail!("{failures} problem(s): plugins that could not be loaded, or routes that would lose their private data");
     }
     println!("ok");
     Ok(())

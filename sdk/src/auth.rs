@@ -33,6 +33,14 @@ impl Request {
         parse_bearer(self.header("authorization")?)
     }
 
+    /// The client's address as the host resolved it (the peer, or the client behind a reverse proxy
+    /// the listener trusts), from the header `x-switchboard-client-addr` the host sets on every
+    /// request and no client can supply; `None` when the request did not come through a host
+    /// listener (a native unit test).
+    pub fn client_addr(&self) -> Option<std::net::IpAddr> {
+        self.header("x-switchboard-client-addr")?.parse().ok()
+    }
+
     /// The value of an API-key header such as `X-API-Key`, trimmed; `None` when absent or blank.
     pub fn header_key(&self, name: &str) -> Option<&str> {
         let value = self.header(name)?.trim();

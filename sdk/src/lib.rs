@@ -12,6 +12,8 @@
 //! - [`Error`]: `?`-friendly errors rendered as `{"error":{"code":…,"message":…}}`;
 //! - [`Router`]: `GET /calls/{id}` style routing with 404/405 and `HEAD` handled;
 //! - [`settings`] and [`log`]: the mount's settings and structured logging;
+//! - [`auth_throttle`]: lock-out with back-off after repeated authentication failures, per client
+//!   address and principal, counted by the host;
 //! - [`ami`], [`events`], [`sqlite`], [`system`], [`pbx`]: the PBX capabilities a mount grants;
 //! - [`schema`]: what each configuration column of the `pbx` database admits, to check a value
 //!   before writing it;
@@ -75,6 +77,7 @@
 
 pub mod ami;
 pub mod auth;
+pub mod auth_throttle;
 pub mod bindings;
 mod body;
 mod error;

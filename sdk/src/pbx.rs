@@ -6,6 +6,11 @@
 //! whose files changed. A writer that answers its client once the transaction commits calls
 //! [`apply_after_commit`], which never turns a committed change into an error answer.
 //!
+//! A writer that answers once its transaction commits asks [`can_apply`] first: a mount not
+//! granted `apply_changes` (or a host with nowhere to render) then refuses the request with
+//! 403 `apply_denied` (503 `apply_not_configured`) before writing, instead of committing a change
+//! that would never reach the PBX.
+//!
 //! A row the host cannot render (one written before the schema's rules, or with them bypassed) is
 //! left out of the files and logged by the host; it does not fail the apply.
 //!
@@ -18,7 +23,7 @@
 //! # Ok(()) }
 //! ```
 
-pub use crate::bindings::switchboard::pbx::pbx::{Applied, Error as ApplyError, apply_changes};
+pub use crate::bindings::switchboard::pbx::pbx::{Applied, Error as ApplyError, apply_changes, can_apply};
 
 impl From<ApplyError> for crate::Error {
     fn from(error: ApplyError) -> Self {

@@ -29,7 +29,8 @@
 //! Errors convert into [`crate::Error`] with fitting statuses: not granted or denied → 403, a value
 //! the schema refuses (its rules, a CHECK, a NOT NULL; see [`crate::schema`]) → 422, another
 //! constraint violation (a duplicate key, a missing parent row) → 409, busy → 503, timeout → 504,
-//! the rest → 500. A refused write is a client's mistake, never a server error, and the statement
+//! the disk holding the database full → 507 `storage_full` (the write had no effect; reads still
+//! work), the rest → 500. A refused write is a client's mistake, never a server error, and the statement
 //! had no effect.
 
 use std::borrow::Cow;
@@ -76,10 +77,15 @@ impl Connection {
     pub fn transaction<T, E: From<SqliteError>>(&self, f: impl FnOnce(&Connection) -> Result<T, E>) -> Result<T, E> {
         self.execute_batch("BEGIN IMMEDIATE")?;
         match f(self) {
-            Ok(value) => {
-                self.execute_batch("COMMIT")?;
-                Ok(value)
-            }
+            Ok(value) => match self.execute_batch("COMMIT") {
+                Ok(()) => Ok(value),
+                Err(e) => {
+                    // A COMMIT that failed (the disk full, say) may leave the transaction open;
+                    // end it so nothing of it can be committed later on this connection.
+                    let _ = self.execute_batch("ROLLBACK");
+                    Err(e.into())
+                }
+            },
             Err(e) => {
                 let _ = self.execute_batch("ROLLBACK");
                 Err(e)
@@ -431,10 +437,15 @@ impl From<SqliteError> for crate::Error {
             SqliteError::TooLarge(why) => crate::Error::new(500, "sqlite_too_large", why),
             SqliteError::Timeout => crate::Error::new(504, "sqlite_timeout", "the query ran past the request's deadline"),
             SqliteError::Busy => crate::Error::new(503, "sqlite_busy", "the database is busy; retry"),
+            SqliteError::Io(why) if why.starts_with(STORAGE_FULL) => crate::Error::new(507, "storage_full", why),
             SqliteError::Io(why) => crate::Error::new(500, "sqlite_error", why),
         }
     }
 }
+
+/// How the host's `io` error text starts when the disk holding the database is full: the write
+/// was rolled back, reads still work, and it may succeed once space is freed (507 `storage_full`).
+pub const STORAGE_FULL: &str = "storage full: ";
 
 /// Whether a constraint violation refused the value itself (a schema rule, a CHECK, a NOT NULL)
 /// rather than its relation to other rows (a duplicate key, a missing parent).

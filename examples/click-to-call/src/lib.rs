@@ -6,12 +6,14 @@
 //! - `GET /events?last=N&timeout=S` long-polls call events (new channel, dial, bridge, hangup): each
 //!   with its `channel` (for a Dial event of an originated leg, the dialled one) and `dest_channel`.
 //!
-//! If the mount sets `api-key`, every request needs it in the `X-Api-Key` header. Grants needed:
+//! If the mount sets `api-key`, every request needs it in the `X-Api-Key` header; wrong keys are
+//! counted by the host per client address (`auth_throttle`), and after a few the client gets 429
+//! with `Retry-After` for a while, whatever key it sends. Grants needed:
 //! `ami = ["Originate", "CoreShowChannels"]`, `events = true`.
 
 use serde::Deserialize;
 use switchboard_sdk::prelude::*;
-use switchboard_sdk::{ami, auth, events, settings};
+use switchboard_sdk::{ami, auth, auth_throttle, events, settings};
 
 const CALL_EVENTS: [&str; 6] = ["Newchannel", "Newstate", "DialBegin", "DialEnd", "BridgeEnter", "Hangup"];
 
@@ -32,12 +34,15 @@ fn number(value: &str, field: &str) -> Result<String, Error> {
 }
 
 fn check_key(req: &Request) -> Result<(), Error> {
-    match settings::get("api-key") {
-        Some(key) if !req.header_key("x-api-key").is_some_and(|k| auth::constant_time_eq(k.as_bytes(), key.as_bytes())) => {
-            Err(Error::unauthorized("missing or wrong X-Api-Key"))
-        }
-        _ => Ok(()),
+    let Some(key) = settings::get("api-key") else { return Ok(()) };
+    // Refuse a locked-out client before looking at its key, so a right guess during a lock counts
+    // for nothing; then count a wrong key (a 429 when it starts a lock).
+    auth_throttle::check(None)?;
+    if req.header_key("x-api-key").is_some_and(|k| auth::constant_time_eq(k.as_bytes(), key.as_bytes())) {
+        return Ok(());
     }
+    auth_throttle::failure(None)?;
+    Err(Error::unauthorized("missing or wrong X-Api-Key"))
 }
 
 fn call(req: &Request) -> Result<Response, Error> {

@@ -143,10 +143,12 @@ impl Decoder {
     }
 }
 
-/// Splits `Key: Value` (the space after the colon is optional, as Asterisk accepts).
+/// Splits `Key: Value` (the space after the colon is optional, as Asterisk accepts). A key with a
+/// blank or a control character (a bare CR left by a line that ended in LF alone) is no key: such a
+/// key, handed on to a plugin or written back to a PBX, would carry a line break where none may be.
 fn header(line: &str) -> Option<(&str, &str)> {
     let (key, value) = line.split_once(':')?;
-    if key.is_empty() || key.contains(' ') {
+    if key.is_empty() || key.contains(|c: char| c == ' ' || c.is_control()) {
         return None;
     }
     Some((key, value.strip_prefix(' ').unwrap_or(value)))

@@ -412,7 +412,15 @@ fn render_and_write(db: &Path, dir: &Path, options: &RenderOptions) -> Result<Wr
     }
 
     fs::create_dir_all(dir).map_err(|e| ApplyError::Write(format!("creating {}: {e}", dir.display())))?;
-    let mut written = Vec::new();
+    // Every changed file is written to a temp file first and only then are they renamed into
+    // place: a failure while writing (the disk full) replaces none of them, so Asterisk never
+    // reads a half-new set, and the old files stay as they were.
+    let mut staged: Vec<(&str, PathBuf, PathBuf)> = Vec::new();
+    let unstage = |staged: &[(&str, PathBuf, PathBuf)]| {
+        for (_, temp, _) in staged {
+            let _ = fs::remove_file(temp);
+        }
+    };
     for (file, _) in FILES {
         let text = &rendered[file];
         let path = dir.join(file);
@@ -421,11 +429,23 @@ fn render_and_write(db: &Path, dir: &Path, options: &RenderOptions) -> Result<Wr
             Ok(_) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => {
-                return Err(Failed { written, error: ApplyError::Write(format!("reading {}: {e}", path.display())) });
+                unstage(&staged);
+                return Err(Failed { written: Vec::new(), error: ApplyError::Write(format!("reading {}: {e}", path.display())) });
             }
         }
-        if let Err(e) = write_atomic(&path, text.as_bytes()) {
-            return Err(Failed { written, error: ApplyError::Write(format!("{}: {e:#}", path.display())) });
+        match stage(&path, text.as_bytes()) {
+            Ok(temp) => staged.push((file, temp, path)),
+            Err(e) => {
+                unstage(&staged);
+                return Err(Failed { written: Vec::new(), error: ApplyError::Write(format!("{}: {e:#}", path.display())) });
+            }
+        }
+    }
+    let mut written = Vec::new();
+    for (i, (file, temp, path)) in staged.iter().enumerate() {
+        if let Err(e) = fs::rename(temp, path) {
+            unstage(&staged[i..]);
+            return Err(Failed { written, error: ApplyError::Write(format!("{}: renaming into place: {e}", path.display())) });
         }
         written.push(file.to_string());
     }
@@ -438,9 +458,10 @@ fn render_and_write(db: &Path, dir: &Path, options: &RenderOptions) -> Result<Wr
     Ok(Written { changed: written, skipped })
 }
 
-/// Replaces `path` with `bytes` atomically: a temp file in the same directory, fsync, rename. An
-/// existing file's permissions are kept (an admin may have narrowed them: the files hold secrets).
-fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+/// Writes `bytes` to a new temp file beside `path` (fsynced; an existing file's permissions
+/// copied, since an admin may have narrowed them: the files hold secrets) and returns its path,
+/// for the caller to rename over `path`. On failure nothing is left behind.
+fn stage(path: &Path, bytes: &[u8]) -> anyhow::Result<PathBuf> {
     static NEXT: AtomicU64 = AtomicU64::new(0);
     let dir = path.parent().context("the path has no directory")?;
     let name = path.file_name().context("the path has no file name")?.to_string_lossy();
@@ -451,13 +472,15 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
             file.set_permissions(meta.permissions()).context("copying permissions")?;
         }
         file.write_all(bytes).context("writing")?;
-        file.sync_all().context("fsync")?;
-        fs::rename(&temp, path).context("renaming into place")
+        file.sync_all().context("fsync")
     })();
-    if result.is_err() {
-        let _ = fs::remove_file(&temp);
+    match result {
+        Ok(()) => Ok(temp),
+        Err(e) => {
+            let _ = fs::remove_file(&temp);
+            Err(e)
+        }
     }
-    result
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! plugin's response or a JSON error. hyper is used directly on this path (no router framework):
 //! the mount table is the router, and every microsecond here is a microsecond of each request.
 
+mod client_addr;
 mod error;
 mod gate;
 mod mounts;
@@ -23,6 +24,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
+pub use self::client_addr::CLIENT_ADDR_HEADER;
 pub use self::error::{HttpResponse, json, json_error};
 pub use self::gate::{Gate, Rejected};
 pub use self::mounts::{MountHandle, MountTable, path_is_clean, route_matches};
@@ -55,7 +57,7 @@ pub struct MountInfo {
 struct Listener {
     mounts: MountTable,
     local_addr: SocketAddr,
-    health: Arc<serde_json::Value>,
+    trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// A running Switchboard: listeners bound, plugins loaded.
@@ -105,16 +107,22 @@ impl Server {
             }
             _ => None,
         };
-        let services = Services { ami, bus, store, areas: Arc::new(config.areas.clone()), applier, cdr };
+        let services = Services {
+            ami,
+            bus,
+            store,
+            areas: Arc::new(config.areas.clone()),
+            applier,
+            cdr,
+            auth_throttle: config.auth_throttle,
+        };
 
         let (shutdown, _) = watch::channel(false);
         let mut tasks = JoinSet::new();
 
         // Compile each distinct plugin once, even when it is mounted several times.
         let mut loaded: HashMap<String, LoadedPlugin> = HashMap::new();
-        let mut tables: HashMap<String, MountTable> =
-            config.listeners.iter().map(|l| (l.name.clone(), MountTable::default())).collect();
-        let mut infos = Vec::new();
+        let mut plugins = Vec::with_capacity(config.mounts.len());
         for mount in &config.mounts {
             let key = mount.plugin.to_string();
             let plugin = match loaded.get(&key) {
@@ -125,7 +133,27 @@ impl Server {
                     plugin
                 }
             };
+            plugins.push(plugin);
+        }
+        // Each mount's private database, by its component's identity (see `store::registry`).
+        let own_data = match &services.store {
+            Some(_) => {
+                let config = config.clone();
+                let identities: Vec<_> = plugins.iter().map(|p| p.identity.clone()).collect();
+                let actor = format!("switchboard serve, {}", crate::store::registry::os_actor());
+                let files =
+                    tokio::task::spawn_blocking(move || crate::store::registry::bind_config(&config, &identities, &actor)).await??;
+                files.into_iter().map(Some).collect()
+            }
+            None => vec![None; config.mounts.len()],
+        };
+
+        let mut tables: HashMap<String, MountTable> =
+            config.listeners.iter().map(|l| (l.name.clone(), MountTable::default())).collect();
+        let mut infos = Vec::new();
+        for ((mount, plugin), own_data) in config.mounts.iter().zip(plugins).zip(own_data) {
             let mut context = MountContext::new(mount, services.clone());
+            context.own_data = own_data;
             let handler = plugin.event_handler.clone().filter(|_| mount.grants.events);
             let runs_handler = handler.is_some();
             if handler.is_some() {
@@ -138,11 +166,13 @@ impl Server {
             if let Some(handler) = handler {
                 tasks.spawn(runtime::run_event_handler(handler, context.clone(), shutdown.subscribe()));
             }
+            let warm = Arc::new(runtime::WarmPool::new(mount.limits.reuse, mount.limits.idle_timeout));
+            tasks.spawn(runtime::evict_idle(warm.clone(), context.route.clone(), shutdown.subscribe()));
             let handle = Arc::new(MountHandle {
                 context,
                 plugin,
                 gate: Gate::new(mount.limits.max_concurrent, mount.limits.queue, mount.limits.queue_timeout),
-                warm: Arc::new(runtime::WarmPool::new(mount.limits.reuse)),
+                warm,
                 source: mount.plugin.clone(),
                 grants: mount.grants.clone(),
             });
@@ -179,8 +209,7 @@ impl Server {
                 .with_context(|| format!("binding listener `{}` to {}", listener.name, listener.address))?;
             let local_addr = tcp.local_addr()?;
             let mounts = tables.remove(&listener.name).unwrap_or_default();
-            let health = Arc::new(health_body(&mounts));
-            let state = Arc::new(Listener { mounts, local_addr, health });
+            let state = Arc::new(Listener { mounts, local_addr, trusted_proxies: listener.trusted_proxies.clone() });
             tasks.spawn(accept_loop(tcp, state, shutdown.subscribe()));
             addresses.push((listener.name.clone(), local_addr));
             tracing::info!(listener = %listener.name, address = %local_addr, "listening");
@@ -222,10 +251,14 @@ impl Server {
     }
 }
 
+/// The health answer: built per request, since it carries each mount's idle instance count (which
+/// goes to zero once a quiet mount's instances have been evicted).
 fn health_body(mounts: &MountTable) -> serde_json::Value {
     let mounts: Vec<_> = mounts
         .iter()
-        .map(|m| serde_json::json!({ "route": &*m.context.route, "plugin": &*m.context.plugin }))
+        .map(|m| {
+            serde_json::json!({ "route": &*m.context.route, "plugin": &*m.context.plugin, "idle_instances": m.warm.idle_count() })
+        })
         .collect();
     serde_json::json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION"), "mounts": mounts })
 }
@@ -237,7 +270,7 @@ async fn accept_loop(tcp: TcpListener, state: Arc<Listener>, mut shutdown: watch
     loop {
         tokio::select! {
             accepted = tcp.accept() => {
-                let (stream, _peer) = match accepted {
+                let (stream, peer) = match accepted {
                     Ok(conn) => conn,
                     Err(e) => {
                         // Out of file descriptors and the like: back off instead of spinning.
@@ -250,7 +283,7 @@ async fn accept_loop(tcp: TcpListener, state: Arc<Listener>, mut shutdown: watch
                 let state = state.clone();
                 let service = hyper::service::service_fn(move |req| {
                     let state = state.clone();
-                    async move { Ok::<_, Infallible>(handle(&state, req).await) }
+                    async move { Ok::<_, Infallible>(handle(&state, peer, req).await) }
                 });
                 let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
                 tokio::spawn(async move {
@@ -269,11 +302,11 @@ async fn accept_loop(tcp: TcpListener, state: Arc<Listener>, mut shutdown: watch
 }
 
 /// Routes one request.
-async fn handle(state: &Listener, mut request: hyper::Request<Incoming>) -> HttpResponse {
+async fn handle(state: &Listener, peer: SocketAddr, mut request: hyper::Request<Incoming>) -> HttpResponse {
     let path = request.uri().path();
     if path == RESERVED_PREFIX || path.starts_with(&format!("{RESERVED_PREFIX}/")) {
         return match path {
-            "/_switchboard/health" => json(200, &state.health),
+            "/_switchboard/health" => json(200, &health_body(&state.mounts)),
             _ => json_error(404, "not_found", &format!("no such host endpoint: {path}"), None),
         };
     }
@@ -300,6 +333,13 @@ async fn handle(state: &Listener, mut request: hyper::Request<Incoming>) -> Http
         }
     };
 
+    // The client's address, as the host resolved it, replaces any header of that name the client sent.
+    let client = client_addr::resolve(peer.ip(), request.headers(), &state.trusted_proxies);
+    request.headers_mut().remove(CLIENT_ADDR_HEADER);
+    if let Ok(value) = HeaderValue::from_str(&client.to_string()) {
+        request.headers_mut().insert(CLIENT_ADDR_HEADER, value);
+    }
+    request.extensions_mut().insert(runtime::ClientAddr(client));
     // wasi:http needs an authority; an HTTP/1.0 client may send no Host header.
     if !request.headers().contains_key(HOST) {
         if let Ok(host) = HeaderValue::from_str(&state.local_addr.to_string()) {

@@ -40,4 +40,4 @@ wasmtime::component::bindgen!({
 });
 
 pub use self::exports::switchboard::pbx::event_handler;
-pub use self::switchboard::pbx::{ami, event_stream, events, log, pbx, settings, sqlite, system, types};
+pub use self::switchboard::pbx::{ami, auth_throttle, event_stream, events, log, pbx, settings, sqlite, system, types};

@@ -6,10 +6,12 @@
 //! time. Why one task: each bus event is translated once, however many HTTP clients then read the
 //! result from the mount's stream.
 //!
-//! Isolation is the same as a request's: each call gets the mount's `timeout_ms` (epoch deadline;
-//! a call longer than a slice continues on the long lane) and the instance the mount's `memory_mb`. A call that traps, times out
-//! or runs out of memory is logged with its batch's sequence numbers, the batch is not retried (a
-//! poison event would otherwise stop the stream for good), and the instance is thrown away; the
+//! Isolation is the same as a request's, with a deadline of its own: each call gets the mount's
+//! `event_batch_timeout_ms` (epoch deadline; a call longer than a slice continues on the long lane),
+//! not its `timeout_ms`, which bounds the mount's requests, long-polls included, and is often a
+//! minute; and the instance gets the mount's `memory_mb`. A call that traps, times out or runs out
+//! of memory is logged with its mount, route and batch's sequence numbers, the batch is not retried
+//! (a poison event would otherwise stop the stream for good), and the instance is thrown away; the
 //! next batch gets a fresh one. Waiting for events is a bus long-poll, so an idle handler holds no
 //! thread.
 //!
@@ -95,10 +97,10 @@ pub async fn run_event_handler(handler: EventHandler, mount: Arc<MountContext>, 
     tracing::info!(plugin = &*plugin, route = &*route, "event handler stopped");
 }
 
-/// One `on-events` call with the mount's limits, instantiating first when there is no live
-/// instance. Afterwards `live` holds the instance if there is one (the caller drops it on failure).
-/// The call starts in the handler's task and moves to the long lane if it runs longer than a slice,
-/// as a request's does (see [`super::lane`]).
+/// One `on-events` call with the mount's limits (its deadline: `event_batch_timeout`),
+/// instantiating first when there is no live instance. Afterwards `live` holds the instance if
+/// there is one (the caller drops it on failure). The call starts in the handler's task and moves
+/// to the long lane if it runs longer than a slice, as a request's does (see [`super::lane`]).
 async fn call(
     handler: &EventHandler,
     mount: &Arc<MountContext>,
@@ -132,7 +134,7 @@ async fn call_on(
     source_timestamp: Option<String>,
     suspect: bool,
 ) -> (Option<Live>, Result<(), PluginFailure>) {
-    let timeout = store.data().mount.limits.timeout;
+    let timeout = store.data().mount.limits.event_batch_timeout;
     let deadline = Instant::now() + timeout;
     let guest = match guest {
         Some(guest) => guest,
@@ -149,7 +151,7 @@ async fn call_on(
             }
         }
     };
-    store.data_mut().begin_call(deadline, source_timestamp);
+    store.data_mut().begin_call(deadline, source_timestamp, None);
     arm_deadline(&mut store, deadline, suspect);
     let result = match tokio::time::timeout_at((deadline + GRACE).into(), guest.call_on_events(&mut store, &events)).await {
         Ok(Ok(())) => Ok(()),

@@ -98,13 +98,12 @@ where
 {
     let timeout = mount.limits.timeout;
     let deadline = Instant::now() + timeout;
+    let client = request.extensions().get::<super::ClientAddr>().map(|c| c.0);
     let (mut store, ready) = match warm.take() {
-        Some(Warm { mut store, proxy, uses }) => {
-            store.data_mut().begin_call(deadline, None);
-            (store, Some((proxy, uses)))
-        }
+        Some(Warm { store, proxy, uses }) => (store, Some((proxy, uses))),
         None => (super::RequestState::new_store(plugin.pre.engine(), mount.clone()), None),
     };
+    store.data_mut().begin_call(deadline, None, client);
     let suspect = mount.long_runs.is_long();
     arm_deadline(&mut store, deadline, suspect);
     let demoted = store.data().demoted.clone();

@@ -25,6 +25,7 @@ mod log;
 mod outbound;
 mod pbx;
 mod settings;
+mod throttle;
 mod sqlite;
 mod state;
 mod stdio;
@@ -50,9 +51,8 @@ pub use self::lane::{LANE_NICE, LONG_MEMORY, SLICE, SUSPECT_SLICE};
 pub use self::limits::MemoryBound;
 pub use self::outbound::OutboundPolicy;
 pub use self::state::RequestState;
-pub use self::warm::WarmPool;
+pub use self::warm::{WarmPool, evict_idle};
 
-use crate::builtin;
 use crate::config::{Grants, Limits, Mount, PluginSource, RuntimeOptions};
 
 /// Bytes of a pooled memory or table reset in place rather than handed back to the kernel: the
@@ -92,12 +92,21 @@ pub struct Services {
     /// Takes Asterisk's call records into the `cdr` table, when there is a `[store]` (and `[ami]`
     /// or `[asterisk] cdr_csv`).
     pub cdr: Option<Arc<crate::cdr::Ingester>>,
+    /// The policy each mount's authentication-failure throttle follows (`[auth_throttle]`).
+    pub auth_throttle: crate::auth_throttle::ThrottlePolicy,
 }
+
+/// The client address of a request, as the listener resolved it (a request extension).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddr(pub std::net::IpAddr);
 
 /// What one mount's requests run with.
 pub struct MountContext {
     /// The plugin's name (built-in name or file stem), for logs and errors.
     pub plugin: Arc<str>,
+    /// The private database the plugin's identity opens as `own` (the registry's answer, set by
+    /// the server); `None` without a `[store]`.
+    pub own_data: Option<crate::store::DataFile>,
     /// The mount's route prefix.
     pub route: Arc<str>,
     /// Resolved settings.
@@ -117,13 +126,17 @@ pub struct MountContext {
     pub stream: Option<Arc<crate::events::EventStream>>,
     /// The mount's runs that went on past their first slice (see `lane`).
     pub long_runs: Arc<lane::LongRuns>,
+    /// Authentication failures counted for this mount's plugin (`auth-throttle`).
+    pub auth_throttle: crate::auth_throttle::AuthThrottle,
 }
 
 impl MountContext {
     /// The context of a configured mount.
     pub fn new(mount: &Mount, services: Services) -> Self {
+        let policy = services.auth_throttle;
         MountContext {
             plugin: plugin_name(&mount.plugin).into(),
+            own_data: None,
             route: mount.route.as_str().into(),
             settings: mount.settings.clone(),
             limits: mount.limits,
@@ -133,6 +146,7 @@ impl MountContext {
             sqlite: sqlite::SqlitePolicies::new(&mount.grants.sqlite),
             stream: None,
             long_runs: Arc::default(),
+            auth_throttle: crate::auth_throttle::AuthThrottle::new(policy),
         }
     }
 }
@@ -154,6 +168,8 @@ pub struct LoadedPlugin {
     pub imports: Vec<String>,
     /// The component's `event-handler` export, when it has one (world `event-plugin`).
     pub event_handler: Option<EventHandler>,
+    /// Who the plugin is: the hash of exactly the bytes compiled here, or the built-in's name.
+    pub identity: crate::identity::PluginIdentity,
 }
 
 /// A capability that needs a grant, and whether the mount gives it.
@@ -278,6 +294,8 @@ impl Runtime {
             .map_err(anyhow::Error::from)?;
         bindings::event_stream::add_to_linker::<RequestState, HasSelf<RequestState>>(&mut linker, |s| s)
             .map_err(anyhow::Error::from)?;
+        bindings::auth_throttle::add_to_linker::<RequestState, HasSelf<RequestState>>(&mut linker, |s| s)
+            .map_err(anyhow::Error::from)?;
 
         let cache = match &options.cache_dir {
             Some(dir) => Some(CompileCache::new(dir)?),
@@ -310,14 +328,8 @@ impl Runtime {
 
     /// Compiles (or loads from the cache) and links a plugin.
     pub fn load(&self, source: &PluginSource) -> anyhow::Result<LoadedPlugin> {
-        let bytes: std::borrow::Cow<'static, [u8]> = match source {
-            PluginSource::Builtin(name) => {
-                builtin::find(name).with_context(|| format!("no built-in plugin `{name}`"))?.wasm.into()
-            }
-            PluginSource::File(path) => {
-                std::fs::read(path).with_context(|| format!("reading {}", path.display()))?.into()
-            }
-        };
+        let bytes = crate::identity::source_bytes(source)?;
+        let identity = crate::identity::PluginIdentity::of(source, &bytes);
         let component = match &self.cache {
             Some(cache) => cache.load_or_compile(&self.engine, &bytes),
             None => Component::new(&self.engine, &*bytes).map_err(anyhow::Error::from),
@@ -349,6 +361,6 @@ impl Runtime {
         let pre = ProxyPre::new(instance_pre)
             .map_err(anyhow::Error::from)
             .with_context(|| format!("plugin {source} does not export wasi:http/incoming-handler@0.2"))?;
-        Ok(LoadedPlugin { pre, imports, event_handler })
+        Ok(LoadedPlugin { pre, imports, event_handler, identity })
     }
 }

@@ -16,6 +16,13 @@ impl From<ApplyError> for Error {
 }
 
 impl Host for RequestState {
+    fn can_apply(&mut self) -> Result<(), Error> {
+        if !self.mount.grants.apply_changes {
+            return Err(Error::Denied);
+        }
+        self.mount.services.applier.as_ref().map(|_| ()).ok_or(Error::NotConfigured)
+    }
+
     async fn apply_changes(&mut self) -> Result<Applied, Error> {
         if !self.mount.grants.apply_changes {
             return Err(Error::Denied);

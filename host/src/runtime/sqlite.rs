@@ -49,6 +49,10 @@ impl SqlitePolicies {
     }
 }
 
+/// How an `io` error's text starts when the disk holding the database is full (the SDK's
+/// `sqlite::STORAGE_FULL`; `wit/sqlite.wit` documents it).
+pub const STORAGE_FULL: &str = "storage full: ";
+
 impl From<SqlError> for Error {
     fn from(e: SqlError) -> Self {
         match e {
@@ -58,6 +62,8 @@ impl From<SqlError> for Error {
             SqlError::TooLarge(why) => Error::TooLarge(why),
             SqlError::Timeout => Error::Timeout,
             SqlError::Busy => Error::Busy,
+            // The WIT `io` case, its text marked so the SDK answers 507 `storage_full`.
+            SqlError::Full(why) => Error::Io(format!("{STORAGE_FULL}{why}")),
             SqlError::Io(why) => Error::Io(why),
         }
     }
@@ -72,7 +78,10 @@ fn numbered(index: Option<usize>, error: Error) -> Error {
         Error::ConstraintViolation(why) => Error::ConstraintViolation(format!("statement {n}: {why}")),
         Error::InvalidStatement(why) => Error::InvalidStatement(format!("statement {n}: {why}")),
         Error::TooLarge(why) => Error::TooLarge(format!("statement {n}: {why}")),
-        Error::Io(why) => Error::Io(format!("statement {n}: {why}")),
+        Error::Io(why) => match why.strip_prefix(STORAGE_FULL) {
+            Some(rest) => Error::Io(format!("{STORAGE_FULL}statement {n}: {rest}")),
+            None => Error::Io(format!("statement {n}: {why}")),
+        },
         other => other,
     }
 }
@@ -135,11 +144,13 @@ impl HostConnection for RequestState {
             },
             "own" => match &self.mount.sqlite.own {
                 Some(access) => {
-                    let plugin = self.mount.plugin.clone();
+                    let Some(file) = self.mount.own_data.clone() else {
+                        return Err(Error::NoSuchDatabase("this mount has no private database bound".into()));
+                    };
                     // Opening (creating) the file blocks; only the first request of a plugin does it.
-                    let db = match store.own_if_open(&plugin) {
+                    let db = match store.own_if_open(&file) {
                         Some(db) => db,
-                        None => tokio::task::spawn_blocking(move || store.own(&plugin))
+                        None => tokio::task::spawn_blocking(move || store.own(&file))
                             .await
                             .map_err(|e| Error::Io(e.to_string()))?
                             .map_err(|e| Error::Io(format!("{e:#}")))?,

@@ -44,6 +44,8 @@ pub struct RequestState {
     /// Set by the epoch callback when the current call has run longer than one slice, for the
     /// caller to move the rest of it to the long lane (see `lane`).
     pub demoted: Arc<AtomicBool>,
+    /// The client address of the request being served (`None` in an event handler).
+    pub client_addr: Option<std::net::IpAddr>,
 }
 
 impl RequestState {
@@ -84,6 +86,7 @@ impl RequestState {
             log_lines: 0,
             log_dropped: 0,
             source_timestamp: None,
+            client_addr: None,
             demoted: Arc::new(AtomicBool::new(false)),
         }
     }
@@ -98,8 +101,9 @@ impl RequestState {
     /// Readies a long-lived instance (an event handler's, or a warm request instance) for its next
     /// call: a new deadline, the log caps and memory-refusal flag counted afresh, and the batch's
     /// source timestamp (`None` for a request).
-    pub fn begin_call(&mut self, deadline: Instant, source_timestamp: Option<String>) {
+    pub fn begin_call(&mut self, deadline: Instant, source_timestamp: Option<String>, client_addr: Option<std::net::IpAddr>) {
         self.deadline = deadline;
+        self.client_addr = client_addr;
         self.source_timestamp = source_timestamp;
         self.log_lines = 0;
         self.log_dropped = 0;

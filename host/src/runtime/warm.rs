@@ -20,8 +20,18 @@
 //! Pool slots: an instance is created only when the idle list is empty, so a mount's live
 //! instances (busy plus idle) never outnumber its `max_concurrent`, the share of the pooling
 //! allocator it was sized for.
+//!
+//! Idle eviction: an instance idle for the mount's `limits.idle_timeout` is dropped by
+//! [`evict_idle`], which hands its pooling-allocator slot back (its memory beyond the slot's
+//! kept-resident part goes back to the kernel), so a mount that went quiet stops holding the pages
+//! its busy hour touched. Requests take the most recently returned instance, so under light load the
+//! oldest ones are the ones left idle, and the idle list shrinks to what the load needs.
 
-use std::sync::Mutex;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use tokio::sync::watch;
 
 use wasmtime::Store;
 use wasmtime_wasi_http::p2::bindings::Proxy;
@@ -36,16 +46,57 @@ pub(super) struct Warm {
     pub uses: u32,
 }
 
+/// An instance on the idle list, and since when.
+struct Idle {
+    warm: Warm,
+    since: Instant,
+}
+
 /// A mount's idle instances.
 pub struct WarmPool {
-    idle: Mutex<Vec<Warm>>,
+    /// Oldest first: instances are returned at the back and taken from the back.
+    idle: Mutex<VecDeque<Idle>>,
     max_uses: u32,
+    idle_timeout: Duration,
 }
 
 impl WarmPool {
-    /// A pool whose instances serve at most `max_uses` requests each (1: no reuse).
-    pub fn new(max_uses: u32) -> Self {
-        WarmPool { idle: Mutex::new(Vec::new()), max_uses: max_uses.max(1) }
+    /// A pool whose instances serve at most `max_uses` requests each (1: no reuse) and are dropped
+    /// after `idle_timeout` on the idle list.
+    pub fn new(max_uses: u32, idle_timeout: Duration) -> Self {
+        WarmPool { idle: Mutex::new(VecDeque::new()), max_uses: max_uses.max(1), idle_timeout }
+    }
+
+    /// Instances waiting on the idle list now (for the health endpoint and the admin's figures).
+    pub fn idle_count(&self) -> usize {
+        self.lock().len()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, VecDeque<Idle>> {
+        self.idle.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Drops the instances idle for `idle_timeout` or longer at `now`, oldest first; returns how
+    /// many went, and when the oldest one left will be due (`None`: the list is empty).
+    ///
+    /// Each instance is dropped with the list locked, one at a time: its pool slot is free before a
+    /// request can find the list short of it and start a new instance, so the mount's live
+    /// instances never outnumber its slots, even for a moment, and a request that arrives meanwhile
+    /// waits at most one drop (tens of microseconds) for the lock rather than failing for want of a
+    /// slot.
+    pub fn evict_expired(&self, now: Instant) -> (usize, Option<Instant>) {
+        let mut evicted = 0;
+        loop {
+            let mut idle = self.lock();
+            match idle.front() {
+                Some(oldest) if oldest.since + self.idle_timeout <= now => {
+                    drop(idle.pop_front());
+                    evicted += 1;
+                }
+                Some(oldest) => return (evicted, Some(oldest.since + self.idle_timeout)),
+                None => return (evicted, None),
+            }
+        }
     }
 
     /// Whether this pool keeps instances at all.
@@ -58,7 +109,7 @@ impl WarmPool {
         if !self.reuses() {
             return None;
         }
-        self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop()
+        self.lock().pop_back().map(|idle| idle.warm)
     }
 
     /// Keeps `warm` for a later request if it may serve another one (see the module's rules);
@@ -74,6 +125,26 @@ impl WarmPool {
                 "instance not reused: it still holds host resources after its request");
             return;
         }
-        self.idle.lock().unwrap_or_else(|p| p.into_inner()).push(warm);
+        self.lock().push_back(Idle { warm, since: Instant::now() });
+    }
+}
+
+/// Evicts `pool`'s instances once they have been idle for its `idle_timeout`, until `shutdown`
+/// turns true: one task per mount that reuses instances, asleep until the oldest idle instance is
+/// due (or, with none idle, for one `idle_timeout`: any instance returned meanwhile is due later).
+pub async fn evict_idle(pool: Arc<WarmPool>, route: Arc<str>, mut shutdown: watch::Receiver<bool>) {
+    if !pool.reuses() {
+        return;
+    }
+    loop {
+        let (evicted, next) = pool.evict_expired(Instant::now());
+        if evicted > 0 {
+            tracing::debug!(route = &*route, evicted, idle = pool.idle_count(), "idle instances evicted");
+        }
+        let wake = next.unwrap_or_else(|| Instant::now() + pool.idle_timeout);
+        tokio::select! {
+            _ = tokio::time::sleep_until(wake.into()) => {}
+            _ = shutdown.wait_for(|stop| *stop) => return,
+        }
     }
 }

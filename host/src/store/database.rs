@@ -55,6 +55,10 @@ pub enum SqlError {
     /// The database stayed locked by another transaction for longer than the busy timeout.
     #[error("the database is busy (another transaction holds it)")]
     Busy,
+    /// The disk holding the database is full (`SQLITE_FULL`, SQLite's answer to `ENOSPC`): the
+    /// statement or transaction was rolled back and nothing of it is stored. Reads still work.
+    #[error("the disk holding the database is full: {0}")]
+    Full(String),
     /// An I/O or internal error in SQLite.
     #[error("database error: {0}")]
     Io(String),
@@ -515,7 +519,10 @@ fn query<R: RowSink>(
 }
 
 fn io(e: rusqlite::Error) -> SqlError {
-    SqlError::Io(e.to_string())
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DiskFull) => SqlError::Full(e.to_string()),
+        _ => SqlError::Io(e.to_string()),
+    }
 }
 
 /// Maps SQLite's error to what the plugin may learn and act on.
@@ -533,6 +540,7 @@ fn classify(e: rusqlite::Error, denied: &Mutex<Option<String>>) -> SqlError {
                 ErrorCode::ConstraintViolation => SqlError::Constraint(text),
                 ErrorCode::OperationInterrupted => SqlError::Timeout,
                 ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => SqlError::Busy,
+                ErrorCode::DiskFull => SqlError::Full(text),
                 ErrorCode::ReadOnly => SqlError::AccessDenied(text),
                 ErrorCode::Unknown | ErrorCode::ApiMisuse | ErrorCode::TooBig | ErrorCode::ParameterOutOfRange => SqlError::Invalid(text),
                 _ => SqlError::Io(text),

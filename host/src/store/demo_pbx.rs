@@ -1564,12 +1564,7 @@ mod tests {
             count(&conn, "SELECT count(*) FROM cdr a JOIN cdr b ON b.id = a.id + 1 WHERE b.sequence <= a.sequence"),
             0
         );
-        // ~1–2 s on a busy 2-core machine (SQLite maintaining the table and its six indexes is
-        // most of it); the bound is loose so parallel tests do not make it flaky, tight enough to
-        // catch a regression to per-row transactions or statements.
-        if !cfg!(debug_assertions) {
-            assert!(elapsed < Duration::from_secs(5), "insert_cdrs(100_000) took {elapsed:?}");
-        }
+        // How fast is for `cargo bench --bench store` to say, not a test on a shared machine.
         // Appending again continues the sequence, and bad arguments are refused.
         assert_eq!(insert_cdrs(&mut conn, 10, 1, now(), 0.0, 7).unwrap(), 10);
         assert_eq!(count(&conn, "SELECT count(DISTINCT uniqueid) FROM cdr"), 102_010);

@@ -2,6 +2,7 @@
 //! every API flavor reads and writes, schema in `migrations/` and documented in
 //! `wit/pbx-schema.md`) and each plugin's private database.
 //!
+//! - [`registry`]: which private database each plugin identity opens, per route, with an audit.
 //! - [`migrate`]: versioned, forward-only schema migrations.
 //! - [`database`]: a database file, its connection pool, statement execution, change events.
 //! - [`rows`]: where a statement's rows go (owned values, or one packed buffer).
@@ -12,6 +13,7 @@ pub mod access;
 pub mod database;
 pub mod demo_pbx;
 pub mod migrate;
+pub mod registry;
 pub mod rows;
 pub mod wav;
 
@@ -23,6 +25,7 @@ use anyhow::Context as _;
 
 pub use self::access::{Access, TableSet};
 pub use self::database::{CHANGE_EVENT, Database, ExecLimits, HostWriter, QueryResult, Session, SqlError};
+pub use self::registry::{DataFile, Registry};
 pub use self::rows::{PackedRows, RowSink, ValueRows};
 
 use crate::events::EventBus;
@@ -36,7 +39,7 @@ const OWN_CONNECTIONS: usize = 4;
 pub struct Store {
     dir: PathBuf,
     pbx: Arc<Database>,
-    own: Mutex<HashMap<String, Arc<Database>>>,
+    own: Mutex<HashMap<DataFile, Arc<Database>>>,
 }
 
 impl Store {
@@ -62,21 +65,21 @@ impl Store {
         &self.dir
     }
 
-    /// `plugin`'s private database if it is already open (no I/O: safe on an async thread).
-    pub fn own_if_open(&self, plugin: &str) -> Option<Arc<Database>> {
-        self.own.lock().unwrap_or_else(|e| e.into_inner()).get(plugin).cloned()
+    /// The private database in `file` if it is already open (no I/O: safe on an async thread).
+    pub fn own_if_open(&self, file: &DataFile) -> Option<Arc<Database>> {
+        self.own.lock().unwrap_or_else(|e| e.into_inner()).get(file).cloned()
     }
 
-    /// `plugin`'s private database, `dir/plugins/<plugin>.sqlite`, created on first use (blocking).
-    pub fn own(&self, plugin: &str) -> anyhow::Result<Arc<Database>> {
+    /// The private database `dir/plugins/<file>`, created on first use (blocking). Which file a
+    /// plugin opens is the registry's answer for its identity ([`Registry::bind`]); the name is a
+    /// [`DataFile`], so it stays inside `plugins/`.
+    pub fn own(&self, file: &DataFile) -> anyhow::Result<Arc<Database>> {
         let mut own = self.own.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(db) = own.get(plugin) {
+        if let Some(db) = own.get(file) {
             return Ok(db.clone());
         }
-        // Plugin names are built-in names or file stems; keep the file name plain regardless.
-        let file: String = plugin.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
-        let db = Database::open("own", &self.dir.join("plugins").join(format!("{file}.sqlite")), OWN_CONNECTIONS, None)?;
-        own.insert(plugin.to_string(), db.clone());
+        let db = Database::open("own", &self.dir.join("plugins").join(file.name()), OWN_CONNECTIONS, None)?;
+        own.insert(file.clone(), db.clone());
         Ok(db)
     }
 }

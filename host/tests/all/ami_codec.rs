@@ -165,3 +165,18 @@ fn a_follows_response_without_its_output_is_refused() {
     let frames = decode_all(&mut Decoder::server(), &[bytes.as_slice(), b"Response: Success\r\n\r\n"].concat(), 1);
     assert_eq!(frames, [Frame::Message(legacy), Frame::Message(Message::new().with("Response", "Success"))]);
 }
+
+/// Found by the `ami_codec` fuzz target: a line ended by LF alone left a bare CR inside the next
+/// line's key (`h\ranelStateDesc: Down`), and the decoder handed that key on. A key with a control
+/// character or a blank is no key; the line is kept, keyed empty, like any line without one.
+#[test]
+fn a_key_with_a_control_character_is_no_key() {
+    let wire = b"Event: Newchannel\r\nChannelState: 0nC\nh\ranelStateDesc: Down\r\nTab\tKey: x\r\nUniqueid: 1.0\r\n\r\n";
+    let frames = decode_all(&mut Decoder::server(), wire, wire.len());
+    let [Frame::Message(message)] = frames.as_slice() else { panic!("{frames:?}") };
+    for (key, _) in message.fields() {
+        assert!(!key.contains(|c: char| c.is_control() || c == ' '), "decoded key {key:?}");
+    }
+    assert_eq!(message.get("Uniqueid"), Some("1.0"));
+    assert_eq!(message.get(""), Some("h\ranelStateDesc: Down"), "the line is kept, not lost");
+}

@@ -559,10 +559,76 @@ async fn axeos_events_follow_a_queued_call_and_a_blind_transfer() {
     let resumed = events(&rig, &format!("last={first}&limit=2&timeout=0")).await;
     assert_eq!(resumed.iter().map(|e| e["seq"].as_u64().unwrap()).collect::<Vec<_>>(), vec![first + 1, first + 2]);
     assert_eq!(resumed[0], got[1]);
-    // `limit=1` without `last`: only the newest, a starting point without the past.
+    // `limit=1` without `last`: only the newest, a starting point without the past (phone status
+    // updates may still follow the call's end).
     let newest_one = events(&rig, "limit=1&timeout=0").await;
     assert_eq!(newest_one.len(), 1);
-    assert_eq!(newest_one[0]["seq"], got.last().unwrap()["seq"]);
+    assert!(newest_one[0]["seq"].as_u64() >= got.last().unwrap()["seq"].as_u64(), "{newest_one:?} after {:?}", got.last());
+    rig.stop().await;
+}
+
+/// `GET /events` as PBX user `user`: the events, none carrying the plugin's own bookkeeping.
+async fn user_events(rig: &Rig, user: (&str, &str), query: &str) -> Vec<Value> {
+    let r = client().get(format!("{}/events?{query}", rig.url)).basic_auth(user.0, Some(user.1)).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let text = r.text().await.unwrap();
+    assert!(!text.contains("_parties"), "{text}");
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn axeos_a_pbx_user_sees_only_their_own_events() {
+    use switchboard::sim::Scenario;
+    let rig = rig().await;
+    let alice = ("1001", "1234");
+    let alice_phone = rig.uuid_of("/phones", "phone_username", "1001").await;
+    let alice_user = rig.uuid_of("/users", "username", "1001").await;
+    let ms = Duration::from_millis;
+    let start = newest(&rig).await;
+
+    // Bob calls Carol: nothing of Alice's. A poll of hers waits it out and answers nothing.
+    let others = Scenario::Internal { from: "1002".into(), to: "1003".into(), answer: true, talk: ms(50) };
+    rig.sim.run(others).await.unwrap();
+    let admin_saw = events_until(&rig, start, "call finished").await;
+    let after_others = admin_saw.last().and_then(|e| e["seq"].as_u64());
+    let query = start.map_or("timeout=1".to_string(), |s| format!("last={s}&timeout=1"));
+    let waited = std::time::Instant::now();
+    let theirs = user_events(&rig, alice, &query).await;
+    assert!(theirs.is_empty(), "none of it is hers: {theirs:?}");
+    assert!(waited.elapsed() >= Duration::from_millis(900), "a poll that finds only others' events waits for her own");
+
+    // Then Carol calls Alice, who answers; Carol hangs up. Alice learns of the call when it rings
+    // her phone (`internal dial`); its `incoming call` named Carol alone.
+    let hers = Scenario::Internal { from: "1003".into(), to: "1001".into(), answer: true, talk: ms(50) };
+    rig.sim.run(hers).await.unwrap();
+    let mut seen: Vec<Value> = Vec::new();
+    let mut last = start;
+    for _ in 0..20 {
+        let query = last.map_or("timeout=5".to_string(), |l| format!("last={l}&timeout=5"));
+        let batch = user_events(&rig, alice, &query).await;
+        if let Some(newest) = batch.last() {
+            last = newest["seq"].as_u64();
+        }
+        seen.extend(batch);
+        if seen.iter().any(|e| e["event_type"] == "call finished") {
+            break;
+        }
+    }
+    let kinds = types(&seen);
+    assert_eq!(kinds, ["internal dial", "call answered", "call finished"], "{seen:?}");
+    let call = seen[0]["unique_id"].clone();
+    assert!(seen.iter().filter(|e| e["event_type"] != "phone status update").all(|e| e["unique_id"] == call), "one call: {seen:?}");
+    assert!(seen.iter().all(|e| e["seq"].as_u64() > after_others), "Bob and Carol's call is not hers: {seen:?}");
+    let dial = seen.iter().find(|e| e["event_type"] == "internal dial").unwrap();
+    assert_eq!(dial["targets"][0]["user_uuid"], alice_user.as_str());
+    for status in seen.iter().filter(|e| e["event_type"] == "phone status update") {
+        assert_eq!(status["phone_uuid"], alice_phone.as_str(), "only her phone's status: {status}");
+    }
+    // Numbers rise, with gaps where others' events were.
+    let seqs: Vec<u64> = seen.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
+    // The administrator saw Bob and Carol's call too.
+    assert!(types(&admin_saw).contains(&"call answered"), "{admin_saw:?}");
     rig.stop().await;
 }
 

@@ -62,6 +62,9 @@ fn demo_prints_its_urls_serves_them_and_exits_cleanly_on_sigterm() {
         .args(["demo", "--listen", "127.0.0.1:0", "--ami-listen", "127.0.0.1:0", "--data"])
         .arg(data.path())
         .env("XDG_CACHE_HOME", cache.path())
+        // Everything the host says, for the no-secrets check at the end.
+        .env("RUST_LOG", "info,switchboard=trace")
+        .env("NO_COLOR", "1")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -133,11 +136,44 @@ fn demo_prints_its_urls_serves_them_and_exits_cleanly_on_sigterm() {
     });
     assert_eq!(listed["results"].as_array().map(Vec::len), Some(50), "{listed}");
 
+    // Wrong secrets of every kind, sent the ways clients send them.
+    let wrong = ["wrong-elastix-key-5150", "wrong-issabel-password-5150", "wrong-axeos-key-5150", "918273"];
+    let base = health_url.replace("/_switchboard/health", "");
+    let access_token = rt.block_on(async {
+        let client = ::reqwest::Client::new();
+        client.post(format!("{base}/api/api.php?cmd=channels")).header("authorization", wrong[0]).send().await.unwrap();
+        client.post(format!("{base}/api/api.php?cmd=channels")).header("authorization", switchboard::demo::ELASTIX_KEY).send().await.unwrap();
+        client.post(format!("{base}/pbxapi/authenticate")).body(format!("user=admin&password={}", wrong[1])).send().await.unwrap();
+        client.get(format!("{base}/apis/pbx/users?key={}", wrong[2])).send().await.unwrap();
+        client.get(format!("{base}/apis/pbx/users")).basic_auth("1001", Some(wrong[3])).send().await.unwrap();
+        client.get(format!("{base}/apis/pbx/users")).basic_auth("apiKey", Some(switchboard::demo::AXEOS_KEY)).send().await.unwrap();
+        let login = format!("user=admin&password={}", switchboard::demo::ISSABEL_ADMIN_PASSWORD);
+        let tokens: serde_json::Value = client.post(format!("{pbxapi}/authenticate")).body(login).send().await.unwrap().json().await.unwrap();
+        tokens["access_token"].as_str().unwrap().to_string()
+    });
+
     let status = terminate(&mut child);
     assert!(status.success(), "exit status {status:?}");
     let mut stderr = String::new();
     child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
     assert!(stderr.contains("shutting down"), "{stderr}");
+    // No secret, token or PIN in any log line, right or wrong, even at trace level. (The banner on
+    // stdout prints the demo's credentials; that is what it is for.)
+    let ami_secret = switchboard::sim::SimConfig::default().secret;
+    let secrets = [
+        switchboard::demo::ELASTIX_KEY,
+        switchboard::demo::AXEOS_KEY,
+        switchboard::demo::ISSABEL_ADMIN_PASSWORD,
+        switchboard::demo::ISSABEL_JWT_SECRET,
+        switchboard::demo::CLICK_TO_CALL_KEY,
+        ami_secret.as_str(),
+        access_token.as_str(),
+    ];
+    assert!(stderr.lines().count() > 20, "the log was written: {stderr}");
+    for secret in secrets.iter().chain(&wrong) {
+        let leaks: Vec<&str> = stderr.lines().filter(|l| l.contains(secret)).collect();
+        assert!(leaks.is_empty(), "{secret:?} logged: {leaks:#?}");
+    }
 }
 
 #[test]

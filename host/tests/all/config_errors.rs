@@ -1,6 +1,7 @@
 //! Every configuration problem is reported with its file, line and column, all at once.
 
 use std::path::Path;
+use std::time::Duration;
 
 use switchboard::config::{self, Problem};
 
@@ -142,6 +143,24 @@ fn defaults_are_sane() {
     assert_eq!(config.mounts[0].limits.reuse, 50);
     let found = problems("[[mount]]\nroute = \"/a\"\nplugin = \"hello\"\nlimits = { reuse = 0 }\n");
     assert_problem(&found, "sb.toml:4:20", "limits.reuse = 0 is out of range");
+}
+
+#[test]
+fn idle_and_event_batch_timeouts_default_parse_and_are_located() {
+    let defaults = config::Limits::default();
+    assert_eq!(defaults.idle_timeout, config::DEFAULT_IDLE_TIMEOUT);
+    assert_eq!(defaults.event_batch_timeout, config::DEFAULT_EVENT_BATCH_TIMEOUT);
+    let text = "[[mount]]\nroute = \"/a\"\nplugin = \"hello\"\nlimits = { idle_timeout_ms = 250, event_batch_timeout_ms = 750 }\n";
+    let limits = config::parse(text, Path::new("sb.toml")).unwrap().mounts[0].limits;
+    assert_eq!((limits.idle_timeout, limits.event_batch_timeout), (Duration::from_millis(250), Duration::from_millis(750)));
+
+    let found = problems(
+        "[[mount]]\nroute = \"/a\"\nplugin = \"hello\"\nlimits = { idle_timeout_ms = 0, event_batch_timeout_ms = 3600001 }\n",
+    );
+    assert_problem(&found, "sb.toml:4:30", "limits.idle_timeout_ms = 0 is out of range");
+    assert_problem(&found, "sb.toml:4:58", "limits.event_batch_timeout_ms = 3600001 is out of range");
+    let found = problems("[[mount]]\nroute = \"/a\"\nplugin = \"hello\"\nlimits = { idle_timeout_ms = \"5m\" }\n");
+    assert!(!found.is_empty(), "a duration is written in milliseconds, as the other limits: {found:?}");
 }
 
 #[test]

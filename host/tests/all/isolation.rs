@@ -70,6 +70,7 @@ async fn get(client: &reqwest::Client, url: &str) -> (u16, String, Duration) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn spinning_and_bombing_neighbours_leave_every_other_route_answering() {
+    let _solo = crate::util::solo();
     let server = Serving::start("timeout_ms = 500, memory_mb = 32, max_concurrent = 16");
     let base = server.base.clone();
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);

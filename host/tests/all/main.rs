@@ -3,6 +3,7 @@
 
 mod ami_client;
 mod apply;
+mod auth_throttle;
 mod ami_codec;
 mod capabilities;
 mod cdr;
@@ -14,6 +15,7 @@ mod axeos;
 mod events;
 mod files;
 mod gate;
+mod identity;
 mod integrity;
 mod isolation;
 mod pbx_errors;
@@ -29,3 +31,5 @@ mod issabel;
 mod streams;
 mod reuse;
 mod real_calls;
+mod least_privilege;
+mod disk_full;

@@ -142,3 +142,84 @@ async fn a_plugin_finishes_its_request_when_the_client_goes_away() {
     assert_eq!(count(&url, "/h").await, 3, "the abandoned request ran to its end and its instance was reused");
     server.shutdown().await;
 }
+
+/// The `/h` mount's idle instance count, from the health endpoint.
+async fn idle_instances(url: &str) -> u64 {
+    let health: serde_json::Value = client().get(format!("{url}/_switchboard/health")).send().await.unwrap().json().await.unwrap();
+    let mount = health["mounts"].as_array().unwrap().iter().find(|m| m["route"] == "/h").expect("/h in health");
+    mount["idle_instances"].as_u64().unwrap_or_else(|| panic!("idle_instances: {mount}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_instances_are_evicted_after_idle_timeout_and_the_next_request_starts_fresh() {
+    let server = start(&hostile("/h", ", reuse = 1000, max_concurrent = 4, idle_timeout_ms = 1500")).await;
+    let url = base(&server);
+    assert_eq!(idle_instances(&url).await, 0, "nothing has run yet");
+
+    // Four requests at once take four instances, which all go back to the idle list.
+    let sleeps: Vec<_> = (0..4)
+        .map(|_| {
+            let url = url.clone();
+            tokio::spawn(async move { get(&url, "/h/sleep?ms=150").await })
+        })
+        .collect();
+    for sleep in sleeps {
+        let (status, body) = sleep.await.unwrap();
+        assert_eq!(status, 200, "{body}");
+    }
+    let done = std::time::Instant::now();
+    let idle = idle_instances(&url).await;
+    assert!((2..=4).contains(&idle), "the concurrent requests left their instances idle: {idle}");
+
+    // Left alone, they are all dropped once idle for the timeout, and not before.
+    let mut evicted_after = None;
+    while done.elapsed() < Duration::from_secs(15) {
+        if idle_instances(&url).await == 0 {
+            evicted_after = Some(done.elapsed());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let evicted_after = evicted_after.expect("idle instances were evicted within 15 s");
+    assert!(evicted_after >= Duration::from_millis(1200), "evicted before the idle timeout: {evicted_after:?}");
+
+    // The next request gets a fresh instance, which is then kept again.
+    assert_eq!(count(&url, "/h").await, 1);
+    assert_eq!(idle_instances(&url).await, 1);
+    assert_eq!(count(&url, "/h").await, 2, "a request within the idle timeout reuses the instance");
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_racing_idle_eviction_never_fail() {
+    // Eviction due a millisecond after every request, two slots, three clients whose requests
+    // overlap and who pause 0–2 ms between them: instances keep coming due while the other
+    // clients' requests arrive. An
+    // instance taken off the idle list but not yet gone would let a request start one more than
+    // the mount's pool share, and fail to instantiate.
+    let server = start(&hostile("/h", ", reuse = 1000, max_concurrent = 2, idle_timeout_ms = 1")).await;
+    let url = base(&server);
+    let clients: Vec<_> = (0..3u64)
+        .map(|client| {
+            let url = url.clone();
+            tokio::spawn(async move {
+                let mut fresh = 0;
+                for n in 0..300u64 {
+                    // Every other request stays in flight for 2 ms, so requests overlap.
+                    let path = if n % 2 == 0 { "/h/sleep?ms=2" } else { "/h/count" };
+                    let (status, body) = get(&url, path).await;
+                    assert_eq!(status, 200, "request {n} of client {client}: {body}");
+                    fresh += u32::from(body == "1");
+                    tokio::time::sleep(Duration::from_micros((n * 7 + client * 300) % 2000)).await;
+                }
+                fresh
+            })
+        })
+        .collect();
+    let mut fresh = 0;
+    for client in clients {
+        fresh += client.await.unwrap();
+    }
+    assert!(fresh > 10, "instances were evicted and replaced during the run ({fresh} fresh ones)");
+    server.shutdown().await;
+}

@@ -28,6 +28,7 @@ async fn hello_stream(url: String, stop: tokio::sync::watch::Receiver<bool>) -> 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_plugins_fail_alone_and_in_time() {
+    let _solo = crate::util::solo();
     let server = start(&hostile_mounts()).await;
     let url = base(&server);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);

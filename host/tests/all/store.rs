@@ -199,7 +199,9 @@ async fn own_databases_are_private_and_allow_their_own_schema() {
     assert_eq!(response.status(), 403);
     let (_, body) = sql(&url, "/ro", "SELECT count(*) FROM sqlite_schema WHERE name = 'tokens'", json!([])).await;
     assert_eq!(body["rows"], json!([[0]]));
-    assert!(dir.path().join("plugins/store_probe.sqlite").is_file(), "named after the plugin");
+    // Keyed on the component's identity by the registry, not on the file's name.
+    assert!(dir.path().join("plugins/data.1.sqlite").is_file(), "the first database the registry handed out");
+    assert!(!dir.path().join("plugins/store_probe.sqlite").exists(), "not named after the file");
     server.shutdown().await;
 }
 

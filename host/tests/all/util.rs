@@ -7,6 +7,17 @@ use std::time::{Duration, Instant};
 use switchboard::Server;
 use switchboard::config;
 
+/// Held by the tests that load the machine on purpose (dozens of servers at once, a disk filled)
+/// and by the tests that check deadlines of a few hundred milliseconds, so that neither runs beside
+/// the other: the harness runs as many tests at once as there are cores, and on two cores a heavy
+/// neighbour is enough to push a 400 ms deadline past itself.
+static SOLO: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Runs the rest of the calling test alone among the tests that call this.
+pub fn solo() -> std::sync::MutexGuard<'static, ()> {
+    SOLO.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// A compile cache shared by every test in this run (entries are written atomically).
 pub fn cache_dir() -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join("compile-cache")

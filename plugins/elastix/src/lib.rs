@@ -19,7 +19,7 @@ use switchboard_sdk::prelude::*;
 fn handle(req: &Request) -> Result<Response, Error> {
     let cmd = match auth::check(req) {
         Ok(cmd) => cmd,
-        Err(text) => return Ok(Response::text(text)),
+        Err(refused) => return Ok(refused.into_response()),
     };
     Ok(commands::run(&cmd, req).unwrap_or_else(commands::refusal))
 }

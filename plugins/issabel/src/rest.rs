@@ -185,6 +185,16 @@ pub fn apply_if_wanted(input: &Input) {
     }
 }
 
+/// Before a write that will be applied: refuses it (403 `apply_denied`, 503 `apply_not_configured`)
+/// when this mount may not apply at all, so the request changes nothing rather than answering
+/// success for a change that could never reach the PBX. A body with `reload` false needs no apply.
+pub fn check_apply_if_wanted(input: &Input) -> Result<(), Error> {
+    if input::wants_reload(input) {
+        pbx::can_apply()?;
+    }
+    Ok(())
+}
+
 /// `INSERT INTO {table} (number, …)`: the columns come from the resource's static field table,
 /// the values are bound.
 pub fn insert_row(tx: &Connection, table: &str, number: &str, columns: Vec<(&'static str, Value)>) -> Result<(), Error> {
@@ -217,6 +227,7 @@ pub fn create(
     initial: u64,
     insert: impl FnOnce(&Connection, &str) -> Result<(), Error>,
 ) -> Result<Response, Error> {
+    check_apply_if_wanted(body)?;
     let number = sqlite::open("pbx")?.transaction(|tx| {
         let number = next_number(tx, own_numbers_sql, initial)?;
         insert(tx, &number)?;
@@ -246,6 +257,7 @@ pub fn upsert(
     update: impl FnOnce(&Connection) -> Result<(), Error>,
     insert: impl FnOnce(&Connection) -> Result<(), Error>,
 ) -> Result<Response, Error> {
+    check_apply_if_wanted(body)?;
     let created = sqlite::open("pbx")?.transaction(|tx| {
         if exists(tx, id)? {
             update(tx)?;
@@ -281,6 +293,7 @@ pub fn delete_in_order(
     delete: impl Fn(&Connection, &str) -> Result<(), Error>,
 ) -> Result<Response, Error> {
     let body = input::parse(req)?;
+    check_apply_if_wanted(&body)?;
     let (deleted, complete) = sqlite::open("pbx")?.transaction(|tx| {
         let mut deleted = 0;
         for id in id_list(ids) {

@@ -5,6 +5,7 @@
 //! refresh `iat + 7200` at login and `iat + 86400` after a renew.
 
 use switchboard_sdk::auth::constant_time_eq;
+use switchboard_sdk::auth_throttle::{self, Locked};
 use switchboard_sdk::php_json::{Json, obj};
 use switchboard_sdk::prelude::*;
 use switchboard_sdk::{log, settings};
@@ -89,17 +90,34 @@ pub fn authenticate(req: &Request) -> Result<Response, Error> {
     Ok(login(&keys, &req.form(), now()))
 }
 
+/// Checks the credentials. Wrong ones are counted by the host per client address and per user
+/// name (`auth_throttle`); once locked, the client is answered 429 with `Retry-After` and an empty
+/// body (the original's refusals have none) before its password is compared, so a right password
+/// during a lock counts for nothing. The original let anyone guess as fast as PHP answered.
 fn login(keys: &Keys, form: &Params, now: i64) -> Response {
     // As the original: `user` when present (even empty), else `username`.
     let user = form.get("user").or_else(|| form.get("username")).unwrap_or_default();
     let password = form.get("password").unwrap_or_default();
+    if let Err(locked) = auth_throttle::check(Some(user)) {
+        return too_many_failures(locked);
+    }
     let user_ok = constant_time_eq(user.as_bytes(), ADMIN.as_bytes());
     let password_ok = constant_time_eq(password.as_bytes(), keys.admin_password.as_bytes());
     if !(user_ok && password_ok) {
-        log::info("authentication refused", &[("user", user)]);
-        return Response::empty(403);
+        // The user name as typed, cut short (people type passwords into it); never the password.
+        let shown: String = user.chars().take(32).collect();
+        log::info("authentication refused", &[("user", &shown)]);
+        return match auth_throttle::failure(Some(user)) {
+            Ok(()) => Response::empty(403),
+            Err(locked) => too_many_failures(locked),
+        };
     }
+    auth_throttle::success(Some(user));
     json(pair_body(&keys.secret, now, ADMIN, false))
+}
+
+fn too_many_failures(locked: Locked) -> Response {
+    Response::empty(429).header("retry-after", locked.retry_after_secs().to_string())
 }
 
 /// `GET /authenticate/renewtoken?refresh_token=R&access_token=A`.

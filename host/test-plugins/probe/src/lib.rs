@@ -7,12 +7,13 @@
 //! | `GET /info` | `ami.info` |
 //! | `GET /poll?last=&timeout=&limit=&filter=a,b` | `events.poll`, answered as a JSON list of `{seq, timestamp, name, fields}` |
 //! | `GET /stream` | `event-stream.poll(None, 0, 0)`: this plugin exports no event handler, so its mounts have no stream |
+//! | `GET /whoami` | the request's client address: `{header, host}` from `x-switchboard-client-addr` and `auth-throttle.client-address` |
 //!
 //! Errors from the interfaces come back through the SDK's conversions (403 denied, 503 not
 //! connected, 502 failed, …) so tests see exactly what a plugin author would.
 
 use switchboard_sdk::prelude::*;
-use switchboard_sdk::{ami, events, stream};
+use switchboard_sdk::{ami, auth_throttle, events, stream};
 
 fn pairs(fields: &[(String, String)]) -> serde_json::Value {
     fields.iter().map(|(k, v)| serde_json::json!([k, v])).collect()
@@ -33,6 +34,11 @@ fn send(req: &Request) -> Result<Response, Error> {
 fn command(req: &Request) -> Result<Response, Error> {
     let cmd = req.query().get("cmd").ok_or_else(|| Error::bad_request("need ?cmd="))?.to_string();
     Response::json(&ami::command(&cmd)?)
+}
+
+fn whoami(req: &Request) -> Result<Response, Error> {
+    let header = req.client_addr().map(|a| a.to_string());
+    Response::json(&serde_json::json!({ "header": header, "host": auth_throttle::client_address() }))
 }
 
 fn info(_: &Request) -> Result<Response, Error> {
@@ -66,7 +72,7 @@ fn no_stream(_: &Request) -> Result<Response, Error> {
 }
 
 fn router() -> Router {
-    Router::new().get("/send", send).get("/command", command).get("/info", info).get("/poll", poll).get("/stream", no_stream)
+    Router::new().get("/send", send).get("/command", command).get("/info", info).get("/poll", poll).get("/stream", no_stream).get("/whoami", whoami)
 }
 
 switchboard_sdk::plugin!(router: router);

@@ -12,6 +12,18 @@ pub struct Item<'a> {
     pub data: &'a str,
 }
 
+/// Whether the stream item `data` concerns someone whose user, phone and mailbox UUIDs are
+/// `mine`: a call they take part in (its `_parties`), their phone's or their own status, their
+/// mailbox. List-changed notices name nobody and concern only the administrator.
+pub fn concerns(data: &str, mine: &[String]) -> bool {
+    let Ok(serde_json::Value::Object(event)) = serde_json::from_str::<serde_json::Value>(data) else { return false };
+    let is_mine = |v: &serde_json::Value| v.as_str().is_some_and(|s| mine.iter().any(|m| m == s));
+    if event.get("_parties").and_then(|p| p.as_array()).is_some_and(|parties| parties.iter().any(is_mine)) {
+        return true;
+    }
+    ["user_uuid", "phone_uuid", "voicemail_uuid"].iter().any(|key| event.get(*key).is_some_and(is_mine))
+}
+
 /// The JSON array of the seed's event objects.
 pub fn render(items: &[Item]) -> String {
     let events: Vec<Value> = items
@@ -21,6 +33,8 @@ pub fn render(items: &[Item]) -> String {
                 Ok(Value::Object(entries)) => entries,
                 _ => vec![("event_type".to_string(), Value::String("unknown".into()))],
             };
+            // The plugin's own bookkeeping (`_parties`) is not part of the API.
+            entries.retain(|(k, _)| !k.starts_with('_'));
             let at = entries.iter().position(|(k, _)| k == "event_type").map_or(0, |i| i + 1);
             entries.insert(at, ("seq".into(), Value::Number(item.seq.to_string())));
             entries.insert(at + 1, ("timestamp".into(), Value::String(item.timestamp.to_string())));
@@ -72,6 +86,32 @@ mod tests {
             r#"[{"event_type":"phone status update","seq":7,"timestamp":"2026-11-22T06:30:00.123Z","phone_uuid":"p","status_code":1,"status":"In Use"}]"#
         );
         assert_eq!(render(&[]), "[]");
+        let call = r#"{"event_type":"call finished","unique_id":"1.1","_parties":["user-1","phone-1"],"reason":"hangup"}"#;
+        assert_eq!(
+            render(&[Item { seq: 1, timestamp: "t", data: call }]),
+            r#"[{"event_type":"call finished","seq":1,"timestamp":"t","unique_id":"1.1","reason":"hangup"}]"#
+        );
+    }
+
+    #[test]
+    fn a_user_sees_their_calls_phones_and_mailbox_only() {
+        let mine = ["user-1".to_string(), "phone-1".to_string(), "mbox-1".to_string()];
+        let yes = [
+            r#"{"event_type":"call finished","_parties":["user-2","phone-2","user-1"]}"#,
+            r#"{"event_type":"phone status update","phone_uuid":"phone-1","status_code":0}"#,
+            r#"{"event_type":"user logged in","user_uuid":"user-1","phone_uuid":"phone-9"}"#,
+            r#"{"event_type":"voicemail status","voicemail_uuid":"mbox-1"}"#,
+        ];
+        let no = [
+            r#"{"event_type":"call finished","_parties":["user-2","phone-2"]}"#,
+            r#"{"event_type":"phone status update","phone_uuid":"phone-2","status_code":0}"#,
+            r#"{"event_type":"user list changed"}"#,
+            r#"{"event_type":"voicemail status","voicemail_uuid":"mbox-2"}"#,
+            r#"not json"#,
+            r#"{"event_type":"call finished","caller":{"user_uuid":"user-1"}}"#,
+        ];
+        assert!(yes.iter().all(|d| concerns(d, &mine)));
+        assert!(no.iter().all(|d| !concerns(d, &mine)), "{:?}", no.iter().filter(|d| concerns(d, &mine)).collect::<Vec<_>>());
     }
 
     #[test]

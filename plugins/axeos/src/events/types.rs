@@ -27,6 +27,11 @@ pub struct Call {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub called_extension: Option<String>,
     pub caller: Caller,
+    /// The user and phone UUIDs taking part so far (the caller and every dialled leg). A PBX user's
+    /// view of the stream keeps the calls they take part in, including the events (a hangup, a
+    /// transfer) that name no party; `GET /events` drops this key from its answer.
+    #[serde(rename = "_parties", skip_serializing_if = "Vec::is_empty")]
+    pub parties: Vec<String>,
 }
 
 /// One dialled leg.

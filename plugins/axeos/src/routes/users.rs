@@ -200,11 +200,14 @@ fn plan(db: &Connection, caller: &Caller, number: &str, changes: Changes) -> Res
 
 /// Writes astdb rows in the shared model and the same keys on the PBX, with `also` (more rows of
 /// the same change) in the same transaction: all or nothing. The PBX is written last, inside the
-/// transaction: if it refuses or is down, the model rolls back and the keys already set on the
-/// PBX are put back as they were, so an error answer has changed nothing. (Were the PBX to fail
-/// again while they are put back, the failure is logged.)
+/// transaction: if it refuses or is down, or the model's COMMIT then fails (the disk full), the
+/// model rolls back and the keys already set on the PBX are put back as they were, so an error
+/// answer has changed nothing. (Were the PBX to fail again while they are put back, the failure
+/// is logged.)
 pub fn write_astdb(writes: &[Write], also: impl FnOnce(&Connection) -> Result<(), Error>) -> Result<(), Error> {
-    model::pbx()?.transaction(|tx| {
+    // The keys set on the PBX so far, with the value each had before.
+    let on_pbx: std::cell::RefCell<Vec<(&str, &str, Option<String>)>> = Default::default();
+    let result = model::pbx()?.transaction(|tx| {
         also(tx)?;
         let mut before = Vec::new();
         for (family, key, value) in writes {
@@ -219,18 +222,20 @@ pub fn write_astdb(writes: &[Write], also: impl FnOnce(&Connection) -> Result<()
                 None => tx.query("DELETE FROM astdb WHERE family = ? AND key = ?", &[(*family).into(), key.into()])?,
             };
         }
-        for (done, (family, key, value)) in writes.iter().enumerate() {
-            if let Err(e) = pbx_astdb(family, key, value.as_deref()) {
-                for ((family, key, _), old) in writes[..done].iter().zip(&before).rev() {
-                    if let Err(undo) = pbx_astdb(family, key, old.as_deref()) {
-                        log::error("could not put an astdb key back on the PBX", &[("key", &format!("{family}/{key}")), ("error", &undo.to_string())]);
-                    }
-                }
-                return Err(e);
-            }
+        for ((family, key, value), old) in writes.iter().zip(before) {
+            pbx_astdb(family, key, value.as_deref())?;
+            on_pbx.borrow_mut().push((*family, key.as_str(), old));
         }
         Ok::<_, Error>(())
-    })
+    });
+    if result.is_err() {
+        for (family, key, old) in on_pbx.into_inner().into_iter().rev() {
+            if let Err(undo) = pbx_astdb(family, key, old.as_deref()) {
+                log::error("could not put an astdb key back on the PBX", &[("key", &format!("{family}/{key}")), ("error", &undo.to_string())]);
+            }
+        }
+    }
+    result
 }
 
 /// Sets (`Some`) or deletes (`None`) one astdb key on the PBX.

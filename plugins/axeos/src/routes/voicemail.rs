@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 use switchboard_sdk::prelude::*;
-use switchboard_sdk::{ami, auth as sdk_auth};
+use switchboard_sdk::{ami, auth as sdk_auth, auth_throttle};
 
 use super::{flag, ok, resolve};
 use crate::auth::{self, Caller};
@@ -57,11 +57,19 @@ pub fn get(req: &Request) -> Result<Response, Error> {
     };
     if let Caller::User(number) = &caller {
         let own = &m.mailbox == number;
-        let query = req.query();
-        let given = query.get("password").unwrap_or_default();
-        let pin_ok = !m.password.is_empty() && sdk_auth::constant_time_eq(given.as_bytes(), m.password.as_bytes());
-        if !own && !pin_ok {
-            return Err(Error::forbidden("another user's mailbox needs its password"));
+        if !own {
+            // Another box's PIN is a secret guessed like any other: counted per client address and
+            // per box, checked only while neither is locked.
+            let principal = format!("voicemail:{}", m.mailbox);
+            auth_throttle::check(Some(&principal))?;
+            let query = req.query();
+            let given = query.get("password").unwrap_or_default();
+            let pin_ok = !m.password.is_empty() && sdk_auth::constant_time_eq(given.as_bytes(), m.password.as_bytes());
+            if !pin_ok {
+                auth_throttle::failure(Some(&principal))?;
+                return Err(Error::forbidden("another user's mailbox needs its password"));
+            }
+            auth_throttle::success(Some(&principal));
         }
     }
     ok(&view(&m, req.param("uuid").unwrap_or_default().to_ascii_lowercase(), true)?)

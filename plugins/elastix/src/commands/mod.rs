@@ -27,7 +27,10 @@ pub fn json(value: &Json) -> Response {
 /// value the database refuses becomes the 4xx [`refusal`] names). Once the write commits, the
 /// answer is the success, even if the PBX cannot take it yet: the change is durable and the next
 /// apply-changes that succeeds renders it ([`pbx::apply_after_commit`] logs why it is pending).
+/// A mount that may not apply at all (no `apply_changes` grant) is refused before the write, so
+/// it never answers success for a change that could not reach the PBX.
 pub fn write_then_apply(status: &str, write: impl FnOnce(&Connection) -> Result<bool, Error>) -> Result<Response, Error> {
+    pbx::can_apply()?;
     let changed = sqlite::open("pbx")?.transaction(write).map_err(named)?;
     if changed {
         pbx::apply_after_commit();
@@ -127,7 +130,7 @@ pub fn run(cmd: &str, req: &Request) -> Result<Response, Error> {
         "getfollowmeextension" => followme::get(req),
         "getallfollowmeextensions" => followme::get_all(),
         "cdrreport" => cdr::cdrreport(req),
-        "getwavfile" => Ok(recordings::getwavfile(req)),
+        "getwavfile" => recordings::getwavfile(req),
         "systemresources" => system::systemresources(),
         "getharddrivers" => system::getharddrivers(),
         "getiptablesstatus" => system::getiptablesstatus(),

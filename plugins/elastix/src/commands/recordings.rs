@@ -18,7 +18,17 @@ pub fn area_path(name: &str) -> Option<String> {
     Some(format!("/recordings/{}", parts.join("/")))
 }
 
-pub fn getwavfile(req: &Request) -> Response {
+/// The file, or the original's 404; a mount without the `recordings` area (not granted
+/// `files.recordings`, so `/recordings` is not in the plugin's filesystem) is 403
+/// `files_not_granted` instead, so the admin is not told every recording is missing.
+pub fn getwavfile(req: &Request) -> Result<Response, Error> {
+    if !std::path::Path::new("/recordings").is_dir() {
+        return Err(Error::new(403, "files_not_granted", "the `recordings` file area is not granted to this mount (files.recordings)"));
+    }
+    Ok(wav(req))
+}
+
+fn wav(req: &Request) -> Response {
     let query = req.query();
     let Some(path) = query.get("name").and_then(area_path) else { return not_found() };
     let basename = path.rsplit('/').next().unwrap_or_default().replace('"', "");

@@ -142,6 +142,7 @@ impl Translator {
             call.event_tag = "other".into();
             call.called_extension = exten;
         }
+        call.parties = [&caller.user_uuid, &caller.phone_uuid].into_iter().flatten().cloned().collect();
         call.caller = caller;
         self.opened += 1;
         self.calls.insert(uid.to_string(), LiveCall { call: call.clone(), targets: HashMap::new(), opened: self.opened });
@@ -172,6 +173,11 @@ impl Translator {
             ..Target::default()
         };
         let live = self.calls.get_mut(&key)?;
+        for uuid in [&target.user_uuid, &target.phone_uuid].into_iter().flatten() {
+            if !live.call.parties.contains(uuid) {
+                live.call.parties.push(uuid.clone());
+            }
+        }
         live.targets.insert(target.unique_id.clone(), target.clone());
         Some(Event::InternalDial { call: live.call.clone(), targets: vec![target] })
     }
