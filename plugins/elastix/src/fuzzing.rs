@@ -18,7 +18,11 @@ pub fn configure(mount_route: &str) {
 /// The command `req` may run (`Err`: the plain-text refusal), after parsing what the command
 /// would parse before its first database call.
 pub fn request(req: &Request) -> Result<String, &'static str> {
-    let cmd = crate::auth::check(req)?;
+    // Natively nothing is throttled, so a refusal is always one of the original's texts.
+    let cmd = crate::auth::check(req).map_err(|refused| match refused {
+        crate::auth::Refused::Original(text) => text,
+        crate::auth::Refused::Locked(_) => "locked",
+    })?;
     if let Ok(form) = commands::form(req) {
         let _ = commands::number_field(&form, "extension");
         let _ = extension_writes::check_fields(&form);
