@@ -193,6 +193,11 @@ pub fn validate(message: &Message) -> Result<(), EncodeError> {
         if key.contains(['\r', '\n']) {
             return Err(EncodeError::LineBreak(key.escape_debug().to_string()));
         }
+        // The decoder takes no key with a control character (see `header`): what is written must
+        // read back as written.
+        if key.contains(|c: char| c.is_control()) {
+            return Err(EncodeError::BadKey(key.escape_debug().to_string()));
+        }
         if value.contains(['\r', '\n']) {
             return Err(EncodeError::LineBreak(key.clone()));
         }
