@@ -17,10 +17,11 @@ const SHAPE: Shape<'static> = Shape {
     secrets: &["1", "%2F", "+", "é", "%ZZ", "%C3"],
 };
 
-/// Which route ran, and what it was given.
+/// Which route ran, and what it was given (the parameters `Debug`-quoted, so a value holding the
+/// separator or a quote cannot pass for another parameter).
 fn answer(route: &str, req: &Request) -> Result<Response, Error> {
-    let params: Vec<String> = req.params().map(|(n, v)| format!("{n}={v}")).collect();
-    Ok(Response::text(format!("{route}|{}", params.join("|"))))
+    let params: Vec<(String, String)> = req.params().map(|(n, v)| (n.to_string(), v.to_string())).collect();
+    Ok(Response::text(format!("{route}|{params:?}")))
 }
 
 fn router() -> Router {
@@ -61,9 +62,9 @@ pub fn check(data: &[u8]) {
             if method != "HEAD" {
                 assert_eq!(&routed, route, "{method} {path} ran the wrong handler");
                 if *route == "files" {
-                    assert!(body.contains("rest="), "{body}");
+                    assert!(body.contains("(\"rest\", "), "{body}");
                 } else if ["show", "delete", "notes"].contains(route) {
-                    assert!(!body.contains("id=|") && !body.ends_with("id="), "empty {{id}} in {body}");
+                    assert!(body.contains("(\"id\", \"") && !body.contains("(\"id\", \"\")"), "empty {{id}} in {body}");
                 }
             }
         }
