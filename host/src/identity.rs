@@ -35,9 +35,15 @@ const MAX_BUILTIN_NAME: usize = 64;
 impl PluginIdentity {
     /// The identity of `bytes` loaded from `source`.
     pub fn of(source: &PluginSource, bytes: &[u8]) -> PluginIdentity {
+        PluginIdentity::from_digest(source, Sha256::digest(bytes).into())
+    }
+
+    /// The identity of the component whose bytes hash to `digest` (SHA-256), loaded from `source`:
+    /// for a caller that needs the digest anyway (the compile cache keys on it too).
+    pub fn from_digest(source: &PluginSource, digest: [u8; 32]) -> PluginIdentity {
         match source {
             PluginSource::Builtin(name) => PluginIdentity::Builtin(name.clone()),
-            PluginSource::File(_) => PluginIdentity::Component(Sha256::digest(bytes).into()),
+            PluginSource::File(_) => PluginIdentity::Component(digest),
         }
     }
 

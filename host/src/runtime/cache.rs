@@ -40,9 +40,10 @@ impl CompileCache {
         Ok(CompileCache { dir: dir.to_path_buf() })
     }
 
-    /// Compiles `wasm`, or loads the artifact an earlier run compiled for this engine.
-    pub fn load_or_compile(&self, engine: &Engine, wasm: &[u8]) -> anyhow::Result<Component> {
-        let path = self.dir.join(format!("{}.cwasm", key(engine, wasm)));
+    /// Compiles `wasm`, whose SHA-256 is `digest`, or loads the artifact an earlier run compiled
+    /// for this engine.
+    pub fn load_or_compile(&self, engine: &Engine, wasm: &[u8], digest: &[u8; 32]) -> anyhow::Result<Component> {
+        let path = self.dir.join(format!("{}.cwasm", key(engine, digest)));
         if path.is_file() {
             // SAFETY: the file was written by `store` below from `Engine::precompile_component`
             // output under a key that includes the engine's compatibility hash, in a directory the
@@ -69,9 +70,9 @@ impl CompileCache {
     }
 }
 
-fn key(engine: &Engine, wasm: &[u8]) -> String {
+fn key(engine: &Engine, digest: &[u8; 32]) -> String {
     let mut hasher = ShaHasher(Sha256::new());
     engine.precompile_compatibility_hash().hash(&mut hasher);
-    hasher.0.update(Sha256::digest(wasm));
+    hasher.0.update(digest);
     hasher.0.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }

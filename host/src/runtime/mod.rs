@@ -329,9 +329,11 @@ impl Runtime {
     /// Compiles (or loads from the cache) and links a plugin.
     pub fn load(&self, source: &PluginSource) -> anyhow::Result<LoadedPlugin> {
         let bytes = crate::identity::source_bytes(source)?;
-        let identity = crate::identity::PluginIdentity::of(source, &bytes);
+        // One hash of the bytes serves both the identity and the compile cache's key.
+        let digest: [u8; 32] = <sha2::Sha256 as sha2::Digest>::digest(&bytes).into();
+        let identity = crate::identity::PluginIdentity::from_digest(source, digest);
         let component = match &self.cache {
-            Some(cache) => cache.load_or_compile(&self.engine, &bytes),
+            Some(cache) => cache.load_or_compile(&self.engine, &bytes, &digest),
             None => Component::new(&self.engine, &*bytes).map_err(anyhow::Error::from),
         }
         .with_context(|| format!("compiling plugin {source}"))?;
