@@ -19,13 +19,17 @@ pub mod auth_throttle;
 pub mod builtin;
 pub mod cdr;
 pub mod config;
+#[cfg(feature = "engine")]
 pub mod demo;
 pub mod events;
+#[cfg(feature = "engine")]
 pub mod http;
 pub mod identity;
+#[cfg(feature = "engine")]
 pub mod runtime;
 pub mod sim;
 pub mod store;
 pub mod system;
 
+#[cfg(feature = "engine")]
 pub use http::Server;
