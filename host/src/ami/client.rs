@@ -19,7 +19,7 @@
 //!   at once with [`AmiError::NotConnected`] instead of queueing behind an outage.
 //! - Values with CR/LF, bad header names and over-long values are refused before a byte is written.
 //!
-//! `asterisk-rs-ami` was evaluated first (see the issue note); it completes list actions only on
+//! The `asterisk-rs-ami` crate was evaluated first; it completes list actions only on
 //! `EventList: Complete`, which hangs on older `Status` answers, and its typed event model would be
 //! converted straight back into multimaps for plugins.
 

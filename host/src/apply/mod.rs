@@ -1,7 +1,7 @@
 //! Apply changes: render Asterisk's configuration from the `pbx` database and reload only the
 //! modules whose files changed.
 //!
-//! Every flavor writes the one canonical PBX model (decision 7), but Asterisk reads `.conf` files.
+//! Every flavor writes the one canonical PBX model, but Asterisk reads `.conf` files.
 //! This module is the bridge: [`render`] turns the database into four files, pure and
 //! deterministic (same rows, same bytes), and [`Applier`] writes those that differ from what is on
 //! disk and asks Asterisk over AMI to reload the matching modules — nothing else, so an unrelated

@@ -1,6 +1,6 @@
 //! The event bus: every PBX event, numbered, in a bounded ring that plugins long-poll.
 //!
-//! The semantics are those of the Axeos `/events` API (seed `004_…`), so a flavor plugin can expose
+//! The semantics are those of the Axeos `/events` API, so a flavor plugin can expose
 //! the bus as-is:
 //! - Sequence numbers are a `u64` that starts at 0 when the host starts; readers pass the last
 //!   number they saw and get what came after.

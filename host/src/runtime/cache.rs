@@ -1,7 +1,6 @@
 //! On-disk cache of compiled components.
 //!
-//! Cranelift takes 40–120 ms per plugin here; loading a precompiled artifact takes 0.2–0.4 ms
-//! (shared/research/wasm-hosts.md §4). Entries are keyed by the SHA-256 of the component bytes and
+//! Cranelift takes 40–120 ms per plugin; loading a precompiled artifact takes 0.2–0.4 ms. Entries are keyed by the SHA-256 of the component bytes and
 //! the engine's compatibility hash (wasmtime version and every codegen setting), so a new wasmtime or
 //! a changed engine config never loads a stale artifact. Files are written to a temporary name and
 //! renamed, so a crash never leaves a half-written entry, and only files this cache wrote are ever

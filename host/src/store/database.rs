@@ -6,7 +6,7 @@
 //! writer), `synchronous = FULL` (a write answered as committed survives a power cut, not only a
 //! killed process), foreign keys on, `trusted_schema` off and `defensive` on (SQL cannot corrupt
 //! the file through schema tricks), and a busy timeout. Writes in autocommit mode take a
-//! process-wide writer lock first — one writer, as DESIGN decision 8 says — so concurrent writers
+//! process-wide writer lock first — one writer at a time, which is all SQLite allows — so concurrent writers
 //! queue in order instead of sleeping in SQLite's busy handler.
 //!
 //! Committed changes are collected by SQLite's update and commit hooks and, for the shared `pbx`

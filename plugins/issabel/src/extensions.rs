@@ -1,5 +1,5 @@
 //! `/extensions`: rows of the shared `extensions` table (the host's triggers keep the PJSIP
-//! endpoint, auth and AOR rows in step), listed as the seed lists them.
+//! endpoint, auth and AOR rows in step), listed as the API document lists them.
 
 use switchboard_sdk::php_json;
 use switchboard_sdk::prelude::*;
@@ -14,7 +14,7 @@ const DEFAULTS: [&str; 5] = ["dial", "extension", "name", "secret", "tech"];
 const INITIAL: u64 = 200;
 const RECORDING: &[&str] = &["always", "dontcare", "never"];
 
-/// The writable fields: the seed's, plus `secret` and `tech` (the seed's PUT example sets `secret`).
+/// The writable fields: the API document's, plus `secret` and `tech` (the API document's PUT example sets `secret`).
 pub(crate) const FIELDS: [Field; 9] = [
     Field { name: "name", column: "name", kind: Kind::Text(100) },
     Field { name: "secret", column: "secret", kind: Kind::Text(80) },

@@ -1,6 +1,6 @@
-//! The request body of a write, and the validation of each field the seed names.
+//! The request body of a write, and the validation of each field the API document names.
 //!
-//! The body is a JSON object (the seed's `Content-Type: application/json`); a form body is read as
+//! The body is a JSON object (the API document's `Content-Type: application/json`); a form body is read as
 //! the original's `parse_input_data` read `$_POST`. Fields are checked against a static table of
 //! [`Field`]s, so the SQL column names always come from this file, never from the client, and then
 //! against the schema's rule for their column, so a value the database would refuse is a 422 that

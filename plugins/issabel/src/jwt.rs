@@ -73,7 +73,7 @@ mod tests {
     use super::*;
     use switchboard_sdk::php_json::obj;
 
-    /// The key the original shipped hard-coded in `index.php`; with it the seed document's tokens
+    /// The key the original shipped hard-coded in `index.php`; with it the original API document's tokens
     /// are reproduced exactly, which pins header, key order, encoding and signature.
     const ORIGINAL_KEY: &[u8] = b"da893kasdfam43k29akdkfaFFlsdfhj23rasdf";
     const SEED_ACCESS: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJpYXQiOjE1MjExMTQyODksImV4cCI6MTUyMTIwMDY4OSwiZGF0YSI6eyJuYW1lIjoiYWRtaW4ifX0.5cF825r08UHsaw9odM3up9l4oiEZF7ufGaa6xjZl9H4";

@@ -1,4 +1,4 @@
-//! The Issabel pbxapi (`/pbxapi/…`, the 2018 API of the seed document): JWT bearer tokens from
+//! The Issabel pbxapi (`/pbxapi/…`, the 2018 API): JWT bearer tokens from
 //! `POST /authenticate`, and REST extensions and ring groups on the shared `pbx` model, answering
 //! with the original's statuses (errors are status codes with empty bodies) and PHP-style JSON.
 //!

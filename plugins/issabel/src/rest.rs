@@ -68,7 +68,7 @@ impl FieldValue<'_> {
     }
 }
 
-/// One item as `(key, value)` pairs in alphabetical key order (the seed's order).
+/// One item as `(key, value)` pairs in alphabetical key order (the API document's order).
 pub type Record<'a> = Vec<(&'static str, FieldValue<'a>)>;
 
 /// The keys a GET shows: the resource's default keys, every key for `fields=*`, or the default keys

@@ -1,5 +1,5 @@
 //! `/ringgroups`: rows of the shared `ring_groups` table with their `ring_group_members`, named as
-//! the seed names them (`extension_list` an array, checkboxes `on`/`off`).
+//! the API document names them (`extension_list` an array, checkboxes `on`/`off`).
 
 use std::borrow::Cow;
 
@@ -52,7 +52,7 @@ fn checkbox(row: &Row, i: usize) -> FieldValue<'static> {
     FieldValue::from(if row.int(i).unwrap_or(0) != 0 { "on" } else { "off" })
 }
 
-/// Every field of one group, alphabetically (ids and times as numbers, as the seed shows them).
+/// Every field of one group, alphabetically (ids and times as numbers, as the API document shows them).
 fn record<'r>(row: &'r Row, members: Vec<Cow<'r, str>>) -> Record<'r> {
     let t = |i| FieldValue::from(row.str(i));
     let n = |i| FieldValue::Int(row.int(i).unwrap_or(0));

@@ -1,7 +1,7 @@
 //! `POST /authenticate` and `GET /authenticate/renewtoken`: the original's access/refresh token
 //! pair, and the bearer check every other resource runs first.
 //!
-//! Lifetimes follow the original as COMPAT records it: access `iat + 3600` (`expires_in: 3600`),
+//! Lifetimes follow the original Issabel API: access `iat + 3600` (`expires_in: 3600`),
 //! refresh `iat + 7200` at login and `iat + 86400` after a renew.
 
 use switchboard_sdk::auth::constant_time_eq;

@@ -1,5 +1,5 @@
 //! The `GET /events` answer: the stream's items (the translator's JSON) with their `seq` and
-//! `timestamp` put right after `event_type`, as the seed lists them, and the query's options.
+//! `timestamp` put right after `event_type`, as the API document lists them, and the query's options.
 
 use switchboard_sdk::Error;
 
@@ -24,7 +24,7 @@ pub fn concerns(data: &str, mine: &[String]) -> bool {
     ["user_uuid", "phone_uuid", "voicemail_uuid"].iter().any(|key| event.get(*key).is_some_and(is_mine))
 }
 
-/// The JSON array of the seed's event objects.
+/// The JSON array of the API document's event objects.
 pub fn render(items: &[Item]) -> String {
     let events: Vec<Value> = items
         .iter()

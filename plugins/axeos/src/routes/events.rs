@@ -1,9 +1,9 @@
 //! `GET /events?last=&timeout=&limit=`: long-polls the mount's stream (filled by the event
-//! handler and by hot-desk changes) and answers the seed's event objects.
+//! handler and by hot-desk changes) and answers the API document's event objects.
 //!
 //! The administrator (API key) sees every event. A PBX user sees only their own: calls they take
 //! part in, their phones' and their own status, their mailbox. Their `seq` numbers then have gaps,
-//! which the seed tells clients to expect; and a poll that finds only other people's events goes on
+//! which the API document tells clients to expect; and a poll that finds only other people's events goes on
 //! waiting past them, so an empty answer still means the timeout passed with nothing new *for
 //! them* (answering early with nothing would have the client poll again with the same `last`, for
 //! ever).

@@ -18,7 +18,7 @@ const SELECT: &str = "SELECT f.extension, f.strategy, f.ring_time, f.prefix, \
     f.announcement_id, f.post_destination, f.alert_info, f.remote_alert_id, f.confirm_calls, f.too_late_id, f.pre_ring, \
     f.music_on_hold_ringing FROM follow_me f";
 
-/// The seed's field names, in its order.
+/// The API document's field names, in its order.
 const FIELDS: [&str; 13] = [
     "grpnum", "strategy", "grptime", "grppre", "grplist", "annmsg_id", "postdest", "dring", "remotealert_id", "needsconf",
     "toolate_id", "pre_ring", "ringing",
