@@ -17,8 +17,9 @@ use toml::Spanned;
 
 use ipnet::IpNet;
 
-use crate::ami::{AmiConfig, AmiGrant, EventClasses};
-use crate::auth_throttle::ThrottlePolicy;
+use crate::ami::{AmiConfig, EventClasses};
+use crate::capabilities::auth_throttle::ThrottlePolicy;
+pub use crate::capabilities::{AmiGrant, FileAccess, Grants, PbxAccess, SqliteGrant};
 use crate::builtin;
 use crate::events::BusConfig;
 
@@ -122,81 +123,22 @@ pub enum PluginSource {
     File(PathBuf),
 }
 
+impl PluginSource {
+    /// A short name for logs and errors: the built-in's name or the file's stem.
+    pub fn name(&self) -> String {
+        match self {
+            PluginSource::Builtin(name) => name.clone(),
+            PluginSource::File(path) => path.file_stem().map_or_else(|| path.display().to_string(), |s| s.to_string_lossy().into_owned()),
+        }
+    }
+}
+
 impl fmt::Display for PluginSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             PluginSource::Builtin(name) => write!(f, "{name} (built-in)"),
             PluginSource::File(path) => write!(f, "{}", path.display()),
         }
-    }
-}
-
-/// Capabilities a mount lends its plugin. Everything is denied unless listed.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Grants {
-    /// Outbound HTTP destinations: `https://host`, `http://host:port`, `https://*.example.com`,
-    /// or `*` for anywhere. Empty: no outbound HTTP.
-    pub outbound_http: Vec<String>,
-    /// AMI actions the plugin may send (`Status`, `Originate`, …; `*` allows every action but the
-    /// host's own), each optionally with patterns its arguments must match (`Command core show *`,
-    /// `Originate Context=from-internal, Application=`; see [`AmiGrant`]). Empty: no AMI.
-    pub ami: Vec<AmiGrant>,
-    /// Whether the plugin may poll the event bus.
-    pub events: bool,
-    /// Database access (`grants.sqlite`).
-    pub sqlite: SqliteGrant,
-    /// File areas the plugin sees in its filesystem, by area name.
-    pub files: BTreeMap<String, FileAccess>,
-    /// Whether the plugin may read system facts (uptime, disks, firewall).
-    pub system: bool,
-    /// Whether the plugin may call `pbx.apply-changes`.
-    pub apply_changes: bool,
-}
-
-/// `grants.sqlite`: which databases a mount may open, and how.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SqliteGrant {
-    /// The shared `pbx` database; `None`: not granted.
-    pub pbx: Option<PbxAccess>,
-    /// The plugin's own private database.
-    pub own: bool,
-}
-
-/// How a mount may use the shared `pbx` database.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PbxAccess {
-    /// `"read-only"`: read every table.
-    ReadOnly,
-    /// `"read-write"`: read and write rows of every table.
-    ReadWrite,
-    /// `{ read = [...], write = [...] }`: per table; `*` means every table; writing implies reading.
-    Tables {
-        /// Tables it may read.
-        read: Vec<String>,
-        /// Tables it may write.
-        write: Vec<String>,
-    },
-}
-
-/// How a mount may use a file area.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FileAccess {
-    /// Read files and list directories.
-    ReadOnly,
-    /// Also create, write, rename and delete.
-    ReadWrite,
-}
-
-impl Grants {
-    /// Whether AMI action `name` is granted with these `headers` (action names case-insensitive,
-    /// as Asterisk matches them).
-    pub fn allows_ami(&self, name: &str, headers: &[(String, String)]) -> bool {
-        self.ami.iter().any(|grant| grant.allows(name, headers))
-    }
-
-    /// Whether any entry names action `name`, whatever it allows of the arguments.
-    pub fn names_ami(&self, name: &str) -> bool {
-        self.ami.iter().any(|grant| grant.names(name))
     }
 }
 
@@ -372,7 +314,7 @@ mod raw {
         #[serde(default)]
         pub settings: BTreeMap<String, Spanned<SettingValue>>,
         #[serde(default)]
-        pub grants: Grants,
+        pub grants: crate::capabilities::RawGrants,
         #[serde(default)]
         pub limits: Limits,
     }
@@ -392,45 +334,6 @@ mod raw {
             env: String,
             #[serde(default)]
             default: Option<String>,
-        },
-    }
-
-    #[derive(Deserialize, Default)]
-    #[serde(deny_unknown_fields)]
-    pub struct Grants {
-        #[serde(default)]
-        pub outbound_http: Vec<Spanned<String>>,
-        #[serde(default)]
-        pub ami: Vec<Spanned<String>>,
-        #[serde(default)]
-        pub events: bool,
-        #[serde(default)]
-        pub sqlite: Sqlite,
-        #[serde(default)]
-        pub files: BTreeMap<String, Spanned<String>>,
-        #[serde(default)]
-        pub system: bool,
-        #[serde(default)]
-        pub apply_changes: bool,
-    }
-
-    #[derive(Deserialize, Default)]
-    #[serde(deny_unknown_fields)]
-    pub struct Sqlite {
-        pub pbx: Option<Spanned<PbxAccess>>,
-        #[serde(default)]
-        pub own: bool,
-    }
-
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    pub enum PbxAccess {
-        Level(String),
-        Tables {
-            #[serde(default)]
-            read: Vec<String>,
-            #[serde(default)]
-            write: Vec<String>,
         },
     }
 
@@ -496,13 +399,13 @@ impl<'a> Locator<'a> {
 }
 
 /// Collects problems while validating.
-struct Problems<'a> {
+pub(crate) struct Problems<'a> {
     locator: &'a Locator<'a>,
     found: Vec<Problem>,
 }
 
 impl Problems<'_> {
-    fn add(&mut self, offset: usize, message: impl Into<String>) {
+    pub(crate) fn add(&mut self, offset: usize, message: impl Into<String>) {
         self.found.push(Problem { location: self.locator.at(offset), message: message.into() });
     }
 }
@@ -578,7 +481,7 @@ fn validate(file: raw::File, locator: &Locator<'_>, base: &Path) -> Result<Confi
                 );
             }
         }
-        if (mount.grants.sqlite.pbx.is_some() || mount.grants.sqlite.own) && store.is_none() {
+        if mount.grants.sqlite.requested() && store.is_none() {
             problems.add(spanned.span().start, format!("mount {route} is granted sqlite, but the file has no `[store]` with a `dir`"));
         }
     }
@@ -837,33 +740,7 @@ fn validate_mount(
         }
     }
 
-    let mut ami = Vec::new();
-    for action in &mount.grants.ami {
-        match AmiGrant::parse(action.get_ref()) {
-            Ok(grant) => ami.push(grant),
-            Err(why) => problems.add(action.span().start, format!("bad ami grant `{}`: {why}", action.get_ref())),
-        }
-    }
-    for host in &mount.grants.outbound_http {
-        if let Err(why) = check_outbound_pattern(host.get_ref()) {
-            problems.add(host.span().start, format!("bad outbound_http grant `{}`: {why}", host.get_ref()));
-        }
-    }
-
-    let pbx = mount.grants.sqlite.pbx.as_ref().and_then(|access| validate_pbx_access(access, problems));
-    let mut files = BTreeMap::new();
-    for (area, access) in &mount.grants.files {
-        match access.get_ref().as_str() {
-            "read-only" => {
-                files.insert(area.clone(), FileAccess::ReadOnly);
-            }
-            "read-write" => {
-                files.insert(area.clone(), FileAccess::ReadWrite);
-            }
-            other => problems.add(access.span().start, format!("file grant `{area} = \"{other}\"`: write `\"read-only\"` or `\"read-write\"`")),
-        }
-    }
-
+    let grants = mount.grants.validate(problems);
     let limits = validate_limits(&mount.limits, matches!(plugin, PluginSource::Builtin(_)), problems);
 
     (problems.found.len() == before).then(|| Mount {
@@ -871,42 +748,9 @@ fn validate_mount(
         plugin,
         listeners: mount_listeners,
         settings,
-        grants: Grants {
-            outbound_http: mount.grants.outbound_http.iter().map(|h| h.get_ref().clone()).collect(),
-            ami,
-            events: mount.grants.events,
-            sqlite: SqliteGrant { pbx, own: mount.grants.sqlite.own },
-            files,
-            system: mount.grants.system,
-            apply_changes: mount.grants.apply_changes,
-        },
+        grants,
         limits,
     })
-}
-
-fn validate_pbx_access(access: &Spanned<raw::PbxAccess>, problems: &mut Problems<'_>) -> Option<PbxAccess> {
-    let at = access.span().start;
-    match access.get_ref() {
-        raw::PbxAccess::Level(level) => match level.as_str() {
-            "read-only" => Some(PbxAccess::ReadOnly),
-            "read-write" => Some(PbxAccess::ReadWrite),
-            other => {
-                problems.add(at, format!("sqlite.pbx = \"{other}\": write \"read-only\", \"read-write\" or {{ read = [...], write = [...] }}"));
-                None
-            }
-        },
-        raw::PbxAccess::Tables { read, write } => {
-            let known = crate::store::migrate::schema_tables();
-            let mut ok = true;
-            for table in read.iter().chain(write) {
-                if table != "*" && !known.iter().any(|t| t.eq_ignore_ascii_case(table)) {
-                    problems.add(at, format!("sqlite.pbx names table `{table}`, which the pbx schema does not have (see wit/pbx-schema.md)"));
-                    ok = false;
-                }
-            }
-            ok.then(|| PbxAccess::Tables { read: read.clone(), write: write.clone() })
-        }
-    }
 }
 
 /// Area names become directory names in the plugin's filesystem (`/recordings`).
@@ -977,23 +821,6 @@ pub fn normalize_route(route: &str) -> Result<String, String> {
         return Err(format!("`{RESERVED_PREFIX}` is reserved for the host (health and admin)"));
     }
     Ok(trimmed.to_string())
-}
-
-/// An outbound grant is `*`, or `scheme://host[:port]` where host may start with `*.`.
-fn check_outbound_pattern(pattern: &str) -> Result<(), String> {
-    if pattern == "*" {
-        return Ok(());
-    }
-    let Some((scheme, rest)) = pattern.split_once("://") else {
-        return Err("write `https://host`, `http://host:port`, `https://*.example.com` or `*`".into());
-    };
-    if scheme != "http" && scheme != "https" {
-        return Err(format!("scheme `{scheme}` is not http or https"));
-    }
-    if rest.is_empty() || rest.contains('/') || rest.contains('@') {
-        return Err("give only the host and optional port, no path or user".into());
-    }
-    Ok(())
 }
 
 #[cfg(test)]

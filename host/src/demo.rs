@@ -316,6 +316,6 @@ pub fn banner(server: &crate::Server, ami: Option<(SocketAddr, &str, &str)>, lay
 }
 
 /// `grants.ami` entries written in this file; they are known to parse.
-fn grants(entries: &[&str]) -> Vec<crate::ami::AmiGrant> {
-    entries.iter().map(|e| crate::ami::AmiGrant::parse(e).expect("the demo's AMI grants parse")).collect()
+fn grants(entries: &[&str]) -> Vec<crate::capabilities::AmiGrant> {
+    entries.iter().map(|e| crate::capabilities::AmiGrant::parse(e).expect("the demo's AMI grants parse")).collect()
 }

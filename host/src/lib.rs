@@ -15,8 +15,8 @@
 
 pub mod ami;
 pub mod apply;
-pub mod auth_throttle;
 pub mod builtin;
+pub mod capabilities;
 pub mod cdr;
 pub mod config;
 #[cfg(feature = "engine")]
@@ -29,7 +29,9 @@ pub mod identity;
 pub mod runtime;
 pub mod sim;
 pub mod store;
-pub mod system;
 
 #[cfg(feature = "engine")]
-pub use http::Server;
+pub mod server;
+
+#[cfg(feature = "engine")]
+pub use server::Server;

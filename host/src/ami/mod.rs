@@ -3,11 +3,9 @@
 pub mod classes;
 pub mod client;
 pub mod codec;
-pub mod grant;
 pub mod message;
 
 pub use classes::EventClasses;
 pub use client::{ActionResult, AmiClient, AmiConfig, AmiError, EventSink, LinkState, PbxInfo};
-pub use grant::AmiGrant;
 pub use codec::{Decoder, Frame, encode, validate};
 pub use message::{Kind, Message};

@@ -1,10 +1,11 @@
 //! Host-side bindings of the `switchboard:pbx/event-plugin` world (`wit/`): the `plugin` world's
-//! imports, plus the `event-handler` export, which the host looks up per component and calls only
+//! imports, plus the `event-handler` export, which the runtime looks up per component and calls only
 //! where it exists (a plain `plugin` component links the same imports and is never called).
 //!
 //! The WASI and `wasi:http` parts map onto wasmtime-wasi's own bindings, so only Switchboard's
-//! interfaces (`settings`, `log`, and later `ami`, `events`, `sqlite`, …) generate new host traits.
-//! Their implementations live in one module each, named after the interface.
+//! interfaces generate host traits; each capability's room implements its interface's `Host`
+//! trait and registers it (see [`super::ALL`]). A function that may wait (on the PBX, the disk,
+//! the bus) is listed under `imports` as async, so it yields its thread instead of blocking it.
 
 #![allow(missing_docs)]
 

@@ -4,15 +4,26 @@
 //! request the rest are counted and reported once when the request ends, so a plugin cannot flood
 //! the host's log.
 
+use wasmtime::component::HasSelf;
+
+use super::Capability;
 use super::bindings::log::{Host, Level};
-use super::state::RequestState;
+use crate::runtime::InstanceState;
+
+/// `log`: every plugin may log, within the caps above.
+pub const CAPABILITY: Capability = Capability {
+    interfaces: &["switchboard:pbx/log"],
+    grant: None,
+    granted: |_| true,
+    link: Some(|linker| super::bindings::log::add_to_linker::<InstanceState, HasSelf<InstanceState>>(linker, |s| s)),
+};
 
 /// Lines one request may log.
 pub const MAX_LINES: u32 = 1_000;
 const MAX_MESSAGE: usize = 8 * 1024;
 const MAX_FIELDS: usize = 32;
 
-impl Host for RequestState {
+impl Host for InstanceState {
     fn write(&mut self, level: Level, message: String, fields: Vec<(String, String)>) {
         if self.log_lines >= MAX_LINES {
             self.log_dropped += 1;

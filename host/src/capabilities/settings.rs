@@ -1,9 +1,29 @@
 //! `switchboard:pbx/settings`: the mount's settings from the config file. Needs no grant.
+//! Also links `switchboard:pbx/types`, the shared records, which have no functions.
 
+use wasmtime::component::HasSelf;
+
+use super::Capability;
 use super::bindings::settings::Host;
-use super::state::RequestState;
+use crate::runtime::InstanceState;
 
-impl Host for RequestState {
+/// `settings`: every plugin reads its own mount's settings.
+pub const CAPABILITY: Capability = Capability {
+    interfaces: &["switchboard:pbx/settings"],
+    grant: None,
+    granted: |_| true,
+    link: Some(|linker| super::bindings::settings::add_to_linker::<InstanceState, HasSelf<InstanceState>>(linker, |s| s)),
+};
+
+/// `types`: records the other interfaces share.
+pub const TYPES: Capability = Capability {
+    interfaces: &["switchboard:pbx/types"],
+    grant: None,
+    granted: |_| true,
+    link: Some(|linker| super::bindings::types::add_to_linker::<InstanceState, HasSelf<InstanceState>>(linker, |s| s)),
+};
+
+impl Host for InstanceState {
     fn get(&mut self, name: String) -> Option<String> {
         self.mount.settings.get(&name).cloned()
     }
@@ -17,4 +37,4 @@ impl Host for RequestState {
     }
 }
 
-impl super::bindings::types::Host for RequestState {}
+impl super::bindings::types::Host for InstanceState {}

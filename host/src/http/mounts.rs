@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use super::gate::Gate;
 use crate::config::{Grants, PluginSource};
-use crate::runtime::{CapabilityUse, LoadedPlugin, MountContext, WarmPool};
+use crate::capabilities::{CapabilityUse, MountContext};
+use crate::runtime::{LoadedPlugin, WarmPool};
 
 /// A mount ready to serve.
 pub struct MountHandle {
@@ -30,6 +31,38 @@ impl MountHandle {
     /// Requested vs granted capabilities.
     pub fn capabilities(&self) -> Vec<CapabilityUse> {
         self.plugin.capabilities(&self.grants)
+    }
+}
+
+/// Every mount of a server and the table each listener serves: one value, built from the config,
+/// so that it can be replaced as a whole.
+#[derive(Default)]
+pub struct Mounts {
+    /// Each mount, in config order.
+    pub all: Vec<Arc<MountHandle>>,
+    /// Listener name → its table.
+    tables: Vec<(String, MountTable)>,
+}
+
+impl Mounts {
+    /// Adds `mount`, served on `listeners`.
+    pub fn insert(&mut self, mount: Arc<MountHandle>, listeners: &[String]) {
+        for name in listeners {
+            match self.tables.iter_mut().find(|(n, _)| n == name) {
+                Some((_, table)) => table.insert(mount.clone()),
+                None => {
+                    let mut table = MountTable::default();
+                    table.insert(mount.clone());
+                    self.tables.push((name.clone(), table));
+                }
+            }
+        }
+        self.all.push(mount);
+    }
+
+    /// The table listener `name` serves (empty when nothing is mounted on it).
+    pub fn table_of(&self, name: &str) -> MountTable {
+        self.tables.iter().find(|(n, _)| n == name).map(|(_, t)| t.clone()).unwrap_or_default()
     }
 }
 

@@ -26,12 +26,12 @@ use tokio::sync::watch;
 use wasmtime::Store;
 use wasmtime::component::InstancePre;
 
-use super::bindings::event_handler::{Guest, GuestIndices};
-use super::bindings::events::Event;
-use super::events::to_wit;
+use crate::capabilities::bindings::event_handler::{Guest, GuestIndices};
+use crate::capabilities::bindings::events::Event;
+use crate::capabilities::events::to_wit;
 use super::invoke::{GRACE, PluginFailure, arm_deadline, classify};
 use super::lane::{BoxRun, LongRuns, Sliced};
-use super::{MountContext, RequestState};
+use super::{MountContext, InstanceState};
 use crate::events::{BusEvent, Cursor, Wait};
 
 /// Most bus events handed to one `on-events` call.
@@ -44,13 +44,13 @@ const RESTART_BACKOFF: Duration = Duration::from_millis(500);
 /// What the host needs to call a component's `on-events`.
 #[derive(Clone)]
 pub struct EventHandler {
-    pub(super) pre: InstancePre<RequestState>,
+    pub(super) pre: InstancePre<InstanceState>,
     pub(super) indices: Arc<GuestIndices>,
 }
 
 /// A live instance and its store.
 struct Live {
-    store: Store<RequestState>,
+    store: Store<InstanceState>,
     guest: Guest,
 }
 
@@ -110,7 +110,7 @@ async fn call(
 ) -> Result<(), PluginFailure> {
     let (store, guest) = match live.take() {
         Some(Live { store, guest }) => (store, Some(guest)),
-        None => (RequestState::new_store(handler.pre.engine(), mount.clone()), None),
+        None => (InstanceState::new_store(handler.pre.engine(), mount.clone()), None),
     };
     let demoted = store.data().demoted.clone();
     let suspect = long_runs.is_long();
@@ -128,7 +128,7 @@ async fn call(
 /// The body of [`call`], owning what it uses so that it can move between threads.
 async fn call_on(
     handler: EventHandler,
-    mut store: Store<RequestState>,
+    mut store: Store<InstanceState>,
     guest: Option<Guest>,
     events: Vec<Event>,
     source_timestamp: Option<String>,

@@ -1,27 +1,26 @@
-//! The data of one instance's `Store`: WASI contexts, the resource table, limits, and the mount's
-//! context. A fresh one per instance; an instance serves one request, or several in turn when its
-//! mount allows reuse (`warm`), and then [`RequestState::begin_call`] starts each request's
-//! accounting afresh.
+//! The data of one instance's `Store`: WASI contexts, the resource table, limits, the mount's
+//! context, and what the current call is. An instance serves one request, several in turn when its
+//! mount allows reuse (`warm`), or a mount's event batches (`handler`); [`InstanceState::begin_call`]
+//! starts each call's accounting afresh.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use wasmtime::component::ResourceTable;
-use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
-use super::MountContext;
-use crate::config::FileAccess;
 use super::limits::MemoryLimiter;
-use super::outbound::OutboundPolicy;
 use super::stdio::{LogOutput, Stream};
+use crate::capabilities::MountContext;
+use crate::capabilities::outbound_http::OutboundPolicy;
 
 /// Resources (streams, fields, requests…) one request may hold at once.
 const MAX_RESOURCES: usize = 10_000;
 
-/// Per-request store data.
-pub struct RequestState {
+/// The store data of one plugin instance, whether it serves requests or event batches.
+pub struct InstanceState {
     table: ResourceTable,
     wasi: WasiCtx,
     http: WasiHttpCtx,
@@ -48,32 +47,21 @@ pub struct RequestState {
     pub client_addr: Option<std::net::IpAddr>,
 }
 
-impl RequestState {
-    /// State for one request of `mount`.
+impl InstanceState {
+    /// State for a new instance of `mount`'s plugin.
     pub fn new(mount: Arc<MountContext>) -> Self {
         let stdout = LogOutput::new(mount.clone(), Stream::Stdout);
         let stderr = LogOutput::new(mount.clone(), Stream::Stderr);
         // No args, no environment, no sockets: a plugin reaches the world only through wasi:http
         // (its request, and granted outbound calls), our imports, and the file areas its mount
-        // grants, each preopened under its name. cap-std resolves every path inside the
-        // preopened directory, `..` and symlinks included, so nothing outside is reachable.
+        // grants.
         let mut wasi = WasiCtx::builder();
         wasi.stdout(stdout.clone()).stderr(stderr.clone());
-        for (area, access) in &mount.grants.files {
-            let Some(dir) = mount.services.areas.get(area) else { continue };
-            let perms = match access {
-                FileAccess::ReadOnly => FsPerms::ReadOnly,
-                FileAccess::ReadWrite => FsPerms::ReadWrite,
-            };
-            if let Err(e) = wasi.preopened_dir(dir, format!("/{area}"), perms) {
-                tracing::warn!(plugin = &*mount.plugin, route = &*mount.route, area, dir = %dir.display(), error = %e,
-                    "file area could not be opened for this request; the plugin will not see it");
-            }
-        }
+        crate::capabilities::files::preopen(&mut wasi, &mount);
         let wasi = wasi.build();
         let mut table = ResourceTable::new();
         table.set_max_capacity(MAX_RESOURCES);
-        RequestState {
+        InstanceState {
             table,
             wasi,
             http: WasiHttpCtx::new(),
@@ -93,7 +81,7 @@ impl RequestState {
 
     /// A store for a new instance of `mount`'s plugin, its memory capped by the mount's limiter.
     pub fn new_store(engine: &wasmtime::Engine, mount: Arc<MountContext>) -> wasmtime::Store<Self> {
-        let mut store = wasmtime::Store::new(engine, RequestState::new(mount));
+        let mut store = wasmtime::Store::new(engine, InstanceState::new(mount));
         store.limiter(|state| &mut state.limiter);
         store
     }
@@ -129,18 +117,18 @@ impl RequestState {
         if self.log_dropped > 0 {
             let (plugin, route) = (&*self.mount.plugin, &*self.mount.route);
             tracing::warn!(target: "plugin", plugin, route, dropped = self.log_dropped,
-                "plugin logged more than {} lines in one request; the rest were dropped", super::log::MAX_LINES);
+                "plugin logged more than {} lines in one request; the rest were dropped", crate::capabilities::log::MAX_LINES);
         }
     }
 }
 
-impl WasiView for RequestState {
+impl WasiView for InstanceState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
         WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
     }
 }
 
-impl WasiHttpView for RequestState {
+impl WasiHttpView for InstanceState {
     fn http(&mut self) -> WasiHttpCtxView<'_> {
         WasiHttpCtxView { ctx: &mut self.http, table: &mut self.table, hooks: &mut self.outbound }
     }

@@ -101,7 +101,7 @@ where
     let client = request.extensions().get::<super::ClientAddr>().map(|c| c.0);
     let (mut store, ready) = match warm.take() {
         Some(Warm { store, proxy, uses }) => (store, Some((proxy, uses))),
-        None => (super::RequestState::new_store(plugin.pre.engine(), mount.clone()), None),
+        None => (super::InstanceState::new_store(plugin.pre.engine(), mount.clone()), None),
     };
     store.data_mut().begin_call(deadline, None, client);
     let suspect = mount.long_runs.is_long();
@@ -269,7 +269,7 @@ fn body_failed() -> wasmtime_wasi_http::Error {
 /// next counts only when the second came within two ticks of the first. A longer gap means it was
 /// not running all along (the kernel preempted its thread, or it waited in a host call or for a
 /// lane thread), so a short request that merely had to wait is not taken for a long one.
-pub(super) fn arm_deadline(store: &mut Store<super::RequestState>, deadline: Instant, suspect: bool) {
+pub(super) fn arm_deadline(store: &mut Store<super::InstanceState>, deadline: Instant, suspect: bool) {
     let demoted = store.data().demoted.clone();
     let slice = if suspect { super::lane::SUSPECT_SLICE } else { super::lane::SLICE };
     let (mut last, mut ran): (Option<Instant>, Duration) = (None, Duration::ZERO);
@@ -297,7 +297,7 @@ pub(super) fn arm_deadline(store: &mut Store<super::RequestState>, deadline: Ins
 }
 
 /// Says why a call into the guest failed, using what the limiter saw.
-pub(super) fn classify(error: &wasmtime::Error, state: &super::RequestState, timeout: Duration) -> PluginFailure {
+pub(super) fn classify(error: &wasmtime::Error, state: &super::InstanceState, timeout: Duration) -> PluginFailure {
     if state.limiter.denied {
         return PluginFailure::MemoryLimit { limit_mb: state.mount.limits.memory_bytes >> 20 };
     }

@@ -1,6 +1,8 @@
-//! The sandbox: one wasmtime engine, a linker with WASI, `wasi:http` and Switchboard's imports,
-//! and plugins pre-instantiated once so a fresh instance takes tens of microseconds; a mount may
-//! also reuse instances between requests (`warm`, `limits.reuse`).
+//! The engine: one wasmtime engine and linker, plugins compiled (through an on-disk cache) and
+//! pre-instantiated once so a fresh instance takes tens of microseconds, requests invoked under
+//! their mount's limits, warm instances reused between requests (`warm`, `limits.reuse`), and
+//! event handlers driven. What plugins may call is not decided here: the linker registers every
+//! capability of [`crate::capabilities::ALL`], and each capability checks its own grant.
 //!
 //! Design points:
 //! - Pooling allocator sized from the mounts: a slot per request a mount may run at once, so the pool
@@ -13,34 +15,22 @@
 //! - `concurrency_support(false)`: Switchboard speaks WASI 0.2, and the component-model-async runtime
 //!   costs plain 0.2 calls ~40% (measured with a fresh-instance probe on wasmtime 48).
 
-mod ami;
-mod bindings;
 mod cache;
-mod events;
 mod handler;
+mod instance;
 mod invoke;
-mod lane;
+pub(crate) mod lane;
 mod limits;
-mod log;
-mod outbound;
-mod pbx;
-mod settings;
-mod throttle;
-mod sqlite;
-mod state;
 mod stdio;
-mod stream;
-mod system;
 mod warm;
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::Context as _;
 use wasmtime::component::types::ComponentItem;
-use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::component::{Component, Linker};
 use wasmtime::{Config as EngineConfig, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 
@@ -49,11 +39,12 @@ pub use self::handler::{EventHandler, MAX_BATCH, run_event_handler};
 pub use self::invoke::{PluginFailure, invoke};
 pub use self::lane::{LANE_NICE, LONG_MEMORY, SLICE, SUSPECT_SLICE};
 pub use self::limits::MemoryBound;
-pub use self::outbound::OutboundPolicy;
-pub use self::state::RequestState;
+pub use self::instance::InstanceState;
+pub use crate::capabilities::{MountContext, Services};
 pub use self::warm::{WarmPool, evict_idle};
 
-use crate::config::{Grants, Limits, Mount, PluginSource, RuntimeOptions};
+use crate::capabilities::{self, CapabilityUse, Grants, bindings};
+use crate::config::{Limits, Mount, PluginSource, RuntimeOptions};
 
 /// Bytes of a pooled memory or table reset in place rather than handed back to the kernel: the
 /// dirty pages of an ordinary request (a Rust `hello` touches a few dozen) are zeroed and kept, and
@@ -76,94 +67,15 @@ pub const EVENT_HANDLER_EXPORT: &str = "switchboard:pbx/event-handler";
 /// turns long runs take on the long lane. A tick costs a running guest one callback (a clock read).
 pub const EPOCH_TICK: Duration = Duration::from_millis(1);
 
-/// The host's shared capabilities, lent to plugins according to their mounts' grants.
-#[derive(Clone)]
-pub struct Services {
-    /// The AMI connection, when the config has `[ami]`.
-    pub ami: Option<crate::ami::AmiClient>,
-    /// The event bus.
-    pub bus: Arc<crate::events::EventBus>,
-    /// The databases, when the config has `[store]`.
-    pub store: Option<Arc<crate::store::Store>>,
-    /// The configured file areas: name → directory.
-    pub areas: Arc<BTreeMap<String, std::path::PathBuf>>,
-    /// Renders and reloads Asterisk's configuration, when `[store]` and `[asterisk] config_dir` are set.
-    pub applier: Option<Arc<crate::apply::Applier>>,
-    /// Takes Asterisk's call records into the `cdr` table, when there is a `[store]` (and `[ami]`
-    /// or `[asterisk] cdr_csv`).
-    pub cdr: Option<Arc<crate::cdr::Ingester>>,
-    /// The policy each mount's authentication-failure throttle follows (`[auth_throttle]`).
-    pub auth_throttle: crate::auth_throttle::ThrottlePolicy,
-}
-
 /// The client address of a request, as the listener resolved it (a request extension).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientAddr(pub std::net::IpAddr);
-
-/// What one mount's requests run with.
-pub struct MountContext {
-    /// The plugin's name (built-in name or file stem), for logs and errors.
-    pub plugin: Arc<str>,
-    /// The private database the plugin's identity opens as `own` (the registry's answer, set by
-    /// the server); `None` without a `[store]`.
-    pub own_data: Option<crate::store::DataFile>,
-    /// The mount's route prefix.
-    pub route: Arc<str>,
-    /// Resolved settings.
-    pub settings: BTreeMap<String, String>,
-    /// Limits applied to each request.
-    pub limits: Limits,
-    /// Outbound HTTP policy from the grants.
-    pub outbound: OutboundPolicy,
-    /// Everything the mount grants.
-    pub grants: Grants,
-    /// The host's capabilities.
-    pub services: Services,
-    /// Authorizer policies from `grants.sqlite`.
-    pub sqlite: sqlite::SqlitePolicies,
-    /// The mount's own event stream, when its plugin exports `event-handler` and its grants include
-    /// `events = true` (set by the server after loading the plugin).
-    pub stream: Option<Arc<crate::events::EventStream>>,
-    /// The mount's runs that went on past their first slice (see `lane`).
-    pub long_runs: Arc<lane::LongRuns>,
-    /// Authentication failures counted for this mount's plugin (`auth-throttle`).
-    pub auth_throttle: crate::auth_throttle::AuthThrottle,
-}
-
-impl MountContext {
-    /// The context of a configured mount.
-    pub fn new(mount: &Mount, services: Services) -> Self {
-        let policy = services.auth_throttle;
-        MountContext {
-            plugin: plugin_name(&mount.plugin).into(),
-            own_data: None,
-            route: mount.route.as_str().into(),
-            settings: mount.settings.clone(),
-            limits: mount.limits,
-            outbound: OutboundPolicy::new(&mount.grants.outbound_http),
-            grants: mount.grants.clone(),
-            services,
-            sqlite: sqlite::SqlitePolicies::new(&mount.grants.sqlite),
-            stream: None,
-            long_runs: Arc::default(),
-            auth_throttle: crate::auth_throttle::AuthThrottle::new(policy),
-        }
-    }
-}
-
-/// A short name for a plugin source: the built-in's name or the file's stem.
-pub fn plugin_name(source: &PluginSource) -> String {
-    match source {
-        PluginSource::Builtin(name) => name.clone(),
-        PluginSource::File(path) => path.file_stem().map_or_else(|| path.display().to_string(), |s| s.to_string_lossy().into_owned()),
-    }
-}
 
 /// A compiled, linked plugin, ready to instantiate per request.
 #[derive(Clone)]
 pub struct LoadedPlugin {
     /// Pre-instantiated component: imports resolved and type-checked once.
-    pub pre: ProxyPre<RequestState>,
+    pub pre: ProxyPre<InstanceState>,
     /// The interfaces the component imports, e.g. `wasi:http/outgoing-handler@0.2.0`.
     pub imports: Vec<String>,
     /// The component's `event-handler` export, when it has one (world `event-plugin`).
@@ -172,49 +84,17 @@ pub struct LoadedPlugin {
     pub identity: crate::identity::PluginIdentity,
 }
 
-/// A capability that needs a grant, and whether the mount gives it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CapabilityUse {
-    /// The WIT interface the plugin imports (without version).
-    pub interface: String,
-    /// The config key that grants it.
-    pub grant: &'static str,
-    /// Whether this mount grants it.
-    pub granted: bool,
-}
-
-/// Interfaces that need a grant, the `grants` key that gives each one, and whether a mount's
-/// grants give it. Interfaces not listed (WASI basics, `settings`, `log`) need none. Later
-/// capability adds a row here.
-const GRANTED_INTERFACES: &[(&str, &str, fn(&Grants) -> bool)] = &[
-    ("wasi:http/outgoing-handler", "outbound_http", |g| !g.outbound_http.is_empty()),
-    ("switchboard:pbx/ami", "ami", |g| !g.ami.is_empty()),
-    ("switchboard:pbx/events", "events", |g| g.events),
-    ("switchboard:pbx/event-stream", "events", |g| g.events),
-    ("switchboard:pbx/sqlite", "sqlite", |g| g.sqlite.pbx.is_some() || g.sqlite.own),
-    ("switchboard:pbx/system", "system", |g| g.system),
-    ("switchboard:pbx/pbx", "apply_changes", |g| g.apply_changes),
-    ("wasi:filesystem/preopens", "files", |g| !g.files.is_empty()),
-];
-
 impl LoadedPlugin {
-    /// The plugin's capability imports compared with what `grants` allows: "requested vs granted".
+    /// The plugin's capability imports compared with what `grants` lend: "requested vs granted".
     pub fn capabilities(&self, grants: &Grants) -> Vec<CapabilityUse> {
-        let mut uses = Vec::new();
-        for import in &self.imports {
-            let interface = import.split('@').next().unwrap_or(import);
-            if let Some((_, grant, is_granted)) = GRANTED_INTERFACES.iter().find(|(i, _, _)| *i == interface) {
-                uses.push(CapabilityUse { interface: interface.to_string(), grant, granted: is_granted(grants) });
-            }
-        }
-        uses
+        capabilities::requested_vs_granted(&self.imports, grants)
     }
 }
 
 /// The engine and linker shared by every mount.
 pub struct Runtime {
     engine: Engine,
-    linker: Linker<RequestState>,
+    linker: Linker<InstanceState>,
     cache: Option<CompileCache>,
     ticker_stop: Arc<AtomicBool>,
 }
@@ -276,26 +156,11 @@ impl Runtime {
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(anyhow::Error::from)?;
         wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker).map_err(anyhow::Error::from)?;
-        bindings::settings::add_to_linker::<RequestState, HasSelf<RequestState>>(&mut linker, |s| s)
-            .map_err(anyhow::Error::from)?;
-        bindings::log::add_to_linker::<RequestState, HasSelf<RequestState>>(&mut linker, |s| s)
-            .map_err(anyhow::Error::from)?;
-        bindings::types::add_to_linker::<RequestState, HasSelf<RequestState>>(&mut linker, |s| s)
-            .map_err(anyhow::Error::from)?;
-        bindings::ami::add_to_linker::<RequestState, HasSelf<RequestState>>(&mut linker, |s| s)
-            .map_err(anyhow::Error::from)?;
-        bindings::events::add_to_linker::<RequestState, HasSelf<RequestState>>(&mut linker, |s| s)
-            .map_err(anyhow::Error::from)?;
-        bindings::sqlite::add_to_linker::<RequestState, HasSelf<RequestState>>(&mut linker, |s| s)
-            .map_err(anyhow::Error::from)?;
-        bindings::system::add_to_linker::<RequestState, HasSelf<RequestState>>(&mut linker, |s| s)
-            .map_err(anyhow::Error::from)?;
-        bindings::pbx::add_to_linker::<RequestState, HasSelf<RequestState>>(&mut linker, |s| s)
-            .map_err(anyhow::Error::from)?;
-        bindings::event_stream::add_to_linker::<RequestState, HasSelf<RequestState>>(&mut linker, |s| s)
-            .map_err(anyhow::Error::from)?;
-        bindings::auth_throttle::add_to_linker::<RequestState, HasSelf<RequestState>>(&mut linker, |s| s)
-            .map_err(anyhow::Error::from)?;
+        for capability in capabilities::ALL {
+            if let Some(link) = capability.link {
+                link(&mut linker).map_err(anyhow::Error::from)?;
+            }
+        }
 
         let cache = match &options.cache_dir {
             Some(dir) => Some(CompileCache::new(dir)?),

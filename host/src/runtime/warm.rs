@@ -36,11 +36,11 @@ use tokio::sync::watch;
 use wasmtime::Store;
 use wasmtime_wasi_http::p2::bindings::Proxy;
 
-use super::state::RequestState;
+use super::instance::InstanceState;
 
 /// One instance and its store, between requests.
 pub(super) struct Warm {
-    pub store: Store<RequestState>,
+    pub store: Store<InstanceState>,
     pub proxy: Proxy,
     /// Requests served so far.
     pub uses: u32,

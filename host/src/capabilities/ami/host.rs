@@ -2,9 +2,20 @@
 //! the mount's `grants.ami` allow-list — the action and the patterns of its arguments — before
 //! anything is sent. The host's own actions (`Logoff`, `Events`, …) are never sent for a plugin.
 
-use super::bindings::ami::{ActionResult, Error, Host, PbxInfo, SipDriver};
-use super::state::RequestState;
+use wasmtime::component::HasSelf;
+
+use crate::capabilities::Capability;
+use crate::capabilities::bindings::ami::{self as wit, ActionResult, Error, Host, PbxInfo, SipDriver};
+use crate::runtime::InstanceState;
 use crate::ami::{AmiError, LinkState, Message};
+
+/// `ami`, lent by `grants.ami`.
+pub(crate) const CAPABILITY: Capability = Capability {
+    interfaces: &["switchboard:pbx/ami"],
+    grant: Some("ami"),
+    granted: super::granted,
+    link: Some(|linker| wit::add_to_linker::<InstanceState, HasSelf<InstanceState>>(linker, |s| s)),
+};
 
 impl From<AmiError> for Error {
     fn from(e: AmiError) -> Self {
@@ -26,11 +37,11 @@ fn succeeded(result: crate::ami::ActionResult) -> Result<crate::ami::ActionResul
     }
 }
 
-impl RequestState {
+impl InstanceState {
     /// The shared client, when the mount may send `action` with `headers`.
     fn ami_client(&self, action: &str, headers: &[(String, String)]) -> Result<crate::ami::AmiClient, Error> {
         let (plugin, route) = (&*self.mount.plugin, &*self.mount.route);
-        if crate::ami::grant::host_only(action) {
+        if super::host_only(action) {
             tracing::warn!(plugin, route, action, "AMI action denied: only the host sends it");
             return Err(Error::Denied(format!(
                 "AMI action `{action}` is sent only by the host: it would change the connection every mount shares"
@@ -49,7 +60,7 @@ impl RequestState {
     }
 }
 
-impl Host for RequestState {
+impl Host for InstanceState {
     async fn send(&mut self, action: String, headers: Vec<(String, String)>) -> Result<ActionResult, Error> {
         let client = self.ami_client(&action, &headers)?;
         let mut message = Message::new().with("Action", action);
@@ -70,7 +81,7 @@ impl Host for RequestState {
     }
 
     fn info(&mut self) -> Result<PbxInfo, Error> {
-        if self.mount.grants.ami.is_empty() {
+        if !super::granted(&self.mount.grants) {
             return Err(Error::Denied("this mount has no grants.ami".into()));
         }
         let client = self.mount.services.ami.as_ref().ok_or(Error::NotConnected)?;

@@ -1,5 +1,6 @@
-//! Lock-out with back-off after repeated authentication failures, offered to plugins through
-//! `switchboard:pbx/auth-throttle`.
+//! `switchboard:pbx/auth-throttle`: lock-out with back-off after repeated authentication failures.
+//! Needs no grant: a plugin only counts against its own mount. Service: one [`AuthThrottle`] per
+//! mount, following the config's `[auth_throttle]` [`ThrottlePolicy`].
 //!
 //! Every API flavor checks some secret (an API key, a password, a PIN), and each would otherwise
 //! reimplement counting failures — or, as the originals did, not count them at all, so a PIN of four
@@ -7,7 +8,7 @@
 //! of key at once:
 //!
 //! - the **client address** of the request (resolved by the listener, trusted proxies included; see
-//!   [`crate::http::client_addr`]), which stops one attacker guessing many principals' secrets;
+//!   the listener's resolution), which stops one attacker guessing many principals' secrets;
 //!   IPv6 addresses count per /64, the block one subscriber usually holds, so rotating through a
 //!   prefix does not buy fresh attempts;
 //! - the **principal** the plugin names (a user name, an extension, `apiKey`), which stops many
@@ -22,6 +23,12 @@
 //!
 //! Memory is bounded: at most [`MAX_KEYS`] keys are tracked per mount. When the table is full,
 //! forgotten keys are swept; if it is still full, the oldest unlocked key makes room.
+
+#[cfg(feature = "engine")]
+mod host;
+
+#[cfg(feature = "engine")]
+pub(crate) use self::host::CAPABILITY;
 
 use std::collections::HashMap;
 use std::net::IpAddr;

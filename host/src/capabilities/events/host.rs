@@ -2,13 +2,24 @@
 
 use std::time::Duration;
 
-use super::bindings::events::{Error, Event, Host};
-use super::state::RequestState;
+use wasmtime::component::HasSelf;
+
+use crate::capabilities::Capability;
+use crate::capabilities::bindings::events::{self as wit, Error, Event, Host};
+use crate::runtime::InstanceState;
 use crate::events::{BusEvent, Poll};
 
-impl Host for RequestState {
+/// `events`, lent by `grants.events = true`.
+pub(crate) const CAPABILITY: Capability = Capability {
+    interfaces: &["switchboard:pbx/events"],
+    grant: Some("events"),
+    granted: super::granted,
+    link: Some(|linker| wit::add_to_linker::<InstanceState, HasSelf<InstanceState>>(linker, |s| s)),
+};
+
+impl Host for InstanceState {
     async fn poll(&mut self, last: Option<u64>, timeout_ms: u32, limit: u32, filter: Vec<String>) -> Result<Vec<Event>, Error> {
-        if !self.mount.grants.events {
+        if !super::granted(&self.mount.grants) {
             return Err(Error::Denied("this mount's grants do not include events = true".into()));
         }
         let bus = self.mount.services.bus.clone();
@@ -19,6 +30,6 @@ impl Host for RequestState {
 }
 
 /// A bus event as the WIT `event` record (for `events.poll` and `event-handler.on-events`).
-pub(super) fn to_wit(event: &BusEvent) -> Event {
+pub(crate) fn to_wit(event: &BusEvent) -> Event {
     Event { seq: event.seq, timestamp: event.timestamp.clone(), name: event.name.clone(), fields: event.fields.clone() }
 }

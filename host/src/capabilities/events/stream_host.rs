@@ -3,17 +3,29 @@
 
 use std::time::Duration;
 
-use super::bindings::event_stream::{Error, Host, StreamEvent};
-use super::state::RequestState;
+use wasmtime::component::HasSelf;
+
+use crate::capabilities::Capability;
+use crate::capabilities::bindings::event_stream::{self as wit, Error, Host, StreamEvent};
+use crate::runtime::InstanceState;
 use crate::events::{EventStream, timestamp_now};
+
+/// `event-stream`, lent by `grants.events = true` (the stream itself exists when the plugin
+/// exports `event-handler`).
+pub(crate) const CAPABILITY: Capability = Capability {
+    interfaces: &["switchboard:pbx/event-stream"],
+    grant: Some("events"),
+    granted: super::granted,
+    link: Some(|linker| wit::add_to_linker::<InstanceState, HasSelf<InstanceState>>(linker, |s| s)),
+};
 
 /// Largest item a plugin may publish: the stream holds `[events] buffer` of them in host memory.
 pub const MAX_ITEM_BYTES: usize = 64 * 1024;
 
-impl RequestState {
+impl InstanceState {
     /// The mount's stream, or the error that says why there is none.
     fn stream(&self) -> Result<std::sync::Arc<EventStream>, Error> {
-        if !self.mount.grants.events {
+        if !super::granted(&self.mount.grants) {
             return Err(Error::Denied("this mount's grants do not include events = true".into()));
         }
         self.mount.stream.clone().ok_or_else(|| {
@@ -25,7 +37,7 @@ impl RequestState {
     }
 }
 
-impl Host for RequestState {
+impl Host for InstanceState {
     fn publish(&mut self, items: Vec<String>) -> Result<Option<u64>, Error> {
         let stream = self.stream()?;
         if let Some((index, item)) = items.iter().enumerate().find(|(_, item)| item.len() > MAX_ITEM_BYTES) {

@@ -1,4 +1,4 @@
-//! Outbound HTTP policy: a plugin may call only the destinations its mount grants.
+//! The outbound HTTP policy: a plugin may call only the destinations its mount grants.
 //!
 //! `wasmtime serve` has no allow-list at all (wasmtime#14118); we check every request in
 //! `WasiHttpHooks::send_request`, before any connection is made, and answer a denied one with the
@@ -7,6 +7,16 @@
 use std::sync::Arc;
 
 use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpHooks};
+
+use crate::capabilities::Capability;
+
+/// `wasi:http/outgoing-handler`, lent by `grants.outbound_http` (linked by the engine).
+pub(crate) const CAPABILITY: Capability = Capability {
+    interfaces: &["wasi:http/outgoing-handler"],
+    grant: Some("outbound_http"),
+    granted: super::granted,
+    link: None,
+};
 
 /// The mount's `grants.outbound_http` patterns.
 #[derive(Debug, Clone, Default)]

@@ -1,5 +1,5 @@
-//! `switchboard:pbx/sqlite`: SQL on the shared `pbx` database and the plugin's own, under the
-//! mount's grant (enforced by the authorizer in `store::access`).
+//! The `sqlite` interface's host side, under the mount's grant (enforced by the authorizer in
+//! `store::access`).
 //!
 //! A `connection` resource holds one pooled connection for as long as the plugin keeps it (at
 //! most the request): a transaction spans calls on it, and is rolled back if the request ends
@@ -8,11 +8,20 @@
 use std::sync::Arc;
 
 use rusqlite::types::Value as SqlValue;
-use wasmtime::component::Resource;
+use wasmtime::component::{HasSelf, Resource};
 
-use super::bindings::sqlite::{Error, Host, HostConnection, PackedResult, QueryResult, RowResult, Statement, Value};
-use super::state::RequestState;
-use crate::config::{PbxAccess, SqliteGrant};
+use super::{PbxAccess, SqliteGrant};
+use crate::capabilities::Capability;
+use crate::capabilities::bindings::sqlite::{self as wit, Error, Host, HostConnection, PackedResult, QueryResult, RowResult, Statement, Value};
+use crate::runtime::InstanceState;
+
+/// `sqlite`, lent by `grants.sqlite` (`pbx`, `own`, or both).
+pub(crate) const CAPABILITY: Capability = Capability {
+    interfaces: &["switchboard:pbx/sqlite"],
+    grant: Some("sqlite"),
+    granted: super::granted,
+    link: Some(|linker| wit::add_to_linker::<InstanceState, HasSelf<InstanceState>>(linker, |s| s)),
+};
 use crate::store::{Access, ExecLimits, PackedRows, RowSink, Session, SqlError, TableSet, ValueRows};
 
 /// An open connection, as the plugin's `connection` resource.
@@ -106,7 +115,7 @@ fn from_sql(value: SqlValue) -> Value {
     }
 }
 
-impl RequestState {
+impl InstanceState {
     fn exec_limits(&self) -> ExecLimits {
         ExecLimits { deadline: self.deadline, max_result_bytes: usize::try_from(self.mount.limits.memory_bytes).unwrap_or(usize::MAX) }
     }
@@ -131,7 +140,7 @@ impl RequestState {
     }
 }
 
-impl HostConnection for RequestState {
+impl HostConnection for InstanceState {
     async fn open(&mut self, database: String) -> Result<Resource<Connection>, Error> {
         let services = &self.mount.services;
         let Some(store) = services.store.clone() else {
@@ -205,4 +214,4 @@ impl HostConnection for RequestState {
     }
 }
 
-impl Host for RequestState {}
+impl Host for InstanceState {}

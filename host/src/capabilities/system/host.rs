@@ -1,13 +1,23 @@
-//! `switchboard:pbx/system`: uptime, disks and firewall facts (grant: `system = true`), read by
-//! [`crate::system`] from the kernel. Reading `/proc` and walking area trees block, so they run
+//! The `system` interface's host side. Reading `/proc` and walking area trees block, so they run
 //! on the blocking pool.
 
-use super::bindings::system::{DiskUsage, Error, FirewallState, Host, UptimeInfo};
-use super::state::RequestState;
+use wasmtime::component::HasSelf;
 
-impl RequestState {
+use crate::capabilities::Capability;
+use crate::capabilities::bindings::system::{self as wit, DiskUsage, Error, FirewallState, Host, UptimeInfo};
+use crate::runtime::InstanceState;
+
+/// `system`, lent by `grants.system = true`.
+pub(crate) const CAPABILITY: Capability = Capability {
+    interfaces: &["switchboard:pbx/system"],
+    grant: Some("system"),
+    granted: super::granted,
+    link: Some(|linker| wit::add_to_linker::<InstanceState, HasSelf<InstanceState>>(linker, |s| s)),
+};
+
+impl InstanceState {
     fn system_granted(&self) -> Result<(), Error> {
-        if self.mount.grants.system { Ok(()) } else { Err(Error::Denied) }
+        if super::granted(&self.mount.grants) { Ok(()) } else { Err(Error::Denied) }
     }
 }
 
@@ -15,10 +25,10 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> 
     tokio::task::spawn_blocking(f).await.map_err(|e| Error::Unavailable(format!("the reading thread failed: {e}")))
 }
 
-impl Host for RequestState {
+impl Host for InstanceState {
     async fn uptime(&mut self) -> Result<UptimeInfo, Error> {
         self.system_granted()?;
-        let up = blocking(crate::system::uptime).await?.map_err(|e| Error::Unavailable(format!("{e:#}")))?;
+        let up = blocking(super::uptime).await?.map_err(|e| Error::Unavailable(format!("{e:#}")))?;
         Ok(UptimeInfo {
             seconds: up.seconds,
             users: up.users,
@@ -34,7 +44,7 @@ impl Host for RequestState {
         self.system_granted()?;
         let areas: Vec<(String, std::path::PathBuf)> =
             self.mount.services.areas.iter().map(|(name, dir)| (name.clone(), dir.clone())).collect();
-        let usage = blocking(move || crate::system::disk_usage(&areas)).await?;
+        let usage = blocking(move || super::disk_usage(&areas)).await?;
         Ok(usage
             .into_iter()
             .map(|d| DiskUsage {
@@ -52,7 +62,7 @@ impl Host for RequestState {
 
     async fn firewall(&mut self) -> Result<FirewallState, Error> {
         self.system_granted()?;
-        let fw = blocking(crate::system::firewall).await?;
+        let fw = blocking(super::firewall).await?;
         Ok(FirewallState { present: fw.present, running: fw.running, status: fw.status })
     }
 }

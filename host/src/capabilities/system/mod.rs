@@ -1,5 +1,5 @@
-//! Facts about the machine the PBX runs on — uptime, disks, packet filter — for the `system` WIT
-//! interface.
+//! `switchboard:pbx/system`: facts about the machine the PBX runs on — uptime, disks, packet
+//! filter. Grant: `grants.system = true`.
 //!
 //! PBX admin APIs (Elastix's `systemresources`, `getharddrivers`, `getiptablesstatus`) answer these by
 //! shelling out to `uptime`, `df`, `du` and `iptables`. A plugin must not run programs, and the host
@@ -16,11 +16,20 @@
 
 mod disks;
 mod firewall;
+#[cfg(feature = "engine")]
+mod host;
 mod uptime;
 
 pub use disks::{DiskUsage, disk_usage, filesystem_of, human_size, tree_bytes};
 pub use firewall::{Firewall, firewall};
 pub use uptime::{Uptime, uptime};
+#[cfg(feature = "engine")]
+pub(crate) use self::host::CAPABILITY;
+
+/// Whether a mount's grants lend the system facts.
+pub fn granted(grants: &super::Grants) -> bool {
+    grants.system
+}
 
 #[cfg(test)]
 mod tests {

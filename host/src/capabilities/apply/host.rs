@@ -1,9 +1,19 @@
-//! `switchboard:pbx/pbx`: apply-changes (grant: `apply_changes = true`), served by the host's one
-//! [`crate::apply::Applier`], which coalesces concurrent calls into one render and reload.
+//! The `pbx` interface's host side.
 
-use super::bindings::pbx::{Applied, Error, Host};
-use super::state::RequestState;
+use wasmtime::component::HasSelf;
+
 use crate::apply::ApplyError;
+use crate::capabilities::Capability;
+use crate::capabilities::bindings::pbx::{self as wit, Applied, Error, Host};
+use crate::runtime::InstanceState;
+
+/// `pbx` (apply-changes), lent by `grants.apply_changes = true`.
+pub(crate) const CAPABILITY: Capability = Capability {
+    interfaces: &["switchboard:pbx/pbx"],
+    grant: Some("apply_changes"),
+    granted: super::granted,
+    link: Some(|linker| wit::add_to_linker::<InstanceState, HasSelf<InstanceState>>(linker, |s| s)),
+};
 
 impl From<ApplyError> for Error {
     fn from(e: ApplyError) -> Self {
@@ -15,16 +25,16 @@ impl From<ApplyError> for Error {
     }
 }
 
-impl Host for RequestState {
+impl Host for InstanceState {
     fn can_apply(&mut self) -> Result<(), Error> {
-        if !self.mount.grants.apply_changes {
+        if !super::granted(&self.mount.grants) {
             return Err(Error::Denied);
         }
         self.mount.services.applier.as_ref().map(|_| ()).ok_or(Error::NotConfigured)
     }
 
     async fn apply_changes(&mut self) -> Result<Applied, Error> {
-        if !self.mount.grants.apply_changes {
+        if !super::granted(&self.mount.grants) {
             return Err(Error::Denied);
         }
         let applier = self.mount.services.applier.clone().ok_or(Error::NotConfigured)?;

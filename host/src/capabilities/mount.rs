@@ -1,0 +1,81 @@
+//! What the host lends: the services behind the capabilities, built once from the config, and
+//! each mount's share of them (its grants turned into policies, its settings and limits), which
+//! every instance of its plugin holds.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::Grants;
+use crate::config::{Limits, Mount};
+
+/// The host's shared capabilities, lent to plugins according to their mounts' grants.
+#[derive(Clone)]
+pub struct Services {
+    /// The AMI connection, when the config has `[ami]`.
+    pub ami: Option<crate::ami::AmiClient>,
+    /// The event bus.
+    pub bus: Arc<crate::events::EventBus>,
+    /// The databases, when the config has `[store]`.
+    pub store: Option<Arc<crate::store::Store>>,
+    /// The configured file areas: name → directory.
+    pub areas: Arc<BTreeMap<String, std::path::PathBuf>>,
+    /// Renders and reloads Asterisk's configuration, when `[store]` and `[asterisk] config_dir` are set.
+    pub applier: Option<Arc<crate::apply::Applier>>,
+    /// Takes Asterisk's call records into the `cdr` table, when there is a `[store]` (and `[ami]`
+    /// or `[asterisk] cdr_csv`).
+    pub cdr: Option<Arc<crate::cdr::Ingester>>,
+    /// The policy each mount's authentication-failure throttle follows (`[auth_throttle]`).
+    pub auth_throttle: super::auth_throttle::ThrottlePolicy,
+}
+
+/// What one mount's requests run with.
+pub struct MountContext {
+    /// The plugin's name (built-in name or file stem), for logs and errors.
+    pub plugin: Arc<str>,
+    /// The private database the plugin's identity opens as `own` (the registry's answer, set by
+    /// the server); `None` without a `[store]`.
+    pub own_data: Option<crate::store::DataFile>,
+    /// The mount's route prefix.
+    pub route: Arc<str>,
+    /// Resolved settings.
+    pub settings: BTreeMap<String, String>,
+    /// Limits applied to each request.
+    pub limits: Limits,
+    /// Outbound HTTP policy from the grants.
+    pub outbound: super::outbound_http::OutboundPolicy,
+    /// Everything the mount grants.
+    pub grants: Grants,
+    /// The host's capabilities.
+    pub services: Services,
+    /// Authorizer policies from `grants.sqlite`.
+    pub sqlite: super::sqlite::SqlitePolicies,
+    /// The mount's own event stream, when its plugin exports `event-handler` and its grants include
+    /// `events = true` (set by the server after loading the plugin).
+    pub stream: Option<Arc<crate::events::EventStream>>,
+    /// The mount's runs that went on past their first slice (see `lane`).
+    pub long_runs: Arc<crate::runtime::lane::LongRuns>,
+    /// Authentication failures counted for this mount's plugin (`auth-throttle`).
+    pub auth_throttle: super::auth_throttle::AuthThrottle,
+}
+
+impl MountContext {
+    /// The context of a configured mount.
+    pub fn new(mount: &Mount, services: Services) -> Self {
+        let policy = services.auth_throttle;
+        MountContext {
+            plugin: mount.plugin.name().into(),
+            own_data: None,
+            route: mount.route.as_str().into(),
+            settings: mount.settings.clone(),
+            limits: mount.limits,
+            outbound: super::outbound_http::OutboundPolicy::new(&mount.grants.outbound_http),
+            grants: mount.grants.clone(),
+            services,
+            sqlite: super::sqlite::SqlitePolicies::new(&mount.grants.sqlite),
+            stream: None,
+            long_runs: Arc::default(),
+            auth_throttle: super::auth_throttle::AuthThrottle::new(policy),
+        }
+    }
+}
+
