@@ -267,20 +267,14 @@ fn main() {
 
     let workers = std::env::var("BENCH_WORKERS").ok().and_then(|v| v.parse().ok()).unwrap_or(2);
     let servers = tokio::runtime::Builder::new_multi_thread().worker_threads(workers).enable_all().build().unwrap();
-    let cache = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench-compile-cache");
-    let text = format!(
-        "[[listener]]\naddress = \"127.0.0.1:0\"\n[runtime]\ncache_dir = {cache:?}\n[store]\ndir = {store:?}\n\
-         [areas]\nrecordings = {recordings:?}\n\
+    let (server, plugin) = servers.block_on(common::start_host(&format!(
+        "{store}[areas]\nrecordings = {recordings:?}\n\
          [[mount]]\nroute = \"/api/api.php\"\nplugin = \"elastix\"\nsettings = {{ api-key = \"{KEY}\" }}\n\
          grants = {{ sqlite = {{ pbx = \"read-only\" }}, files = {{ recordings = \"read-only\" }} }}\nlimits = {{ max_concurrent = 64 }}\n",
-        cache = cache.display().to_string(),
-        store = store.display().to_string(),
+        store = common::store_table(&store),
         recordings = recordings.display().to_string(),
-    );
-    let config = switchboard::config::parse(&text, std::path::Path::new("bench.toml")).unwrap();
-    let server = servers.block_on(switchboard::Server::start(&config)).unwrap();
+    )));
     let native = servers.block_on(native_server(Native { pool: Arc::default(), db: db.clone(), recordings }));
-    let plugin = server.address("main").unwrap();
 
     let stamp = |t: SystemTime| humantime::format_rfc3339_seconds(t).to_string()[..19].replace('T', " ");
     let filtered = format!(

@@ -179,19 +179,14 @@ fn main() {
 
     let workers = std::env::var("BENCH_WORKERS").ok().and_then(|v| v.parse().ok()).unwrap_or(2);
     let servers = tokio::runtime::Builder::new_multi_thread().worker_threads(workers).enable_all().build().unwrap();
-    let cache = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench-compile-cache");
-    let text = format!(
-        "[[listener]]\naddress = \"127.0.0.1:0\"\n[runtime]\ncache_dir = {cache:?}\n[store]\ndir = {store:?}\n\
+    let (server, plugin) = servers.block_on(common::start_host(&format!(
+        "{store}\
          [[mount]]\nroute = \"/pbxapi\"\nplugin = \"issabel\"\n\
          settings = {{ jwt-secret = \"bench-secret-0123456789abcdef\", admin-password = \"bench\" }}\n\
          grants = {{ sqlite = {{ pbx = {{ read = [\"extensions\", \"ring_groups\", \"ring_group_members\", \"queues\"] }} }} }}\n\
          limits = {{ max_concurrent = 64 }}\n",
-        cache = cache.display().to_string(),
-        store = store.display().to_string(),
-    );
-    let config = switchboard::config::parse(&text, std::path::Path::new("bench.toml")).unwrap();
-    let server = servers.block_on(switchboard::Server::start(&config)).unwrap();
-    let plugin = server.address("main").unwrap();
+        store = common::store_table(&store),
+    )));
     let native = servers.block_on(native_server(Native { pool: Arc::default(), path: db.clone() }));
 
     // A real token from the plugin.

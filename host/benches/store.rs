@@ -169,25 +169,20 @@ fn main() {
         }))
         .unwrap();
     let (user, secret) = sim.credentials();
-    let cache = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench-compile-cache");
     let plugin = switchboard::builtin::test_plugin_path("store-probe").unwrap();
-    let text = format!(
-        "[[listener]]\naddress = \"127.0.0.1:0\"\n[runtime]\ncache_dir = {cache:?}\n[store]\ndir = {store:?}\n[asterisk]\nconfig_dir = {conf:?}\n\
+    let (server, plugin) = servers.block_on(common::start_host(&format!(
+        "{store}[asterisk]\nconfig_dir = {conf:?}\n\
          [ami]\naddress = \"{ami}\"\nusername = \"{user}\"\nsecret = \"{secret}\"\n\
          [[mount]]\nroute = \"/s\"\nplugin = {plugin:?}\ngrants = {{ sqlite = {{ pbx = \"read-write\" }}, apply_changes = true }}\nlimits = {{ max_concurrent = 64 }}\n",
-        cache = cache.display().to_string(),
-        store = store.display().to_string(),
+        store = common::store_table(&store),
         conf = conf.display().to_string(),
         ami = sim.address(),
         plugin = plugin.display().to_string(),
-    );
-    let config = switchboard::config::parse(&text, std::path::Path::new("bench.toml")).unwrap();
-    let server = servers.block_on(switchboard::Server::start(&config)).unwrap();
+    )));
     servers.block_on(server.services().ami.as_ref().unwrap().wait_up(Duration::from_secs(10))).expect("AMI up");
     let applier = server.services().applier.clone().unwrap();
     servers.block_on(applier.apply()).unwrap(); // the first apply of a process reloads everything
     let native = servers.block_on(native_server(Native { pool: Arc::default(), path: db.clone(), applier }));
-    let plugin = server.address("main").unwrap();
 
     let week_ago = humantime::format_rfc3339_seconds(SystemTime::now() - Duration::from_secs(7 * 86_400)).to_string();
     let (start, end) = (week_ago[..19].replace('T', "%20"), humantime::format_rfc3339_seconds(SystemTime::now()).to_string()[..19].replace('T', "%20"));

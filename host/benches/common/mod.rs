@@ -1,4 +1,4 @@
-//! The closed-loop load generator and report helpers the benches share.
+//! The closed-loop load generator, report helpers, and the in-process host the benches share.
 
 #![allow(dead_code)] // each bench uses its own subset
 
@@ -131,6 +131,28 @@ pub fn load(target: &Target, connections: usize, duration: Duration) -> Figures 
         let pct = |p: f64| all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1))).copied().unwrap_or(0) as u64;
         Figures { rps: all.len() as f64 / elapsed, p50_us: pct(0.50), p99_us: pct(0.99), errors }
     })
+}
+
+/// The compile cache the benches share, kept under `target/` so that runs after the first load
+/// compiled plugins instead of compiling them.
+pub fn cache_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench-compile-cache")
+}
+
+/// Starts a host in this process on an ephemeral loopback port, configured by `body` (the tables
+/// after the listener and the compile cache: `[store]`, `[ami]`, mounts); returns it and its
+/// main listener's address.
+pub async fn start_host(body: &str) -> (switchboard::Server, SocketAddr) {
+    let text = format!("[[listener]]\naddress = \"127.0.0.1:0\"\n[runtime]\ncache_dir = {:?}\n{body}", cache_dir().display().to_string());
+    let config = switchboard::config::parse(&text, std::path::Path::new("bench.toml")).unwrap();
+    let server = switchboard::Server::start(&config).await.unwrap();
+    let addr = server.address("main").unwrap();
+    (server, addr)
+}
+
+/// `[store]` in `dir`.
+pub fn store_table(dir: &std::path::Path) -> String {
+    format!("[store]\ndir = {:?}\n", dir.display().to_string())
 }
 
 /// Serves `app` (the native baseline) on a free loopback port.
