@@ -91,10 +91,6 @@ impl Rig {
             .unwrap()
             .to_string()
     }
-
-    async fn stop(self) {
-        self.host.stop().await;
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

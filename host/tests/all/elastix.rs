@@ -59,10 +59,6 @@ impl Rig {
         assert_eq!(status, 200, "{query}: {body}");
         serde_json::from_str(&body).unwrap_or_else(|e| panic!("{query}: {e}: {body}"))
     }
-
-    async fn stop(self) {
-        self.host.stop().await;
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

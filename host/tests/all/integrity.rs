@@ -170,11 +170,6 @@ impl Rig {
     async fn apply(&self) -> Applied {
         self.server.services().applier.as_ref().unwrap().apply().await.expect("apply-changes succeeds")
     }
-
-    /// The PBX's PJSIP endpoints (`PJSIPShowEndpoints`), as the simulator loaded them.
-    async fn stop(self) {
-        self.host.stop().await;
-    }
 }
 
 fn text(body: &[u8]) -> String {

@@ -117,10 +117,6 @@ impl Rig {
     fn pjsip_conf(&self) -> String {
         std::fs::read_to_string(self.root.path().join("asterisk/pjsip.switchboard.conf")).unwrap_or_default()
     }
-
-    async fn stop(self) {
-        self.host.stop().await;
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -300,10 +300,6 @@ impl Rig {
         assert_eq!(r.status(), 200);
         r.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_string()
     }
-
-    async fn stop(self) {
-        self.host.stop().await;
-    }
 }
 
 /// A JSON error answer of the SDK's shape: `{"error":{"code":…,"message":…}}`.

@@ -4,8 +4,8 @@ mod rig;
 pub use rig::Rig;
 
 /// A test file's own rig type: the shared [`Rig`] as `host` (its fields and methods reached
-/// through `Deref`) beside the file's own fields, so that the file can add the methods of the API
-/// it tests.
+/// through `Deref`, and `stop`) beside the file's own fields, so that the file can add the methods
+/// of the API it tests.
 macro_rules! local_rig {
     ($(#[$meta:meta])* $name:ident { $($field:ident: $ty:ty),* $(,)? }) => {
         $(#[$meta])*
@@ -18,6 +18,12 @@ macro_rules! local_rig {
             type Target = $crate::util::Rig;
             fn deref(&self) -> &$crate::util::Rig {
                 &self.host
+            }
+        }
+
+        impl $name {
+            async fn stop(self) {
+                self.host.stop().await;
             }
         }
     };
