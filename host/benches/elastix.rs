@@ -315,14 +315,9 @@ fn main() {
         println!("{label}: {} bytes, identical on both sides", n.len());
     }
 
-    println!(
-        "elastix plugin vs native axum + rusqlite: {} s per run, {} rounds, {} cores, {workers} server workers",
-        options.seconds,
-        options.rounds,
-        std::thread::available_parallelism().map_or(0, |n| n.get())
-    );
+    common::announce("elastix plugin vs native axum + rusqlite", &options, &format!(", {workers} server workers"));
     for (label, query, body, check) in &shapes {
-        if options.only.as_deref().is_some_and(|o| !label.contains(o)) {
+        if options.skips(label) {
             continue;
         }
         for &connections in &options.connections {

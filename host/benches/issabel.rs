@@ -224,14 +224,9 @@ fn main() {
         }
     });
 
-    println!(
-        "issabel plugin vs native axum + rusqlite: {} s per run, {} rounds, {} cores",
-        options.seconds,
-        options.rounds,
-        std::thread::available_parallelism().map_or(0, |n| n.get())
-    );
+    common::announce("issabel plugin vs native axum + rusqlite", &options, "");
     for (label, path) in &shapes {
-        if options.only.as_deref().is_some_and(|o| !label.contains(o)) {
+        if options.skips(label) {
             continue;
         }
         for &connections in &options.connections {

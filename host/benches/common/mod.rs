@@ -19,6 +19,20 @@ pub struct Options {
     pub only: Option<String>,
 }
 
+impl Options {
+    /// Whether `--only` leaves out the target named `label`.
+    pub fn skips(&self, label: &str) -> bool {
+        self.only.as_deref().is_some_and(|only| !label.contains(only))
+    }
+}
+
+/// Prints the line that opens a comparison: what is compared, then how long, how often and on how
+/// many cores (then `extra`).
+pub fn announce(what: &str, options: &Options, extra: &str) {
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    println!("{what}: {} s per run, {} rounds, {cores} cores{extra}", options.seconds, options.rounds);
+}
+
 /// `--connections 8,32 --seconds 5 --rounds 3 --only plugin`.
 pub fn options(default_connections: &[usize]) -> Options {
     let mut options = Options { connections: default_connections.to_vec(), seconds: 5, rounds: 3, only: None };
