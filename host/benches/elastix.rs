@@ -17,7 +17,6 @@ mod common;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use axum::extract::{Query, State};
@@ -169,23 +168,13 @@ fn sipextensions(conn: &Connection) -> String {
 
 #[derive(Clone)]
 struct Native {
-    pool: Arc<Mutex<Vec<Connection>>>,
-    db: PathBuf,
+    pool: common::Pool,
     recordings: PathBuf,
 }
 
 impl Native {
     async fn with<T: Send + 'static>(&self, f: impl FnOnce(&Connection) -> T + Send + 'static) -> T {
-        let me = self.clone();
-        tokio::task::spawn_blocking(move || {
-            let conn = me.pool.lock().unwrap().pop();
-            let conn = conn.unwrap_or_else(|| Database::open_connection(&me.db).unwrap());
-            let out = f(&conn);
-            me.pool.lock().unwrap().push(conn);
-            out
-        })
-        .await
-        .unwrap()
+        self.pool.with(move |conn| f(conn)).await
     }
 }
 
@@ -274,7 +263,7 @@ fn main() {
         store = common::store_table(&store),
         recordings = recordings.display().to_string(),
     )));
-    let native = servers.block_on(native_server(Native { pool: Arc::default(), db: db.clone(), recordings }));
+    let native = servers.block_on(native_server(Native { pool: common::Pool::new(&db), recordings }));
 
     let stamp = |t: SystemTime| humantime::format_rfc3339_seconds(t).to_string()[..19].replace('T', " ");
     let filtered = format!(

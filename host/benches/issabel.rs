@@ -13,7 +13,6 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex};
 
 use common::{Target, rss_mib};
 use rusqlite::Connection;
@@ -105,22 +104,12 @@ fn ringgroups_json(conn: &Connection) -> String {
 /// The native side: a small pool of connections used from the blocking pool.
 #[derive(Clone)]
 struct Native {
-    pool: Arc<Mutex<Vec<Connection>>>,
-    path: std::path::PathBuf,
+    pool: common::Pool,
 }
 
 impl Native {
     async fn with(&self, f: impl FnOnce(&Connection) -> String + Send + 'static) -> ([(hyper::header::HeaderName, &'static str); 1], String) {
-        let me = self.clone();
-        let body = tokio::task::spawn_blocking(move || {
-            let conn = me.pool.lock().unwrap().pop();
-            let conn = conn.unwrap_or_else(|| Database::open_connection(&me.path).unwrap());
-            let out = f(&conn);
-            me.pool.lock().unwrap().push(conn);
-            out
-        })
-        .await
-        .unwrap();
+        let body = self.pool.with(move |conn| f(conn)).await;
         ([(hyper::header::CONTENT_TYPE, "application/json")], body)
     }
 }
@@ -187,7 +176,7 @@ fn main() {
          limits = {{ max_concurrent = 64 }}\n",
         store = common::store_table(&store),
     )));
-    let native = servers.block_on(native_server(Native { pool: Arc::default(), path: db.clone() }));
+    let native = servers.block_on(native_server(Native { pool: common::Pool::new(&db) }));
 
     // A real token from the plugin.
     let token = servers.block_on(async {

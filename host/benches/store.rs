@@ -14,7 +14,7 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use axum::extract::{Query, State};
@@ -82,23 +82,13 @@ fn rows_json(conn: &Connection, sql: &str, args: &[Value]) -> String {
 /// The native side: a small pool of connections used from the blocking pool.
 #[derive(Clone)]
 struct Native {
-    pool: Arc<Mutex<Vec<Connection>>>,
-    path: std::path::PathBuf,
+    pool: common::Pool,
     applier: Arc<switchboard::apply::Applier>,
 }
 
 impl Native {
     async fn with<T: Send + 'static>(&self, f: impl FnOnce(&mut Connection) -> T + Send + 'static) -> T {
-        let me = self.clone();
-        tokio::task::spawn_blocking(move || {
-            let conn = me.pool.lock().unwrap().pop();
-            let mut conn = conn.unwrap_or_else(|| Database::open_connection(&me.path).unwrap());
-            let out = f(&mut conn);
-            me.pool.lock().unwrap().push(conn);
-            out
-        })
-        .await
-        .unwrap()
+        self.pool.with(f).await
     }
 }
 
@@ -182,7 +172,7 @@ fn main() {
     servers.block_on(server.services().ami.as_ref().unwrap().wait_up(Duration::from_secs(10))).expect("AMI up");
     let applier = server.services().applier.clone().unwrap();
     servers.block_on(applier.apply()).unwrap(); // the first apply of a process reloads everything
-    let native = servers.block_on(native_server(Native { pool: Arc::default(), path: db.clone(), applier }));
+    let native = servers.block_on(native_server(Native { pool: common::Pool::new(&db), applier }));
 
     let week_ago = humantime::format_rfc3339_seconds(SystemTime::now() - Duration::from_secs(7 * 86_400)).to_string();
     let (start, end) = (week_ago[..19].replace('T', "%20"), humantime::format_rfc3339_seconds(SystemTime::now()).to_string()[..19].replace('T', "%20"));

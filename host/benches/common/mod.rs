@@ -19,13 +19,6 @@ pub struct Options {
     pub only: Option<String>,
 }
 
-impl Options {
-    /// Whether `--only` leaves out the target named `label`.
-    pub fn skips(&self, label: &str) -> bool {
-        self.only.as_deref().is_some_and(|only| !label.contains(only))
-    }
-}
-
 /// Prints the line that opens a comparison: what is compared, then how long, how often and on how
 /// many cores (then `extra`).
 pub fn announce(what: &str, options: &Options, extra: &str) {
@@ -47,6 +40,13 @@ pub fn options(default_connections: &[usize]) -> Options {
         }
     }
     options
+}
+
+impl Options {
+    /// Whether `--only` leaves out the target named `label`.
+    pub fn skips(&self, label: &str) -> bool {
+        self.only.as_deref().is_some_and(|only| !label.contains(only))
+    }
 }
 
 /// What one run measured.
@@ -167,6 +167,34 @@ pub async fn start_host(body: &str) -> (switchboard::Server, SocketAddr) {
 /// `[store]` in `dir`.
 pub fn store_table(dir: &std::path::Path) -> String {
     format!("[store]\ndir = {:?}\n", dir.display().to_string())
+}
+
+/// The native baselines' connections to one SQLite file: reused across requests, used from
+/// tokio's blocking pool (as a plain axum + rusqlite service would).
+#[derive(Clone)]
+pub struct Pool {
+    idle: std::sync::Arc<std::sync::Mutex<Vec<rusqlite::Connection>>>,
+    path: std::path::PathBuf,
+}
+
+impl Pool {
+    pub fn new(path: &std::path::Path) -> Pool {
+        Pool { idle: Default::default(), path: path.to_path_buf() }
+    }
+
+    /// Runs `f` on an idle connection (a new one when none is idle) off the async threads.
+    pub async fn with<T: Send + 'static>(&self, f: impl FnOnce(&mut rusqlite::Connection) -> T + Send + 'static) -> T {
+        let me = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = me.idle.lock().unwrap().pop();
+            let mut conn = conn.unwrap_or_else(|| switchboard::store::Database::open_connection(&me.path).unwrap());
+            let out = f(&mut conn);
+            me.idle.lock().unwrap().push(conn);
+            out
+        })
+        .await
+        .unwrap()
+    }
 }
 
 /// Serves `app` (the native baseline) on a free loopback port.
