@@ -173,17 +173,23 @@ impl RigBuilder {
             body.push_str(&mount(&env));
             body.push('\n');
         }
-        let text = super::config_text(self.listeners.as_deref(), &body);
-        let server = super::start_config(&text).await;
-        if sim.is_some() {
-            server.services().ami.as_ref().unwrap().wait_up(Duration::from_secs(10)).await.expect("AMI link up");
-        }
-        let rig = Rig { base: super::base(&server), root, sim: sim.map(Arc::new), server };
+        let config = super::config_text(self.listeners.as_deref(), &body);
+        let server = start_host(&config, sim.is_some()).await;
+        let rig = Rig { base: super::base(&server), root, sim: sim.map(Arc::new), server, config };
         for sql in &self.seed {
             rig.sql(sql);
         }
         rig
     }
+}
+
+/// The host of `config`, once it listens and (with `ami`) its AMI link is up.
+async fn start_host(config: &str, ami: bool) -> Server {
+    let server = super::start_config(config).await;
+    if ami {
+        server.services().ami.as_ref().unwrap().wait_up(Duration::from_secs(10)).await.expect("AMI link up");
+    }
+    server
 }
 
 fn path_text(path: &Path) -> String {
@@ -197,6 +203,8 @@ pub struct Rig {
     /// Base URL of the main listener (`http://127.0.0.1:port`).
     pub base: String,
     sim: Option<Arc<Simulator>>,
+    /// The config text the host was started from.
+    config: String,
 }
 
 impl Rig {
@@ -264,6 +272,15 @@ impl Rig {
     pub async fn endpoints(&self) -> Vec<String> {
         let list = self.ami().send(Message::new().with("Action", "PJSIPShowEndpoints")).await.unwrap();
         list.events.iter().filter_map(|e| e.get("ObjectName").map(str::to_string)).collect()
+    }
+
+    /// Shuts the host down and starts it again from the same config, on the same directory and
+    /// simulator (a new base URL: the listener's port is ephemeral).
+    pub async fn restart(self) -> Rig {
+        let Rig { root, server, sim, config, .. } = self;
+        server.shutdown().await;
+        let server = start_host(&config, sim.is_some()).await;
+        Rig { base: super::base(&server), root, server, sim, config }
     }
 
     /// The parts, for a test that stops and restarts the simulator itself.
