@@ -17,7 +17,6 @@ mod common;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use axum::extract::{Query, State};
@@ -169,23 +168,13 @@ fn sipextensions(conn: &Connection) -> String {
 
 #[derive(Clone)]
 struct Native {
-    pool: Arc<Mutex<Vec<Connection>>>,
-    db: PathBuf,
+    pool: common::Pool,
     recordings: PathBuf,
 }
 
 impl Native {
     async fn with<T: Send + 'static>(&self, f: impl FnOnce(&Connection) -> T + Send + 'static) -> T {
-        let me = self.clone();
-        tokio::task::spawn_blocking(move || {
-            let conn = me.pool.lock().unwrap().pop();
-            let conn = conn.unwrap_or_else(|| Database::open_connection(&me.db).unwrap());
-            let out = f(&conn);
-            me.pool.lock().unwrap().push(conn);
-            out
-        })
-        .await
-        .unwrap()
+        self.pool.with(move |conn| f(conn)).await
     }
 }
 
@@ -267,20 +256,14 @@ fn main() {
 
     let workers = std::env::var("BENCH_WORKERS").ok().and_then(|v| v.parse().ok()).unwrap_or(2);
     let servers = tokio::runtime::Builder::new_multi_thread().worker_threads(workers).enable_all().build().unwrap();
-    let cache = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench-compile-cache");
-    let text = format!(
-        "[[listener]]\naddress = \"127.0.0.1:0\"\n[runtime]\ncache_dir = {cache:?}\n[store]\ndir = {store:?}\n\
-         [areas]\nrecordings = {recordings:?}\n\
+    let (server, plugin) = servers.block_on(common::start_host(&format!(
+        "{store}[areas]\nrecordings = {recordings:?}\n\
          [[mount]]\nroute = \"/api/api.php\"\nplugin = \"elastix\"\nsettings = {{ api-key = \"{KEY}\" }}\n\
          grants = {{ sqlite = {{ pbx = \"read-only\" }}, files = {{ recordings = \"read-only\" }} }}\nlimits = {{ max_concurrent = 64 }}\n",
-        cache = cache.display().to_string(),
-        store = store.display().to_string(),
+        store = common::store_table(&store),
         recordings = recordings.display().to_string(),
-    );
-    let config = switchboard::config::parse(&text, std::path::Path::new("bench.toml")).unwrap();
-    let server = servers.block_on(switchboard::Server::start(&config)).unwrap();
-    let native = servers.block_on(native_server(Native { pool: Arc::default(), db: db.clone(), recordings }));
-    let plugin = server.address("main").unwrap();
+    )));
+    let native = servers.block_on(native_server(Native { pool: common::Pool::new(&db), recordings }));
 
     let stamp = |t: SystemTime| humantime::format_rfc3339_seconds(t).to_string()[..19].replace('T', " ");
     let filtered = format!(
@@ -321,14 +304,9 @@ fn main() {
         println!("{label}: {} bytes, identical on both sides", n.len());
     }
 
-    println!(
-        "elastix plugin vs native axum + rusqlite: {} s per run, {} rounds, {} cores, {workers} server workers",
-        options.seconds,
-        options.rounds,
-        std::thread::available_parallelism().map_or(0, |n| n.get())
-    );
+    common::announce("elastix plugin vs native axum + rusqlite", &options, &format!(", {workers} server workers"));
     for (label, query, body, check) in &shapes {
-        if options.only.as_deref().is_some_and(|o| !label.contains(o)) {
+        if options.skips(label) {
             continue;
         }
         for &connections in &options.connections {

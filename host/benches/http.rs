@@ -35,16 +35,11 @@ async fn native_server() -> SocketAddr {
 }
 
 async fn plugin_server() -> (switchboard::Server, SocketAddr) {
-    let cache = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench-compile-cache");
-    let text = format!(
-        "[[listener]]\naddress = \"127.0.0.1:0\"\n[runtime]\ncache_dir = {:?}\n[[mount]]\nroute = \"/hello\"\nplugin = \"hello\"\nlimits = {{ max_concurrent = 256 }}\n\
-         [[mount]]\nroute = \"/fresh\"\nplugin = \"hello\"\nlimits = {{ max_concurrent = 256, reuse = 1 }}\n",
-        cache.display().to_string()
-    );
-    let config = switchboard::config::parse(&text, std::path::Path::new("bench.toml")).unwrap();
-    let server = switchboard::Server::start(&config).await.unwrap();
-    let addr = server.address("main").unwrap();
-    (server, addr)
+    common::start_host(
+        "[[mount]]\nroute = \"/hello\"\nplugin = \"hello\"\nlimits = { max_concurrent = 256 }\n\
+         [[mount]]\nroute = \"/fresh\"\nplugin = \"hello\"\nlimits = { max_concurrent = 256, reuse = 1 }\n",
+    )
+    .await
 }
 
 fn main() {

@@ -29,20 +29,14 @@ const EXPECTED: &str = r#"{"greeting":"Hello, Ada!"}"#;
 const HOSTILE_TIMEOUT: Duration = Duration::from_millis(1000);
 
 async fn server() -> (switchboard::Server, SocketAddr) {
-    let cache = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench-compile-cache");
     let hostile = switchboard::builtin::test_plugin_path("hostile").expect("the hostile test plugin is built");
-    let text = format!(
-        "[[listener]]\naddress = \"127.0.0.1:0\"\n[runtime]\ncache_dir = {:?}\n\
-         [[mount]]\nroute = \"/hello\"\nplugin = \"hello\"\nlimits = {{ max_concurrent = 256 }}\n\
+    common::start_host(&format!(
+        "[[mount]]\nroute = \"/hello\"\nplugin = \"hello\"\nlimits = {{ max_concurrent = 256 }}\n\
          [[mount]]\nroute = \"/hostile\"\nplugin = {:?}\nlimits = {{ timeout_ms = {}, memory_mb = 64, max_concurrent = 64 }}\n",
-        cache.display().to_string(),
         hostile.display().to_string(),
         HOSTILE_TIMEOUT.as_millis(),
-    );
-    let config = switchboard::config::parse(&text, std::path::Path::new("bench.toml")).unwrap();
-    let server = switchboard::Server::start(&config).await.unwrap();
-    let addr = server.address("main").unwrap();
-    (server, addr)
+    ))
+    .await
 }
 
 /// What the neighbours and the health prober saw during one case.

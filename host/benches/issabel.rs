@@ -13,7 +13,6 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex};
 
 use common::{Target, rss_mib};
 use rusqlite::Connection;
@@ -105,22 +104,12 @@ fn ringgroups_json(conn: &Connection) -> String {
 /// The native side: a small pool of connections used from the blocking pool.
 #[derive(Clone)]
 struct Native {
-    pool: Arc<Mutex<Vec<Connection>>>,
-    path: std::path::PathBuf,
+    pool: common::Pool,
 }
 
 impl Native {
     async fn with(&self, f: impl FnOnce(&Connection) -> String + Send + 'static) -> ([(hyper::header::HeaderName, &'static str); 1], String) {
-        let me = self.clone();
-        let body = tokio::task::spawn_blocking(move || {
-            let conn = me.pool.lock().unwrap().pop();
-            let conn = conn.unwrap_or_else(|| Database::open_connection(&me.path).unwrap());
-            let out = f(&conn);
-            me.pool.lock().unwrap().push(conn);
-            out
-        })
-        .await
-        .unwrap();
+        let body = self.pool.with(move |conn| f(conn)).await;
         ([(hyper::header::CONTENT_TYPE, "application/json")], body)
     }
 }
@@ -179,20 +168,15 @@ fn main() {
 
     let workers = std::env::var("BENCH_WORKERS").ok().and_then(|v| v.parse().ok()).unwrap_or(2);
     let servers = tokio::runtime::Builder::new_multi_thread().worker_threads(workers).enable_all().build().unwrap();
-    let cache = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench-compile-cache");
-    let text = format!(
-        "[[listener]]\naddress = \"127.0.0.1:0\"\n[runtime]\ncache_dir = {cache:?}\n[store]\ndir = {store:?}\n\
+    let (server, plugin) = servers.block_on(common::start_host(&format!(
+        "{store}\
          [[mount]]\nroute = \"/pbxapi\"\nplugin = \"issabel\"\n\
          settings = {{ jwt-secret = \"bench-secret-0123456789abcdef\", admin-password = \"bench\" }}\n\
          grants = {{ sqlite = {{ pbx = {{ read = [\"extensions\", \"ring_groups\", \"ring_group_members\", \"queues\"] }} }} }}\n\
          limits = {{ max_concurrent = 64 }}\n",
-        cache = cache.display().to_string(),
-        store = store.display().to_string(),
-    );
-    let config = switchboard::config::parse(&text, std::path::Path::new("bench.toml")).unwrap();
-    let server = servers.block_on(switchboard::Server::start(&config)).unwrap();
-    let plugin = server.address("main").unwrap();
-    let native = servers.block_on(native_server(Native { pool: Arc::default(), path: db.clone() }));
+        store = common::store_table(&store),
+    )));
+    let native = servers.block_on(native_server(Native { pool: common::Pool::new(&db) }));
 
     // A real token from the plugin.
     let token = servers.block_on(async {
@@ -229,14 +213,9 @@ fn main() {
         }
     });
 
-    println!(
-        "issabel plugin vs native axum + rusqlite: {} s per run, {} rounds, {} cores",
-        options.seconds,
-        options.rounds,
-        std::thread::available_parallelism().map_or(0, |n| n.get())
-    );
+    common::announce("issabel plugin vs native axum + rusqlite", &options, "");
     for (label, path) in &shapes {
-        if options.only.as_deref().is_some_and(|o| !label.contains(o)) {
+        if options.skips(label) {
             continue;
         }
         for &connections in &options.connections {

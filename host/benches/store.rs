@@ -14,7 +14,7 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use axum::extract::{Query, State};
@@ -82,23 +82,13 @@ fn rows_json(conn: &Connection, sql: &str, args: &[Value]) -> String {
 /// The native side: a small pool of connections used from the blocking pool.
 #[derive(Clone)]
 struct Native {
-    pool: Arc<Mutex<Vec<Connection>>>,
-    path: std::path::PathBuf,
+    pool: common::Pool,
     applier: Arc<switchboard::apply::Applier>,
 }
 
 impl Native {
     async fn with<T: Send + 'static>(&self, f: impl FnOnce(&mut Connection) -> T + Send + 'static) -> T {
-        let me = self.clone();
-        tokio::task::spawn_blocking(move || {
-            let conn = me.pool.lock().unwrap().pop();
-            let mut conn = conn.unwrap_or_else(|| Database::open_connection(&me.path).unwrap());
-            let out = f(&mut conn);
-            me.pool.lock().unwrap().push(conn);
-            out
-        })
-        .await
-        .unwrap()
+        self.pool.with(f).await
     }
 }
 
@@ -169,25 +159,20 @@ fn main() {
         }))
         .unwrap();
     let (user, secret) = sim.credentials();
-    let cache = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench-compile-cache");
     let plugin = switchboard::builtin::test_plugin_path("store-probe").unwrap();
-    let text = format!(
-        "[[listener]]\naddress = \"127.0.0.1:0\"\n[runtime]\ncache_dir = {cache:?}\n[store]\ndir = {store:?}\n[asterisk]\nconfig_dir = {conf:?}\n\
+    let (server, plugin) = servers.block_on(common::start_host(&format!(
+        "{store}[asterisk]\nconfig_dir = {conf:?}\n\
          [ami]\naddress = \"{ami}\"\nusername = \"{user}\"\nsecret = \"{secret}\"\n\
          [[mount]]\nroute = \"/s\"\nplugin = {plugin:?}\ngrants = {{ sqlite = {{ pbx = \"read-write\" }}, apply_changes = true }}\nlimits = {{ max_concurrent = 64 }}\n",
-        cache = cache.display().to_string(),
-        store = store.display().to_string(),
+        store = common::store_table(&store),
         conf = conf.display().to_string(),
         ami = sim.address(),
         plugin = plugin.display().to_string(),
-    );
-    let config = switchboard::config::parse(&text, std::path::Path::new("bench.toml")).unwrap();
-    let server = servers.block_on(switchboard::Server::start(&config)).unwrap();
+    )));
     servers.block_on(server.services().ami.as_ref().unwrap().wait_up(Duration::from_secs(10))).expect("AMI up");
     let applier = server.services().applier.clone().unwrap();
     servers.block_on(applier.apply()).unwrap(); // the first apply of a process reloads everything
-    let native = servers.block_on(native_server(Native { pool: Arc::default(), path: db.clone(), applier }));
-    let plugin = server.address("main").unwrap();
+    let native = servers.block_on(native_server(Native { pool: common::Pool::new(&db), applier }));
 
     let week_ago = humantime::format_rfc3339_seconds(SystemTime::now() - Duration::from_secs(7 * 86_400)).to_string();
     let (start, end) = (week_ago[..19].replace('T', "%20"), humantime::format_rfc3339_seconds(SystemTime::now()).to_string()[..19].replace('T', "%20"));
@@ -219,14 +204,9 @@ fn main() {
         }
     }
 
-    println!(
-        "plugin (sqlite interface) vs native axum + rusqlite: {} s per run, {} rounds, {} cores",
-        options.seconds,
-        options.rounds,
-        std::thread::available_parallelism().map_or(0, |n| n.get())
-    );
+    common::announce("plugin (sqlite interface) vs native axum + rusqlite", &options, "");
     for (label, path, method, check) in &shapes {
-        if options.only.as_deref().is_some_and(|o| !label.contains(o)) {
+        if options.skips(label) {
             continue;
         }
         for &connections in &options.connections {

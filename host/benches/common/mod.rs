@@ -1,4 +1,4 @@
-//! The closed-loop load generator and report helpers the benches share.
+//! The closed-loop load generator, report helpers, and the in-process host the benches share.
 
 #![allow(dead_code)] // each bench uses its own subset
 
@@ -19,6 +19,13 @@ pub struct Options {
     pub only: Option<String>,
 }
 
+/// Prints the line that opens a comparison: what is compared, then how long, how often and on how
+/// many cores (then `extra`).
+pub fn announce(what: &str, options: &Options, extra: &str) {
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    println!("{what}: {} s per run, {} rounds, {cores} cores{extra}", options.seconds, options.rounds);
+}
+
 /// `--connections 8,32 --seconds 5 --rounds 3 --only plugin`.
 pub fn options(default_connections: &[usize]) -> Options {
     let mut options = Options { connections: default_connections.to_vec(), seconds: 5, rounds: 3, only: None };
@@ -33,6 +40,13 @@ pub fn options(default_connections: &[usize]) -> Options {
         }
     }
     options
+}
+
+impl Options {
+    /// Whether `--only` leaves out the target named `label`.
+    pub fn skips(&self, label: &str) -> bool {
+        self.only.as_deref().is_some_and(|only| !label.contains(only))
+    }
 }
 
 /// What one run measured.
@@ -131,6 +145,56 @@ pub fn load(target: &Target, connections: usize, duration: Duration) -> Figures 
         let pct = |p: f64| all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1))).copied().unwrap_or(0) as u64;
         Figures { rps: all.len() as f64 / elapsed, p50_us: pct(0.50), p99_us: pct(0.99), errors }
     })
+}
+
+/// The compile cache the benches share, kept under `target/` so that runs after the first load
+/// compiled plugins instead of compiling them.
+pub fn cache_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench-compile-cache")
+}
+
+/// Starts a host in this process on an ephemeral loopback port, configured by `body` (the tables
+/// after the listener and the compile cache: `[store]`, `[ami]`, mounts); returns it and its
+/// main listener's address.
+pub async fn start_host(body: &str) -> (switchboard::Server, SocketAddr) {
+    let text = format!("[[listener]]\naddress = \"127.0.0.1:0\"\n[runtime]\ncache_dir = {:?}\n{body}", cache_dir().display().to_string());
+    let config = switchboard::config::parse(&text, std::path::Path::new("bench.toml")).unwrap();
+    let server = switchboard::Server::start(&config).await.unwrap();
+    let addr = server.address("main").unwrap();
+    (server, addr)
+}
+
+/// `[store]` in `dir`.
+pub fn store_table(dir: &std::path::Path) -> String {
+    format!("[store]\ndir = {:?}\n", dir.display().to_string())
+}
+
+/// The native baselines' connections to one SQLite file: reused across requests, used from
+/// tokio's blocking pool (as a plain axum + rusqlite service would).
+#[derive(Clone)]
+pub struct Pool {
+    idle: std::sync::Arc<std::sync::Mutex<Vec<rusqlite::Connection>>>,
+    path: std::path::PathBuf,
+}
+
+impl Pool {
+    pub fn new(path: &std::path::Path) -> Pool {
+        Pool { idle: Default::default(), path: path.to_path_buf() }
+    }
+
+    /// Runs `f` on an idle connection (a new one when none is idle) off the async threads.
+    pub async fn with<T: Send + 'static>(&self, f: impl FnOnce(&mut rusqlite::Connection) -> T + Send + 'static) -> T {
+        let me = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = me.idle.lock().unwrap().pop();
+            let mut conn = conn.unwrap_or_else(|| switchboard::store::Database::open_connection(&me.path).unwrap());
+            let out = f(&mut conn);
+            me.idle.lock().unwrap().push(conn);
+            out
+        })
+        .await
+        .unwrap()
+    }
 }
 
 /// Serves `app` (the native baseline) on a free loopback port.

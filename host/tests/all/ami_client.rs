@@ -95,7 +95,7 @@ async fn list_actions_and_command_output_are_collected() {
 
     let unknown = client.send(Message::new().with("Action", "NoSuchAction")).await.unwrap();
     assert!(!unknown.is_success());
-    // Asterisk 22's exact text (shared/ami/unknown-action.txt).
+    // Asterisk 22's exact text (tests/transcripts/ami/unknown-action.txt).
     assert_eq!(
         unknown.response.get("Message"),
         Some("Invalid/unknown command: NoSuchAction. Use Action: ListCommands to show available commands.")

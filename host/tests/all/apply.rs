@@ -310,25 +310,18 @@ async fn without_ami_the_error_says_so_and_the_files_are_there() {
 /// `pbx.apply-changes`, and the PBX (the simulator, reading the rendered files) lists it.
 #[tokio::test]
 async fn a_plugin_creates_an_extension_and_the_pbx_lists_it_after_apply_changes() {
-    let root = tempfile::tempdir().unwrap();
-    let conf = root.path().join("asterisk");
-    let sim = start_sim(conf.clone(), "127.0.0.1:0".parse().unwrap()).await;
-    let (user, secret) = sim.credentials();
     let (store_probe, probe) = (crate::util::test_plugin("store-probe"), crate::util::test_plugin("probe"));
-    let server = crate::util::start(&format!(
-        "[store]\ndir = {store:?}\n[asterisk]\nconfig_dir = {conf:?}\ntransport = \"transport-udp\"\n\
-         [ami]\naddress = \"{ami}\"\nusername = \"{user}\"\nsecret = \"{secret}\"\n\n\
-         [[mount]]\nroute = \"/w\"\nplugin = {store_probe:?}\ngrants = {{ sqlite = {{ pbx = \"read-write\" }}, apply_changes = true }}\n\n\
-         [[mount]]\nroute = \"/nogrant\"\nplugin = {store_probe:?}\n\n\
-         [[mount]]\nroute = \"/ami\"\nplugin = {probe:?}\ngrants = {{ ami = [\"PJSIPShowEndpoints\"] }}\n",
-        store = root.path().join("store").display().to_string(),
-        conf = conf.display().to_string(),
-        ami = sim.address(),
-    ))
-    .await;
-    let url = crate::util::base(&server);
+    let rig = crate::util::Rig::builder()
+        .flavor_pbx()
+        .store()
+        .asterisk("transport = \"transport-udp\"\n")
+        .mount("/w", &store_probe, "grants = { sqlite = { pbx = \"read-write\" }, apply_changes = true }")
+        .mount("/nogrant", &store_probe, "")
+        .mount("/ami", &probe, "grants = { ami = [\"PJSIPShowEndpoints\"] }")
+        .start()
+        .await;
+    let (url, conf) = (rig.base.clone(), rig.path("asterisk"));
     let client = crate::util::client();
-    server.services().ami.as_ref().unwrap().wait_up(std::time::Duration::from_secs(10)).await.unwrap();
 
     let response = client.post(format!("{url}/nogrant/apply")).send().await.unwrap();
     assert_eq!(response.status(), 403);
@@ -357,6 +350,5 @@ async fn a_plugin_creates_an_extension_and_the_pbx_lists_it_after_apply_changes(
     // Nothing changed since: no file written, nothing reloaded.
     let again: serde_json::Value = client.post(format!("{url}/w/apply")).send().await.unwrap().json().await.unwrap();
     assert_eq!(again, serde_json::json!({"changed_files": [], "reloaded_modules": []}));
-    server.shutdown().await;
-    sim.stop().await;
+    rig.stop().await;
 }

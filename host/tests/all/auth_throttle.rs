@@ -3,14 +3,12 @@
 //! a right secret during a lock counts for nothing, locks end, and the client address comes from
 //! the peer — or from `X-Forwarded-For` only when the peer is a trusted proxy.
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use reqwest::RequestBuilder;
-use rusqlite::Connection;
-use switchboard::{Server, config};
+use switchboard::sim::PbxSeed;
 
-use crate::util::{ami_table, cache_dir, client, flavor_sim, stop_with_sim, test_plugin};
+use crate::util::{client, test_plugin};
 
 const ELASTIX_KEY: &str = "elastix-throttle-key";
 const AXEOS_KEY: &str = "axeos-throttle-key";
@@ -22,9 +20,7 @@ const FIRST_LOCK: Duration = Duration::from_millis(1000);
 const MAX_LOCK: Duration = Duration::from_millis(2000);
 
 struct Rig {
-    _root: tempfile::TempDir,
-    sim: std::sync::Arc<switchboard::sim::Simulator>,
-    server: Server,
+    host: crate::util::Rig,
     /// The listener that trusts 127.0.0.1 as a proxy: `X-Forwarded-For` names the client.
     proxied: String,
     /// The listener that trusts no proxy: the peer is the client, whatever it claims.
@@ -32,41 +28,45 @@ struct Rig {
 }
 
 async fn rig() -> Rig {
-    let root = tempfile::tempdir().unwrap();
-    let store = root.path().join("store");
-    let sim = flavor_sim(&root.path().join("asterisk")).await;
-    let text = format!(
-        "[[listener]]\nname = \"main\"\naddress = \"127.0.0.1:0\"\ntrusted_proxies = [\"127.0.0.1\"]\n\n\
-         [[listener]]\nname = \"direct\"\naddress = \"127.0.0.1:0\"\n\n\
-         [runtime]\ncache_dir = {cache:?}\n\n[store]\ndir = {store:?}\n\n{ami}\n\
-         [auth_throttle]\nfree_failures = {FREE}\nfirst_lock_ms = {first}\nmax_lock_ms = {max}\nforget_after_s = 60\n\n\
-         [[mount]]\nroute = \"/api/api.php\"\nplugin = \"elastix\"\nsettings = {{ api-key = \"{ELASTIX_KEY}\" }}\n\
-         grants = {{ ami = [\"Command core show channels verbose\"] }}\n\n\
-         [[mount]]\nroute = \"/pbxapi\"\nplugin = \"issabel\"\n\
-         settings = {{ jwt-secret = \"a-jwt-secret-of-at-least-32-bytes!!\", admin-password = \"{ISSABEL_PASSWORD}\" }}\n\
-         grants = {{ sqlite = {{ pbx = {{ read = [\"extensions\"] }} }} }}\n\n\
-         [[mount]]\nroute = \"/apis/pbx\"\nplugin = \"axeos\"\nsettings = {{ api-key = \"{AXEOS_KEY}\" }}\n\
-         grants = {{ sqlite = {{ pbx = {{ read = [\"extensions\", \"voicemail\", \"device_options\", \"trunks\"], write = [\"astdb\"] }}, own = true }}, ami = [\"MailboxCount\"] }}\n\n\
-         [[mount]]\nroute = \"/probe\"\nplugin = {probe:?}\n",
-        cache = cache_dir().display().to_string(),
-        store = store.display().to_string(),
-        ami = ami_table(&sim),
-        first = FIRST_LOCK.as_millis(),
-        max = MAX_LOCK.as_millis(),
-        probe = test_plugin("probe"),
-    );
-    let config = config::parse(&text, Path::new("throttle.toml")).unwrap_or_else(|e| panic!("{e}"));
-    let server = Server::start(&config).await.expect("server starts");
-    Connection::open(store.join("pbx.sqlite"))
-        .unwrap()
-        .execute_batch(
+    let host = crate::util::Rig::builder()
+        .listeners(
+            "[[listener]]\nname = \"main\"\naddress = \"127.0.0.1:0\"\ntrusted_proxies = [\"127.0.0.1\"]\n\n\
+             [[listener]]\nname = \"direct\"\naddress = \"127.0.0.1:0\"\n",
+        )
+        .pbx(PbxSeed::demo().with_ring(Duration::from_millis(10)))
+        .pbx_reads_conf()
+        .store()
+        .toml(&format!(
+            "[auth_throttle]\nfree_failures = {FREE}\nfirst_lock_ms = {first}\nmax_lock_ms = {max}\nforget_after_s = 60\n",
+            first = FIRST_LOCK.as_millis(),
+            max = MAX_LOCK.as_millis(),
+        ))
+        .mount("/api/api.php", "elastix", &format!("settings = {{ api-key = \"{ELASTIX_KEY}\" }}\ngrants = {{ ami = [\"Command core show channels verbose\"] }}\n"))
+        .mount(
+            "/pbxapi",
+            "issabel",
+            &format!(
+                "settings = {{ jwt-secret = \"a-jwt-secret-of-at-least-32-bytes!!\", admin-password = \"{ISSABEL_PASSWORD}\" }}\n\
+                 grants = {{ sqlite = {{ pbx = {{ read = [\"extensions\"] }} }} }}\n"
+            ),
+        )
+        .mount(
+            "/apis/pbx",
+            "axeos",
+            &format!(
+                "settings = {{ api-key = \"{AXEOS_KEY}\" }}\n\
+                 grants = {{ sqlite = {{ pbx = {{ read = [\"extensions\", \"voicemail\", \"device_options\", \"trunks\"], write = [\"astdb\"] }}, own = true }}, ami = [\"MailboxCount\"] }}\n"
+            ),
+        )
+        .mount("/probe", &test_plugin("probe"), "")
+        .seed(
             "INSERT INTO extensions (number, name, secret, voicemail) VALUES ('1001', 'Alice', 's', 'default'), ('1002', 'Bob', 's', 'default');\n\
              INSERT INTO voicemail (mailbox, password) VALUES ('1001', '1234'), ('1002', '4321');",
         )
-        .unwrap();
-    let proxied = format!("http://{}", server.address("main").unwrap());
-    let direct = format!("http://{}", server.address("direct").unwrap());
-    Rig { _root: root, sim: std::sync::Arc::new(sim), server, proxied, direct }
+        .start()
+        .await;
+    let (proxied, direct) = (host.listener("main"), host.listener("direct"));
+    Rig { host, proxied, direct }
 }
 
 /// `request` as sent by client `from` through the trusted proxy.
@@ -125,7 +125,7 @@ async fn a_thousand_wrong_issabel_passwords_lock_the_address_and_the_user_out() 
     assert!(body.contains("access_token"), "{body}");
     // … but not the attacker's address, whose next wrong guess locks it again at once.
     assert_eq!(status_of(login(attacker, "root", "again")).await.0, 429);
-    stop_with_sim(rig.server, rig.sim).await;
+    rig.host.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -162,7 +162,7 @@ async fn wrong_elastix_keys_lock_the_address_in_the_original_style_and_spoofing_
     }
     assert_eq!(&statuses[..FREE], &[200; FREE]);
     assert!(statuses[FREE..].iter().all(|s| *s == 429), "{statuses:?}");
-    stop_with_sim(rig.server, rig.sim).await;
+    rig.host.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -212,7 +212,7 @@ async fn axeos_pins_api_keys_and_mailbox_passwords_lock_per_address_and_per_prin
     tokio::time::sleep(MAX_LOCK + Duration::from_millis(100)).await;
     let (status, _, body) = status_of(guess("1234")).await;
     assert_eq!(status, 200, "{body} (boxes: {admin})");
-    stop_with_sim(rig.server, rig.sim).await;
+    rig.host.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -229,5 +229,5 @@ async fn the_client_address_reaches_plugins_from_the_host_only() {
         .header("x-forwarded-for", "203.0.113.11")
         .header("x-switchboard-client-addr", "203.0.113.12");
     assert_eq!(whoami(forged).await, serde_json::json!({ "header": "127.0.0.1", "host": "127.0.0.1" }));
-    stop_with_sim(rig.server, rig.sim).await;
+    rig.host.stop().await;
 }

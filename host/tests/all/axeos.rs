@@ -2,28 +2,22 @@
 //! (API key, `?key=`, PBX users), JSON and XML, users/phones/voicemail/switches, user settings
 //! written to the model and the PBX, ACD statistics with reset, originate/status/hangup.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use rusqlite::Connection;
 use serde_json::Value;
-use switchboard::Server;
-use switchboard::ami::Message;
-use switchboard::sim::{PbxSeed, SimConfig, Simulator};
+use switchboard::sim::PbxSeed;
 
-use crate::util::{base, client, start, stop_with_sim};
+use crate::util::client;
 
 const KEY: &str = "axeos-test-api-key";
 const NAMES: [&str; 10] = [
     "Alice Smith", "Bob Jones", "Carol White", "Dave Brown", "Erin Green", "Frank Black", "Grace Hall", "Heidi King", "Ivan Wright", "Judy Scott",
 ];
 
-struct Rig {
-    root: tempfile::TempDir,
-    sim: Arc<Simulator>,
-    server: Server,
-    url: String,
-}
+crate::util::local_rig!(
+    /// The host with Axeos on `/apis/pbx`, and the API's URL.
+    Rig { url: String }
+);
 
 /// The simulator's demo office (1006 answers every call busy) and the same phones in the model.
 async fn rig() -> Rig {
@@ -32,25 +26,8 @@ async fn rig() -> Rig {
 
 /// [`rig`] with `extra` appended to the host's config (e.g. an `[events]` section).
 async fn rig_with(extra: &str) -> Rig {
-    let root = tempfile::tempdir().unwrap();
-    let store = root.path().join("store");
     let mut seed = PbxSeed::demo().with_ring(Duration::from_millis(10));
     seed.endpoint_mut("1006").unwrap().busy = true;
-    let sim = Simulator::start(SimConfig { listen: "127.0.0.1:0".parse().unwrap(), pbx: seed, ..SimConfig::default() }).await.unwrap();
-    let (user, secret) = sim.credentials();
-    let toml = format!(
-        "[store]\ndir = {store:?}\n\n[ami]\naddress = \"{addr}\"\nusername = \"{user}\"\nsecret = \"{secret}\"\n\n\
-         [[mount]]\nroute = \"/apis/pbx\"\nplugin = \"axeos\"\n\
-         settings = {{ api-key = \"{KEY}\", number = \"+31201234567\", hostname = \"pbx.example.org\", ring-timeout = \"1\" }}\n\
-         limits = {{ timeout_ms = 60000, max_concurrent = 600 }}\n\
-         grants = {{ sqlite = {{ pbx = {{ read = [\"extensions\", \"voicemail\", \"device_options\", \"trunks\"], write = [\"astdb\", \"day_timers\"] }}, own = true }}, \
-         events = true, ami = [\"DBPut\", \"DBDel\", \"DeviceStateList\", \"MailboxCount\", \"QueueStatus\", \"Originate\", \"Status\", \"Hangup\"] }}\n\n{extra}",
-        store = store.display().to_string(),
-        addr = sim.address(),
-    );
-    let server = start(&toml).await;
-    server.services().ami.as_ref().unwrap().wait_up(Duration::from_secs(10)).await.expect("AMI link up");
-    let rig = Rig { root, sim: Arc::new(sim), server, url: String::new() };
     let mut sql = String::new();
     for (i, name) in NAMES.iter().enumerate() {
         sql.push_str(&format!("INSERT INTO extensions (number, name, secret, voicemail) VALUES ('{}', '{name}', 's', 'default');\n", 1001 + i));
@@ -63,28 +40,28 @@ async fn rig_with(extra: &str) -> Rig {
          INSERT INTO day_timers (name) VALUES ('Office hours');\n\
          INSERT INTO trunks (name) VALUES ('trunk-provider');\n",
     );
-    rig.sql(&sql);
-    let url = format!("{}/apis/pbx", base(&rig.server));
-    Rig { url, ..rig }
+    let host = crate::util::Rig::builder()
+        .pbx(seed)
+        .store()
+        .mount(
+            "/apis/pbx",
+            "axeos",
+            &format!(
+                "settings = {{ api-key = \"{KEY}\", number = \"+31201234567\", hostname = \"pbx.example.org\", ring-timeout = \"1\" }}\n\
+                 limits = {{ timeout_ms = 60000, max_concurrent = 600 }}\n\
+                 grants = {{ sqlite = {{ pbx = {{ read = [\"extensions\", \"voicemail\", \"device_options\", \"trunks\"], write = [\"astdb\", \"day_timers\"] }}, own = true }}, \
+                 events = true, ami = [\"DBPut\", \"DBDel\", \"DeviceStateList\", \"MailboxCount\", \"QueueStatus\", \"Originate\", \"Status\", \"Hangup\"] }}\n"
+            ),
+        )
+        .toml(extra)
+        .seed(&sql)
+        .start()
+        .await;
+    let url = format!("{}/apis/pbx", host.base);
+    Rig { host, url }
 }
 
 impl Rig {
-    fn sql(&self, sql: &str) {
-        Connection::open(self.root.path().join("store/pbx.sqlite")).unwrap().execute_batch(sql).unwrap();
-    }
-
-    fn astdb(&self, family: &str, key: &str) -> Option<String> {
-        let db = Connection::open(self.root.path().join("store/pbx.sqlite")).unwrap();
-        db.query_row("SELECT value FROM astdb WHERE family = ?1 AND key = ?2", [family, key], |r| r.get(0)).ok()
-    }
-
-    /// The PBX's own astdb value (AMI `DBGet`).
-    async fn pbx_db(&self, family: &str, key: &str) -> Option<String> {
-        let ami = self.server.services().ami.as_ref().unwrap();
-        let answer = ami.send(Message::new().with("Action", "DBGet").with("Family", family).with("Key", key)).await.ok()?;
-        answer.events.first().and_then(|e| e.get("Val").map(str::to_string))
-    }
-
     /// GET as the admin (HTTP Basic `apiKey:<key>`).
     async fn get(&self, path: &str) -> (u16, Value) {
         let r = client().get(format!("{}{path}", self.url)).basic_auth("apiKey", Some(KEY)).send().await.unwrap();
@@ -113,10 +90,6 @@ impl Rig {
             .as_str()
             .unwrap()
             .to_string()
-    }
-
-    async fn stop(self) {
-        stop_with_sim(self.server, self.sim).await;
     }
 }
 
@@ -329,7 +302,7 @@ async fn axeos_acd_stats_from_live_queues_with_reset() {
     assert_eq!((support["relative"].clone(), support["last_reset"].clone()), (false.into(), Value::Null));
 
     // One answered call through the queue, then a reset: relative counters start again from 0.
-    rig.sim
+    rig.sim()
         .run(switchboard::sim::Scenario::InboundToQueue {
             from: "+15551234567".into(),
             queue: "support".into(),
@@ -349,7 +322,7 @@ async fn axeos_acd_stats_from_live_queues_with_reset() {
     assert_eq!((q["relative"].clone(), q["answered"].clone(), q["calls_taken"].clone()), (true.into(), 0.into(), 0.into()));
     assert!(q["last_reset"].as_str().unwrap().ends_with('Z'));
     // A caller waiting with nobody answering shows in `calls`.
-    let sim = rig.sim.clone();
+    let sim = rig.sim_arc();
     let waiting = tokio::spawn(async move {
         sim.run(switchboard::sim::Scenario::InboundToQueue {
             from: "+15557654321".into(),
@@ -449,7 +422,7 @@ async fn record_axeos_event_fixtures() {
     for (name, scenario) in scenarios {
         tokio::time::sleep(ms(300)).await;
         let last = bus.next_seq().checked_sub(1);
-        rig.sim.run(scenario).await.unwrap();
+        rig.sim().run(scenario).await.unwrap();
         tokio::time::sleep(ms(300)).await;
         let events = bus.poll(&Poll { last, timeout: Duration::ZERO, limit: 0, filter: Vec::new() }).await;
         let lines: Vec<String> =
@@ -520,7 +493,7 @@ async fn axeos_events_follow_a_queued_call_and_a_blind_transfer() {
     // Inbound on the trunk → queue `support` → answered by 1002 → caller hangs up.
     let start = newest(&rig).await;
     let call = Scenario::InboundToQueue { from: "+15551234567".into(), queue: "support".into(), answered_by: Some("1002".into()), talk: ms(50) };
-    rig.sim.run(call).await.unwrap();
+    rig.sim().run(call).await.unwrap();
     let got = events_until(&rig, start, "call finished").await;
     let kinds = types(&got);
     assert_eq!(kinds.first(), Some(&"incoming call"), "{kinds:?}");
@@ -547,7 +520,7 @@ async fn axeos_events_follow_a_queued_call_and_a_blind_transfer() {
     // 1001 calls 1002, who blind-transfers to 1003.
     let start = got.last().and_then(|e| e["seq"].as_u64());
     let transfer = Scenario::BlindTransfer { from: "1001".into(), to: "1002".into(), transfer_to: "1003".into(), talk: ms(50) };
-    rig.sim.run(transfer).await.unwrap();
+    rig.sim().run(transfer).await.unwrap();
     let got = events_until(&rig, start, "call finished").await;
     let kinds = types(&got);
     assert_eq!(kinds.first(), Some(&"incoming call"), "{kinds:?}");
@@ -588,7 +561,7 @@ async fn axeos_a_pbx_user_sees_only_their_own_events() {
 
     // Bob calls Carol: nothing of Alice's. A poll of hers waits it out and answers nothing.
     let others = Scenario::Internal { from: "1002".into(), to: "1003".into(), answer: true, talk: ms(50) };
-    rig.sim.run(others).await.unwrap();
+    rig.sim().run(others).await.unwrap();
     let admin_saw = events_until(&rig, start, "call finished").await;
     let after_others = admin_saw.last().and_then(|e| e["seq"].as_u64());
     let query = start.map_or("timeout=1".to_string(), |s| format!("last={s}&timeout=1"));
@@ -600,7 +573,7 @@ async fn axeos_a_pbx_user_sees_only_their_own_events() {
     // Then Carol calls Alice, who answers; Carol hangs up. Alice learns of the call when it rings
     // her phone (`internal dial`); its `incoming call` named Carol alone.
     let hers = Scenario::Internal { from: "1003".into(), to: "1001".into(), answer: true, talk: ms(50) };
-    rig.sim.run(hers).await.unwrap();
+    rig.sim().run(hers).await.unwrap();
     let mut seen: Vec<Value> = Vec::new();
     let mut last = start;
     for _ in 0..20 {
@@ -710,7 +683,7 @@ async fn axeos_events_report_phone_status_changes_with_the_code_phones_reports()
 
     // The phone loses its registration: one update, Unavailable (4), as GET /phones then says.
     let start = newest(&rig).await;
-    rig.sim.upsert_endpoint(endpoint.clone().unregistered());
+    rig.sim().upsert_endpoint(endpoint.clone().unregistered());
     let got = events_until_one(&rig, start, phone_status).await;
     assert_eq!(got.len(), 1, "exactly the one update: {got:?}");
     assert_eq!((got[0]["status_code"].clone(), got[0]["status"].clone()), (4.into(), "Unavailable".into()), "{got:?}");
@@ -719,7 +692,7 @@ async fn axeos_events_report_phone_status_changes_with_the_code_phones_reports()
 
     // Registered again: Idle (0).
     let start = got.last().and_then(|e| e["seq"].as_u64());
-    rig.sim.upsert_endpoint(endpoint);
+    rig.sim().upsert_endpoint(endpoint);
     let got = events_until_one(&rig, start, phone_status).await;
     assert_eq!(got.len(), 1, "exactly the one update: {got:?}");
     assert_eq!((got[0]["status_code"].clone(), got[0]["status"].clone()), (0.into(), "Idle".into()));
@@ -729,7 +702,7 @@ async fn axeos_events_report_phone_status_changes_with_the_code_phones_reports()
     // what GET /phones says then too — and is idle (0) again after the hangup.
     let start = got.last().and_then(|e| e["seq"].as_u64());
     let call = tokio::spawn({
-        let sim = rig.sim.clone();
+        let sim = rig.sim_arc();
         async move { sim.run(Scenario::Internal { from: "1001".into(), to: "1003".into(), answer: true, talk: Duration::from_secs(3) }).await }
     });
     let got = events_until_one(&rig, start, |e| phone_status(e) && e["status_code"] == 1).await;

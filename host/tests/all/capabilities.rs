@@ -103,36 +103,24 @@ async fn five_hundred_plugin_pollers_are_woken_by_one_event() {
     server.shutdown().await;
 }
 
-/// A server whose `[ami]` is the simulator, with the probe mounted granted and not.
-async fn with_simulator(buffer: usize) -> (switchboard::sim::Simulator, switchboard::Server) {
-    use switchboard::sim::{PbxSeed, SimConfig, Simulator};
-    let sim = Simulator::start(SimConfig {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        pbx: PbxSeed::demo().with_ring(Duration::from_millis(10)),
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
-    let (user, secret) = sim.credentials();
-    let extra = format!(
-        "\n[ami]\naddress = \"{}\"\nusername = \"{user}\"\nsecret = \"{secret}\"\n\n[events]\nbuffer = {buffer}\n",
-        sim.address()
-    );
-    let mounts = format!(
-        "[[mount]]\nroute = \"/granted\"\nplugin = {p:?}\ngrants = {{ ami = [\"Ping\", \"CoreShowChannels\", \"Command\"], events = true }}\n\n\
-         [[mount]]\nroute = \"/bare\"\nplugin = {p:?}\n{extra}",
-        p = test_plugin("probe")
-    );
-    let server = start(&mounts).await;
-    server.services().ami.as_ref().unwrap().wait_up(Duration::from_secs(10)).await.expect("AMI link up");
-    (sim, server)
+/// A host whose `[ami]` is the simulator, with the probe mounted granted and not.
+async fn with_simulator(buffer: usize) -> crate::util::Rig {
+    use switchboard::sim::PbxSeed;
+    let p = test_plugin("probe");
+    crate::util::Rig::builder()
+        .pbx(PbxSeed::demo().with_ring(Duration::from_millis(10)))
+        .toml(&format!("[events]\nbuffer = {buffer}\n"))
+        .mount("/granted", &p, "grants = { ami = [\"Ping\", \"CoreShowChannels\", \"Command\"], events = true }")
+        .mount("/bare", &p, "")
+        .start()
+        .await
 }
 
 #[tokio::test]
 async fn a_plugin_uses_the_pbx_through_its_grants() {
     use switchboard::sim::Scenario;
-    let (sim, server) = with_simulator(1000).await;
-    let url = base(&server);
+    let rig = with_simulator(1000).await;
+    let (sim, url) = (rig.sim(), rig.base.clone());
 
     let (status, body) = get_json(&format!("{url}/granted/send?action=Ping")).await;
     assert_eq!(status, 200, "{body}");
@@ -178,15 +166,14 @@ async fn a_plugin_uses_the_pbx_through_its_grants() {
     assert!(position("DialBegin") < position("BridgeEnter"));
     assert!(position("BridgeEnter") < position("Hangup"));
     assert_eq!(report.cdrs[0].disposition, "ANSWERED");
-    server.shutdown().await;
-    sim.stop().await;
+    rig.stop().await;
 }
 
 #[tokio::test]
 async fn a_plugin_sees_overflow_as_a_gap_in_sequence_numbers() {
     use switchboard::sim::Scenario;
-    let (sim, server) = with_simulator(5).await;
-    let url = base(&server);
+    let rig = with_simulator(5).await;
+    let (sim, url) = (rig.sim(), rig.base.clone());
     let (_, first) = get_json(&format!("{url}/granted/poll?timeout=0")).await;
     let last = first.as_array().unwrap().last().map_or(0, |e| e["seq"].as_u64().unwrap());
     // A whole call produces far more than five events.
@@ -198,26 +185,26 @@ async fn a_plugin_sees_overflow_as_a_gap_in_sequence_numbers() {
     let batch = batch.as_array().unwrap();
     assert_eq!(batch.len(), 5, "the buffer holds five");
     assert!(batch[0]["seq"].as_u64().unwrap() > last + 1, "events were dropped: seq jumps past last + 1");
-    server.shutdown().await;
-    sim.stop().await;
+    rig.stop().await;
 }
 
 /// `grants.ami` entries with argument patterns: the CLI commands and Originate contexts a mount
 /// was given, and nothing else; the host's own actions for nobody, `*` included.
 #[tokio::test]
 async fn ami_grants_constrain_arguments_and_never_lend_the_hosts_own_actions() {
-    let conf = tempfile::tempdir().unwrap();
-    let sim = crate::util::flavor_sim(conf.path()).await;
-    let mounts = format!(
-        "{ami}\n[[mount]]\nroute = \"/narrow\"\nplugin = {p:?}\n\
-         grants = {{ ami = [\"Command core show *\", \"Originate Context=from-internal, Application=\", \"DBPut Family=CF*\"] }}\n\n\
-         [[mount]]\nroute = \"/star\"\nplugin = {p:?}\ngrants = {{ ami = [\"*\"] }}\n",
-        ami = crate::util::ami_table(&sim),
-        p = test_plugin("probe")
-    );
-    let server = start(&mounts).await;
-    server.services().ami.as_ref().unwrap().wait_up(Duration::from_secs(10)).await.expect("AMI link up");
-    let url = base(&server);
+    let p = test_plugin("probe");
+    let rig = crate::util::Rig::builder()
+        .pbx(switchboard::sim::PbxSeed::demo().with_ring(Duration::from_millis(10)))
+        .pbx_reads_conf()
+        .mount(
+            "/narrow",
+            &p,
+            "grants = { ami = [\"Command core show *\", \"Originate Context=from-internal, Application=\", \"DBPut Family=CF*\"] }",
+        )
+        .mount("/star", &p, "grants = { ami = [\"*\"] }")
+        .start()
+        .await;
+    let (server, url) = (&rig.server, rig.base.clone());
     let denied = |body: &serde_json::Value| body["error"]["code"] == "ami_denied";
 
     let (status, body) = get_json(&format!("{url}/narrow/command?cmd=core%20show%20version")).await;
@@ -261,6 +248,5 @@ async fn ami_grants_constrain_arguments_and_never_lend_the_hosts_own_actions() {
     let (status, _) = get_json(&format!("{url}/star/send?action=Ping")).await;
     assert_eq!(status, 200);
     assert!(matches!(server.services().ami.as_ref().unwrap().state(), switchboard::ami::LinkState::Up(_)));
-    server.shutdown().await;
-    sim.stop().await;
+    rig.stop().await;
 }

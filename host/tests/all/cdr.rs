@@ -17,7 +17,7 @@ use switchboard::sim::{Cdr, CdrCsv, PbxSeed, Scenario, SimConfig, Simulator};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
-use crate::util::{base, cache_dir, client};
+use crate::util::{base, client};
 
 const ELASTIX_KEY: &str = "kJBJzUqZ2W9THvW9vrFTEzXN7NNfDv9XyzENAn7teWDsZCcYHj";
 const WAIT: Duration = Duration::from_secs(15);
@@ -203,15 +203,13 @@ impl Rig {
     async fn host(&self, ami: SocketAddr, more: &str) -> Server {
         let (user, secret) = self.sim.credentials();
         let toml = format!(
-            "[[listener]]\naddress = \"127.0.0.1:0\"\n\n[runtime]\ncache_dir = {cache:?}\n\n[store]\ndir = {store:?}\n\n\
+            "[store]\ndir = {store:?}\n\n\
              [asterisk]\ncdr_csv = {csv:?}\ncdr_time_zone = \"UTC\"\n\n\
              [ami]\naddress = \"{ami}\"\nusername = \"{user}\"\nsecret = \"{secret}\"\n\n{more}",
-            cache = cache_dir().display().to_string(),
             store = self.store().display().to_string(),
             csv = self.csv.display().to_string(),
         );
-        let config = config::parse(&toml, Path::new("cdr-test.toml")).unwrap_or_else(|e| panic!("{e}"));
-        let server = Server::start(&config).await.expect("server starts");
+        let server = crate::util::start_config(&crate::util::config_text(None, &toml)).await;
         server.services().ami.as_ref().unwrap().wait_up(WAIT).await.expect("AMI link up");
         // The read of Master.csv at start is over before a test's calls begin.
         let status = ingester(&server).wait_for(WAIT, |s| s.reconciles >= 1).await;

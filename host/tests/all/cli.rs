@@ -180,10 +180,7 @@ fn demo_prints_its_urls_serves_them_and_exits_cleanly_on_sigterm() {
 fn serve_logs_plugin_output_attributed_to_the_plugin() {
     let dir = tempfile::tempdir().unwrap();
     let hostile = crate::util::test_plugin("hostile");
-    let text = format!(
-        "[[listener]]\naddress = \"127.0.0.1:0\"\n[runtime]\ncache_dir = {:?}\n[[mount]]\nroute = \"/h\"\nplugin = {hostile:?}\n",
-        crate::util::cache_dir().display().to_string()
-    );
+    let text = crate::util::config_text(None, &format!("[[mount]]\nroute = \"/h\"\nplugin = {hostile:?}\n"));
     let path = write_config(dir.path(), &text);
     let mut child = Command::new(BIN)
         .args(["serve", "--config"])

@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 use switchboard::ami::{AmiClient, AmiConfig, Message};
 use switchboard::sim::{PbxSeed, Scenario, SimConfig, Simulator};
 
-use crate::util::{BIN, cache_dir, client, read_until, terminate, test_plugin};
+use crate::util::{BIN, client, read_until, terminate, test_plugin};
 
 const SIZE: &str = "6m";
 const ISSABEL_PASSWORD: &str = "disk-full-admin";
@@ -143,7 +143,7 @@ async fn a_full_store_disk_refuses_writes_cleanly_and_recovers() {
     .unwrap();
     let (user, secret) = sim.credentials();
     let text = format!(
-        "[[listener]]\naddress = \"127.0.0.1:0\"\n[runtime]\ncache_dir = {cache:?}\n[store]\ndir = {store:?}\n\
+        "[store]\ndir = {store:?}\n\
          [asterisk]\nconfig_dir = {conf:?}\n\
          [ami]\naddress = \"{addr}\"\nusername = \"{user}\"\nsecret = \"{secret}\"\n\
          [[mount]]\nroute = \"/pbxapi\"\nplugin = \"issabel\"\n\
@@ -154,14 +154,12 @@ async fn a_full_store_disk_refuses_writes_cleanly_and_recovers() {
          [[mount]]\nroute = \"/apis/pbx\"\nplugin = \"axeos\"\nsettings = {{ api-key = \"{AXEOS_KEY}\" }}\n\
          grants = {{ events = true, ami = [\"DBPut Family=DAYNIGHT\", \"DBDel Family=DAYNIGHT\"], sqlite = {{ own = true, pbx = {{ read = [\"extensions\"], write = [\"astdb\", \"day_timers\"] }} }} }}\n\
          [[mount]]\nroute = \"/probe\"\nplugin = {probe:?}\ngrants = {{ apply_changes = true }}\n",
-        cache = cache_dir().display().to_string(),
         store = store.display().to_string(),
         conf = conf.display().to_string(),
         addr = sim.address(),
         probe = test_plugin("store-probe"),
     );
-    let config = root.path().join("switchboard.toml");
-    std::fs::write(&config, text).unwrap();
+    let config = crate::util::write_config(root.path(), &text);
     let mut child = tmpfs.host(&config).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
     let lines = read_until(&mut child, "-> http://", Duration::from_secs(60));
     let base = lines.last().unwrap().split(" -> ").nth(1).unwrap().trim_end_matches('/').to_string();

@@ -1,27 +1,23 @@
 //! Nothing answered as written is lost: `kill -9` the host while many clients write, then check
 //! that every write that got a success answer is in the database and the file is intact.
 
-use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::util::{BIN, cache_dir, client, read_until, test_plugin};
+use crate::util::{client, serve, served_url, test_plugin, write_config};
 
 #[test]
 fn kill_9_during_writes_loses_no_acknowledged_write() {
     let dir = tempfile::tempdir().unwrap();
     let text = format!(
-        "[[listener]]\naddress = \"127.0.0.1:0\"\n[runtime]\ncache_dir = {cache:?}\n[store]\ndir = {store:?}\n\
+        "[store]\ndir = {store:?}\n\
          [[mount]]\nroute = \"/w\"\nplugin = {p:?}\ngrants = {{ sqlite = {{ pbx = \"read-write\" }} }}\n",
-        cache = cache_dir().display().to_string(),
         store = dir.path().join("store").display().to_string(),
         p = test_plugin("store-probe"),
     );
-    let path = dir.path().join("switchboard.toml");
-    std::fs::write(&path, text).unwrap();
-    let mut child = Command::new(BIN).args(["serve", "--config"]).arg(&path).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
-    let lines = read_until(&mut child, "-> http://", Duration::from_secs(60));
-    let url = lines.last().unwrap().split(" -> ").nth(1).unwrap().to_string();
+    let path = write_config(dir.path(), &text);
+    let (mut child, lines) = serve(&path, "-> http://");
+    let url = served_url(lines.last().unwrap());
 
     let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
@@ -89,23 +85,18 @@ fn kill_9_during_a_thousand_issabel_writes_then_restart_keeps_every_created_exte
     const PASSWORD: &str = "durability-admin-password";
     let dir = tempfile::tempdir().unwrap();
     let text = format!(
-        "[[listener]]\naddress = \"127.0.0.1:0\"\n[runtime]\ncache_dir = {cache:?}\n[store]\ndir = {store:?}\n\
+        "[store]\ndir = {store:?}\n\
          [[mount]]\nroute = \"/pbxapi\"\nplugin = \"issabel\"\n\
          settings = {{ jwt-secret = \"durability-jwt-secret-0123456789abcdef\", admin-password = \"{PASSWORD}\" }}\n\
          limits = {{ max_concurrent = 64, queue = 2000, queue_timeout_ms = 60000 }}\n\
          grants = {{ sqlite = {{ pbx = {{ read = [\"extensions\", \"device_options\", \"follow_me\", \"follow_me_numbers\", \"ring_groups\", \"ring_group_members\", \"queues\", \"tenants\"], \
          write = [\"extensions\", \"device_options\", \"follow_me\", \"follow_me_numbers\"] }} }}, apply_changes = true }}\n",
-        cache = cache_dir().display().to_string(),
         store = dir.path().join("store").display().to_string(),
     );
-    let path = dir.path().join("switchboard.toml");
-    std::fs::write(&path, text).unwrap();
+    let path = write_config(dir.path(), &text);
     let serve = || {
-        let mut child =
-            Command::new(BIN).args(["serve", "--config"]).arg(&path).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
-        let lines = read_until(&mut child, "-> http://", Duration::from_secs(60));
-        let url = lines.last().unwrap().split(" -> ").nth(1).unwrap().to_string();
-        (child, url)
+        let (child, lines) = crate::util::serve(&path, "-> http://");
+        (child, served_url(lines.last().unwrap()))
     };
     let (mut child, url) = serve();
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();

@@ -1,23 +1,19 @@
 //! The built-in `elastix` plugin (`/api/api.php?cmd=…`) against a real store, a recordings area and
 //! the PBX simulator: auth failures, PHP-style JSON, CDR filters, recordings, system facts, AMI.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use rusqlite::Connection;
-use switchboard::Server;
-use switchboard::sim::{PbxSeed, Scenario, SimConfig, Simulator};
+use switchboard::sim::{PbxSeed, Scenario};
 
-use crate::util::{base, client, start};
+use crate::util::{base, client};
 
 const KEY: &str = "kJBJzUqZ2W9THvW9vrFTEzXN7NNfDv9XyzENAn7teWDsZCcYHj";
 
-struct Rig {
-    root: tempfile::TempDir,
-    sim: Arc<Simulator>,
-    server: Server,
-    url: String,
-}
+crate::util::local_rig!(
+    /// The host with Elastix on `/api/api.php`, and the API's URL.
+    Rig { url: String }
+);
 
 async fn rig() -> Rig {
     rig_on(PbxSeed::demo().with_ring(Duration::from_millis(10))).await
@@ -25,45 +21,34 @@ async fn rig() -> Rig {
 
 /// The rig with the simulator playing `pbx`.
 async fn rig_on(pbx: PbxSeed) -> Rig {
-    let root = tempfile::tempdir().unwrap();
-    let store = root.path().join("store");
-    let rec = root.path().join("recordings");
-    std::fs::create_dir_all(rec.join("2024/05/01")).unwrap();
-    std::fs::write(rec.join("2024/05/01/call.wav"), b"RIFF-recording-bytes").unwrap();
-    std::fs::write(root.path().join("secret.txt"), b"TOP SECRET").unwrap();
-    std::os::unix::fs::symlink(root.path().join("secret.txt"), rec.join("link-out.wav")).unwrap();
-    std::os::unix::fs::symlink("../secret.txt", rec.join("relative-out.wav")).unwrap();
-    let sim = Simulator::start(SimConfig {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        pbx,
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap();
-    let (user, secret) = sim.credentials();
-    let toml = format!(
-        "[store]\ndir = {store:?}\n\n[areas]\nrecordings = {rec:?}\n\n[asterisk]\nconfig_dir = {conf:?}\n\n\
-         [ami]\naddress = \"{addr}\"\nusername = \"{user}\"\nsecret = \"{secret}\"\n\n\
-         [[mount]]\nroute = \"/api/api.php\"\nplugin = \"elastix\"\n\
-         settings = {{ api-key = \"{KEY}\", ami-username = \"{user}\", ami-secret = \"{secret}\" }}\n\
-         grants = {{ sqlite = {{ pbx = \"read-write\" }}, files = {{ recordings = \"read-only\" }}, system = true, apply_changes = true, \
-         ami = [\"SIPpeers\", \"PJSIPShowEndpoints\", \"PJSIPShowContacts\", \"Command\", \"ParkedCalls\", \"Status\"] }}\n",
-        store = store.display().to_string(),
-        rec = rec.display().to_string(),
-        conf = root.path().join("asterisk").display().to_string(),
-        addr = sim.address(),
-    );
-    let server = start(&toml).await;
-    server.services().ami.as_ref().unwrap().wait_up(Duration::from_secs(10)).await.expect("AMI link up");
-    let url = format!("{}/api/api.php", base(&server));
-    Rig { root, sim: Arc::new(sim), server, url }
+    let host = crate::util::Rig::builder()
+        .prepare(|root| {
+            let rec = root.join("recordings");
+            std::fs::create_dir_all(rec.join("2024/05/01")).unwrap();
+            std::fs::write(rec.join("2024/05/01/call.wav"), b"RIFF-recording-bytes").unwrap();
+            std::fs::write(root.join("secret.txt"), b"TOP SECRET").unwrap();
+            std::os::unix::fs::symlink(root.join("secret.txt"), rec.join("link-out.wav")).unwrap();
+            std::os::unix::fs::symlink("../secret.txt", rec.join("relative-out.wav")).unwrap();
+        })
+        .pbx(pbx)
+        .store()
+        .asterisk("")
+        .toml_with(|env| format!("[areas]\nrecordings = {:?}\n", env.root.join("recordings").display().to_string()))
+        .mount_with("/api/api.php", "elastix", |env| {
+            let (user, secret) = env.sim().credentials();
+            format!(
+                "settings = {{ api-key = \"{KEY}\", ami-username = \"{user}\", ami-secret = \"{secret}\" }}\n\
+                 grants = {{ sqlite = {{ pbx = \"read-write\" }}, files = {{ recordings = \"read-only\" }}, system = true, apply_changes = true, \
+                 ami = [\"SIPpeers\", \"PJSIPShowEndpoints\", \"PJSIPShowContacts\", \"Command\", \"ParkedCalls\", \"Status\"] }}\n"
+            )
+        })
+        .start()
+        .await;
+    let url = format!("{}/api/api.php", host.base);
+    Rig { host, url }
 }
 
 impl Rig {
-    fn sql(&self, sql: &str) {
-        Connection::open(self.root.path().join("store/pbx.sqlite")).unwrap().execute_batch(sql).unwrap();
-    }
-
     async fn post(&self, query: &str, form: &[(&str, &str)]) -> (u16, String) {
         let response = client().post(format!("{}?{query}", self.url)).header("authorization", KEY).form(form).send().await.unwrap();
         (response.status().as_u16(), response.text().await.unwrap())
@@ -73,10 +58,6 @@ impl Rig {
         let (status, body) = self.post(query, form).await;
         assert_eq!(status, 200, "{query}: {body}");
         serde_json::from_str(&body).unwrap_or_else(|e| panic!("{query}: {e}: {body}"))
-    }
-
-    async fn stop(self) {
-        crate::util::stop_with_sim(self.server, self.sim).await;
     }
 }
 
@@ -109,7 +90,7 @@ async fn elastix_auth_failures_are_plain_text_in_the_original_order() {
     }
 
     // auth: base64 of the AMI credentials; GET, POST and HEAD alike.
-    let (user, secret) = rig.sim.credentials();
+    let (user, secret) = rig.sim().credentials();
     assert_eq!((user, secret), ("switchboard", "switchboard-secret"));
     let expected = r#"{"lordword":"c3dpdGNoYm9hcmQ6c3dpdGNoYm9hcmQtc2VjcmV0"}"#;
     assert_eq!(rig.post("cmd=auth", &[]).await, (200, expected.into()));
@@ -322,7 +303,7 @@ async fn elastix_activecall_parses_live_channels_and_status_lists_them() {
     let idle = rig.json("cmd=activecall", &[]).await;
     assert_eq!(idle, serde_json::json!(["0 active channels", "0 active calls", "0 calls processed"]));
 
-    let sim = rig.sim.clone();
+    let sim = rig.sim_arc();
     let call = tokio::spawn(async move {
         sim.run(Scenario::Internal { from: "1001".into(), to: "1002".into(), answer: true, talk: Duration::from_secs(4) }).await
     });
@@ -400,7 +381,7 @@ async fn elastix_parkedcalls_shows_a_parked_call_as_manager_text() {
          Event: ParkedCallsComplete\r\nEventList: Complete\r\nListItems: 0\r\n\r\n"
     );
 
-    let sim = rig.sim.clone();
+    let sim = rig.sim_arc();
     let call = tokio::spawn(async move {
         sim.run(Scenario::Park { from: "1001".into(), to: "1002".into(), talk: Duration::from_millis(20), parked: Duration::from_secs(3) }).await
     });

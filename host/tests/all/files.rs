@@ -4,10 +4,8 @@
 
 use std::io::Read as _;
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::Duration;
 
-use crate::util::{BIN, base, cache_dir, client, peak_rss_kib, read_until, start, terminate, test_plugin};
+use crate::util::{base, client, peak_rss_kib, start, terminate, test_plugin};
 
 /// `[areas]` under `root` and two mounts: `/f` (recordings read-only, uploads read-write), `/bare`.
 fn config(root: &Path) -> String {
@@ -109,16 +107,9 @@ fn a_100_mb_recording_streams_with_bounded_memory() {
     std::fs::create_dir_all(root.path().join("recordings")).unwrap();
     let big = std::fs::File::create(root.path().join("recordings/big.wav")).unwrap();
     big.set_len(SIZE).unwrap();
-    let text = format!(
-        "[[listener]]\naddress = \"127.0.0.1:0\"\n[runtime]\ncache_dir = {:?}\n{}",
-        cache_dir().display().to_string(),
-        config(root.path())
-    );
-    let path = root.path().join("switchboard.toml");
-    std::fs::write(&path, text).unwrap();
-    let mut child = Command::new(BIN).args(["serve", "--config"]).arg(&path).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
-    let lines = read_until(&mut child, "-> http://", Duration::from_secs(60));
-    let url = lines.iter().find(|l| l.contains("/f")).unwrap().split(" -> ").nth(1).unwrap().to_string();
+    let path = crate::util::write_config(root.path(), &config(root.path()));
+    let (mut child, lines) = crate::util::serve(&path, "-> http://");
+    let url = crate::util::served_url(lines.iter().find(|l| l.contains("/f")).unwrap());
     let url = url.trim_end_matches("/f").to_string();
 
     let before = peak_rss_kib(child.id());

@@ -13,7 +13,7 @@ use switchboard::Server;
 use switchboard::config;
 use switchboard::store::Registry;
 
-use crate::util::{base, cache_dir, client, test_plugin};
+use crate::util::{base, client, test_plugin};
 
 const BIN: &str = env!("CARGO_BIN_EXE_switchboard");
 
@@ -55,11 +55,7 @@ fn put(path: &Path, bytes: &[u8]) -> PathBuf {
 /// A configuration with a store in `root/store` and one mount per `(route, plugin file)`, each
 /// granted its own database; written to `root/switchboard.toml`.
 fn config_text(root: &Path, mounts: &[(&str, &Path)]) -> (PathBuf, String) {
-    let mut text = format!(
-        "[[listener]]\naddress = \"127.0.0.1:0\"\n\n[runtime]\ncache_dir = {:?}\n\n[store]\ndir = {:?}\n\n",
-        cache_dir().display().to_string(),
-        root.join("store").display().to_string()
-    );
+    let mut text = crate::util::config_text(None, &format!("[store]\ndir = {:?}\n\n", root.join("store").display().to_string()));
     for (route, plugin) in mounts {
         text.push_str(&format!(
             "[[mount]]\nroute = {route:?}\nplugin = {:?}\ngrants = {{ sqlite = {{ own = true, pbx = {{ read = [\"*\"] }} }} }}\n\n",

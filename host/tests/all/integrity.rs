@@ -4,19 +4,15 @@
 //! PBX, an answer that says failure has changed nothing, and random writes through every writer
 //! are either refused or rendered into files the simulator loads.
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::time::Duration;
+use std::path::Path;
 
 use rusqlite::Connection;
 use serde_json::{Value, json};
-use switchboard::Server;
 use switchboard::ami::Message;
 use switchboard::apply::Applied;
-use switchboard::sim::Simulator;
 use switchboard::store::migrate;
 use crate::schema_rules::{CRLF, SHELL, random_value};
-use crate::util::{base, client, start, stop_with_sim};
+use crate::util::client;
 
 const ELASTIX_KEY: &str = "kJBJzUqZ2W9THvW9vrFTEzXN7NNfDv9XyzENAn7teWDsZCcYHj";
 const JWT_SECRET: &str = "test-jwt-secret-0123456789abcdef";
@@ -26,50 +22,50 @@ const AXEOS_KEY: &str = "axeos-test-api-key";
 /// The schema version before the configuration rules.
 const BEFORE_RULES: u32 = 3;
 
-/// Every flavor, the raw `sqlite` capability (the `store-probe` test plugin) and a simulator that
-/// reads the rendered files, on one store.
-struct Rig {
-    root: tempfile::TempDir,
-    sim: Arc<Simulator>,
-    server: Server,
-    base: String,
-    token: String,
-}
+crate::util::local_rig!(
+    /// Every flavor, the raw `sqlite` capability (the `store-probe` test plugin) and a simulator that
+    /// reads the rendered files, on one store.
+    Rig { token: String }
+);
 
 /// A rig whose database `before` may fill (it gets the file's path) before the host opens it.
-async fn rig_with(before: impl FnOnce(&Path)) -> Rig {
-    let root = tempfile::tempdir().unwrap();
-    let store = root.path().join("store");
-    std::fs::create_dir_all(&store).unwrap();
-    before(&store.join("pbx.sqlite"));
-    let conf = root.path().join("asterisk");
-    let sim = crate::util::flavor_sim(&conf).await;
-    let toml = format!(
-        "[store]\ndir = {store:?}\n\n[asterisk]\nconfig_dir = {conf:?}\n\n\
-         {ami}\n\
-         [[mount]]\nroute = \"/api/api.php\"\nplugin = \"elastix\"\nsettings = {{ api-key = \"{ELASTIX_KEY}\" }}\n\
-         grants = {{ sqlite = {{ pbx = \"read-write\" }}, apply_changes = true }}\n\n\
-         [[mount]]\nroute = \"/pbxapi\"\nplugin = \"issabel\"\n\
-         settings = {{ jwt-secret = \"{JWT_SECRET}\", admin-password = \"{ADMIN_PASSWORD}\" }}\n\
-         grants = {{ sqlite = {{ pbx = {{ read = [\"queues\", \"tenants\"], write = [\"extensions\", \"device_options\", \"follow_me\", \
-         \"follow_me_numbers\", \"ring_groups\", \"ring_group_members\"] }} }}, apply_changes = true }}\n\n\
-         [[mount]]\nroute = \"/apis/pbx\"\nplugin = \"axeos\"\nsettings = {{ api-key = \"{AXEOS_KEY}\" }}\n\
-         grants = {{ sqlite = {{ pbx = {{ read = [\"extensions\", \"voicemail\", \"device_options\", \"trunks\"], write = [\"astdb\", \"day_timers\"] }}, own = true }}, \
-         events = true, ami = [\"DBPut\", \"DBDel\", \"DeviceStateList\", \"MailboxCount\", \"QueueStatus\"] }}\n\n\
-         [[mount]]\nroute = \"/raw\"\nplugin = {probe:?}\ngrants = {{ sqlite = {{ pbx = \"read-write\" }}, apply_changes = true }}\n",
-        store = store.display().to_string(),
-        conf = conf.display().to_string(),
-        ami = crate::util::ami_table(&sim),
-        probe = crate::util::test_plugin("store-probe"),
-    );
-    let server = start(&toml).await;
-    server.services().ami.as_ref().unwrap().wait_up(Duration::from_secs(10)).await.expect("AMI link up");
-    let mut rig = Rig { root, sim: Arc::new(sim), base: base(&server), server, token: String::new() };
-    rig.sql(
-        "INSERT INTO extensions (number, name, secret) VALUES ('1001', 'Alice Smith', 'a-secret'), ('1002', 'Bob Jones', 'b-secret');
+async fn rig_with(before: impl FnOnce(&Path) + 'static) -> Rig {
+    let host = crate::util::Rig::builder()
+        .prepare(|root| {
+            let store = root.join("store");
+            std::fs::create_dir_all(&store).unwrap();
+            before(&store.join("pbx.sqlite"));
+        })
+        .flavor_pbx()
+        .store()
+        .mount("/api/api.php", "elastix", &format!("settings = {{ api-key = \"{ELASTIX_KEY}\" }}\ngrants = {{ sqlite = {{ pbx = \"read-write\" }}, apply_changes = true }}\n"))
+        .mount(
+            "/pbxapi",
+            "issabel",
+            &format!(
+                "settings = {{ jwt-secret = \"{JWT_SECRET}\", admin-password = \"{ADMIN_PASSWORD}\" }}\n\
+                 grants = {{ sqlite = {{ pbx = {{ read = [\"queues\", \"tenants\"], write = [\"extensions\", \"device_options\", \"follow_me\", \
+                 \"follow_me_numbers\", \"ring_groups\", \"ring_group_members\"] }} }}, apply_changes = true }}\n"
+            ),
+        )
+        .mount(
+            "/apis/pbx",
+            "axeos",
+            &format!(
+                "settings = {{ api-key = \"{AXEOS_KEY}\" }}\n\
+                 grants = {{ sqlite = {{ pbx = {{ read = [\"extensions\", \"voicemail\", \"device_options\", \"trunks\"], write = [\"astdb\", \"day_timers\"] }}, own = true }}, \
+                 events = true, ami = [\"DBPut\", \"DBDel\", \"DeviceStateList\", \"MailboxCount\", \"QueueStatus\"] }}\n"
+            ),
+        )
+        .mount("/raw", &crate::util::test_plugin("store-probe"), "grants = { sqlite = { pbx = \"read-write\" }, apply_changes = true }")
+        .seed(
+            "INSERT INTO extensions (number, name, secret) VALUES ('1001', 'Alice Smith', 'a-secret'), ('1002', 'Bob Jones', 'b-secret');
          INSERT INTO ring_groups (number, name) VALUES ('600', 'Sales');
          INSERT INTO ring_group_members (group_number, position, destination) VALUES ('600', 0, '1001'), ('600', 1, '1002');",
-    );
+        )
+        .start()
+        .await;
+    let mut rig = Rig { host, token: String::new() };
     rig.token = rig.login().await;
     rig
 }
@@ -82,22 +78,6 @@ async fn rig() -> Rig {
 type Answer = (u16, Vec<u8>);
 
 impl Rig {
-    fn db_path(&self) -> PathBuf {
-        self.root.path().join("store/pbx.sqlite")
-    }
-
-    fn db(&self) -> Connection {
-        Connection::open(self.db_path()).unwrap()
-    }
-
-    fn sql(&self, sql: &str) {
-        self.db().execute_batch(sql).unwrap();
-    }
-
-    fn count(&self, sql: &str) -> i64 {
-        self.db().query_row(sql, [], |r| r.get(0)).unwrap()
-    }
-
     /// Every row of every configuration table, as text: equal before and after a request that
     /// changed nothing.
     fn model(&self) -> Vec<String> {
@@ -189,23 +169,6 @@ impl Rig {
     /// Apply-changes as the host runs it for any plugin.
     async fn apply(&self) -> Applied {
         self.server.services().applier.as_ref().unwrap().apply().await.expect("apply-changes succeeds")
-    }
-
-    /// The PBX's PJSIP endpoints (`PJSIPShowEndpoints`), as the simulator loaded them.
-    async fn endpoints(&self) -> Vec<String> {
-        let ami = self.server.services().ami.as_ref().unwrap();
-        let list = ami.send(Message::new().with("Action", "PJSIPShowEndpoints")).await.unwrap();
-        list.events.iter().filter_map(|e| e.get("ObjectName").map(str::to_string)).collect()
-    }
-
-    async fn pbx_db(&self, family: &str, key: &str) -> Option<String> {
-        let ami = self.server.services().ami.as_ref().unwrap();
-        let answer = ami.send(Message::new().with("Action", "DBGet").with("Family", family).with("Key", key)).await.ok()?;
-        answer.events.first().and_then(|e| e.get("Val").map(str::to_string))
-    }
-
-    async fn stop(self) {
-        stop_with_sim(self.server, self.sim).await;
     }
 }
 

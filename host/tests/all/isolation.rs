@@ -3,10 +3,10 @@
 //! its memory stays within what the config says, and goes back to the kernel afterwards. (How
 //! fast the others stay is measured by `cargo bench --bench isolation`, not asserted here.)
 
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
-use crate::util::{BIN, cache_dir, client, read_until, status_kib, terminate, test_plugin};
+use crate::util::{client, status_kib, terminate, test_plugin};
 
 /// The real binary serving `hello` at `/hello` and the hostile test plugin at `/hostile` with
 /// `hostile_limits`; killed on drop.
@@ -20,23 +20,13 @@ impl Serving {
     fn start(hostile_limits: &str) -> Serving {
         let dir = tempfile::tempdir().unwrap();
         let text = format!(
-            "[[listener]]\naddress = \"127.0.0.1:0\"\n[runtime]\ncache_dir = {:?}\n\
-             [[mount]]\nroute = \"/hello\"\nplugin = \"hello\"\n\
+            "[[mount]]\nroute = \"/hello\"\nplugin = \"hello\"\n\
              [[mount]]\nroute = \"/hostile\"\nplugin = {:?}\nlimits = {{ {hostile_limits} }}\n",
-            cache_dir().display().to_string(),
             test_plugin("hostile"),
         );
-        let path = dir.path().join("switchboard.toml");
-        std::fs::write(&path, text).unwrap();
-        let mut child = Command::new(BIN)
-            .args(["serve", "--config"])
-            .arg(&path)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let lines = read_until(&mut child, "mounted hostile", Duration::from_secs(60));
-        let url = lines.last().unwrap().split(" -> ").nth(1).unwrap();
+        let path = crate::util::write_config(dir.path(), &text);
+        let (child, lines) = crate::util::serve(&path, "mounted hostile");
+        let url = crate::util::served_url(lines.last().unwrap());
         let base = url.strip_suffix("/hostile").unwrap().to_string();
         Serving { child, base, _dir: dir }
     }

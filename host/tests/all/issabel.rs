@@ -4,29 +4,24 @@
 //! numbering, PUT create/update, partial comma DELETE, cross-flavor visibility and concurrent POSTs.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
 use rusqlite::Connection;
-use switchboard::Server;
-use switchboard::ami::Message;
-use switchboard::sim::Simulator;
 
-use crate::util::{base, client, start};
+use crate::util::{base, client};
 
 const SECRET: &str = "test-jwt-secret-0123456789abcdef";
 const PASSWORD: &str = "yourpassword";
 const ELASTIX_KEY: &str = "kJBJzUqZ2W9THvW9vrFTEzXN7NNfDv9XyzENAn7teWDsZCcYHj";
 
-struct Rig {
-    root: tempfile::TempDir,
-    sim: Arc<Simulator>,
-    server: Server,
-    base: String,
-    token: String,
-}
+crate::util::local_rig!(
+    /// The host with Issabel on `/pbxapi` (and Elastix reading the same store), the API's URL, and
+    /// the token the tests send.
+    Rig { base: String, token: String }
+);
 
 /// The extensions and ring group of the seed document's examples (200 and 201 are the group's members).
 const SEED_PBX: &str = "
@@ -39,27 +34,24 @@ const SEED_PBX: &str = "
     INSERT INTO ring_group_members (group_number, position, destination) VALUES ('600', 0, '200'), ('600', 1, '201');";
 
 async fn rig_with(settings: &str, seed: &str) -> Rig {
-    let root = tempfile::tempdir().unwrap();
-    let store = root.path().join("store");
-    let conf = root.path().join("asterisk");
-    let sim = crate::util::flavor_sim(&conf).await;
-    let toml = format!(
-        "[store]\ndir = {store:?}\n\n[asterisk]\nconfig_dir = {conf:?}\n\n\
-         {ami}\n\
-         [[mount]]\nroute = \"/pbxapi\"\nplugin = \"issabel\"\nsettings = {{ {settings} }}\n\
-         grants = {{ sqlite = {{ pbx = {{ read = [\"extensions\", \"device_options\", \"follow_me\", \"follow_me_numbers\", \"ring_groups\", \"ring_group_members\", \"queues\", \"tenants\"], \
-         write = [\"extensions\", \"device_options\", \"follow_me\", \"follow_me_numbers\", \"ring_groups\", \"ring_group_members\"] }} }}, apply_changes = true }}\n\n\
-         [[mount]]\nroute = \"/api/api.php\"\nplugin = \"elastix\"\nsettings = {{ api-key = \"{ELASTIX_KEY}\" }}\n\
-         grants = {{ sqlite = {{ pbx = \"read-only\" }} }}\n",
-        store = store.display().to_string(),
-        conf = conf.display().to_string(),
-        ami = crate::util::ami_table(&sim),
-    );
-    let server = start(&toml).await;
-    server.services().ami.as_ref().unwrap().wait_up(Duration::from_secs(10)).await.expect("AMI link up");
-    Connection::open(store.join("pbx.sqlite")).unwrap().execute_batch(seed).unwrap();
-    let base = format!("{}/pbxapi", base(&server));
-    Rig { root, sim: Arc::new(sim), server, base, token: String::new() }
+    let host = crate::util::Rig::builder()
+        .flavor_pbx()
+        .store()
+        .mount(
+            "/pbxapi",
+            "issabel",
+            &format!(
+                "settings = {{ {settings} }}\n\
+                 grants = {{ sqlite = {{ pbx = {{ read = [\"extensions\", \"device_options\", \"follow_me\", \"follow_me_numbers\", \"ring_groups\", \"ring_group_members\", \"queues\", \"tenants\"], \
+                 write = [\"extensions\", \"device_options\", \"follow_me\", \"follow_me_numbers\", \"ring_groups\", \"ring_group_members\"] }} }}, apply_changes = true }}\n"
+            ),
+        )
+        .mount("/api/api.php", "elastix", &format!("settings = {{ api-key = \"{ELASTIX_KEY}\" }}\ngrants = {{ sqlite = {{ pbx = \"read-only\" }} }}\n"))
+        .seed(seed)
+        .start()
+        .await;
+    let base = format!("{}/pbxapi", host.base);
+    Rig { host, base, token: String::new() }
 }
 
 /// A rig with the seed's PBX, logged in.
@@ -124,17 +116,6 @@ impl Rig {
 
     fn pjsip_conf(&self) -> String {
         std::fs::read_to_string(self.root.path().join("asterisk/pjsip.switchboard.conf")).unwrap_or_default()
-    }
-
-    /// The endpoints the PBX (the simulator, reading the rendered files) lists.
-    async fn endpoints(&self) -> Vec<String> {
-        let ami = self.server.services().ami.as_ref().unwrap();
-        let list = ami.send(Message::new().with("Action", "PJSIPShowEndpoints")).await.unwrap();
-        list.events.iter().filter_map(|e| e.get("ObjectName").map(str::to_string)).collect()
-    }
-
-    async fn stop(self) {
-        crate::util::stop_with_sim(self.server, self.sim).await;
     }
 }
 

@@ -500,7 +500,8 @@ async fn run(plugins: &[&str], seed: PbxSeed, only: Option<&[&str]>) -> (Arc<Mut
                     let url = format!("{}{}?cmd=cdrreport", ctx.base, list[0].route);
                     let report = client().post(url).header("authorization", demo::ELASTIX_KEY).form(&[("recordings", "only"), ("limit", "1")]);
                     let report: Value = report.send().await.unwrap().json().await.unwrap();
-                    let wav = report[0]["recordingfile"].as_str().expect("a demo call record with a recording").to_string();
+                    // Sent in a query string, where a `+` (an inbound caller's number) reads as a blank.
+                    let wav = report[0]["recordingfile"].as_str().expect("a demo call record with a recording").replace('+', "%2B");
                     for chunk in list.chunks(6) {
                         futures_join(chunk.iter().map(|v| elastix(&ctx, v, &wav))).await;
                     }

@@ -8,16 +8,14 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rusqlite::Connection;
 use serde_json::{Value, json};
-use switchboard::Server;
 use switchboard::ami::{AmiClient, AmiConfig, Decoder, Frame, LinkState, Message, encode};
 use switchboard::events::{BusConfig, EventBus};
 use switchboard::sim::{Phase, PbxSeed, SimConfig, Simulator};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::util::{base, client, start, stop_with_sim};
+use crate::util::{client, stop_with_sim};
 
 const ELASTIX_KEY: &str = "kJBJzUqZ2W9THvW9vrFTEzXN7NNfDv9XyzENAn7teWDsZCcYHj";
 const AXEOS_KEY: &str = "axeos-test-api-key";
@@ -204,42 +202,11 @@ async fn a_host_that_logs_in_while_asterisk_boots_waits_for_fully_booted() {
 // ---------------------------------------------------------------------------------------------
 // The flavors.
 
-struct Rig {
-    root: tempfile::TempDir,
-    sim: Arc<Simulator>,
-    server: Server,
-    base: String,
-}
+crate::util::local_rig!(Rig {});
 
 /// The demo office (phones 1001–1010, 1009 and 1010 never registered) as the simulator's PBX and
 /// in the model, with Elastix on `/api/api.php`, Issabel on `/pbxapi` and Axeos on `/apis/pbx`.
 async fn rig() -> Rig {
-    let root = tempfile::tempdir().unwrap();
-    let store = root.path().join("store");
-    let conf = root.path().join("asterisk");
-    let sim = crate::util::flavor_sim(&conf).await;
-    let toml = format!(
-        "[store]\ndir = {store:?}\n\n[asterisk]\nconfig_dir = {conf:?}\n\n\
-         {ami}\n\
-         [[mount]]\nroute = \"/api/api.php\"\nplugin = \"elastix\"\n\
-         settings = {{ api-key = \"{ELASTIX_KEY}\" }}\n\
-         grants = {{ sqlite = {{ pbx = \"read-write\" }}, apply_changes = true, \
-         ami = [\"SIPpeers\", \"PJSIPShowEndpoints\", \"PJSIPShowContacts\", \"Command\", \"ParkedCalls\", \"Status\"] }}\n\n\
-         [[mount]]\nroute = \"/pbxapi\"\nplugin = \"issabel\"\n\
-         settings = {{ jwt-secret = \"{ISSABEL_SECRET}\", admin-password = \"{ISSABEL_PASSWORD}\" }}\n\
-         grants = {{ sqlite = {{ pbx = {{ read = [\"extensions\", \"device_options\", \"follow_me\", \"follow_me_numbers\", \"ring_groups\", \"ring_group_members\", \"queues\", \"tenants\"], \
-         write = [\"extensions\", \"device_options\", \"follow_me\", \"follow_me_numbers\", \"ring_groups\", \"ring_group_members\"] }} }}, apply_changes = true }}\n\n\
-         [[mount]]\nroute = \"/apis/pbx\"\nplugin = \"axeos\"\n\
-         settings = {{ api-key = \"{AXEOS_KEY}\", ring-timeout = \"1\" }}\n\
-         limits = {{ timeout_ms = 60000 }}\n\
-         grants = {{ sqlite = {{ pbx = {{ read = [\"extensions\", \"voicemail\", \"device_options\", \"trunks\"], write = [\"astdb\", \"day_timers\"] }}, own = true }}, \
-         events = true, ami = [\"DBPut\", \"DBDel\", \"DeviceStateList\", \"MailboxCount\", \"QueueStatus\", \"Originate\", \"Status\", \"Hangup\"] }}\n",
-        store = store.display().to_string(),
-        conf = conf.display().to_string(),
-        ami = crate::util::ami_table(&sim),
-    );
-    let server = start(&toml).await;
-    server.services().ami.as_ref().unwrap().wait_up(Duration::from_secs(10)).await.expect("AMI link up");
     let mut sql = String::new();
     for n in 1001..=1010 {
         sql.push_str(&format!("INSERT INTO extensions (number, name, secret, voicemail) VALUES ('{n}', 'Phone {n}', 's', 'default');\n"));
@@ -248,9 +215,41 @@ async fn rig() -> Rig {
         "INSERT INTO voicemail (mailbox, password, email) VALUES ('1001', '1234', '');\n\
          INSERT INTO day_timers (name) VALUES ('Office hours');\n",
     );
-    Connection::open(store.join("pbx.sqlite")).unwrap().execute_batch(&sql).unwrap();
-    let base = base(&server);
-    Rig { root, sim: Arc::new(sim), server, base }
+    let host = crate::util::Rig::builder()
+        .flavor_pbx()
+        .store()
+        .mount(
+            "/api/api.php",
+            "elastix",
+            &format!(
+                "settings = {{ api-key = \"{ELASTIX_KEY}\" }}\n\
+                 grants = {{ sqlite = {{ pbx = \"read-write\" }}, apply_changes = true, \
+                 ami = [\"SIPpeers\", \"PJSIPShowEndpoints\", \"PJSIPShowContacts\", \"Command\", \"ParkedCalls\", \"Status\"] }}\n"
+            ),
+        )
+        .mount(
+            "/pbxapi",
+            "issabel",
+            &format!(
+                "settings = {{ jwt-secret = \"{ISSABEL_SECRET}\", admin-password = \"{ISSABEL_PASSWORD}\" }}\n\
+                 grants = {{ sqlite = {{ pbx = {{ read = [\"extensions\", \"device_options\", \"follow_me\", \"follow_me_numbers\", \"ring_groups\", \"ring_group_members\", \"queues\", \"tenants\"], \
+                 write = [\"extensions\", \"device_options\", \"follow_me\", \"follow_me_numbers\", \"ring_groups\", \"ring_group_members\"] }} }}, apply_changes = true }}\n"
+            ),
+        )
+        .mount(
+            "/apis/pbx",
+            "axeos",
+            &format!(
+                "settings = {{ api-key = \"{AXEOS_KEY}\", ring-timeout = \"1\" }}\n\
+                 limits = {{ timeout_ms = 60000 }}\n\
+                 grants = {{ sqlite = {{ pbx = {{ read = [\"extensions\", \"voicemail\", \"device_options\", \"trunks\"], write = [\"astdb\", \"day_timers\"] }}, own = true }}, \
+                 events = true, ami = [\"DBPut\", \"DBDel\", \"DeviceStateList\", \"MailboxCount\", \"QueueStatus\", \"Originate\", \"Status\", \"Hangup\"] }}\n"
+            ),
+        )
+        .seed(&sql)
+        .start()
+        .await;
+    Rig { host }
 }
 
 /// Status, `Content-Type` and body of an answer.
@@ -265,21 +264,6 @@ fn parse(body: &str) -> Value {
 }
 
 impl Rig {
-    fn db(&self) -> Connection {
-        Connection::open(self.root.path().join("store/pbx.sqlite")).unwrap()
-    }
-
-    fn astdb(&self, family: &str, key: &str) -> Option<String> {
-        self.db().query_row("SELECT value FROM astdb WHERE family = ?1 AND key = ?2", [family, key], |r| r.get(0)).ok()
-    }
-
-    /// The PBX's own astdb value.
-    async fn pbx_db(&self, family: &str, key: &str) -> Option<String> {
-        let ami = self.server.services().ami.as_ref().unwrap();
-        let answer = ami.send(Message::new().with("Action", "DBGet").with("Family", family).with("Key", key)).await.ok()?;
-        answer.events.first().and_then(|e| e.get("Val").map(str::to_string))
-    }
-
     async fn elastix(&self, cmd: &str) -> (u16, String, String) {
         read(client().post(format!("{}/api/api.php?cmd={cmd}", self.base)).header("authorization", ELASTIX_KEY).send().await.unwrap()).await
     }
@@ -316,10 +300,6 @@ impl Rig {
         assert_eq!(r.status(), 200);
         r.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_string()
     }
-
-    async fn stop(self) {
-        stop_with_sim(self.server, self.sim).await;
-    }
 }
 
 /// A JSON error answer of the SDK's shape: `{"error":{"code":…,"message":…}}`.
@@ -343,7 +323,7 @@ async fn elastix_answers_a_starting_or_stopping_pbx_with_an_error_never_an_empty
     let ami_routes = ["sippeers", "activecall", "parkedcalls", "channelstatus"];
 
     // Shutting down: every AMI-backed command is a 503, not `[]` or an empty manager text.
-    rig.sim.set_phase(Phase::ShuttingDown);
+    rig.sim().set_phase(Phase::ShuttingDown);
     for cmd in ami_routes {
         let message = assert_error(cmd, &rig.elastix(cmd).await, 503, "pbx_unavailable");
         assert_eq!(message, "the PBX is shutting down", "{cmd}");
@@ -353,7 +333,7 @@ async fn elastix_answers_a_starting_or_stopping_pbx_with_an_error_never_an_empty
 
     // Starting: `PJSIPShowEndpoints` and `ParkedCalls` are not there yet (their modules are not
     // loaded); `Command` and `Status` are Asterisk's core and answer as it does then.
-    rig.sim.set_phase(Phase::Booting);
+    rig.sim().set_phase(Phase::Booting);
     let message = assert_error("sippeers", &rig.elastix("sippeers").await, 503, "pbx_unavailable");
     assert!(message.contains("`PJSIPShowEndpoints`"), "{message}");
     let message = assert_error("parkedcalls", &rig.elastix("parkedcalls").await, 503, "pbx_unavailable");
@@ -363,7 +343,7 @@ async fn elastix_answers_a_starting_or_stopping_pbx_with_an_error_never_an_empty
     }
 
     // Running again: the same answers as before.
-    rig.sim.set_phase(Phase::Running);
+    rig.sim().set_phase(Phase::Running);
     let (status, _, body) = rig.elastix("sippeers").await;
     assert_eq!((status, parse(&body)), (200, peers));
     for cmd in ami_routes {
@@ -373,13 +353,13 @@ async fn elastix_answers_a_starting_or_stopping_pbx_with_an_error_never_an_empty
     // A PBX that really has no contacts (`No Contacts found`), then no endpoints
     // (`No endpoints found`): 200, the unregistered peer, then `[]`.
     for name in names.iter().filter(|n| *n != "1009") {
-        assert!(rig.sim.remove_endpoint(name), "{name}");
+        assert!(rig.sim().remove_endpoint(name), "{name}");
     }
     let (status, _, body) = rig.elastix("sippeers").await;
     let only = parse(&body);
     assert_eq!((status, only.as_array().unwrap().len()), (200, 1), "{body}");
     assert_eq!((only[0]["ObjectName"].as_str(), only[0]["Status"].as_str()), (Some("1009"), Some("UNKNOWN")));
-    assert!(rig.sim.remove_endpoint("1009"));
+    assert!(rig.sim().remove_endpoint("1009"));
     assert_eq!(rig.elastix("sippeers").await, (200, "application/json".into(), "[]".into()));
     rig.stop().await;
 }
@@ -397,7 +377,7 @@ async fn axeos_answers_a_starting_or_stopping_pbx_with_its_error_and_changes_not
     let call = json!({"user_name": "1001", "number": "1002"});
 
     // Shutting down: every route that asks the PBX is the Axeos error, JSON or XML, 503.
-    rig.sim.set_phase(Phase::ShuttingDown);
+    rig.sim().set_phase(Phase::ShuttingDown);
     for path in [
         "/phones?status".to_string(),
         format!("/phones/{phone}"),
@@ -428,7 +408,7 @@ async fn axeos_answers_a_starting_or_stopping_pbx_with_its_error_and_changes_not
 
     // Starting: device states, queues and so calls are not there yet; the astdb, mailbox counts
     // and channel status are Asterisk's core and answer.
-    rig.sim.set_phase(Phase::Booting);
+    rig.sim().set_phase(Phase::Booting);
     for path in ["/phones?status".to_string(), format!("/phones/{phone}"), "/acd/stats".to_string()] {
         let message = assert_error(&path, &rig.axeos("GET", &path, None).await, 503, "pbx_unavailable");
         assert!(message.contains("is still starting"), "{path}: {message}");
@@ -439,7 +419,7 @@ async fn axeos_answers_a_starting_or_stopping_pbx_with_its_error_and_changes_not
     assert_eq!(rig.axeos("GET", "/call/1700000000.1", None).await.0, 404);
 
     // Running again: the same answers, and the writes go through.
-    rig.sim.set_phase(Phase::Running);
+    rig.sim().set_phase(Phase::Running);
     assert_eq!(rig.axeos_ok("/phones?status").await, phones);
     let again = rig.axeos_ok("/acd/stats?agents").await;
     assert_eq!(again["queues"].as_array().unwrap().len(), acd["queues"].as_array().unwrap().len());
@@ -464,7 +444,7 @@ async fn axeos_a_phone_that_never_registered_is_unavailable_listed_or_not() {
     assert_eq!(status(&phones, "1009"), unavailable);
     assert_eq!(status(&phones, "1001"), (Value::from(0), Value::from("Idle")));
     // 1010 made absent from `DeviceStateList` for certain: still a phone of the model, Unavailable.
-    assert!(rig.sim.remove_endpoint("1010"));
+    assert!(rig.sim().remove_endpoint("1010"));
     let phones = rig.axeos_ok("/phones?status").await;
     assert_eq!(status(&phones, "1010"), unavailable);
     let one = rig.axeos_ok(&format!("/phones/{}", rig.axeos_uuid("/phones", "phone_username", "1010").await)).await;
@@ -484,8 +464,8 @@ async fn issabel_writes_while_asterisk_stops_are_stored_and_reach_it_once_it_run
     // error: the write is answered as stored, and the host reloads Asterisk once it can.
     let rig = rig().await;
     let token = rig.issabel_token().await;
-    let reloads = rig.sim.reloads().len();
-    rig.sim.set_phase(Phase::ShuttingDown);
+    let reloads = rig.sim().reloads().len();
+    rig.sim().set_phase(Phase::ShuttingDown);
     let r = client()
         .put(format!("{}/pbxapi/extensions/1101", rig.base))
         .bearer_auth(&token)
@@ -499,11 +479,11 @@ async fn issabel_writes_while_asterisk_stops_are_stored_and_reach_it_once_it_run
     assert_eq!(stored, 1);
     let conf = std::fs::read_to_string(rig.root.path().join("asterisk/pjsip.switchboard.conf")).unwrap();
     assert!(conf.contains("[1101]"), "the files are written");
-    assert_eq!(rig.sim.reloads().len(), reloads, "a stopping Asterisk reloads nothing");
-    rig.sim.set_phase(Phase::Running);
+    assert_eq!(rig.sim().reloads().len(), reloads, "a stopping Asterisk reloads nothing");
+    rig.sim().set_phase(Phase::Running);
     let deadline = Instant::now() + Duration::from_secs(20);
-    while !rig.sim.reloads()[reloads..].iter().any(|m| m == "res_pjsip.so") {
-        assert!(Instant::now() < deadline, "no reload after Asterisk came back: {:?}", rig.sim.reloads());
+    while !rig.sim().reloads()[reloads..].iter().any(|m| m == "res_pjsip.so") {
+        assert!(Instant::now() < deadline, "no reload after Asterisk came back: {:?}", rig.sim().reloads());
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     rig.stop().await;
@@ -515,7 +495,10 @@ async fn issabel_writes_while_asterisk_stops_are_stored_and_reach_it_once_it_run
 /// one gap marker for the outage.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pbx_restart_under_two_hundred_clients_hangs_no_request_and_marks_one_gap() {
-    let Rig { root, sim, server, base } = rig().await;
+    let rig = rig().await;
+    let base = rig.base.clone();
+    let (root, sim, server) = rig.host.into_parts();
+    let sim = sim.expect("the rig has a PBX");
     let address = sim.address();
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let answers = Arc::new(std::sync::Mutex::new(Vec::<(u16, String, Duration)>::new()));

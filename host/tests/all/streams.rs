@@ -11,10 +11,9 @@
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use switchboard::Server;
-use switchboard::sim::{PbxSeed, Scenario, SimConfig, Simulator};
+use switchboard::sim::{PbxSeed, Scenario};
 
-use crate::util::{base, client, start, test_plugin};
+use crate::util::{Rig, client, test_plugin};
 
 /// How a test's host is set up.
 struct Setup {
@@ -32,41 +31,20 @@ impl Default for Setup {
     }
 }
 
-/// Mounts: `/stream` (stream-probe, events granted), `/tame` (stream-probe that ignores the
-/// misbehaviour triggers), `/plain` (probe: no event handler; it raises `UserEvent`s), and
-/// `/ungranted` (stream-probe without grants).
-fn config(sim: &Simulator, setup: &Setup) -> String {
-    let (user, secret) = sim.credentials();
-    format!(
-        "[[mount]]\nroute = \"/stream\"\nplugin = {sp:?}\ngrants = {{ events = true }}\nlimits = {{ {limits} }}\n\n\
-         [[mount]]\nroute = \"/tame\"\nplugin = {sp:?}\ngrants = {{ events = true }}\nsettings = {{ tame = \"true\" }}\n\n\
-         [[mount]]\nroute = \"/plain\"\nplugin = {p:?}\ngrants = {{ ami = [\"UserEvent\"], events = true }}\n\n\
-         [[mount]]\nroute = \"/ungranted\"\nplugin = {sp:?}\n\n\
-         [ami]\naddress = \"{addr}\"\nusername = \"{user}\"\nsecret = \"{secret}\"\n\n\
-         [events]\nbuffer = {buffer}\nreset_after_s = {reset}\n",
-        sp = test_plugin("stream-probe"),
-        p = test_plugin("probe"),
-        limits = setup.limits,
-        addr = sim.address(),
-        buffer = setup.buffer,
-        reset = setup.reset_after_s,
-    )
-}
-
-async fn simulator() -> Simulator {
-    Simulator::start(SimConfig {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        pbx: PbxSeed::demo().with_ring(Duration::from_millis(10)),
-        ..SimConfig::default()
-    })
-    .await
-    .unwrap()
-}
-
-async fn host(sim: &Simulator, setup: &Setup) -> Server {
-    let server = start(&config(sim, setup)).await;
-    server.services().ami.as_ref().unwrap().wait_up(Duration::from_secs(10)).await.expect("AMI link up");
-    server
+/// The demo office as the PBX and the mounts: `/stream` (stream-probe, events granted), `/tame`
+/// (stream-probe that ignores the misbehaviour triggers), `/plain` (probe: no event handler; it
+/// raises `UserEvent`s), and `/ungranted` (stream-probe without grants).
+async fn host(setup: &Setup) -> Rig {
+    let (sp, p) = (test_plugin("stream-probe"), test_plugin("probe"));
+    Rig::builder()
+        .pbx(PbxSeed::demo().with_ring(Duration::from_millis(10)))
+        .toml(&format!("[events]\nbuffer = {}\nreset_after_s = {}\n", setup.buffer, setup.reset_after_s))
+        .mount("/stream", &sp, &format!("grants = {{ events = true }}\nlimits = {{ {} }}", setup.limits))
+        .mount("/tame", &sp, "grants = { events = true }\nsettings = { tame = \"true\" }")
+        .mount("/plain", &p, "grants = { ami = [\"UserEvent\"], events = true }")
+        .mount("/ungranted", &sp, "")
+        .start()
+        .await
 }
 
 async fn get(url: &str) -> (u16, Value) {
@@ -115,9 +93,8 @@ async fn until_tag(url: &str, route: &str, mut last: Option<u64>, tag: &str) -> 
 
 #[tokio::test]
 async fn a_call_becomes_a_dense_stream_of_only_the_translated_events() {
-    let sim = simulator().await;
-    let server = host(&sim, &Setup::default()).await;
-    let url = base(&server);
+    let rig = host(&Setup::default()).await;
+    let (sim, url) = (rig.sim(), rig.base.clone());
     let (_, newest) = get(&format!("{url}/plain/poll?limit=1&timeout=0")).await;
     let bus_start = newest.as_array().unwrap().first().map(|e| e["seq"].as_u64().unwrap());
 
@@ -147,15 +124,13 @@ async fn a_call_becomes_a_dense_stream_of_only_the_translated_events() {
     }
     let ns: Vec<u64> = items.iter().map(|i| i["data"]["n"].as_u64().unwrap()).collect();
     assert_eq!(ns, (1..=items.len() as u64).collect::<Vec<_>>(), "one long-lived instance kept its count across batches");
-    server.shutdown().await;
-    sim.stop().await;
+    rig.stop().await;
 }
 
 #[tokio::test]
 async fn last_resumes_limit_one_skips_the_past_and_timeout_zero_answers_at_once() {
-    let sim = simulator().await;
-    let server = host(&sim, &Setup::default()).await;
-    let url = base(&server);
+    let rig = host(&Setup::default()).await;
+    let url = rig.base.clone();
     items_for(&url, &["a", "b", "c"]).await;
 
     let (_, newest) = get(&format!("{url}/stream/stream?limit=1")).await;
@@ -192,34 +167,29 @@ async fn last_resumes_limit_one_skips_the_past_and_timeout_zero_answers_at_once(
     let (_, tail) = get(&format!("{url}/stream/stream?last=3")).await;
     assert_eq!(seqs(&tail), [4, 5]);
     assert_eq!(tail[1]["data"]["tag"], "f");
-    server.shutdown().await;
-    sim.stop().await;
+    rig.stop().await;
 }
 
 #[tokio::test]
 async fn after_a_restart_numbering_starts_again_at_zero() {
-    let sim = simulator().await;
-    let server = host(&sim, &Setup::default()).await;
-    let url = base(&server);
+    let rig = host(&Setup::default()).await;
+    let url = rig.base.clone();
     let before = items_for(&url, &["a", "b", "c"]).await;
     assert_eq!(before.last().unwrap()["seq"], 2);
-    server.shutdown().await;
 
-    let server = host(&sim, &Setup::default()).await;
-    let url = base(&server);
+    let rig = rig.restart().await;
+    let url = rig.base.clone();
     user_event(&url, "StreamProbeItem", "after").await;
     let after = until_tag(&url, "/stream", Some(2), "after").await;
     assert_eq!(after[0]["seq"], 0, "a last from before the restart gets the new numbering from 0: {after:#?}");
-    server.shutdown().await;
-    sim.stop().await;
+    rig.stop().await;
 }
 
 #[tokio::test]
 async fn overflow_shows_as_a_gap_and_an_unread_overflow_resets_the_stream() {
-    let sim = simulator().await;
     let setup = Setup { buffer: 5, reset_after_s: 1, ..Setup::default() };
-    let server = host(&sim, &setup).await;
-    let url = base(&server);
+    let rig = host(&setup).await;
+    let url = rig.base.clone();
     let publish = |lines: usize, from: usize| {
         let url = url.clone();
         async move {
@@ -248,15 +218,13 @@ async fn overflow_shows_as_a_gap_and_an_unread_overflow_resets_the_stream() {
     let (_, restarted) = get(&format!("{url}/stream/stream?last=9&timeout=0")).await;
     assert_eq!(seqs(&restarted), [0, 1], "a last from before the reset gets the new numbering from 0");
     assert_eq!(restarted[0]["data"]["i"], 14);
-    server.shutdown().await;
-    sim.stop().await;
+    rig.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn five_hundred_long_pollers_are_all_woken_by_one_pbx_event() {
-    let sim = simulator().await;
-    let server = host(&sim, &Setup::default()).await;
-    let url = base(&server);
+    let rig = host(&Setup::default()).await;
+    let url = rig.base.clone();
     let client = client();
     let pollers: Vec<_> = (0..500)
         .map(|_| {
@@ -278,19 +246,17 @@ async fn five_hundred_long_pollers_are_all_woken_by_one_pbx_event() {
         assert_eq!(batch[0]["seq"], 0);
     }
     assert!(woke.elapsed() < Duration::from_secs(15), "woken by the event, not by their 20 s timeouts: {:?}", woke.elapsed());
-    server.shutdown().await;
-    sim.stop().await;
+    rig.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_trapping_looping_or_memory_bombing_handler_costs_only_its_own_instance() {
     let _solo = crate::util::solo();
-    let sim = simulator().await;
     // Each on-events call is bounded by the mount's batch deadline (1 s) and memory (32 MiB), not
     // by its request timeout, which is a long-poll mount's minute.
     let setup = Setup { limits: "timeout_ms = 60000, event_batch_timeout_ms = 1000, memory_mb = 32", ..Setup::default() };
-    let server = host(&sim, &setup).await;
-    let url = base(&server);
+    let rig = host(&setup).await;
+    let url = rig.base.clone();
 
     let warm = items_for(&url, &["warm-1", "warm-2"]).await;
     assert_eq!(warm.last().unwrap()["data"]["n"], 2, "one instance handled both");
@@ -325,15 +291,13 @@ async fn a_trapping_looping_or_memory_bombing_handler_costs_only_its_own_instanc
         tame_n = n;
         tame_last = tame.last().unwrap()["seq"].as_u64();
     }
-    server.shutdown().await;
-    sim.stop().await;
+    rig.stop().await;
 }
 
 #[tokio::test]
 async fn a_plain_plugin_is_never_called_and_has_no_stream() {
-    let sim = simulator().await;
-    let server = host(&sim, &Setup::default()).await;
-    let url = base(&server);
+    let rig = host(&Setup::default()).await;
+    let (server, url) = (&rig.server, rig.base.clone());
     let handler_of = |route: &str| server.mounts().iter().find(|m| m.route == route).unwrap().event_handler;
     assert!(handler_of("/stream") && handler_of("/tame"), "stream-probe exports on-events and is granted events");
     assert!(!handler_of("/plain"), "probe is a plain `plugin` component: loaded, served, never called");
@@ -354,6 +318,5 @@ async fn a_plain_plugin_is_never_called_and_has_no_stream() {
     assert_eq!(body["error"]["code"], "stream_item_too_large", "{body}");
     let (_, all) = get(&format!("{url}/stream/stream?timeout=0")).await;
     assert_eq!(seqs(&all), [0], "nothing of the refused batch was published");
-    server.shutdown().await;
-    sim.stop().await;
+    rig.stop().await;
 }

@@ -1,5 +1,6 @@
-//! Reads the real Asterisk 22 AMI transcripts (kept beside the repository, see [`dir`]; their
-//! README describes the format): the single-action wire transcripts, and the whole-call sessions.
+//! Reads the real Asterisk 22 AMI transcripts (recorded data kept in the repository, see [`dir`];
+//! their README describes the format): the single-action wire transcripts, and the whole-call
+//! sessions. Also checks the copy against the recordings' source directory when one is present.
 
 use std::path::{Path, PathBuf};
 
@@ -19,14 +20,10 @@ pub struct Chunk {
     pub bytes: Vec<u8>,
 }
 
-/// The transcripts directory: `shared/ami` beside the repository (where CI puts it), or
-/// `$SWITCHBOARD_SHARED/ami`.
+/// The transcripts directory: `host/tests/transcripts/ami`, so that a clone alone has them.
 pub fn dir() -> PathBuf {
-    let shared = std::env::var_os("SWITCHBOARD_SHARED")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared"));
-    let dir = shared.join("ami");
-    assert!(dir.is_dir(), "AMI transcripts not found at {}: put shared/ beside the repository or set SWITCHBOARD_SHARED", dir.display());
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/transcripts/ami");
+    assert!(dir.is_dir(), "AMI transcripts not found at {}", dir.display());
     dir
 }
 
@@ -136,4 +133,41 @@ pub fn read_timed(path: &Path) -> Vec<Timed> {
     }
     assert!(out.iter().all(|t| !t.message.fields().is_empty()), "{}: an empty message", path.display());
     out
+}
+
+/// Every file under `root`, as paths relative to it, sorted.
+fn files_under(root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                out.push(path.strip_prefix(root).unwrap().to_path_buf());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The transcripts were recorded into an `ami` directory kept beside the repository and copied
+/// in; where that directory is present, the copy must still equal it file for file, both ways.
+#[test]
+fn the_transcripts_copy_equals_the_recordings_beside_the_repository() {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/ami");
+    if !source.is_dir() {
+        println!("note: {} is absent; the transcripts copy is not compared", source.display());
+        return;
+    }
+    let copy = dir();
+    let (theirs, ours) = (files_under(&source), files_under(&copy));
+    assert!(!ours.is_empty());
+    assert_eq!(theirs, ours, "the same files in {} and {}", source.display(), copy.display());
+    for file in &ours {
+        let (a, b) = (std::fs::read(source.join(file)).unwrap(), std::fs::read(copy.join(file)).unwrap());
+        assert!(a == b, "{} differs from the recording beside the repository", file.display());
+    }
 }

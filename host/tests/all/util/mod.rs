@@ -1,4 +1,34 @@
-//! Starting servers from TOML text, and an HTTP client.
+//! Starting servers from TOML text (the [`rig`] for a whole host), and an HTTP client.
+
+mod rig;
+pub use rig::Rig;
+
+/// A test file's own rig type: the shared [`Rig`] as `host` (its fields and methods reached
+/// through `Deref`, and `stop`) beside the file's own fields, so that the file can add the methods
+/// of the API it tests.
+macro_rules! local_rig {
+    ($(#[$meta:meta])* $name:ident { $($field:ident: $ty:ty),* $(,)? }) => {
+        $(#[$meta])*
+        struct $name {
+            host: $crate::util::Rig,
+            $($field: $ty,)*
+        }
+
+        impl std::ops::Deref for $name {
+            type Target = $crate::util::Rig;
+            fn deref(&self) -> &$crate::util::Rig {
+                &self.host
+            }
+        }
+
+        impl $name {
+            async fn stop(self) {
+                self.host.stop().await;
+            }
+        }
+    };
+}
+pub(crate) use local_rig;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -31,14 +61,22 @@ pub fn test_plugin(name: &str) -> String {
         .to_string()
 }
 
+/// The skeleton every test config shares: `listeners` (one unnamed loopback listener on an
+/// ephemeral port when `None`), the run's compile cache, then `body`.
+pub fn config_text(listeners: Option<&str>, body: &str) -> String {
+    let listeners = listeners.unwrap_or("[[listener]]\naddress = \"127.0.0.1:0\"\n");
+    format!("{listeners}\n[runtime]\ncache_dir = {:?}\n\n{body}", cache_dir().display().to_string())
+}
+
+/// A server started from the whole config `text`.
+pub async fn start_config(text: &str) -> Server {
+    let config = config::parse(text, Path::new("test.toml")).unwrap_or_else(|e| panic!("{e}"));
+    Server::start(&config).await.expect("server starts")
+}
+
 /// A server on an ephemeral loopback port, configured by `mounts` (TOML `[[mount]]` tables).
 pub async fn start(mounts: &str) -> Server {
-    let text = format!(
-        "[[listener]]\naddress = \"127.0.0.1:0\"\n\n[runtime]\ncache_dir = {:?}\n\n{mounts}",
-        cache_dir().display().to_string()
-    );
-    let config = config::parse(&text, Path::new("test.toml")).unwrap_or_else(|e| panic!("{e}"));
-    Server::start(&config).await.expect("server starts")
+    start_config(&config_text(None, mounts)).await
 }
 
 /// Base URL of the server's main listener.
@@ -102,6 +140,33 @@ unsafe extern "C" {
 /// The switchboard binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_switchboard");
 
+/// Writes `dir/switchboard.toml`: the config skeleton (see [`config_text`]), then `body`.
+pub fn write_config(dir: &Path, body: &str) -> PathBuf {
+    let path = dir.join("switchboard.toml");
+    std::fs::write(&path, config_text(None, body)).unwrap();
+    path
+}
+
+/// Runs `switchboard serve --config <config>` (stdout read here, stderr dropped) until it prints
+/// a line containing `ready` (`"-> http://"`: the first mount served); returns the child and the
+/// lines it printed.
+pub fn serve(config: &Path, ready: &str) -> (std::process::Child, Vec<String>) {
+    let mut child = std::process::Command::new(BIN)
+        .args(["serve", "--config"])
+        .arg(config)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let lines = read_until(&mut child, ready, Duration::from_secs(60));
+    (child, lines)
+}
+
+/// The URL of a `mounted … -> URL` line.
+pub fn served_url(line: &str) -> String {
+    line.split(" -> ").nth(1).unwrap_or_else(|| panic!("no URL in {line:?}")).to_string()
+}
+
 /// Peak resident memory (`VmHWM`) of process `pid`, in KiB.
 pub fn peak_rss_kib(pid: u32) -> u64 {
     status_kib(pid, "VmHWM:")
@@ -119,20 +184,6 @@ pub async fn stop_with_sim(server: Server, sim: std::sync::Arc<switchboard::sim:
     if let Ok(sim) = std::sync::Arc::try_unwrap(sim) {
         sim.stop().await;
     }
-}
-
-/// The PBX the flavor tests run against: the demo office with 10 ms rings, reading the
-/// configuration apply-changes renders into `conf`, as an Asterisk that includes it would.
-pub async fn flavor_sim(conf: &Path) -> switchboard::sim::Simulator {
-    use switchboard::sim::{PbxSeed, SimConfig, Simulator};
-    Simulator::start(SimConfig {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        pbx: PbxSeed::demo().with_ring(Duration::from_millis(10)),
-        config_dir: Some(conf.to_path_buf()),
-        ..SimConfig::default()
-    })
-    .await
-    .expect("the simulator starts")
 }
 
 /// The `[ami]` table of a config that logs in to `sim`.
