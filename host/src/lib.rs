@@ -1,15 +1,21 @@
 //! Switchboard: one process beside an Asterisk PBX that lends the PBX's capabilities to sandboxed
-//! WebAssembly plugins mounted on URL routes.
+//! WebAssembly plugins mounted on URL routes. `host/ARCHITECTURE.md` maps the whole.
 //!
+//! - [`server`]: the composition root — builds the services and mounts from a config and hands
+//!   the mount table to the listeners.
+//! - [`http`]: listeners — accept, route to a mount, admit, answer plugin failures as JSON errors.
+//! - [`runtime`]: the engine — compile cache, instances, invocation under limits, warm pool, event
+//!   handlers.
+//! - [`capabilities`]: one room per WIT interface — its grant, its `Host` impl, its linker entry.
 //! - [`config`]: `switchboard.toml`, validated with every problem located.
-//! - [`runtime`]: the wasm sandbox — engine, limits, per-request instances, the WIT host side.
-//! - [`http`]: listeners and the mount table.
-//! - [`builtin`]: plugins compiled into the binary.
-//! - [`identity`]: who a plugin is (its component's hash, or a built-in's name), which keys its private data.
-//! - [`system`]: uptime, disks and firewall facts from `/proc` and `statvfs`, for the `system` interface.
-//! - [`demo`]: the configuration `switchboard demo` serves.
-//! - [`apply`]: renders Asterisk's config from the `pbx` database and reloads what changed.
-//! - [`cdr`]: call records from Asterisk (`Cdr` events, Master.csv) into the `cdr` table, once each.
+//! - [`ami`]: the AMI client (one link to the PBX); [`events`]: the event bus and mount streams.
+//! - [`store`]: the `pbx` database and plugins' own; [`apply`]: Asterisk's config from it;
+//!   [`cdr`]: call records into it, once each.
+//! - [`identity`]: who a plugin is; [`builtin`]: plugins compiled into the binary.
+//! - [`demo`]: what `switchboard demo` serves.
+//!
+//! Without the default `engine` feature only the PBX side builds (no wasm engine, listeners or
+//! demo), which is what the fuzz targets need.
 
 #![deny(missing_docs)]
 
