@@ -10,7 +10,7 @@
 //! headers or whole actions, so [`validate`] refuses them (and over-long values) before a byte goes
 //! out.
 
-use super::message::Message;
+use crate::message::Message;
 
 /// Longest line the decoder accepts (Asterisk's own limit is 1 KiB of header; CLI output lines and
 /// events with many variables run longer, so we allow more, but not unbounded).
