@@ -121,7 +121,7 @@ pub fn config(listen: SocketAddr, cache_dir: Option<PathBuf>, ami: Option<AmiCon
         // Its event long-polls wait up to 55 s.
         limits: Limits { timeout: Duration::from_secs(60), ..Limits::default() },
     };
-    let defaults = crate::sim::SimConfig::default();
+    let defaults = switchboard_sim::SimConfig::default();
     let elastix = Mount {
         route: "/api/api.php".into(),
         plugin: PluginSource::Builtin("elastix".into()),

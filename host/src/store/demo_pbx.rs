@@ -17,7 +17,7 @@
 //! reproducible (free to change algorithm between releases, or by platform).
 //!
 //! Extensions 1001–1010, the trunk `trunk-provider` and the queues `support` (7001) and `sales`
-//! (7002) carry the names the simulator's [`crate::sim::PbxSeed::demo`] uses, so the database
+//! (7002) carry the names the simulator's [`switchboard_sim::PbxSeed::demo`] uses, so the database
 //! and the simulated Asterisk describe the same office. All times are UTC; office hours are
 //! weighted in UTC too.
 
@@ -1105,7 +1105,7 @@ fn email(name: &str) -> String {
 }
 
 /// (year, month, day) of a day count since 1970-01-01: the simulator's calendar, so CDR dates agree.
-use crate::sim::clock::civil as civil_from_days;
+use switchboard_sim::clock::civil as civil_from_days;
 
 /// (year, month, day, hour, minute, second) of a Unix time, UTC.
 fn civil(secs: i64) -> (i64, u32, u32, u32, u32, u32) {
@@ -1346,7 +1346,7 @@ mod tests {
     #[test]
     fn demo_pbx_names_match_the_simulator() {
         let (conn, _dir, _) = seeded();
-        let sim = crate::sim::PbxSeed::demo();
+        let sim = switchboard_sim::PbxSeed::demo();
         for ep in sim.endpoints.iter().filter(|e| !e.trunk) {
             let name: String =
                 conn.query_row("SELECT name FROM extensions WHERE number = ?1", [&ep.name], |r| r.get(0)).unwrap();

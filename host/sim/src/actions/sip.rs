@@ -1,6 +1,6 @@
 //! chan_sip's `SIPpeers`, answered in chan_sip mode ([`SipDriver::ChanSip`](super::super::seed::SipDriver)).
 
-use crate::ami::Message;
+use switchboard_ami_wire::Message;
 
 use super::pjsip::{host_of, roundtrip};
 use super::{Reply, Session, action_id, list_start};

@@ -3,7 +3,7 @@
 
 use std::time::SystemTime;
 
-use crate::ami::Message;
+use switchboard_ami_wire::Message;
 
 use super::super::cli::{self, CliOutput};
 use super::super::clock;

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::ami::Message;
+use switchboard_ami_wire::Message;
 
 use super::super::dialplan::{self, Originate, Pc, Target};
 use super::super::state::{Control, Tech};

@@ -10,7 +10,7 @@
 //! ```ignore
 //! # async fn demo() -> anyhow::Result<()> {
 //! use std::time::Duration;
-//! use switchboard::sim::{PbxSeed, Scenario, SimConfig, Simulator};
+//! use switchboard_sim::{PbxSeed, Scenario, SimConfig, Simulator};
 //!
 //! let sim = Simulator::start(SimConfig {
 //!     listen: "127.0.0.1:0".parse()?,
@@ -59,13 +59,15 @@
 //! `PeerStatus` around them. `CoreShowChannels` and `Status` list channels oldest first
 //! (Asterisk's order follows its channel container's hashing).
 
+#![deny(missing_docs)]
+
 mod actions;
 mod apps;
 mod calls;
 mod cdr;
 mod cdr_csv;
 mod cli;
-pub(crate) mod clock;
+pub mod clock;
 mod config;
 mod dial;
 mod dialplan;
@@ -84,6 +86,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 pub use cdr::Cdr;
+pub use config::{EXTENSIONS_FILE, PJSIP_FILE, QUEUES_FILE, VOICEMAIL_FILE};
 pub use lifecycle::Phase;
 pub use cdr_csv::CdrCsv;
 pub use scenarios::{Scenario, ScenarioReport};
@@ -104,9 +107,9 @@ pub struct SimConfig {
     pub secret: String,
     /// The PBX it starts with.
     pub pbx: PbxSeed,
-    /// A directory of switchboard config files ([`crate::apply`] writes them) to read at start
-    /// and on `Reload`, as an Asterisk that `#include`s them would; `None` (the default): the
-    /// seed is all there is, and `Reload` re-reads nothing.
+    /// A directory of switchboard config files (the host's apply-changes writes them: [`PJSIP_FILE`]
+    /// and the others) to read at start and on `Reload`, as an Asterisk that `#include`s them
+    /// would; `None` (the default): the seed is all there is, and `Reload` re-reads nothing.
     pub config_dir: Option<PathBuf>,
     /// Appends every finished CDR row to a Master.csv, as Asterisk's `cdr_csv` does; `None` (the
     /// default): the rows are only published as `Event: Cdr`.

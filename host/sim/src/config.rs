@@ -2,7 +2,8 @@
 //!
 //! With [`super::SimConfig::config_dir`] set, the simulator behaves like an Asterisk whose
 //! `pjsip.conf`, `extensions.conf`, `queues.conf` and `voicemail.conf` `#include` the files
-//! [`crate::apply`] writes: at start and on `Reload` (no `Module:` = every module; `res_pjsip.so`,
+//! the host's apply-changes writes ([`PJSIP_FILE`], [`EXTENSIONS_FILE`], [`QUEUES_FILE`],
+//! [`VOICEMAIL_FILE`]): at start and on `Reload` (no `Module:` = every module; `res_pjsip.so`,
 //! `pbx_config.so`, `app_queue.so`, `app_voicemail.so`) it parses them and reconciles its live
 //! state. Objects a file defined last time and no longer does are removed; objects from the
 //! [`super::PbxSeed`] that no file ever defined stay. A missing or unreadable file leaves that
@@ -23,11 +24,18 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use crate::apply::{EXTENSIONS_FILE, PJSIP_FILE, QUEUES_FILE, VOICEMAIL_FILE};
-
 use super::events::{self, class};
 use super::seed::{EndpointSeed, ExtenSeed, MailboxSeed};
 use super::state::{Member, Queue, State};
+
+/// The PJSIP endpoints, AORs and auths file `pjsip.conf` includes.
+pub const PJSIP_FILE: &str = "pjsip.switchboard.conf";
+/// The dialplan file `extensions.conf` includes.
+pub const EXTENSIONS_FILE: &str = "extensions.switchboard.conf";
+/// The queues file `queues.conf` includes.
+pub const QUEUES_FILE: &str = "queues.switchboard.conf";
+/// The mailboxes file `voicemail.conf` includes.
+pub const VOICEMAIL_FILE: &str = "voicemail.switchboard.conf";
 
 /// One section of a config file.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 
 use std::time::SystemTime;
 
-use crate::ami::Message;
+use switchboard_ami_wire::Message;
 
 use super::super::clock;
 use super::super::events::class;

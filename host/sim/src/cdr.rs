@@ -3,7 +3,7 @@
 
 use std::time::SystemTime;
 
-use crate::ami::Message;
+use switchboard_ami_wire::Message;
 
 use super::clock;
 use super::events::{self, class};

@@ -2,7 +2,7 @@
 
 use md5::{Digest, Md5};
 
-use crate::ami::Message;
+use switchboard_ami_wire::Message;
 
 use super::super::clock;
 use super::super::seed::EndpointSeed;

@@ -1,6 +1,6 @@
 //! State actions: DeviceStateList, ExtensionStateList, ExtensionState, MailboxCount, MailboxStatus.
 
-use crate::ami::Message;
+use switchboard_ami_wire::Message;
 
 use super::{Reply, Session, error, header, item, list_complete, list_start, response};
 

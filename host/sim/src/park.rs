@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::ami::Message;
+use switchboard_ami_wire::Message;
 
 use super::apps::Outcome;
 use super::calls::{Chan, PbxRef, wait_control};

@@ -586,8 +586,8 @@ async fn originate_pjsip(pbx: &PbxRef, req: &Originate, rest: &str) -> Placed {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::seed::PbxSeed;
-    use crate::sim::state::Pbx;
+    use crate::seed::PbxSeed;
+    use crate::state::Pbx;
 
     #[test]
     fn a_hint_alone_leaves_the_priority_to_a_matching_pattern() {

@@ -12,7 +12,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::ami::{Decoder, Frame, Message};
+use switchboard_ami_wire::{Decoder, Frame, Message};
 
 use super::actions::{self, After, Session};
 use super::calls::PbxRef;

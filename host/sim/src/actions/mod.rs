@@ -20,7 +20,7 @@ use std::time::{Duration, SystemTime};
 use md5::{Digest, Md5};
 use tokio::sync::mpsc;
 
-use crate::ami::Message;
+use switchboard_ami_wire::Message;
 
 use super::calls::PbxRef;
 use super::clock;

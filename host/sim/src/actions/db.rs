@@ -1,6 +1,6 @@
 //! astdb actions: DBGet, DBPut, DBDel, DBDelTree, DBGetTree.
 
-use crate::ami::Message;
+use switchboard_ami_wire::Message;
 
 use super::{Reply, Session, ack, error, header, list_complete, list_start, with_id};
 

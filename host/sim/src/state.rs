@@ -11,7 +11,7 @@ use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::{mpsc, watch};
 use tokio::task::AbortHandle;
 
-use crate::ami::Message;
+use switchboard_ami_wire::Message;
 
 use super::cdr::{Cdr, CdrDraft};
 use super::events::{self, class};

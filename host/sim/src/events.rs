@@ -1,6 +1,6 @@
 //! Event classes (the `Events:` mask) and the header blocks Asterisk repeats in many events.
 
-use crate::ami::Message;
+use switchboard_ami_wire::Message;
 
 use super::state::{Bridge, Channel};
 

@@ -29,7 +29,7 @@
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::SystemTime;
 
-use crate::ami::Message;
+use switchboard_ami_wire::Message;
 
 use super::actions::{self, Reply};
 use super::calls::PbxRef;

@@ -1,6 +1,6 @@
 //! res_parking's `ParkedCalls` action.
 
-use crate::ami::Message;
+use switchboard_ami_wire::Message;
 
 use super::super::park::parked_call_fields;
 use super::{Reply, Session, error, header, list_complete, list_start, with_id};

@@ -9,7 +9,7 @@ pub fn epoch(t: SystemTime) -> (u64, u32) {
 }
 
 /// Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-pub(crate) fn civil(days: i64) -> (i64, u32, u32) {
+pub fn civil(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
