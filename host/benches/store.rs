@@ -162,7 +162,7 @@ fn main() {
     let workers = std::env::var("BENCH_WORKERS").ok().and_then(|v| v.parse().ok()).unwrap_or(2);
     let servers = tokio::runtime::Builder::new_multi_thread().worker_threads(workers).enable_all().build().unwrap();
     let sim = servers
-        .block_on(switchboard::sim::Simulator::start(switchboard::sim::SimConfig {
+        .block_on(switchboard_sim::Simulator::start(switchboard_sim::SimConfig {
             listen: "127.0.0.1:0".parse().unwrap(),
             config_dir: Some(conf.clone()),
             ..Default::default()

@@ -23,7 +23,7 @@ const MAX_LOCK: Duration = Duration::from_millis(2000);
 
 struct Rig {
     _root: tempfile::TempDir,
-    sim: std::sync::Arc<switchboard::sim::Simulator>,
+    sim: std::sync::Arc<switchboard_sim::Simulator>,
     server: Server,
     /// The listener that trusts 127.0.0.1 as a proxy: `X-Forwarded-For` names the client.
     proxied: String,

@@ -9,7 +9,7 @@ use rusqlite::Connection;
 use serde_json::Value;
 use switchboard::Server;
 use switchboard::ami::Message;
-use switchboard::sim::{PbxSeed, SimConfig, Simulator};
+use switchboard_sim::{PbxSeed, SimConfig, Simulator};
 
 use crate::util::{base, client, start, stop_with_sim};
 
@@ -330,7 +330,7 @@ async fn axeos_acd_stats_from_live_queues_with_reset() {
 
     // One answered call through the queue, then a reset: relative counters start again from 0.
     rig.sim
-        .run(switchboard::sim::Scenario::InboundToQueue {
+        .run(switchboard_sim::Scenario::InboundToQueue {
             from: "+15551234567".into(),
             queue: "support".into(),
             answered_by: Some("1002".into()),
@@ -351,7 +351,7 @@ async fn axeos_acd_stats_from_live_queues_with_reset() {
     // A caller waiting with nobody answering shows in `calls`.
     let sim = rig.sim.clone();
     let waiting = tokio::spawn(async move {
-        sim.run(switchboard::sim::Scenario::InboundToQueue {
+        sim.run(switchboard_sim::Scenario::InboundToQueue {
             from: "+15557654321".into(),
             queue: "support".into(),
             answered_by: None,
@@ -437,7 +437,7 @@ async fn axeos_originate_status_and_hangup() {
 #[ignore = "writes the translator's fixtures"]
 async fn record_axeos_event_fixtures() {
     use switchboard::events::Poll;
-    use switchboard::sim::Scenario;
+    use switchboard_sim::Scenario;
     let rig = rig().await;
     let bus = rig.server.services().bus.clone();
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins/axeos/src/events/fixtures");
@@ -511,7 +511,7 @@ fn types(events: &[Value]) -> Vec<&str> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn axeos_events_follow_a_queued_call_and_a_blind_transfer() {
-    use switchboard::sim::Scenario;
+    use switchboard_sim::Scenario;
     let rig = rig().await;
     let agent_phone = rig.uuid_of("/phones", "phone_username", "1002").await;
     let agent_user = rig.uuid_of("/users", "username", "1002").await;
@@ -578,7 +578,7 @@ async fn user_events(rig: &Rig, user: (&str, &str), query: &str) -> Vec<Value> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn axeos_a_pbx_user_sees_only_their_own_events() {
-    use switchboard::sim::Scenario;
+    use switchboard_sim::Scenario;
     let rig = rig().await;
     let alice = ("1001", "1234");
     let alice_phone = rig.uuid_of("/phones", "phone_username", "1001").await;
@@ -700,7 +700,7 @@ async fn axeos_events_timeout_errors_xml_and_hot_desk_logins_wake_500_pollers() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn axeos_events_report_phone_status_changes_with_the_code_phones_reports() {
-    use switchboard::sim::{EndpointSeed, Scenario};
+    use switchboard_sim::{EndpointSeed, Scenario};
     let rig = rig().await;
     let carol = rig.uuid_of("/phones", "phone_username", "1003").await;
     let phone_status = |e: &Value| e["event_type"] == "phone status update" && e["phone_uuid"] == carol.as_str();

@@ -104,8 +104,8 @@ async fn five_hundred_plugin_pollers_are_woken_by_one_event() {
 }
 
 /// A server whose `[ami]` is the simulator, with the probe mounted granted and not.
-async fn with_simulator(buffer: usize) -> (switchboard::sim::Simulator, switchboard::Server) {
-    use switchboard::sim::{PbxSeed, SimConfig, Simulator};
+async fn with_simulator(buffer: usize) -> (switchboard_sim::Simulator, switchboard::Server) {
+    use switchboard_sim::{PbxSeed, SimConfig, Simulator};
     let sim = Simulator::start(SimConfig {
         listen: "127.0.0.1:0".parse().unwrap(),
         pbx: PbxSeed::demo().with_ring(Duration::from_millis(10)),
@@ -130,7 +130,7 @@ async fn with_simulator(buffer: usize) -> (switchboard::sim::Simulator, switchbo
 
 #[tokio::test]
 async fn a_plugin_uses_the_pbx_through_its_grants() {
-    use switchboard::sim::Scenario;
+    use switchboard_sim::Scenario;
     let (sim, server) = with_simulator(1000).await;
     let url = base(&server);
 
@@ -184,7 +184,7 @@ async fn a_plugin_uses_the_pbx_through_its_grants() {
 
 #[tokio::test]
 async fn a_plugin_sees_overflow_as_a_gap_in_sequence_numbers() {
-    use switchboard::sim::Scenario;
+    use switchboard_sim::Scenario;
     let (sim, server) = with_simulator(5).await;
     let url = base(&server);
     let (_, first) = get_json(&format!("{url}/granted/poll?timeout=0")).await;

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 use switchboard::Server;
-use switchboard::sim::{PbxSeed, Scenario, SimConfig, Simulator};
+use switchboard_sim::{PbxSeed, Scenario, SimConfig, Simulator};
 
 use crate::util::{base, client, start};
 

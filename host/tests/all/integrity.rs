@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use switchboard::Server;
 use switchboard::ami::Message;
 use switchboard::apply::Applied;
-use switchboard::sim::Simulator;
+use switchboard_sim::Simulator;
 use switchboard::store::migrate;
 use crate::schema_rules::{CRLF, SHELL, random_value};
 use crate::util::{base, client, start, stop_with_sim};

@@ -12,7 +12,7 @@ use hmac::{Hmac, Mac};
 use rusqlite::Connection;
 use switchboard::Server;
 use switchboard::ami::Message;
-use switchboard::sim::Simulator;
+use switchboard_sim::Simulator;
 
 use crate::util::{base, client, start};
 

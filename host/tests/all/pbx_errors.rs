@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use switchboard::Server;
 use switchboard::ami::{AmiClient, AmiConfig, Decoder, Frame, LinkState, Message, encode};
 use switchboard::events::{BusConfig, EventBus};
-use switchboard::sim::{Phase, PbxSeed, SimConfig, Simulator};
+use switchboard_sim::{Phase, PbxSeed, SimConfig, Simulator};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 

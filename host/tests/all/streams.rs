@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use switchboard::Server;
-use switchboard::sim::{PbxSeed, Scenario, SimConfig, Simulator};
+use switchboard_sim::{PbxSeed, Scenario, SimConfig, Simulator};
 
 use crate::util::{base, client, start, test_plugin};
 

@@ -114,7 +114,7 @@ pub fn status_kib(pid: u32, key: &str) -> u64 {
 }
 
 /// Shuts the server down, then the simulator (once no test task holds it any more).
-pub async fn stop_with_sim(server: Server, sim: std::sync::Arc<switchboard::sim::Simulator>) {
+pub async fn stop_with_sim(server: Server, sim: std::sync::Arc<switchboard_sim::Simulator>) {
     server.shutdown().await;
     if let Ok(sim) = std::sync::Arc::try_unwrap(sim) {
         sim.stop().await;
@@ -123,8 +123,8 @@ pub async fn stop_with_sim(server: Server, sim: std::sync::Arc<switchboard::sim:
 
 /// The PBX the flavor tests run against: the demo office with 10 ms rings, reading the
 /// configuration apply-changes renders into `conf`, as an Asterisk that includes it would.
-pub async fn flavor_sim(conf: &Path) -> switchboard::sim::Simulator {
-    use switchboard::sim::{PbxSeed, SimConfig, Simulator};
+pub async fn flavor_sim(conf: &Path) -> switchboard_sim::Simulator {
+    use switchboard_sim::{PbxSeed, SimConfig, Simulator};
     Simulator::start(SimConfig {
         listen: "127.0.0.1:0".parse().unwrap(),
         pbx: PbxSeed::demo().with_ring(Duration::from_millis(10)),
@@ -136,7 +136,7 @@ pub async fn flavor_sim(conf: &Path) -> switchboard::sim::Simulator {
 }
 
 /// The `[ami]` table of a config that logs in to `sim`.
-pub fn ami_table(sim: &switchboard::sim::Simulator) -> String {
+pub fn ami_table(sim: &switchboard_sim::Simulator) -> String {
     let (user, secret) = sim.credentials();
     format!("[ami]\naddress = \"{}\"\nusername = \"{user}\"\nsecret = \"{secret}\"\n", sim.address())
 }
