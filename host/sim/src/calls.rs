@@ -4,7 +4,6 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Instant, SystemTime};
 
@@ -12,7 +11,8 @@ use tokio::sync::watch;
 
 use super::cdr::CdrDraft;
 use super::events::{self, bridge_block, channel_block, channel_event, class};
-use super::state::{Bridge, Channel, Control, Pbx, State, Tech};
+use super::channel::{Bridge, Channel, Control, Tech};
+use super::state::{Pbx, State};
 
 /// A handle on a channel held by the task that owns it.
 #[derive(Debug, Clone)]
@@ -736,5 +736,3 @@ fn finish_cdrs(st: &mut State, ch: &Channel) {
     }
 }
 
-/// Shared handle type.
-pub type PbxRef = Arc<Pbx>;

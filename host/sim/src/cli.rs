@@ -2,16 +2,17 @@
 
 use std::time::SystemTime;
 
-use super::actions::Session;
+use super::asterisk::{db_in_tree, db_path, md5_key, versions};
 use super::clock;
 use super::events::state_desc;
-use super::state::{DevState, State};
+use super::state::{DevState, PbxRef, State};
 
 /// What a CLI command produced.
 pub enum CliOutput {
     /// Success or failure, and the lines.
     Lines(bool, Vec<String>),
-    /// `core stop now`: the PBX goes away (the session closes without a reply).
+    /// `core stop now`: the PBX goes away and comes straight back (the session closes without a
+    /// reply; the server restarts the PBX).
     Stop,
 }
 
@@ -178,7 +179,7 @@ fn pjsip_endpoints(st: &State) -> Vec<String> {
         }
         out.push(format!("        Aor:  {:<49}  {}", e.name, if e.trunk { 0 } else { 1 }));
         if let Some(uri) = &e.contact {
-            let hash: String = super::actions::md5_key("", uri).chars().take(10).collect();
+            let hash: String = md5_key("", uri).chars().take(10).collect();
             out.push(format!("      Contact:  {:<40} {} Avail    {:>10.3}", format!("{}/{uri}", e.name), hash, 1.5));
         }
         for c in st.channels.iter().filter(|c| c.device == device) {
@@ -274,19 +275,18 @@ fn find_best(words: &[&str]) -> String {
 }
 
 /// Runs one CLI command.
-pub fn run(s: &Session, text: &str) -> CliOutput {
+pub fn run(pbx: &PbxRef, text: &str) -> CliOutput {
     let words: Vec<&str> = text.split_whitespace().collect();
     let lower: Vec<String> = words.iter().map(|w| w.to_ascii_lowercase()).collect();
     let l: Vec<&str> = lower.iter().map(String::as_str).collect();
     let ok = |lines: Vec<String>| CliOutput::Lines(true, lines);
-    let pbx = &s.pbx;
     match l.as_slice() {
         ["core", "show", "channels"] => ok(pbx.with(|st| show_channels(st, ""))),
         ["core", "show", "channels", mode] if ["verbose", "concise", "count"].contains(mode) => {
             ok(pbx.with(|st| show_channels(st, mode)))
         }
         ["core", "show", "version"] => {
-            let (version, _) = super::actions::versions(pbx.with(|st| st.sip_driver));
+            let (version, _) = versions(pbx.with(|st| st.sip_driver));
             ok(vec![format!("Asterisk {version} built by root @ vm on a x86_64 running Linux on 2026-11-22 04:13:02 UTC")])
         }
         ["core", "show", "uptime", rest @ ..] => {
@@ -303,30 +303,29 @@ pub fn run(s: &Session, text: &str) -> CliOutput {
         }
         ["core", "stop" | "restart", "now" | "gracefully" | "when"]
         | ["core", "stop" | "restart", "when", "convenient"] => {
-            s.server.restart(s.id);
             CliOutput::Stop
         }
         ["database", "put", _, _, _, ..] => {
             let value = words[4..].join(" ");
-            pbx.with(|st| st.astdb.insert(super::actions::db_path(words[2], words[3]), value));
+            pbx.with(|st| st.astdb.insert(db_path(words[2], words[3]), value));
             ok(vec!["Updated database successfully".into()])
         }
         ["database", "get", _, _] => {
-            match pbx.with(|st| st.astdb.get(&super::actions::db_path(words[2], words[3])).cloned()) {
+            match pbx.with(|st| st.astdb.get(&db_path(words[2], words[3])).cloned()) {
                 Some(v) => ok(vec![format!("Value: {v}")]),
                 None => ok(vec!["Database entry not found.".into()]),
             }
         }
-        ["database", "del", _, _] => match pbx.with(|st| st.astdb.remove(&super::actions::db_path(words[2], words[3])))
+        ["database", "del", _, _] => match pbx.with(|st| st.astdb.remove(&db_path(words[2], words[3])))
         {
             Some(_) => ok(vec!["Database entry removed.".into()]),
             None => ok(vec!["Database entry does not exist.".into()]),
         },
         ["database", "deltree", _, ..] if l.len() <= 4 => {
-            let prefix = super::actions::db_path(words[2], words.get(3).copied().unwrap_or(""));
+            let prefix = db_path(words[2], words.get(3).copied().unwrap_or(""));
             let n = pbx.with(|st| {
                 let before = st.astdb.len();
-                st.astdb.retain(|k, _| !super::actions::db_in_tree(k, &prefix));
+                st.astdb.retain(|k, _| !db_in_tree(k, &prefix));
                 before - st.astdb.len()
             });
             if n == 0 {
@@ -338,12 +337,12 @@ pub fn run(s: &Session, text: &str) -> CliOutput {
         ["database", "show", ..] if l.len() <= 4 => {
             let prefix = match words.len() {
                 2 => "/".to_string(),
-                n => super::actions::db_path(words[2], if n == 4 { words[3] } else { "" }),
+                n => db_path(words[2], if n == 4 { words[3] } else { "" }),
             };
             let mut lines: Vec<String> = pbx.with(|st| {
                 st.astdb
                     .iter()
-                    .filter(|(k, _)| super::actions::db_in_tree(k, &prefix))
+                    .filter(|(k, _)| db_in_tree(k, &prefix))
                     .map(|(k, v)| format!("{k:<50}: {v:<25}"))
                     .collect()
             });

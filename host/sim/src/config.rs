@@ -181,16 +181,6 @@ impl Area {
     }
 }
 
-/// Which objects came from the files at the last load (the rest came from the seed or AMI).
-#[derive(Debug, Default)]
-pub struct Owned {
-    endpoints: BTreeSet<String>,
-    queues: BTreeSet<String>,
-    members: BTreeSet<(String, String)>,
-    extens: BTreeSet<(String, String)>,
-    mailboxes: BTreeSet<String>,
-}
-
 /// Parses the files of `areas` in `dir` (blocking: call from the blocking pool); unreadable files
 /// are left out.
 pub fn load(dir: &Path, areas: &[Area]) -> Vec<(Area, Vec<Section>)> {

@@ -5,11 +5,12 @@
 
 use std::time::{Duration, Instant};
 
-use super::apps::{
+use super::bridge::{
     CallScript, Outcome, Ringing, answer, answer_time, any_control, bridged, caller_outcome, new_callee, parse_target,
     ringing_control, sleep_until, stop_ringing,
 };
-use super::calls::{Chan, PbxRef, wait_control};
+use super::calls::{Chan, wait_control};
+use super::state::PbxRef;
 
 /// Dial's variables, emptied in this order when it starts.
 const VARIABLES: [&str; 11] = [
@@ -158,7 +159,8 @@ pub async fn dial(pbx: &PbxRef, caller: &mut Chan, targets: &[String], script: &
     }
     let clock = DialClock { began, answered: Instant::now() };
     let mut peer = winner.chan;
-    bridged(pbx, caller, &mut peer, script, Some(clock), |_| {}).await
+    let finish = move |pbx: &PbxRef, caller: &Chan| clock.finish(pbx, caller);
+    bridged(pbx, caller, &mut peer, script, Some(&finish), |_| {}).await
 }
 
 /// Dial ends without a call: `DIALSTATUS`, and the dialplan goes on.

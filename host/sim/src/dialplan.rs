@@ -2,20 +2,14 @@
 
 use std::time::{Duration, Instant};
 
-use super::apps::{self, CallScript, Outcome};
+use super::bridge::{self, CallScript, Outcome};
 use super::dial;
-use super::calls::{Chan, NewChan, PbxRef, pending_control, start, wait_control};
+use super::queue;
+use super::calls::{Chan, NewChan, pending_control, start, wait_control};
+use super::channel::{Control, Pc};
 use super::events::{self, channel_block, class};
 use super::seed::ExtenSeed;
-use super::state::{Control, State};
-
-/// A place in the dialplan.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Pc {
-    pub context: String,
-    pub exten: String,
-    pub priority: u32,
-}
+use super::state::{PbxRef, State};
 
 /// Does dialplan pattern `pattern` (`_10XX`, `_X.`, `1001`) match `exten`?
 pub fn matches(pattern: &str, exten: &str) -> bool {
@@ -206,7 +200,7 @@ async fn exec(pbx: &PbxRef, ch: &mut Chan, app: &str, data: &str) -> Step {
             Step::Next
         }
         "answer" => {
-            if apps::answer(pbx, ch) {
+            if bridge::answer(pbx, ch) {
                 // Asterisk lets media settle for half a second after answering.
                 if let Some(s) = wait(pbx, ch, Some(Duration::from_millis(500))).await {
                     return s;
@@ -219,13 +213,13 @@ async fn exec(pbx: &PbxRef, ch: &mut Chan, app: &str, data: &str) -> Step {
             wait(pbx, ch, Some(Duration::from_secs_f64(secs.max(0.0)))).await.unwrap_or(Step::Next)
         }
         "playback" | "background" | "saydigits" | "saynumber" => {
-            apps::answer(pbx, ch);
+            bridge::answer(pbx, ch);
             let files = args.first().map(|f| f.split('&').count()).unwrap_or(1) as u64;
             wait(pbx, ch, Some(Duration::from_secs(files))).await.unwrap_or(Step::Next)
         }
         "echo" | "musiconhold" | "voicemail" | "voicemailmain" | "confbridge" | "park" | "milliwatt" => {
             if !app.eq_ignore_ascii_case("echo") && !app.eq_ignore_ascii_case("musiconhold") {
-                apps::answer(pbx, ch);
+                bridge::answer(pbx, ch);
             }
             wait(pbx, ch, None).await.unwrap_or(Step::Next)
         }
@@ -259,12 +253,12 @@ async fn exec(pbx: &PbxRef, ch: &mut Chan, app: &str, data: &str) -> Step {
                 .and_then(|t| t.parse::<f64>().ok())
                 .filter(|t| t.is_finite() && *t > 0.0)
                 .map(Duration::from_secs_f64);
-            outcome(dial::dial(pbx, ch, &targets, &CallScript::live(timeout), data).await)
+            outcome(dial::dial(pbx, ch, &targets, &CallScript::live(timeout, spawn_run), data).await)
         }
         "queue" => {
             let name = args.first().copied().unwrap_or_default();
             let timeout = args.get(3).and_then(|t| t.parse::<u64>().ok()).map(Duration::from_secs);
-            outcome(apps::queue(pbx, ch, name, &CallScript::live(timeout)).await)
+            outcome(queue::queue(pbx, ch, name, &CallScript::live(timeout, spawn_run)).await)
         }
         // Asterisk hangs up a channel that asks for an application it does not have.
         _ => Step::Hangup(0),

@@ -2,7 +2,7 @@
 
 use switchboard_ami_wire::Message;
 
-use super::state::{Bridge, Channel};
+use super::channel::{Bridge, Channel};
 
 /// Event class bits, as `include/asterisk/manager.h` numbers them.
 pub mod class {

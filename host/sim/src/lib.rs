@@ -62,10 +62,12 @@
 #![deny(missing_docs)]
 
 mod actions;
-mod apps;
+mod asterisk;
+mod bridge;
 mod calls;
 mod cdr;
 mod cdr_csv;
+mod channel;
 mod cli;
 pub mod clock;
 mod config;
@@ -74,6 +76,7 @@ mod dialplan;
 mod events;
 mod lifecycle;
 mod park;
+mod queue;
 mod rtcp;
 mod scenarios;
 mod seed;
@@ -92,7 +95,7 @@ pub use cdr_csv::CdrCsv;
 pub use scenarios::{Scenario, ScenarioReport};
 pub use seed::{EndpointSeed, ExtenSeed, MailboxSeed, MemberSeed, PbxSeed, QueueSeed, SipDriver};
 
-use calls::PbxRef;
+use state::PbxRef;
 use server::Server;
 use state::Pbx;
 

@@ -32,7 +32,7 @@ use std::time::SystemTime;
 use switchboard_ami_wire::Message;
 
 use super::actions::{self, Reply};
-use super::calls::PbxRef;
+use super::state::PbxRef;
 use super::events::{self, class};
 
 /// Where the simulated Asterisk is in its life.

@@ -6,10 +6,14 @@ use std::time::{Duration, Instant};
 
 use switchboard_ami_wire::Message;
 
-use super::apps::Outcome;
-use super::calls::{Chan, PbxRef, wait_control};
+use super::bridge::Outcome;
+use super::calls::{Chan, wait_control};
+use super::channel::Control;
 use super::events::{self, channel_block, class};
-use super::state::{Control, Parked, State};
+use super::state::{Parked, PbxRef, State};
+
+/// The only lot the simulator has (res_parking's default).
+pub const PARKING_LOT: &str = "default";
 
 /// The default lot's spaces and `parkingtime` (res_parking.conf defaults).
 const SPACES: std::ops::RangeInclusive<u32> = 701..=720;
@@ -23,7 +27,7 @@ pub fn parked_call_fields(m: &mut Message, st: &State, p: &Parked) -> Option<()>
     let (timeout, duration) = p.timing();
     channel_block(m, "Parkee", ch);
     m.push("ParkerDialString", p.parker_dial_string.clone());
-    m.push("Parkinglot", super::actions::PARKING_LOT);
+    m.push("Parkinglot", PARKING_LOT);
     m.push("ParkingSpace", p.space.to_string());
     m.push("ParkingTimeout", timeout.to_string());
     m.push("ParkingDuration", duration.to_string());

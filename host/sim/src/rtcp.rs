@@ -5,10 +5,10 @@
 
 use std::time::{Duration, SystemTime};
 
-use super::calls::PbxRef;
 use super::clock;
 use super::events::{channel_event, class};
-use super::state::Channel;
+use super::channel::Channel;
+use super::state::PbxRef;
 
 /// Sends the channel's sender reports until it is gone.
 pub async fn reports(pbx: PbxRef, uniqueid: String) {
@@ -135,7 +135,7 @@ mod tests {
     }
 
     fn test_channel() -> Channel {
-        let (control, _) = tokio::sync::watch::channel(super::super::state::Control::Run);
+        let (control, _) = tokio::sync::watch::channel(super::super::channel::Control::Run);
         let (state_tx, _) = tokio::sync::watch::channel(6);
         Channel {
             name: "PJSIP/1001-00000000".into(),
@@ -158,7 +158,7 @@ mod tests {
             answered_at: Some(SystemTime::now()),
             bridge: None,
             vars: Vec::new(),
-            tech: super::super::state::Tech::Pjsip,
+            tech: super::super::channel::Tech::Pjsip,
             device: "PJSIP/1001".into(),
             partner: None,
             is_peer: false,

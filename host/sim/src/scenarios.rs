@@ -5,12 +5,14 @@ use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 
-use super::apps::{self, AfterTalk, Answerer, CallScript, Outcome};
-use super::calls::{Chan, NewChan, PbxRef};
+use super::bridge::{self, AfterTalk, Answerer, CallScript, Outcome};
+use super::calls::{Chan, NewChan};
 use super::cdr::Cdr;
 use super::dial::dial;
 use super::dialplan;
 use super::park;
+use super::queue;
+use super::state::PbxRef;
 
 /// The extension a phone's park key blind-transfers to (FreePBX's default).
 const PARK_EXTEN: &str = "700";
@@ -161,7 +163,7 @@ pub async fn run(pbx: &PbxRef, scenario: Scenario) -> anyhow::Result<ScenarioRep
             });
             let linkedid = caller.uniqueid.clone();
             pbx.newexten(&caller, &context, &exten, 1, "Answer", "");
-            apps::answer(pbx, &caller);
+            bridge::answer(pbx, &caller);
             pbx.newexten(&caller, &context, &exten, 2, "Queue", &queue);
             if answered_by.is_none() {
                 give_up_after(pbx, &caller, talk);
@@ -171,8 +173,9 @@ pub async fn run(pbx: &PbxRef, scenario: Scenario) -> anyhow::Result<ScenarioRep
                 timeout: None,
                 talk: Some(talk),
                 after: AfterTalk::CallerHangsUp,
+                resume: dialplan::spawn_run,
             };
-            let outcome = apps::queue(pbx, &mut caller, &queue, &script).await;
+            let outcome = queue::queue(pbx, &mut caller, &queue, &script).await;
             finish(pbx, caller, outcome, 3);
             linkedid
         }
@@ -190,6 +193,7 @@ pub async fn run(pbx: &PbxRef, scenario: Scenario) -> anyhow::Result<ScenarioRep
                 timeout: None,
                 talk: Some(talk),
                 after: AfterTalk::CallerHangsUp,
+                resume: dialplan::spawn_run,
             };
             let outcome = dial(pbx, &mut caller, &[format!("PJSIP/{to}")], &script, &data).await;
             finish(pbx, caller, outcome, 2);
@@ -205,6 +209,7 @@ pub async fn run(pbx: &PbxRef, scenario: Scenario) -> anyhow::Result<ScenarioRep
                 timeout: Some(ring),
                 talk: None,
                 after: AfterTalk::CallerHangsUp,
+                resume: dialplan::spawn_run,
             };
             let outcome = dial(pbx, &mut caller, &[format!("PJSIP/{to}")], &script, &data).await;
             finish(pbx, caller, outcome, 2);
@@ -222,6 +227,7 @@ pub async fn run(pbx: &PbxRef, scenario: Scenario) -> anyhow::Result<ScenarioRep
                         timeout: None,
                         talk: Some(talk),
                         after: AfterTalk::CallerHangsUp,
+                        resume: dialplan::spawn_run,
                     };
                     let outcome = dial(pbx, &mut caller, &[format!("PJSIP/{transfer_to}")], &script, &data).await;
                     finish(pbx, caller, outcome, 2);
@@ -269,6 +275,7 @@ async fn answered_then_transferred(pbx: &PbxRef, from: &str, to: &str, exten: &s
         timeout: None,
         talk: Some(talk),
         after: AfterTalk::CalleeTransfers { context, exten: exten.to_string() },
+        resume: dialplan::spawn_run,
     };
     let outcome = dial(pbx, &mut caller, &[format!("PJSIP/{to}")], &script, &data).await;
     Ok((caller, outcome))

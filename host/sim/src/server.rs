@@ -15,7 +15,7 @@ use tokio::task::JoinHandle;
 use switchboard_ami_wire::{Decoder, Frame, Message};
 
 use super::actions::{self, After, Session};
-use super::calls::PbxRef;
+use super::state::PbxRef;
 use super::lifecycle::{self, PhaseCell};
 
 /// The greeting (Asterisk 22: AMI 11.0.0).
@@ -180,7 +180,6 @@ async fn run_session(server: Arc<Server>, stream: TcpStream, remote: SocketAddr,
     }
     let mut session = Session {
         pbx: server.pbx.clone(),
-        server: server.clone(),
         id,
         authed: false,
         username: String::new(),
@@ -225,7 +224,10 @@ async fn run_session(server: Arc<Server>, stream: TcpStream, remote: SocketAddr,
                     for m in &reply.messages {
                         append(&mut out, m);
                     }
-                    if reply.after == After::Close {
+                    if reply.after == After::Restart {
+                        server.restart(session.id);
+                    }
+                    if reply.after != After::Continue {
                         close = true;
                         break;
                     }

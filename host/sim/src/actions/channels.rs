@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use switchboard_ami_wire::Message;
 
-use super::super::dialplan::{self, Originate, Pc, Target};
-use super::super::state::{Control, Tech};
+use super::super::channel::{Control, Pc, Tech};
+use super::super::dialplan::{self, Originate, Target};
 use super::{Reply, Session, ack, error, header, list_complete, list_start, response, with_id};
 
 /// Asterisk's `ast_true`.

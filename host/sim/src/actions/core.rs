@@ -9,8 +9,9 @@ use super::super::cli::{self, CliOutput};
 use super::super::clock;
 use super::super::config::{self, Area};
 use super::super::events::{self, channel_block, class};
+use super::super::asterisk::versions;
 use super::super::seed::SipDriver;
-use super::super::state::Tech;
+use super::super::channel::Tech;
 use super::{ACTIONS, After, Reply, Session, ack, error, header, item, list_complete, list_start, response, with_id};
 
 const LIST_COMMANDS: &str = include_str!("../listcommands.txt");
@@ -187,14 +188,6 @@ const MODULES: &[&str] = &[
 ];
 
 /// Is `name` (with or without `.so`) loaded?
-/// (`AsteriskVersion`, `AMIversion`) of the simulated Asterisk.
-pub fn versions(driver: SipDriver) -> (&'static str, &'static str) {
-    match driver {
-        SipDriver::Pjsip => ("22.10.1", "11.0.0"),
-        SipDriver::ChanSip => ("13.38.3", "2.10.6"),
-    }
-}
-
 /// Whether module `name` (with or without `.so`) is loaded: [`MODULES`], where chan_sip mode
 /// swaps the PJSIP modules for `chan_sip`.
 fn loaded(driver: SipDriver, name: &str) -> bool {
@@ -240,7 +233,7 @@ pub async fn reload(s: &Session, action: &Message) -> Reply {
 /// `Command`: `Output:` lines (Asterisk ≥ 14).
 pub fn command(s: &Session, action: &Message) -> Reply {
     let text = header(action, "Command");
-    match cli::run(s, text) {
+    match cli::run(&s.pbx, text) {
         CliOutput::Lines(ok, lines) => {
             let mut m =
                 response(action, if ok { "Success" } else { "Error" }).with("Message", "Command output follows");
@@ -249,7 +242,7 @@ pub fn command(s: &Session, action: &Message) -> Reply {
             }
             Reply::one(m)
         }
-        CliOutput::Stop => Reply { messages: Vec::new(), after: After::Close, subscribe: None },
+        CliOutput::Stop => Reply { messages: Vec::new(), after: After::Restart, subscribe: None },
     }
 }
 

@@ -2,19 +2,8 @@
 
 use switchboard_ami_wire::Message;
 
+use super::super::asterisk::{db_in_tree as in_tree, db_path as path};
 use super::{Reply, Session, ack, error, header, list_complete, list_start, with_id};
-
-/// `/family[/key]`.
-pub fn path(family: &str, key: &str) -> String {
-    let family = family.trim_matches('/');
-    let key = key.trim_matches('/');
-    if key.is_empty() { format!("/{family}") } else { format!("/{family}/{key}") }
-}
-
-/// Is `key` the tree `prefix` or below it?
-pub fn in_tree(key: &str, prefix: &str) -> bool {
-    prefix == "/" || key == prefix || key.strip_prefix(prefix).is_some_and(|r| r.starts_with('/'))
-}
 
 fn family_key<'a>(action: &'a Message) -> Result<(&'a str, &'a str), &'static str> {
     let family = header(action, "Family");

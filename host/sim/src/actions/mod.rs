@@ -9,30 +9,24 @@ mod queues;
 mod sip;
 mod states;
 
-pub use core::versions;
-pub use parking::PARKING_LOT;
-pub use db::{in_tree as db_in_tree, path as db_path};
-
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use md5::{Digest, Md5};
 use tokio::sync::mpsc;
 
 use switchboard_ami_wire::Message;
 
-use super::calls::PbxRef;
+use super::state::PbxRef;
+use super::asterisk::md5_key;
 use super::clock;
 use super::events::{self, class};
 use super::seed::SipDriver;
-use super::server::Server;
 use super::state::EVENT_QUEUE;
 
 /// One AMI connection.
 pub struct Session {
     pub pbx: PbxRef,
-    pub server: Arc<Server>,
     pub id: u64,
     pub authed: bool,
     pub username: String,
@@ -68,6 +62,9 @@ impl Session {
 pub enum After {
     Continue,
     Close,
+    /// `core stop`/`core restart`: the PBX goes away and comes straight back (every session is
+    /// closed), then this session closes.
+    Restart,
 }
 
 /// The messages answering one action.
@@ -275,12 +272,6 @@ fn challenge(s: &mut Session, action: &Message) -> Reply {
     });
     let c = c.clone();
     Reply::one(response(action, "Success").with("Challenge", c))
-}
-
-/// Lower-case hex MD5 of challenge + secret (the `Key` of an MD5 login).
-pub fn md5_key(challenge: &str, secret: &str) -> String {
-    let digest = Md5::digest(format!("{challenge}{secret}").as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 async fn login(s: &mut Session, action: &Message) -> Reply {

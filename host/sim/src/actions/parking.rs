@@ -2,11 +2,8 @@
 
 use switchboard_ami_wire::Message;
 
-use super::super::park::parked_call_fields;
+use super::super::park::{PARKING_LOT, parked_call_fields};
 use super::{Reply, Session, error, header, list_complete, list_start, with_id};
-
-/// The only lot the simulator has (res_parking's default).
-pub const PARKING_LOT: &str = "default";
 
 /// `ParkedCalls` (optionally `ParkingLot:`): the listack, one `ParkedCall` per parked call (its
 /// fields, then the `ActionID`, as `manager_parking_status_all_lots` appends them), and

@@ -1,17 +1,17 @@
-//! The dialplan applications that take time: Dial (in `dial`) and Queue ring phones, bridge the
-//! answering one with the caller, and tear the call down in Asterisk's event order. Scenarios use
-//! them with scripted outcomes (who answers, how long they talk, who hangs up or transfers).
+//! What the dialplan applications that take time share: Dial (in `dial`) and Queue (in `queue`)
+//! ring phones, bridge the answering one with the caller, and tear the call down in Asterisk's
+//! event order. Scenarios use them with scripted outcomes ([`CallScript`]: who answers, how long
+//! they talk, who hangs up or transfers).
 
 use std::future::pending;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use futures::future::{FutureExt, select_all};
 
-use super::calls::{Chan, NewChan, PbxRef, wait_control};
-use super::dial::DialClock;
-use super::dialplan::{self, Pc};
+use super::calls::{Chan, NewChan, wait_control};
+use super::channel::{Control, Pc};
 use super::events::{self, bridge_block, channel_block, class};
-use super::state::{Control, DevState};
+use super::state::PbxRef;
 
 /// Who picks up when phones ring.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,12 +40,20 @@ pub struct CallScript {
     /// Talk this long, then `after`; `None`: until someone hangs up.
     pub talk: Option<Duration>,
     pub after: AfterTalk,
+    /// Where a party that leaves the bridge for another place in the dialplan (the callee after
+    /// an AMI `Redirect`, or after the caller's blind transfer) carries on: the dialplan
+    /// interpreter's `spawn_run`, handed in so that bridging, which the interpreter's Dial and
+    /// Queue use, does not call back up into it.
+    pub resume: Resume,
 }
+
+/// Runs a channel in the dialplan from a place, in a task of its own.
+pub type Resume = fn(&PbxRef, Chan, Pc);
 
 impl CallScript {
     /// The dialplan's own behaviour: endpoints answer as configured, talk until a hangup.
-    pub fn live(timeout: Option<Duration>) -> CallScript {
-        CallScript { answer: Answerer::Endpoints, timeout, talk: None, after: AfterTalk::CallerHangsUp }
+    pub fn live(timeout: Option<Duration>, resume: Resume) -> CallScript {
+        CallScript { answer: Answerer::Endpoints, timeout, talk: None, after: AfterTalk::CallerHangsUp, resume }
     }
 }
 
@@ -210,15 +218,15 @@ pub(super) fn caller_outcome(pbx: &PbxRef, caller: &mut Chan, c: Control) -> Opt
 
 /// Bridges caller and peer, lets them talk, and tears down. The peer joins first (Asterisk's
 /// `ast_bridge_call` imparts it, then the caller joins); its device shows in use once it is in.
-/// `dial` is the Dial that connected them (its callee goes back to `AppDial`, and its variables
-/// are set as the caller leaves). `on_end` runs after a transfer's `BlindTransfer` and before
+/// `dial` is set when a Dial connected them: its callee goes back to `AppDial`, and `dial` sets
+/// Dial's variables on the caller as it leaves. `on_end` runs after a transfer's `BlindTransfer` and before
 /// anyone leaves the bridge (Queue publishes `AgentComplete` there).
 pub(super) async fn bridged(
     pbx: &PbxRef,
     caller: &mut Chan,
     peer: &mut Chan,
     script: &CallScript,
-    dial: Option<DialClock>,
+    dial: Option<&(dyn Fn(&PbxRef, &Chan) + Sync)>,
     on_end: impl FnOnce(&TalkEndKind),
 ) -> Outcome {
     let bridge = pbx.bridge_create();
@@ -245,8 +253,8 @@ pub(super) async fn bridged(
     for ch in [first, second] {
         pbx.bridge_leave(&bridge, ch);
         if ch.uniqueid == caller.uniqueid {
-            if let Some(clock) = &dial {
-                clock.finish(pbx, caller);
+            if let Some(finish) = dial {
+                finish(pbx, caller);
             }
         }
         pbx.flush_soft_hangup(ch);
@@ -271,7 +279,7 @@ pub(super) async fn bridged(
         }
         TalkEnd::PeerRedirect(pc) => {
             pbx.clear_control(peer);
-            dialplan::spawn_run(pbx, peer.clone(), pc);
+            (script.resume)(pbx, peer.clone(), pc);
             Outcome::Continue("ANSWER".into())
         }
         TalkEnd::PeerTransfer { context, exten } => {
@@ -280,7 +288,7 @@ pub(super) async fn bridged(
         }
         TalkEnd::CallerTransfer { context, exten } => {
             pbx.clear_control(peer);
-            dialplan::spawn_run(pbx, peer.clone(), Pc { context, exten, priority: 1 });
+            (script.resume)(pbx, peer.clone(), Pc { context, exten, priority: 1 });
             Outcome::Hangup(16)
         }
     }
@@ -357,232 +365,5 @@ fn blind_transfer_event(pbx: &PbxRef, transferer: &Chan, transferee: &Chan, brid
         m.push("Context", context);
         m.push("Extension", exten);
         st.emit(class::CALL, m);
-    });
-}
-
-/// An `Agent*` event: caller block, `Dest` (agent) block, then the queue fields.
-fn agent_event(pbx: &PbxRef, name: &str, caller: &Chan, agent: &Chan, fields: &[(&str, String)]) {
-    pbx.two_party_event(name, class::AGENT, Some(caller), agent, fields);
-}
-
-fn secs_since(t: Instant) -> u64 {
-    t.elapsed().as_secs()
-}
-
-/// `Queue(name)`: the caller waits while available members ring; the first to answer is bridged.
-pub async fn queue(pbx: &PbxRef, caller: &mut Chan, queue: &str, script: &CallScript) -> Outcome {
-    let joined = Instant::now();
-    let position = pbx.with(|st| {
-        let q = st.queue_mut(queue)?;
-        let pos = q.callers.len() + 1;
-        q.callers.push(super::state::QueueCaller { uniqueid: caller.uniqueid.clone(), joined });
-        let count = q.callers.len();
-        let c = st.chan(&caller.uniqueid)?;
-        let m = events::channel_event("QueueCallerJoin", class::AGENT, c)
-            .with("Queue", queue)
-            .with("Position", pos.to_string())
-            .with("Count", count.to_string());
-        st.emit(class::AGENT, m);
-        st.refresh_queue_devices();
-        Some(pos)
-    });
-    let Some(position) = position else {
-        return Outcome::Continue("UNKNOWN".into());
-    };
-    let leave = |pbx: &PbxRef, caller: &Chan| {
-        pbx.with(|st| {
-            let Some(q) = st.queue_mut(queue) else { return };
-            let pos = q.callers.iter().position(|c| c.uniqueid == caller.uniqueid).map(|p| p + 1).unwrap_or(position);
-            q.callers.retain(|c| c.uniqueid != caller.uniqueid);
-            let count = q.callers.len();
-            if let Some(c) = st.chan(&caller.uniqueid) {
-                let m = events::channel_event("QueueCallerLeave", class::AGENT, c)
-                    .with("Queue", queue)
-                    .with("Count", count.to_string())
-                    .with("Position", pos.to_string());
-                st.emit(class::AGENT, m);
-            }
-            st.refresh_queue_devices();
-        });
-    };
-    let abandon = |pbx: &PbxRef, caller: &Chan| {
-        pbx.with(|st| {
-            let Some(q) = st.queue_mut(queue) else { return };
-            q.abandoned += 1;
-            let pos = q.callers.iter().position(|c| c.uniqueid == caller.uniqueid).map(|p| p + 1).unwrap_or(position);
-            if let Some(c) = st.chan(&caller.uniqueid) {
-                let m = events::channel_event("QueueCallerAbandon", class::AGENT, c)
-                    .with("Queue", queue)
-                    .with("Position", pos.to_string())
-                    .with("OriginalPosition", position.to_string())
-                    .with("HoldTime", secs_since(joined).to_string());
-                st.emit(class::AGENT, m);
-            }
-        });
-    };
-
-    let ring_timeout = Duration::from_secs(15);
-    loop {
-        // Whom to ring now.
-        let picks: Vec<(String, String, String)> = pbx.with(|st| {
-            let Some(q) = st.queues.iter().find(|q| q.name == queue) else { return Vec::new() };
-            let free: Vec<(String, String, String)> = q
-                .members
-                .iter()
-                .filter(|m| !m.paused && m.status == DevState::NotInuse as u8)
-                .filter_map(|m| {
-                    let ep = m.interface.strip_prefix("PJSIP/")?;
-                    Some((ep.to_string(), m.interface.clone(), m.name.clone()))
-                })
-                .collect();
-            if free.is_empty() || q.strategy == "ringall" {
-                return free;
-            }
-            let start = q.rr_next % q.members.len().max(1);
-            let order: Vec<String> =
-                q.members.iter().cycle().skip(start).take(q.members.len()).map(|m| m.interface.clone()).collect();
-            let pick = order.iter().find_map(|i| free.iter().find(|f| &f.1 == i)).cloned();
-            if let Some(p) = &pick {
-                if let Some(idx) = q.members.iter().position(|m| m.interface == p.1) {
-                    let next = idx + 1;
-                    if let Some(q) = st.queue_mut(queue) {
-                        q.rr_next = next;
-                    }
-                }
-            }
-            pick.into_iter().collect()
-        });
-        let mut ringing: Vec<Ringing> = Vec::new();
-        for (endpoint, interface, member) in picks {
-            let Some(agent) = new_callee(pbx, caller, &endpoint, &endpoint, true) else { continue };
-            pbx.open_cdr(caller, Some(&agent), "Queue", queue);
-            pbx.dial_begin(Some(caller), &agent, &endpoint);
-            agent_event(
-                pbx,
-                "AgentCalled",
-                caller,
-                &agent,
-                &[("Queue", queue.to_string()), ("Interface", interface.clone()), ("MemberName", member.clone())],
-            );
-            pbx.set_state(&agent, 5);
-            let answer_at = answer_time(pbx, &script.answer, &endpoint);
-            ringing.push(Ringing { chan: agent, number: endpoint, member: Some((interface, member)), answer_at });
-        }
-        let rang_at = Instant::now();
-        let give_up = rang_at + if ringing.is_empty() { Duration::from_millis(250) } else { ring_timeout };
-        let winner = loop {
-            let next = ringing.iter().filter_map(|r| r.answer_at).min();
-            tokio::select! {
-                c = wait_control(&mut caller.control) => {
-                    if let Some(out) = caller_outcome(pbx, caller, c) {
-                        abandon(pbx, caller);
-                        for r in &ringing {
-                            stop_ringing(pbx, caller, r, "CANCEL", Some("NO ANSWER"), 0);
-                        }
-                        leave(pbx, caller);
-                        return out;
-                    }
-                }
-                (i, c) = any_control(&ringing) => {
-                    ringing_control(pbx, caller, &mut ringing, i, c);
-                }
-                _ = sleep_until(next) => {
-                    let now = Instant::now();
-                    let i = ringing.iter().position(|r| r.answer_at.is_some_and(|a| a <= now)).unwrap_or(0);
-                    break Some(ringing.remove(i));
-                }
-                _ = tokio::time::sleep_until(give_up.into()) => {
-                    for r in &ringing {
-                        if let Some((interface, member)) = &r.member {
-                            agent_event(pbx, "AgentRingNoAnswer", caller, &r.chan, &[
-                                ("Queue", queue.to_string()),
-                                ("Interface", interface.clone()),
-                                ("MemberName", member.clone()),
-                                ("RingTime", secs_since(rang_at).to_string()),
-                            ]);
-                        }
-                        stop_ringing(pbx, caller, r, "NOANSWER", Some("NO ANSWER"), 0);
-                    }
-                    break None;
-                }
-            }
-        };
-        let Some(winner) = winner else { continue };
-        // Connected; the agent's device shows in use once it has joined the bridge.
-        pbx.set_state_quiet(&winner.chan, 6);
-        answer(pbx, caller);
-        pbx.cdr_answer(caller, &winner.chan);
-        pbx.dial_end(Some(caller), &winner.chan, "ANSWER");
-        for r in &ringing {
-            stop_ringing(pbx, caller, r, "CANCEL", Some("NO ANSWER"), 26);
-        }
-        let holdtime = secs_since(joined);
-        leave(pbx, caller);
-        let (interface, member) = winner.member.clone().unwrap_or_default();
-        agent_event(
-            pbx,
-            "AgentConnect",
-            caller,
-            &winner.chan,
-            &[
-                ("Queue", queue.to_string()),
-                ("Interface", interface.clone()),
-                ("MemberName", member.clone()),
-                ("HoldTime", holdtime.to_string()),
-                ("RingTime", secs_since(rang_at).to_string()),
-            ],
-        );
-        set_in_call(pbx, queue, &interface, true);
-        let talk_start = Instant::now();
-        let mut agent = winner.chan;
-        let agent_for_end = agent.clone();
-        let caller_for_end = caller.clone();
-        let pbx_for_end = pbx.clone();
-        let out = bridged(pbx, caller, &mut agent, script, None, move |end| {
-            let reason = match end {
-                TalkEndKind::Caller => "caller",
-                TalkEndKind::Agent => "agent",
-                TalkEndKind::Transfer => "transfer",
-            };
-            agent_event(
-                &pbx_for_end,
-                "AgentComplete",
-                &caller_for_end,
-                &agent_for_end,
-                &[
-                    ("Queue", queue.to_string()),
-                    ("Interface", interface.clone()),
-                    ("MemberName", member.clone()),
-                    ("HoldTime", holdtime.to_string()),
-                    ("TalkTime", secs_since(talk_start).to_string()),
-                    ("Reason", reason.to_string()),
-                ],
-            );
-        })
-        .await;
-        let talked = secs_since(talk_start);
-        let interface = winner.member.map(|m| m.0).unwrap_or_default();
-        pbx.with(|st| {
-            let now = super::clock::epoch(SystemTime::now()).0;
-            if let Some(q) = st.queue_mut(queue) {
-                q.completed += 1;
-                q.holdtime = (q.holdtime * 3 + holdtime) / 4;
-                q.talktime = (q.talktime * 3 + talked) / 4;
-                if let Some(m) = q.members.iter_mut().find(|m| m.interface == interface) {
-                    m.calls_taken += 1;
-                    m.last_call = now;
-                    m.in_call = false;
-                }
-            }
-        });
-        return out;
-    }
-}
-
-fn set_in_call(pbx: &PbxRef, queue: &str, interface: &str, on: bool) {
-    pbx.with(|st| {
-        if let Some(m) = st.queue_mut(queue).and_then(|q| q.members.iter_mut().find(|m| m.interface == interface)) {
-            m.in_call = on;
-        }
     });
 }
