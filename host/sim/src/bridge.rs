@@ -10,7 +10,7 @@ use futures::future::{FutureExt, select_all};
 
 use super::calls::{Chan, NewChan, wait_control};
 use super::channel::{Control, Pc};
-use super::events::{self, bridge_block, channel_block, class};
+use super::event_format::{self, bridge_block, channel_block, class};
 use super::state::PbxRef;
 
 /// Who picks up when phones ring.
@@ -351,7 +351,7 @@ async fn talk(pbx: &PbxRef, caller: &mut Chan, peer: &mut Chan, script: &CallScr
 /// `BlindTransfer` (stasis_bridges.c: transferer, transferee, bridge, then the destination).
 fn blind_transfer_event(pbx: &PbxRef, transferer: &Chan, transferee: &Chan, bridge: &str, context: &str, exten: &str) {
     pbx.with(|st| {
-        let mut m = events::event("BlindTransfer", class::CALL).with("Result", "Success");
+        let mut m = event_format::event("BlindTransfer", class::CALL).with("Result", "Success");
         if let Some(c) = st.chan(&transferer.uniqueid) {
             channel_block(&mut m, "Transferer", c);
         }

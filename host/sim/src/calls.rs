@@ -10,7 +10,7 @@ use std::time::{Instant, SystemTime};
 use tokio::sync::watch;
 
 use super::cdr::CdrDraft;
-use super::events::{self, bridge_block, channel_block, channel_event, class};
+use super::event_format::{self, bridge_block, channel_block, channel_event, class};
 use super::channel::{Bridge, Channel, Control, Tech};
 use super::state::{Pbx, State};
 
@@ -303,7 +303,7 @@ impl Pbx {
         extra: &[(&str, String)],
     ) {
         self.with(|st| {
-            let mut m = events::event(name, class);
+            let mut m = event_format::event(name, class);
             if let Some(c) = caller.and_then(|c| st.chan(&c.uniqueid)) {
                 channel_block(&mut m, "", c);
             }
@@ -343,7 +343,7 @@ impl Pbx {
                 name: "<unknown>".into(),
                 channels: Vec::new(),
             };
-            let mut m = events::event("BridgeCreate", class::CALL);
+            let mut m = event_format::event("BridgeCreate", class::CALL);
             bridge_block(&mut m, "", &b);
             let id = b.id.clone();
             st.bridges.push(b);
@@ -361,7 +361,7 @@ impl Pbx {
             let b = b.clone();
             let Some(c) = st.chan_mut(&ch.uniqueid) else { return };
             c.bridge = Some(bridge.to_string());
-            let mut m = events::event("BridgeEnter", class::CALL);
+            let mut m = event_format::event("BridgeEnter", class::CALL);
             bridge_block(&mut m, "", &b);
             channel_block(&mut m, "", c);
             st.emit(class::CALL, m);
@@ -409,7 +409,7 @@ impl Pbx {
             let b = b.clone();
             let Some(c) = st.chan_mut(&ch.uniqueid) else { return };
             c.bridge = None;
-            let mut m = events::event("BridgeLeave", class::CALL);
+            let mut m = event_format::event("BridgeLeave", class::CALL);
             bridge_block(&mut m, "", &b);
             channel_block(&mut m, "", c);
             st.emit(class::CALL, m);
@@ -421,7 +421,7 @@ impl Pbx {
         self.with(|st| {
             let Some(pos) = st.bridges.iter().position(|b| b.id == bridge) else { return };
             let b = st.bridges.remove(pos);
-            let mut m = events::event("BridgeDestroy", class::CALL);
+            let mut m = event_format::event("BridgeDestroy", class::CALL);
             bridge_block(&mut m, "", &b);
             st.emit(class::CALL, m);
         });
@@ -572,7 +572,7 @@ impl Pbx {
             for _ in 0..2 {
                 st.emit(
                     class::CALL,
-                    events::event("DeviceStateChange", class::CALL).with("Device", device).with("State", state),
+                    event_format::event("DeviceStateChange", class::CALL).with("Device", device).with("State", state),
                 );
             }
         });
@@ -672,7 +672,7 @@ fn hangup_locked(st: &mut State, uid: &str, cause: u16) {
     finish_cdrs(st, &ch);
     let msg = channel_event("Hangup", class::CALL, &ch)
         .with("Cause", cause.to_string())
-        .with("Cause-txt", events::cause_text(cause));
+        .with("Cause-txt", event_format::cause_text(cause));
     st.emit(class::CALL, msg);
     st.refresh_device(&ch.device);
     for q in &mut st.queues {
@@ -687,7 +687,7 @@ fn hangup_locked(st: &mut State, uid: &str, cause: u16) {
             for _ in 0..2 {
                 st.emit(
                     class::CALL,
-                    events::event("DeviceStateChange", class::CALL)
+                    event_format::event("DeviceStateChange", class::CALL)
                         .with("Device", ch.device.clone())
                         .with("State", "NOT_INUSE"),
                 );

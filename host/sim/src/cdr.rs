@@ -6,7 +6,7 @@ use std::time::SystemTime;
 use switchboard_ami_wire::Message;
 
 use super::clock;
-use super::events::{self, class};
+use super::event_format::{self, class};
 
 /// One CDR row, with Asterisk's CDR columns (`contrib/ast-db-manage/cdr`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,7 +63,7 @@ impl Cdr {
 
     /// The `Event: Cdr` cdr_manager publishes.
     pub fn event(&self) -> Message {
-        events::event("Cdr", class::CDR)
+        event_format::event("Cdr", class::CDR)
             .with("AccountCode", self.accountcode.clone())
             .with("Source", self.src.clone())
             .with("Destination", self.dst.clone())

@@ -4,7 +4,7 @@ use std::time::SystemTime;
 
 use super::asterisk::{db_in_tree, db_path, md5_key, versions};
 use super::clock;
-use super::events::state_desc;
+use super::event_format::state_desc;
 use super::state::{DevState, PbxRef, State};
 
 /// What a CLI command produced.

@@ -7,7 +7,7 @@ use super::dial;
 use super::queue;
 use super::calls::{Chan, NewChan, pending_control, start, wait_control};
 use super::channel::{Control, Pc};
-use super::events::{self, channel_block, class};
+use super::event_format::{self, channel_block, class};
 use super::seed::ExtenSeed;
 use super::state::{PbxRef, State};
 
@@ -118,7 +118,7 @@ pub fn variable(st: &State, uid: &str, name: &str) -> Option<String> {
             "UNIQUEID" | "CHANNEL(UNIQUEID)" => Some(c.uniqueid.clone()),
             "CHANNEL" | "CHANNEL(NAME)" => Some(c.name.clone()),
             "CHANNEL(LINKEDID)" => Some(c.linkedid.clone()),
-            "CHANNEL(STATE)" => Some(events::state_desc(c.state).to_string()),
+            "CHANNEL(STATE)" => Some(event_format::state_desc(c.state).to_string()),
             "CHANNEL(LANGUAGE)" => Some(c.language.clone()),
             "CHANNEL(ACCOUNTCODE)" | "CDR(ACCOUNTCODE)" => Some(c.accountcode.clone()),
             "CALLERID(NUM)" | "CALLERID(NUMBER)" => Some(c.cid_num.clone()),
@@ -366,7 +366,7 @@ pub async fn originate(pbx: PbxRef, req: Originate) -> Originated {
             Target::Exten(pc) => (pc.context.clone(), pc.exten.clone()),
             Target::App { .. } => (String::new(), String::new()),
         };
-        let mut m = events::event("OriginateResponse", class::CALL);
+        let mut m = event_format::event("OriginateResponse", class::CALL);
         if !id.is_empty() {
             m.push("ActionID", id.clone());
         }
@@ -477,7 +477,7 @@ async fn originate_local(pbx: &PbxRef, req: &Originate, rest: &str) -> Placed {
     set_variables(pbx, &one, req);
     pbx.with(|st| {
         let (Some(a), Some(b)) = (st.chan(&one.uniqueid), st.chan(&two.uniqueid)) else { return };
-        let mut m = events::event("LocalBridge", class::CALL);
+        let mut m = event_format::event("LocalBridge", class::CALL);
         channel_block(&mut m, "LocalOne", a);
         channel_block(&mut m, "LocalTwo", b);
         m.push("Context", context);

@@ -27,13 +27,18 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Inside: `server` (sessions, login, dispatch), `lifecycle` (start-up and shut-down phases),
-//! `cdr_csv` (Master.csv as cdr_csv writes it), `actions/` (one file per area), `state` (the live
-//! PBX, its device states and the event bus), `calls` (call primitives and their events), `apps`
-//! (Queue, bridging), `dial` (Dial and its variables), `rtcp` (`RTCPSent`, `RTPAUDIOQOS`), `park`
-//! (Park and the `default` lot), `dialplan` (interpreter, Originate), `scenarios`, `cli`
-//! (`Command` texts), `cdr`, `seed`, `config` (the switchboard config files, read on start and
-//! `Reload` when [`SimConfig::config_dir`] is set).
+//! Inside, each module using only those listed after it: `server` (sessions, login, dispatch),
+//! `lifecycle` (start-up and shut-down phases), `actions/` (one file per area), `cli` (`Command`
+//! texts), `scenarios`, `dialplan` (interpreter, Originate), `queue` (Queue), `dial` (Dial and its
+//! variables), `park` (Park and the `default` lot), `bridge` (ringing and bridging, shared by Dial
+//! and Queue), `calls` (call primitives and their events), `rtcp` (`RTCPSent`, `RTPAUDIOQOS`),
+//! `asterisk_conf` (an Asterisk `.conf` reader for the switchboard config files, read on start and
+//! `Reload` when [`SimConfig::config_dir`] is set), `state` (the live PBX, its device states and
+//! the event bus), `cdr_csv` (Master.csv as cdr_csv writes it), `cdr`, `event_format` (event
+//! classes and the header blocks events share), `channel` (channels, bridges, dialplan places),
+//! `asterisk` (versions, MD5 keys, astdb paths), `seed`, [`office`] (the demo office's people,
+//! phones, trunk and queues, which [`PbxSeed::demo`] and the host's demo database share),
+//! [`clock`].
 //!
 //! How close: on the real Asterisk 22 call transcripts (an originated PJSIP call bridged and hung
 //! up over AMI; one whose Dial times out into `Hangup()`; snapshots during a call) the
@@ -63,6 +68,7 @@
 
 mod actions;
 mod asterisk;
+mod asterisk_conf;
 mod bridge;
 mod calls;
 mod cdr;
@@ -70,11 +76,11 @@ mod cdr_csv;
 mod channel;
 mod cli;
 pub mod clock;
-mod config;
 mod dial;
 mod dialplan;
-mod events;
+mod event_format;
 mod lifecycle;
+pub mod office;
 mod park;
 mod queue;
 mod rtcp;
@@ -89,7 +95,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 pub use cdr::Cdr;
-pub use config::{EXTENSIONS_FILE, PJSIP_FILE, QUEUES_FILE, VOICEMAIL_FILE};
+pub use asterisk_conf::{EXTENSIONS_FILE, PJSIP_FILE, QUEUES_FILE, VOICEMAIL_FILE};
 pub use lifecycle::Phase;
 pub use cdr_csv::CdrCsv;
 pub use scenarios::{Scenario, ScenarioReport};
@@ -145,8 +151,8 @@ impl Simulator {
         let pbx = Pbx::new(config.pbx, config.username, config.secret, config.config_dir);
         pbx.with(|st| st.cdr_csv = config.cdr_csv);
         if let Some(dir) = pbx.config_dir.clone() {
-            let loaded = tokio::task::spawn_blocking(move || config::load(&dir, &config::Area::ALL)).await?;
-            pbx.with(|st| config::apply(st, loaded));
+            let loaded = tokio::task::spawn_blocking(move || asterisk_conf::load(&dir, &asterisk_conf::Area::ALL)).await?;
+            pbx.with(|st| asterisk_conf::apply(st, loaded));
         }
         let server = Server::start(pbx.clone(), config.listen).await?;
         Ok(Simulator { server, pbx })

@@ -33,7 +33,7 @@ use switchboard_ami_wire::Message;
 
 use super::actions::{self, Reply};
 use super::state::PbxRef;
-use super::events::{self, class};
+use super::event_format::{self, class};
 
 /// Where the simulated Asterisk is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -130,7 +130,7 @@ pub fn fully_booted(pbx: &PbxRef) {
     pbx.with(|st| {
         let now = SystemTime::now();
         let secs = |t: SystemTime| now.duration_since(t).map(|d| d.as_secs()).unwrap_or(0);
-        let m: Message = events::event("FullyBooted", class::SYSTEM)
+        let m: Message = event_format::event("FullyBooted", class::SYSTEM)
             .with("Uptime", secs(st.started).to_string())
             .with("LastReload", secs(st.last_reload).to_string())
             .with("Status", "Fully Booted");
@@ -182,7 +182,7 @@ mod tests {
         let reply = || {
             Reply::many(vec![
                 actions::ack(&action("Login"), "Authentication accepted"),
-                events::event("FullyBooted", class::SYSTEM).with("Status", "Fully Booted"),
+                event_format::event("FullyBooted", class::SYSTEM).with("Status", "Fully Booted"),
             ])
         };
         assert_eq!(adjust(Phase::Booting, &action("Login"), reply()).messages.len(), 1);

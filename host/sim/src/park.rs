@@ -9,7 +9,7 @@ use switchboard_ami_wire::Message;
 use super::bridge::Outcome;
 use super::calls::{Chan, wait_control};
 use super::channel::Control;
-use super::events::{self, channel_block, class};
+use super::event_format::{self, channel_block, class};
 use super::state::{Parked, PbxRef, State};
 
 /// The only lot the simulator has (res_parking's default).
@@ -35,7 +35,7 @@ pub fn parked_call_fields(m: &mut Message, st: &State, p: &Parked) -> Option<()>
 }
 
 fn publish(st: &mut State, name: &str, p: &Parked) {
-    let mut m = events::event(name, class::CALL);
+    let mut m = event_format::event(name, class::CALL);
     if parked_call_fields(&mut m, st, p).is_some() {
         st.emit(class::CALL, m);
     }

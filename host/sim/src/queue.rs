@@ -8,7 +8,7 @@ use super::bridge::{
     ringing_control, sleep_until, stop_ringing,
 };
 use super::calls::{Chan, wait_control};
-use super::events::{self, class};
+use super::event_format::{self, class};
 use super::state::{DevState, PbxRef};
 
 /// An `Agent*` event: caller block, `Dest` (agent) block, then the queue fields.
@@ -29,7 +29,7 @@ pub async fn queue(pbx: &PbxRef, caller: &mut Chan, queue: &str, script: &CallSc
         q.callers.push(super::state::QueueCaller { uniqueid: caller.uniqueid.clone(), joined });
         let count = q.callers.len();
         let c = st.chan(&caller.uniqueid)?;
-        let m = events::channel_event("QueueCallerJoin", class::AGENT, c)
+        let m = event_format::channel_event("QueueCallerJoin", class::AGENT, c)
             .with("Queue", queue)
             .with("Position", pos.to_string())
             .with("Count", count.to_string());
@@ -47,7 +47,7 @@ pub async fn queue(pbx: &PbxRef, caller: &mut Chan, queue: &str, script: &CallSc
             q.callers.retain(|c| c.uniqueid != caller.uniqueid);
             let count = q.callers.len();
             if let Some(c) = st.chan(&caller.uniqueid) {
-                let m = events::channel_event("QueueCallerLeave", class::AGENT, c)
+                let m = event_format::channel_event("QueueCallerLeave", class::AGENT, c)
                     .with("Queue", queue)
                     .with("Count", count.to_string())
                     .with("Position", pos.to_string());
@@ -62,7 +62,7 @@ pub async fn queue(pbx: &PbxRef, caller: &mut Chan, queue: &str, script: &CallSc
             q.abandoned += 1;
             let pos = q.callers.iter().position(|c| c.uniqueid == caller.uniqueid).map(|p| p + 1).unwrap_or(position);
             if let Some(c) = st.chan(&caller.uniqueid) {
-                let m = events::channel_event("QueueCallerAbandon", class::AGENT, c)
+                let m = event_format::channel_event("QueueCallerAbandon", class::AGENT, c)
                     .with("Queue", queue)
                     .with("Position", pos.to_string())
                     .with("OriginalPosition", position.to_string())

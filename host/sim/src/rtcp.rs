@@ -6,7 +6,7 @@
 use std::time::{Duration, SystemTime};
 
 use super::clock;
-use super::events::{channel_event, class};
+use super::event_format::{channel_event, class};
 use super::channel::Channel;
 use super::state::PbxRef;
 

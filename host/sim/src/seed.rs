@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use super::office;
+
 /// The PBX the simulator starts with.
 #[derive(Debug, Clone)]
 pub struct PbxSeed {
@@ -227,32 +229,19 @@ impl PbxSeed {
         }
     }
 
-    /// The demo office: phones 1001–1010 (1001–1007 registered, 1008 registered but never
+    /// The demo office ([`crate::office`]): phones 1001–1010 (1001–1007 registered, 1008 registered but never
     /// answers, 1009–1010 unavailable), trunk `trunk-provider`, queues `support` (7001: 1001–1003)
     /// and `sales` (7002: 1004–1005), dialplan in `from-internal` (`_10XX` dials the phone, 7001/7002
     /// the queues, 100 answers and waits, 200 echoes, `_0X.` dials out through the trunk) and
     /// `from-trunk` (everything to `support`), a few voicemail messages and astdb keys.
     pub fn demo() -> PbxSeed {
-        let names = [
-            "Alice Smith",
-            "Bob Jones",
-            "Carol White",
-            "Dave Brown",
-            "Erin Green",
-            "Frank Black",
-            "Grace Hall",
-            "Heidi King",
-            "Ivan Wright",
-            "Judy Scott",
-        ];
         let mut seed = PbxSeed::empty();
-        for (i, name) in names.iter().enumerate() {
-            let ext = format!("{}", 1001 + i);
+        for (ext, name) in office::phones() {
             let mut ep = EndpointSeed::phone(&ext, name);
-            if ext == "1008" {
+            if ext == office::NEVER_ANSWERS {
                 ep = ep.never_answers();
             }
-            if ext == "1009" || ext == "1010" {
+            if office::UNREGISTERED.contains(&ext.as_str()) {
                 ep = ep.unregistered();
             }
             seed.dialplan.push(
@@ -261,36 +250,43 @@ impl PbxSeed {
             );
             seed.endpoints.push(ep);
         }
-        seed.endpoints.push(EndpointSeed::trunk("trunk-provider", "sip:sip.provider.example:5060"));
-        seed.queues.push(QueueSeed {
-            name: "support".into(),
-            exten: Some("7001".into()),
-            strategy: "ringall".into(),
-            members: vec![
-                MemberSeed::new("PJSIP/1001", "Alice Smith"),
-                MemberSeed::new("PJSIP/1002", "Bob Jones"),
-                MemberSeed::new("PJSIP/1003", "Carol White"),
-            ],
-        });
-        seed.queues.push(QueueSeed {
-            name: "sales".into(),
-            exten: Some("7002".into()),
-            strategy: "rrmemory".into(),
-            members: vec![MemberSeed::new("PJSIP/1004", "Dave Brown"), MemberSeed::new("PJSIP/1005", "Erin Green")],
-        });
+        let trunk = &office::TRUNK;
+        seed.endpoints.push(EndpointSeed::trunk(trunk.name, &format!("sip:{}:{}", trunk.host, trunk.port)));
+        let phone = |ext: &str| office::phones().any(|(e, _)| e == ext);
+        for q in &office::QUEUES {
+            seed.queues.push(QueueSeed {
+                name: q.name.into(),
+                exten: Some(q.exten.into()),
+                strategy: q.strategy.into(),
+                members: q
+                    .members
+                    .iter()
+                    .filter(|(ext, ..)| phone(ext))
+                    .map(|&(ext, penalty, paused)| MemberSeed {
+                        penalty,
+                        paused,
+                        ..MemberSeed::new(&format!("PJSIP/{ext}"), office::name_of(ext).unwrap_or_default())
+                    })
+                    .collect(),
+            });
+        }
+        for q in &office::QUEUES {
+            let queue = format!("Queue({})", q.name);
+            seed.dialplan.push(ExtenSeed::new("from-internal", q.exten, &["Answer", &queue, "Hangup"]));
+        }
+        let dial_out = format!("Dial(PJSIP/${{EXTEN:1}}@{},60)", trunk.name);
+        let inbound = format!("Queue({})", office::QUEUES[0].name);
         seed.dialplan.extend([
-            ExtenSeed::new("from-internal", "7001", &["Answer", "Queue(support)", "Hangup"]),
-            ExtenSeed::new("from-internal", "7002", &["Answer", "Queue(sales)", "Hangup"]),
             ExtenSeed::new("from-internal", "100", &["NoOp(demo hold)", "Answer", "Wait(60)", "Hangup"]),
             ExtenSeed::new("from-internal", "200", &["NoOp(demo echo)", "Answer", "Echo"]),
-            ExtenSeed::new("from-internal", "_0X.", &["Dial(PJSIP/${EXTEN:1}@trunk-provider,60)", "Hangup"]),
-            ExtenSeed::new("from-trunk", "_X.", &["Answer", "Queue(support)", "Hangup"]),
+            ExtenSeed::new("from-internal", "_0X.", &[&dial_out, "Hangup"]),
+            ExtenSeed::new("from-trunk", "_X.", &["Answer", &inbound, "Hangup"]),
         ]);
-        seed.mailboxes = vec![
-            MailboxSeed { mailbox: "1001@default".into(), urgent: 0, new: 2, old: 5 },
-            MailboxSeed { mailbox: "1002@default".into(), urgent: 1, new: 1, old: 0 },
-        ];
-        seed.astdb = vec![("DND".into(), "1006".into(), "YES".into()), ("CF".into(), "1007".into(), "1002".into())];
+        seed.mailboxes = office::MAILBOX_MESSAGES
+            .iter()
+            .map(|&(mailbox, urgent, new, old)| MailboxSeed { mailbox: mailbox.into(), urgent, new, old })
+            .collect();
+        seed.astdb = office::ASTDB.iter().map(|&(f, k, v)| (f.into(), k.into(), v.into())).collect();
         seed
     }
 

@@ -90,8 +90,8 @@ impl Server {
             let cleanly = if st.channels.is_empty() { "Cleanly" } else { "Uncleanly" };
             st.unsubscribe(caller);
             st.emit(
-                super::events::class::SYSTEM,
-                super::events::event("Shutdown", super::events::class::SYSTEM)
+                super::event_format::class::SYSTEM,
+                super::event_format::event("Shutdown", super::event_format::class::SYSTEM)
                     .with("Shutdown", cleanly)
                     .with("Restart", "False"),
             );

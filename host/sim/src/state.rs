@@ -15,7 +15,7 @@ use switchboard_ami_wire::Message;
 
 use super::cdr::{Cdr, CdrDraft};
 use super::channel::{Bridge, Channel};
-use super::events::{self, class};
+use super::event_format::{self, class};
 use super::seed::{EndpointSeed, ExtenSeed, MailboxSeed, PbxSeed};
 
 /// Events a session may have waiting before it counts as a slow reader and is dropped (Asterisk
@@ -566,7 +566,7 @@ impl State {
             let hint = self.hint_of(&exten, &context).unwrap_or_default();
             self.emit(
                 class::CALL,
-                events::event("ExtensionStatus", class::CALL)
+                event_format::event("ExtensionStatus", class::CALL)
                     .with("Exten", exten)
                     .with("Context", context)
                     .with("Hint", hint)
@@ -576,7 +576,7 @@ impl State {
         }
         self.emit(
             class::CALL,
-            events::event("DeviceStateChange", class::CALL).with("Device", device).with("State", new.token()),
+            event_format::event("DeviceStateChange", class::CALL).with("Device", device).with("State", new.token()),
         );
         true
     }
@@ -648,7 +648,7 @@ impl State {
         let q = self.queues.iter().find(|q| q.name == queue)?;
         let m = q.members.iter().find(|m| m.interface.eq_ignore_ascii_case(interface))?;
         Some(
-            events::event(name, class::AGENT)
+            event_format::event(name, class::AGENT)
                 .with("Queue", q.name.clone())
                 .with("MemberName", m.name.clone())
                 .with("Interface", m.interface.clone())

@@ -7,8 +7,8 @@ use switchboard_ami_wire::Message;
 
 use super::super::cli::{self, CliOutput};
 use super::super::clock;
-use super::super::config::{self, Area};
-use super::super::events::{self, channel_block, class};
+use super::super::asterisk_conf::{self, Area};
+use super::super::event_format::{self, channel_block, class};
 use super::super::asterisk::versions;
 use super::super::seed::SipDriver;
 use super::super::channel::Tech;
@@ -217,15 +217,15 @@ pub async fn reload(s: &Session, action: &Message) -> Reply {
     if let Some(dir) = s.pbx.config_dir.clone() {
         let areas = Area::of_module(module);
         if !areas.is_empty() {
-            let loaded = tokio::task::spawn_blocking(move || config::load(&dir, &areas)).await.unwrap_or_default();
-            s.pbx.with(|st| config::apply(st, loaded));
+            let loaded = tokio::task::spawn_blocking(move || asterisk_conf::load(&dir, &areas)).await.unwrap_or_default();
+            s.pbx.with(|st| asterisk_conf::apply(st, loaded));
         }
     }
     let name = if module.is_empty() { "All" } else { module };
     s.pbx.with(|st| {
         st.last_reload = SystemTime::now();
         st.reloads.push(name.to_string());
-        st.emit(class::SYSTEM, events::event("Reload", class::SYSTEM).with("Module", name).with("Status", "0"));
+        st.emit(class::SYSTEM, event_format::event("Reload", class::SYSTEM).with("Module", name).with("Status", "0"));
     });
     Reply::one(ack(action, "Module Reloaded"))
 }
@@ -252,7 +252,7 @@ pub fn user_event(s: &Session, action: &Message) -> Reply {
     if name.is_empty() {
         return Reply::one(error(action, "UserEvent header missing"));
     }
-    let mut m = events::event("UserEvent", class::USER).with("UserEvent", name);
+    let mut m = event_format::event("UserEvent", class::USER).with("UserEvent", name);
     for (k, v) in action.fields() {
         if !["Action", "ActionID", "UserEvent"].iter().any(|x| x.eq_ignore_ascii_case(k)) {
             m.push(k.clone(), v.clone());

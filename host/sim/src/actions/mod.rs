@@ -20,7 +20,7 @@ use switchboard_ami_wire::Message;
 use super::state::PbxRef;
 use super::asterisk::md5_key;
 use super::clock;
-use super::events::{self, class};
+use super::event_format::{self, class};
 use super::seed::SipDriver;
 use super::state::EVENT_QUEUE;
 
@@ -49,7 +49,7 @@ impl Session {
 
     /// A security event about this session (`SuccessfulAuth`, `RequestBadFormat`).
     fn security_event(&self, name: &str, severity: &str) -> Message {
-        events::event(name, class::SECURITY)
+        event_format::event(name, class::SECURITY)
             .with("EventTV", clock::event_tv(SystemTime::now()))
             .with("Severity", severity)
             .with("Service", "AMI")
@@ -296,7 +296,7 @@ async fn login(s: &mut Session, action: &Message) -> Reply {
     }
     s.authed = true;
     s.username = user.to_string();
-    s.mask = action.get("Events").map(events::parse_mask).unwrap_or(class::ALL);
+    s.mask = action.get("Events").map(event_format::parse_mask).unwrap_or(class::ALL);
     let (tx, rx) = mpsc::channel(EVENT_QUEUE);
     let (uptime, last_reload) = s.pbx.with(|st| {
         st.subscribe(s.id, s.mask, tx);
@@ -307,7 +307,7 @@ async fn login(s: &mut Session, action: &Message) -> Reply {
     let mut messages = vec![ack(action, "Authentication accepted")];
     if s.mask & class::SYSTEM != 0 {
         messages.push(
-            events::event("FullyBooted", class::SYSTEM)
+            event_format::event("FullyBooted", class::SYSTEM)
                 .with("Uptime", uptime.to_string())
                 .with("LastReload", last_reload.to_string())
                 .with("Status", "Fully Booted"),
@@ -326,7 +326,7 @@ async fn login(s: &mut Session, action: &Message) -> Reply {
 }
 
 fn events_action(s: &mut Session, action: &Message) -> Reply {
-    let mask = events::parse_mask(header(action, "EventMask"));
+    let mask = event_format::parse_mask(header(action, "EventMask"));
     s.mask = mask;
     s.pbx.with(|st| st.set_mask(s.id, mask));
     Reply::one(response(action, "Success").with("Events", if mask != 0 { "On" } else { "Off" }))

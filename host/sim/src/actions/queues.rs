@@ -5,7 +5,7 @@ use std::time::SystemTime;
 use switchboard_ami_wire::Message;
 
 use super::super::clock;
-use super::super::events::class;
+use super::super::event_format::class;
 use super::super::state::{DevState, Member};
 use super::{Reply, Session, ack, error, header, list_complete, list_start, with_id};
 

@@ -1,4 +1,6 @@
-//! Event classes (the `Events:` mask) and the header blocks Asterisk repeats in many events.
+//! How the simulator writes AMI events: event classes (the `Events:` mask, `Privilege:`), the
+//! event constructor, the header blocks Asterisk repeats in many events (channel and bridge
+//! snapshots), and the texts of channel states and hangup causes.
 
 use switchboard_ami_wire::Message;
 

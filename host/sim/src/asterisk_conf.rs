@@ -1,4 +1,5 @@
-//! The switchboard config files, read as Asterisk reads them, on start and on `Reload`.
+//! An Asterisk `.conf` reader for the switchboard config files, read as Asterisk reads them, on
+//! start and on `Reload`.
 //!
 //! With [`super::SimConfig::config_dir`] set, the simulator behaves like an Asterisk whose
 //! `pjsip.conf`, `extensions.conf`, `queues.conf` and `voicemail.conf` `#include` the files
@@ -24,7 +25,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use super::events::{self, class};
+use super::event_format::{self, class};
 use super::seed::{EndpointSeed, ExtenSeed, MailboxSeed};
 use super::state::{Member, Queue, State};
 
@@ -223,7 +224,7 @@ fn contact_status(st: &mut State, e: &EndpointSeed, status: &str) {
     let Some(uri) = &e.contact else { return };
     st.emit(
         class::SYSTEM,
-        events::event("ContactStatus", class::SYSTEM)
+        event_format::event("ContactStatus", class::SYSTEM)
             .with("URI", uri.clone())
             .with("ContactStatus", status)
             .with("AOR", e.name.clone())
