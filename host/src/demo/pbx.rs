@@ -16,10 +16,11 @@
 //! depends on nothing but the seed, whereas `rand` documents both `StdRng` and `SmallRng` as not
 //! reproducible (free to change algorithm between releases, or by platform).
 //!
-//! Extensions 1001–1010, the trunk `trunk-provider` and the queues `support` (7001) and `sales`
-//! (7002) carry the names the simulator's [`switchboard_sim::PbxSeed::demo`] uses, so the database
-//! and the simulated Asterisk describe the same office. All times are UTC; office hours are
-//! weighted in UTC too.
+//! The office itself — its people and extensions, the provider trunk, the queues and the astdb keys
+//! the simulated PBX starts with — is [`switchboard_sim::office`], which the simulator's
+//! [`switchboard_sim::PbxSeed::demo`] builds from too, so the database and the simulated Asterisk
+//! describe the same office; what only the database has (more people, ring groups, follow-me, the
+//! backup trunk, call records) is here. All times are UTC; office hours are weighted in UTC too.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -27,6 +28,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context as _, bail, ensure};
 use rusqlite::{Connection, Transaction, TransactionBehavior, params};
+
+use switchboard_sim::office::{self, PEOPLE as NAMES, QUEUES, Queue, extension};
 
 use super::wav;
 
@@ -68,75 +71,8 @@ pub struct DemoSummary {
     pub recordings: usize,
 }
 
-/// Names of extensions 1001–1050. The first ten are the simulator's (`PbxSeed::demo()`); the rest
-/// mix nationalities and scripts' diacritics, one apostrophe and one multi-word surname.
-const NAMES: [&str; 50] = [
-    "Alice Smith",
-    "Bob Jones",
-    "Carol White",
-    "Dave Brown",
-    "Erin Green",
-    "Frank Black",
-    "Grace Hall",
-    "Heidi King",
-    "Ivan Wright",
-    "Judy Scott",
-    "José Muñoz",
-    "Zoë Ångström",
-    "Mei Chen",
-    "Priya Patel",
-    "Lars Østergaard",
-    "François Dubois",
-    "Jürgen Müller",
-    "Aoife O'Brien",
-    "Łukasz Wójcik",
-    "Ayşe Yılmaz",
-    "Kenji Tanaka",
-    "Chloé Lefèvre",
-    "Björn Lindqvist",
-    "Giulia Rossi",
-    "Anouk van der Berg",
-    "Thandiwe Nkosi",
-    "Rafael Gonçalves",
-    "Emma Jansen",
-    "Noah Bakker",
-    "Sofia Andersson",
-    "Mateo García",
-    "Hannah Schmidt",
-    "Minh Nguyễn",
-    "Tomáš Dvořák",
-    "Eleni Papadopoulou",
-    "Kwame Mensah",
-    "Ana Silva",
-    "Ravi Kumar",
-    "Isabelle Martin",
-    "Niamh Kelly",
-    "Pieter de Jong",
-    "Olga Ivanova",
-    "Ahmed Hassan",
-    "Yuki Satō",
-    "Fatma Demir",
-    "Mário Costa",
-    "Sanne Visser",
-    "Ingrid Håland",
-    "Diego Hernández",
-    "Amélie Laurent",
-];
-
-const FIRST_EXTENSION: u32 = 1001;
-
-fn extension(index: usize) -> String {
-    (FIRST_EXTENSION + index as u32).to_string()
-}
-
 fn name_of(number: &str) -> &'static str {
-    number
-        .parse::<u32>()
-        .ok()
-        .and_then(|n| n.checked_sub(FIRST_EXTENSION))
-        .and_then(|i| NAMES.get(i as usize))
-        .copied()
-        .unwrap_or("")
+    office::name_of(number).unwrap_or("")
 }
 
 /// A ring group: number, name, strategy, ring time, members, destination if nobody answers.
@@ -173,42 +109,6 @@ const RING_GROUPS: [RingGroup; 3] = [
         ring_time: 25,
         members: &["1010", "1015", "1016", "0201234599#"],
         no_answer: "ext-local,vmb1010,1",
-    },
-];
-
-/// A queue: the simulator's members first (same order), then the database's extra ones.
-struct Queue {
-    name: &'static str,
-    exten: &'static str,
-    description: &'static str,
-    strategy: &'static str,
-    timeout: u32,
-    wrapuptime: u32,
-    servicelevel: u32,
-    /// (extension, penalty, paused)
-    members: &'static [(&'static str, u32, bool)],
-}
-
-const QUEUES: [Queue; 2] = [
-    Queue {
-        name: "support",
-        exten: "7001",
-        description: "Support",
-        strategy: "ringall",
-        timeout: 15,
-        wrapuptime: 10,
-        servicelevel: 60,
-        members: &[("1001", 0, false), ("1002", 0, false), ("1003", 0, false), ("1013", 1, false)],
-    },
-    Queue {
-        name: "sales",
-        exten: "7002",
-        description: "Sales",
-        strategy: "rrmemory",
-        timeout: 20,
-        wrapuptime: 5,
-        servicelevel: 30,
-        members: &[("1004", 0, false), ("1005", 0, false), ("1011", 1, false), ("1012", 1, true)],
     },
 ];
 
@@ -251,15 +151,9 @@ const DEVICE_OPTIONS: [(&str, &str, &str); 13] = [
     ("1050", "qualify", "2000"),
 ];
 
-/// astdb keys as the dialplan leaves them (the simulator's first).
-const ASTDB: [(&str, &str, &str); 6] = [
-    ("DND", "1006", "YES"),
-    ("CF", "1007", "1002"),
-    ("CW", "1001", "ENABLED"),
-    ("CW", "1002", "ENABLED"),
-    ("DND", "1027", "YES"),
-    ("CF", "1031", "0612345678"),
-];
+/// astdb keys as the dialplan leaves them, after the simulated PBX's ([`office::ASTDB`]).
+const MORE_ASTDB: [(&str, &str, &str); 4] =
+    [("CW", "1001", "ENABLED"), ("CW", "1002", "ENABLED"), ("DND", "1027", "YES"), ("CF", "1031", "0612345678")];
 
 /// Seeds the demo PBX into a migrated, EMPTY pbx database, writing recordings under `recordings_dir`.
 /// Refuses (error) when the database already has extensions (so a restart of the demo never duplicates).
@@ -346,7 +240,7 @@ fn seed_extensions(tx: &Transaction, rng: &mut fastrand::Rng, now: i64) -> anyho
         let number = extension(i);
         let secret: String = std::iter::repeat_with(|| rng.alphanumeric()).take(16).collect();
         // The simulator gives 1001–1010 mailboxes; of the rest about one in six has none.
-        let voicemail = if i < 10 || rng.f64() >= 0.16 { "default" } else { "novm" };
+        let voicemail = if i < office::PHONES || rng.f64() >= 0.16 { "default" } else { "novm" };
         let ring_time = [0, 0, 0, 15, 20, 20, 30][rng.usize(0..7)];
         // A few users have their own direct number shown on outgoing calls.
         let outbound_cid = if rng.f64() < 0.2 { format!("+312012345{}", 10 + i) } else { String::new() };
@@ -385,7 +279,7 @@ fn seed_extensions(tx: &Transaction, rng: &mut fastrand::Rng, now: i64) -> anyho
             .with_context(|| format!("inserting device option {key} of {number}"))?;
     }
     let mut astdb = tx.prepare("INSERT INTO astdb (family, key, value) VALUES (?1, ?2, ?3)")?;
-    for (family, key, value) in ASTDB {
+    for (family, key, value) in office::ASTDB.into_iter().chain(MORE_ASTDB) {
         astdb.execute(params![family, key, value]).with_context(|| format!("inserting astdb {family}/{key}"))?;
     }
     Ok(NAMES.len())
@@ -441,10 +335,10 @@ fn seed_trunks_and_routes(tx: &Transaction, rng: &mut fastrand::Rng, now: i64) -
     tx.execute(
         "INSERT INTO trunks (name, technology, host, port, username, secret, register, context, outbound_cid,
             max_channels, codecs)
-         VALUES ('trunk-provider', 'pjsip', 'sip.provider.example', 5060, ?1, ?2, 1, 'from-trunk', ?3, 30, 'alaw,ulaw')",
-        params![MAIN_DID, secret, format!("+{MAIN_DID}")],
+         VALUES (?4, 'pjsip', ?5, ?6, ?1, ?2, 1, 'from-trunk', ?3, 30, 'alaw,ulaw')",
+        params![MAIN_DID, secret, format!("+{MAIN_DID}"), office::TRUNK.name, office::TRUNK.host, office::TRUNK.port],
     )
-    .context("inserting trunk-provider")?;
+    .with_context(|| format!("inserting {}", office::TRUNK.name))?;
     // The backup provider authenticates by IP: no registration, no credentials.
     tx.execute(
         "INSERT INTO trunks (name, technology, host, port, register, context, outbound_cid, max_channels, codecs)
@@ -492,9 +386,9 @@ fn seed_trunks_and_routes(tx: &Transaction, rng: &mut fastrand::Rng, now: i64) -
     /// (name, patterns as (match, prefix, prepend), trunks in order)
     type Route = (&'static str, &'static [(&'static str, &'static str, &'static str)], &'static [&'static str]);
     let routes: [Route; 3] = [
-        ("local", &[("NXXXXXX", "", "020")], &["trunk-provider", "trunk-backup"]),
-        ("national", &[("0ZXXXXXXXX", "", "")], &["trunk-provider", "trunk-backup"]),
-        ("international", &[("00Z.", "", ""), ("Z.", "+", "00")], &["trunk-provider"]),
+        ("local", &[("NXXXXXX", "", "020")], &[office::TRUNK.name, "trunk-backup"]),
+        ("national", &[("0ZXXXXXXXX", "", "")], &[office::TRUNK.name, "trunk-backup"]),
+        ("international", &[("00Z.", "", ""), ("Z.", "+", "00")], &[office::TRUNK.name]),
     ];
     for (position, (name, patterns, trunks)) in routes.iter().enumerate() {
         let id = position as i64 + 1;
@@ -855,7 +749,7 @@ impl CallGen {
                 } else {
                     external_caller(&mut self.rng)
                 };
-                let trunk = if self.rng.f64() < 0.95 { "trunk-provider" } else { "trunk-backup" };
+                let trunk = if self.rng.f64() < 0.95 { office::TRUNK.name } else { "trunk-backup" };
                 let channel = self.channel(trunk);
                 let clid = format!("\"{caller}\" <{caller}>");
                 if answered && self.rng.f64() < 0.04 {
@@ -904,7 +798,7 @@ impl CallGen {
                 let channel = self.channel(&src);
                 let clid = format!("\"{}\" <{src}>", name_of(&src));
                 let (dst, international) = external_dialed(&mut self.rng);
-                let trunk = if international || self.rng.f64() < 0.93 { "trunk-provider" } else { "trunk-backup" };
+                let trunk = if international || self.rng.f64() < 0.93 { office::TRUNK.name } else { "trunk-backup" };
                 let dstchannel = if reached { self.channel(trunk) } else { String::new() };
                 let lastdata = format!("PJSIP/{dst}@{trunk},300,Tt");
                 Cdr::new(kind, start, clid, src, dst, "from-internal", channel, dstchannel, "Dial", lastdata)

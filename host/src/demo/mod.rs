@@ -2,6 +2,12 @@
 //! demo PBX in the `pbx` database (50 extensions, ring groups, follow-me, trunks, queues, a month
 //! of CDRs with real WAV recordings), and every built-in plugin on its usual route with demo
 //! settings and credentials. Later capabilities (the five API flavors) add their mounts here.
+//!
+//! [`pbx`] seeds the demo database (and writes the benchmarks' call records), [`wav`] writes its
+//! recordings; the office they describe is the simulator's [`switchboard_sim::office`].
+
+pub mod pbx;
+pub mod wav;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -15,7 +21,8 @@ use crate::config::{
     AsteriskConfig, Config, FileAccess, Grants, Limits, Listener, Mount, PbxAccess, PluginSource, RuntimeOptions, SqliteGrant,
     StoreConfig,
 };
-use crate::store::demo_pbx::{self, DemoSummary};
+
+use self::pbx::DemoSummary;
 
 /// The file areas the demo configures, as a real install would.
 pub const AREAS: &[&str] = &["recordings", "voicemail", "greetings", "backups", "uploads", "logs"];
@@ -62,7 +69,7 @@ impl Layout {
             let mut conn = crate::store::Database::open_connection(&db)?;
             crate::store::migrate::migrate(&mut conn)?;
             let existing: i64 = conn.query_row("SELECT count(*) FROM extensions", [], |r| r.get(0))?;
-            let seeded = if existing > 0 { None } else { Some(demo_pbx::seed(&mut conn, &recordings, SystemTime::now())?) };
+            let seeded = if existing > 0 { None } else { Some(pbx::seed(&mut conn, &recordings, SystemTime::now())?) };
             drop(conn);
             // The configuration the simulator reads when it starts (as Asterisk reads its files at
             // boot); later changes go through pbx.apply-changes and a reload.
