@@ -155,7 +155,7 @@ fn main() {
             tx.execute("INSERT INTO extensions (number, name, secret, voicemail) VALUES (?, ?, ?, 'default')", rusqlite::params![n.to_string(), format!("User {n}"), format!("pw-{n}")]).unwrap();
         }
         tx.commit().unwrap();
-        switchboard::store::demo_pbx::insert_cdrs(&mut conn, 100_000, 30, SystemTime::now(), 0.1, 7).unwrap();
+        switchboard::demo::pbx::insert_cdrs(&mut conn, 100_000, 30, SystemTime::now(), 0.1, 7).unwrap();
     }
     println!("seeded 1,000 extensions and 100,000 CDRs in {:.1} s", seeding.elapsed().as_secs_f64());
 
