@@ -9,14 +9,11 @@ use rusqlite::Connection;
 use serde_json::Value;
 use switchboard::Server;
 use switchboard::ami::Message;
-use switchboard_sim::{PbxSeed, SimConfig, Simulator};
+use switchboard_sim::{PbxSeed, SimConfig, Simulator, office};
 
 use crate::util::{base, client, start, stop_with_sim};
 
 const KEY: &str = "axeos-test-api-key";
-const NAMES: [&str; 10] = [
-    "Alice Smith", "Bob Jones", "Carol White", "Dave Brown", "Erin Green", "Frank Black", "Grace Hall", "Heidi King", "Ivan Wright", "Judy Scott",
-];
 
 struct Rig {
     root: tempfile::TempDir,
@@ -52,8 +49,8 @@ async fn rig_with(extra: &str) -> Rig {
     server.services().ami.as_ref().unwrap().wait_up(Duration::from_secs(10)).await.expect("AMI link up");
     let rig = Rig { root, sim: Arc::new(sim), server, url: String::new() };
     let mut sql = String::new();
-    for (i, name) in NAMES.iter().enumerate() {
-        sql.push_str(&format!("INSERT INTO extensions (number, name, secret, voicemail) VALUES ('{}', '{name}', 's', 'default');\n", 1001 + i));
+    for (number, name) in office::phones() {
+        sql.push_str(&format!("INSERT INTO extensions (number, name, secret, voicemail) VALUES ('{number}', '{name}', 's', 'default');\n"));
     }
     sql.push_str(
         "INSERT INTO extensions (number, name, technology) VALUES ('2000', '', 'virtual');\n\
