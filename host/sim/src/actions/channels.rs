@@ -6,7 +6,7 @@ use switchboard_ami_wire::Message;
 
 use super::super::channel::{Control, Pc, Tech};
 use super::super::dialplan::{self, Originate, Target};
-use super::{Reply, Session, ack, error, header, list_complete, list_start, response, with_id};
+use super::session::{Reply, Session, ack, error, header, list_complete, list_start, response, with_id};
 
 /// Asterisk's `ast_true`.
 fn truthy(v: &str) -> bool {

@@ -12,7 +12,7 @@ use super::super::event_format::{self, channel_block, class};
 use super::super::asterisk::versions;
 use super::super::seed::SipDriver;
 use super::super::channel::Tech;
-use super::{ACTIONS, After, Reply, Session, ack, error, header, item, list_complete, list_start, response, with_id};
+use super::session::{After, Reply, Session, ack, error, header, item, list_complete, list_start, response, with_id};
 
 const LIST_COMMANDS: &str = include_str!("../listcommands.txt");
 
@@ -261,3 +261,46 @@ pub fn user_event(s: &Session, action: &Message) -> Reply {
     s.pbx.with(|st| st.emit(class::USER, m));
     Reply::one(ack(action, "Event Sent"))
 }
+
+/// Actions the simulator answers (what `ListCommands` lists).
+pub const ACTIONS: &[&str] = &[
+    "BlindTransfer",
+    "Challenge",
+    "Command",
+    "CoreSettings",
+    "CoreShowChannels",
+    "CoreStatus",
+    "DBDel",
+    "DBDelTree",
+    "DBGet",
+    "DBGetTree",
+    "DBPut",
+    "DeviceStateList",
+    "Events",
+    "ExtensionState",
+    "ExtensionStateList",
+    "Getvar",
+    "Hangup",
+    "ListCommands",
+    "Login",
+    "Logoff",
+    "MailboxCount",
+    "MailboxStatus",
+    "ModuleCheck",
+    "Originate",
+    "ParkedCalls",
+    "Ping",
+    "PJSIPShowContacts",
+    "PJSIPShowEndpoint",
+    "PJSIPShowEndpoints",
+    "QueueAdd",
+    "QueuePause",
+    "QueueRemove",
+    "QueueStatus",
+    "QueueSummary",
+    "Redirect",
+    "Reload",
+    "Setvar",
+    "Status",
+    "UserEvent",
+];

@@ -3,7 +3,7 @@
 use switchboard_ami_wire::Message;
 
 use super::super::asterisk::{db_in_tree as in_tree, db_path as path};
-use super::{Reply, Session, ack, error, header, list_complete, list_start, with_id};
+use super::session::{Reply, Session, ack, error, header, list_complete, list_start, with_id};
 
 fn family_key<'a>(action: &'a Message) -> Result<(&'a str, &'a str), &'static str> {
     let family = header(action, "Family");

@@ -3,7 +3,7 @@
 use switchboard_ami_wire::Message;
 
 use super::super::park::{PARKING_LOT, parked_call_fields};
-use super::{Reply, Session, error, header, list_complete, list_start, with_id};
+use super::session::{Reply, Session, error, header, list_complete, list_start, with_id};
 
 /// `ParkedCalls` (optionally `ParkingLot:`): the listack, one `ParkedCall` per parked call (its
 /// fields, then the `ActionID`, as `manager_parking_status_all_lots` appends them), and

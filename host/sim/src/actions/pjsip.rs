@@ -7,7 +7,7 @@ use switchboard_ami_wire::Message;
 use super::super::clock;
 use super::super::seed::EndpointSeed;
 use super::super::state::{DevState, State};
-use super::{Reply, Session, error, header, item, list_complete, list_start};
+use super::session::{Reply, Session, error, header, item, list_complete, list_start};
 
 fn contact_hash(uri: &str) -> String {
     Md5::digest(uri.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()

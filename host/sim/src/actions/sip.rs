@@ -3,7 +3,7 @@
 use switchboard_ami_wire::Message;
 
 use super::pjsip::{host_of, roundtrip};
-use super::{Reply, Session, action_id, list_start};
+use super::session::{Reply, Session, action_id, list_start};
 
 /// `SIPpeers`: the listack, one `PeerEntry` per endpoint, `PeerlistComplete` — chan_sip's
 /// `_sip_show_peers` in manager mode. Its `ActionID` sits right after `Event:` in each entry and

@@ -2,7 +2,7 @@
 
 use switchboard_ami_wire::Message;
 
-use super::{Reply, Session, error, header, item, list_complete, list_start, response};
+use super::session::{Reply, Session, error, header, item, list_complete, list_start, response};
 
 /// `DeviceStateList`: the cached state of every device.
 pub fn device_state_list(s: &Session, action: &Message) -> Reply {
