@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use switchboard::ami::{AmiClient, AmiConfig, Decoder, EventSink, Frame, Message};
 use switchboard::events::{BusConfig, EventBus, Poll};
-use switchboard::sim::{SimConfig, Simulator};
+use switchboard_sim::{SimConfig, Simulator};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 fn arg(name: &str, default: usize) -> usize {

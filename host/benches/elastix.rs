@@ -228,7 +228,7 @@ fn main() {
     let (store, recordings) = (dir.path().join("store"), dir.path().join("recordings"));
     std::fs::create_dir_all(&store).unwrap();
     std::fs::create_dir_all(recordings.join("2026/11/01")).unwrap();
-    let wav_bytes = switchboard::store::wav::write_silence_sized(&recordings.join(WAV.trim_start_matches('/')), 10 * 1024 * 1024).unwrap();
+    let wav_bytes = switchboard::demo::wav::write_silence_sized(&recordings.join(WAV.trim_start_matches('/')), 10 * 1024 * 1024).unwrap();
 
     // 500 extensions (the host's triggers give each its PJSIP rows) with a few chan_sip options
     // each, and 100,000 CDRs over 30 days.
@@ -250,7 +250,7 @@ fn main() {
             }
         }
         tx.commit().unwrap();
-        switchboard::store::demo_pbx::insert_cdrs(&mut conn, 100_000, 30, SystemTime::now(), 0.1, 7).unwrap();
+        switchboard::demo::pbx::insert_cdrs(&mut conn, 100_000, 30, SystemTime::now(), 0.1, 7).unwrap();
     }
     println!("seeded 500 extensions, 100,000 CDRs and a {wav_bytes}-byte recording in {:.1} s", seeding.elapsed().as_secs_f64());
 

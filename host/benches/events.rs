@@ -46,7 +46,7 @@ use hyper::client::conn::http1;
 use hyper_util::rt::TokioIo;
 use switchboard::ami::{AmiClient, AmiConfig, EventSink, Message};
 use switchboard::events::{BusConfig, EventBus};
-use switchboard::sim::{EndpointSeed, SimConfig, Simulator};
+use switchboard_sim::{EndpointSeed, SimConfig, Simulator};
 
 /// The baseline's long-poll timeout (`events.poll` takes milliseconds).
 const BASELINE_TIMEOUT: &str = "60000";

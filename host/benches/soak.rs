@@ -38,7 +38,7 @@ use std::time::{Duration, Instant};
 use switchboard::ami::{AmiClient, AmiConfig, EventSink, Message};
 use switchboard::demo::{self, Layout};
 use switchboard::events::{BusConfig, EventBus};
-use switchboard::sim::{CdrCsv, PbxSeed, SimConfig, Simulator};
+use switchboard_sim::{CdrCsv, PbxSeed, SimConfig, Simulator};
 
 fn arg(name: &str, default: &str) -> String {
     let args: Vec<String> = std::env::args().collect();

@@ -145,14 +145,14 @@ fn main() {
             tx.execute("INSERT INTO extensions (number, name, secret, voicemail) VALUES (?, ?, ?, 'default')", rusqlite::params![n.to_string(), format!("User {n}"), format!("pw-{n}")]).unwrap();
         }
         tx.commit().unwrap();
-        switchboard::store::demo_pbx::insert_cdrs(&mut conn, 100_000, 30, SystemTime::now(), 0.1, 7).unwrap();
+        switchboard::demo::pbx::insert_cdrs(&mut conn, 100_000, 30, SystemTime::now(), 0.1, 7).unwrap();
     }
     println!("seeded 1,000 extensions and 100,000 CDRs in {:.1} s", seeding.elapsed().as_secs_f64());
 
     let workers = std::env::var("BENCH_WORKERS").ok().and_then(|v| v.parse().ok()).unwrap_or(2);
     let servers = tokio::runtime::Builder::new_multi_thread().worker_threads(workers).enable_all().build().unwrap();
     let sim = servers
-        .block_on(switchboard::sim::Simulator::start(switchboard::sim::SimConfig {
+        .block_on(switchboard_sim::Simulator::start(switchboard_sim::SimConfig {
             listen: "127.0.0.1:0".parse().unwrap(),
             config_dir: Some(conf.clone()),
             ..Default::default()

@@ -33,7 +33,6 @@ pub mod http;
 pub mod identity;
 #[cfg(feature = "engine")]
 pub mod runtime;
-pub mod sim;
 pub mod store;
 
 #[cfg(feature = "engine")]

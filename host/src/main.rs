@@ -8,7 +8,7 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use switchboard::ami::AmiConfig;
 use switchboard::config::{self, Config};
-use switchboard::sim::{CdrCsv, SimConfig, Simulator};
+use switchboard_sim::{CdrCsv, SimConfig, Simulator};
 use switchboard::runtime::{MemoryBound, PoolSize, Runtime};
 use switchboard::identity::PluginIdentity;
 use switchboard::store::registry::{AdoptMode, Conflicts, Decision, Registry, adopt_mount, os_actor, plan_config};

@@ -2,8 +2,9 @@
 
 pub mod classes;
 pub mod client;
-pub mod codec;
-pub mod message;
+
+/// The AMI wire format (the `switchboard-ami-wire` crate, which the simulator shares).
+pub use switchboard_ami_wire::{codec, message};
 
 pub use classes::EventClasses;
 pub use client::{ActionResult, AmiClient, AmiConfig, AmiError, EventSink, LinkState, PbxInfo};

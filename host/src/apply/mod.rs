@@ -495,6 +495,16 @@ mod tests {
         path
     }
 
+    /// The simulator reads the files apply-changes writes by its own copy of their names (it
+    /// does not depend on the host): the two must name the same files.
+    #[test]
+    fn simulator_reads_the_files_apply_writes() {
+        assert_eq!(PJSIP_FILE, switchboard_sim::PJSIP_FILE);
+        assert_eq!(EXTENSIONS_FILE, switchboard_sim::EXTENSIONS_FILE);
+        assert_eq!(QUEUES_FILE, switchboard_sim::QUEUES_FILE);
+        assert_eq!(VOICEMAIL_FILE, switchboard_sim::VOICEMAIL_FILE);
+    }
+
     fn temp_dir(name: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!("switchboard-apply-{name}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);

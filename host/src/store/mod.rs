@@ -7,15 +7,12 @@
 //! - [`database`]: a database file, its connection pool, statement execution, change events.
 //! - [`rows`]: where a statement's rows go (owned values, or one packed buffer).
 //! - [`access`]: what a mount's grant lets its SQL do, enforced by SQLite's authorizer.
-//! - [`demo_pbx`] and [`wav`]: the demo PBX (and benchmark CDRs) and its generated recordings.
 
 pub mod access;
 pub mod database;
-pub mod demo_pbx;
 pub mod migrate;
 pub mod registry;
 pub mod rows;
-pub mod wav;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use switchboard::ami::{AmiClient, AmiConfig, AmiError, LinkState, Message};
 use switchboard::events::{BusConfig, EventBus, GAP_EVENT, Poll};
-use switchboard::sim::{SimConfig, Simulator};
+use switchboard_sim::{SimConfig, Simulator};
 
 async fn simulator() -> Simulator {
     Simulator::start(SimConfig { listen: "127.0.0.1:0".parse().unwrap(), ..SimConfig::default() }).await.unwrap()
@@ -154,7 +154,7 @@ async fn a_pbx_restart_fails_in_flight_actions_fast_then_resumes_with_a_gap_mark
     assert_eq!(events.len(), 1, "one gap marker after the reconnect");
     // PBX events flow again after the marker.
     let gap = events[0].seq;
-    sim.run(switchboard::sim::Scenario::Unanswered { from: "1001".into(), to: "1008".into(), ring: Duration::from_millis(20) })
+    sim.run(switchboard_sim::Scenario::Unanswered { from: "1001".into(), to: "1008".into(), ring: Duration::from_millis(20) })
         .await
         .unwrap();
     let after = bus.poll(&Poll { last: Some(gap), timeout: Duration::from_secs(5), limit: 0, filter: vec!["Newchannel".into()] }).await;
@@ -195,7 +195,7 @@ async fn other_clients_logins_never_reach_the_bus_but_calls_do() {
 
     let before = bus.next_seq();
     php_style_logins(&sim, 300).await;
-    sim.run(switchboard::sim::Scenario::Unanswered { from: "1001".into(), to: "1008".into(), ring: Duration::from_millis(20) })
+    sim.run(switchboard_sim::Scenario::Unanswered { from: "1001".into(), to: "1008".into(), ring: Duration::from_millis(20) })
         .await
         .unwrap();
     let named = |bus: &EventBus, name: &str| {

@@ -10,7 +10,7 @@ use rusqlite::Connection;
 use switchboard::ami::{AmiClient, AmiConfig, LinkState, Message};
 use switchboard::apply::{Applied, Applier, ApplyError, EXTENSIONS_FILE, PJSIP_FILE, QUEUES_FILE, VOICEMAIL_FILE};
 use switchboard::events::{BusConfig, BusEvent, EventBus, Poll};
-use switchboard::sim::{PbxSeed, SimConfig, Simulator};
+use switchboard_sim::{PbxSeed, SimConfig, Simulator};
 use switchboard::store::migrate::migrate;
 
 const ALL_FILES: [&str; 4] = [PJSIP_FILE, EXTENSIONS_FILE, QUEUES_FILE, VOICEMAIL_FILE];

@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use reqwest::RequestBuilder;
-use switchboard::sim::PbxSeed;
+use switchboard_sim::PbxSeed;
 
 use crate::util::{client, test_plugin};
 

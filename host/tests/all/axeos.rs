@@ -5,14 +5,11 @@
 use std::time::Duration;
 
 use serde_json::Value;
-use switchboard::sim::PbxSeed;
+use switchboard_sim::{PbxSeed, office};
 
 use crate::util::client;
 
 const KEY: &str = "axeos-test-api-key";
-const NAMES: [&str; 10] = [
-    "Alice Smith", "Bob Jones", "Carol White", "Dave Brown", "Erin Green", "Frank Black", "Grace Hall", "Heidi King", "Ivan Wright", "Judy Scott",
-];
 
 crate::util::local_rig!(
     /// The host with Axeos on `/apis/pbx`, and the API's URL.
@@ -29,8 +26,8 @@ async fn rig_with(extra: &str) -> Rig {
     let mut seed = PbxSeed::demo().with_ring(Duration::from_millis(10));
     seed.endpoint_mut("1006").unwrap().busy = true;
     let mut sql = String::new();
-    for (i, name) in NAMES.iter().enumerate() {
-        sql.push_str(&format!("INSERT INTO extensions (number, name, secret, voicemail) VALUES ('{}', '{name}', 's', 'default');\n", 1001 + i));
+    for (number, name) in office::phones() {
+        sql.push_str(&format!("INSERT INTO extensions (number, name, secret, voicemail) VALUES ('{number}', '{name}', 's', 'default');\n"));
     }
     sql.push_str(
         "INSERT INTO extensions (number, name, technology) VALUES ('2000', '', 'virtual');\n\
@@ -303,7 +300,7 @@ async fn axeos_acd_stats_from_live_queues_with_reset() {
 
     // One answered call through the queue, then a reset: relative counters start again from 0.
     rig.sim()
-        .run(switchboard::sim::Scenario::InboundToQueue {
+        .run(switchboard_sim::Scenario::InboundToQueue {
             from: "+15551234567".into(),
             queue: "support".into(),
             answered_by: Some("1002".into()),
@@ -324,7 +321,7 @@ async fn axeos_acd_stats_from_live_queues_with_reset() {
     // A caller waiting with nobody answering shows in `calls`.
     let sim = rig.sim_arc();
     let waiting = tokio::spawn(async move {
-        sim.run(switchboard::sim::Scenario::InboundToQueue {
+        sim.run(switchboard_sim::Scenario::InboundToQueue {
             from: "+15557654321".into(),
             queue: "support".into(),
             answered_by: None,
@@ -410,7 +407,7 @@ async fn axeos_originate_status_and_hangup() {
 #[ignore = "writes the translator's fixtures"]
 async fn record_axeos_event_fixtures() {
     use switchboard::events::Poll;
-    use switchboard::sim::Scenario;
+    use switchboard_sim::Scenario;
     let rig = rig().await;
     let bus = rig.server.services().bus.clone();
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins/axeos/src/events/fixtures");
@@ -484,7 +481,7 @@ fn types(events: &[Value]) -> Vec<&str> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn axeos_events_follow_a_queued_call_and_a_blind_transfer() {
-    use switchboard::sim::Scenario;
+    use switchboard_sim::Scenario;
     let rig = rig().await;
     let agent_phone = rig.uuid_of("/phones", "phone_username", "1002").await;
     let agent_user = rig.uuid_of("/users", "username", "1002").await;
@@ -551,7 +548,7 @@ async fn user_events(rig: &Rig, user: (&str, &str), query: &str) -> Vec<Value> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn axeos_a_pbx_user_sees_only_their_own_events() {
-    use switchboard::sim::Scenario;
+    use switchboard_sim::Scenario;
     let rig = rig().await;
     let alice = ("1001", "1234");
     let alice_phone = rig.uuid_of("/phones", "phone_username", "1001").await;
@@ -673,7 +670,7 @@ async fn axeos_events_timeout_errors_xml_and_hot_desk_logins_wake_500_pollers() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn axeos_events_report_phone_status_changes_with_the_code_phones_reports() {
-    use switchboard::sim::{EndpointSeed, Scenario};
+    use switchboard_sim::{EndpointSeed, Scenario};
     let rig = rig().await;
     let carol = rig.uuid_of("/phones", "phone_username", "1003").await;
     let phone_status = |e: &Value| e["event_type"] == "phone status update" && e["phone_uuid"] == carol.as_str();

@@ -105,7 +105,7 @@ async fn five_hundred_plugin_pollers_are_woken_by_one_event() {
 
 /// A host whose `[ami]` is the simulator, with the probe mounted granted and not.
 async fn with_simulator(buffer: usize) -> crate::util::Rig {
-    use switchboard::sim::PbxSeed;
+    use switchboard_sim::PbxSeed;
     let p = test_plugin("probe");
     crate::util::Rig::builder()
         .pbx(PbxSeed::demo().with_ring(Duration::from_millis(10)))
@@ -118,7 +118,7 @@ async fn with_simulator(buffer: usize) -> crate::util::Rig {
 
 #[tokio::test]
 async fn a_plugin_uses_the_pbx_through_its_grants() {
-    use switchboard::sim::Scenario;
+    use switchboard_sim::Scenario;
     let rig = with_simulator(1000).await;
     let (sim, url) = (rig.sim(), rig.base.clone());
 
@@ -171,7 +171,7 @@ async fn a_plugin_uses_the_pbx_through_its_grants() {
 
 #[tokio::test]
 async fn a_plugin_sees_overflow_as_a_gap_in_sequence_numbers() {
-    use switchboard::sim::Scenario;
+    use switchboard_sim::Scenario;
     let rig = with_simulator(5).await;
     let (sim, url) = (rig.sim(), rig.base.clone());
     let (_, first) = get_json(&format!("{url}/granted/poll?timeout=0")).await;
@@ -194,7 +194,7 @@ async fn a_plugin_sees_overflow_as_a_gap_in_sequence_numbers() {
 async fn ami_grants_constrain_arguments_and_never_lend_the_hosts_own_actions() {
     let p = test_plugin("probe");
     let rig = crate::util::Rig::builder()
-        .pbx(switchboard::sim::PbxSeed::demo().with_ring(Duration::from_millis(10)))
+        .pbx(switchboard_sim::PbxSeed::demo().with_ring(Duration::from_millis(10)))
         .pbx_reads_conf()
         .mount(
             "/narrow",

@@ -13,7 +13,7 @@ use switchboard::Server;
 use switchboard::ami::LinkState;
 use switchboard::cdr::{Ingester, Status};
 use switchboard::config::{self, Problem};
-use switchboard::sim::{Cdr, CdrCsv, PbxSeed, Scenario, SimConfig, Simulator};
+use switchboard_sim::{Cdr, CdrCsv, PbxSeed, Scenario, SimConfig, Simulator};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 

@@ -159,7 +159,7 @@ fn demo_prints_its_urls_serves_them_and_exits_cleanly_on_sigterm() {
     assert!(stderr.contains("shutting down"), "{stderr}");
     // No secret, token or PIN in any log line, right or wrong, even at trace level. (The banner on
     // stdout prints the demo's credentials; that is what it is for.)
-    let ami_secret = switchboard::sim::SimConfig::default().secret;
+    let ami_secret = switchboard_sim::SimConfig::default().secret;
     let secrets = [
         switchboard::demo::ELASTIX_KEY,
         switchboard::demo::AXEOS_KEY,

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use rusqlite::Connection;
 use serde_json::{Value, json};
 use switchboard::ami::{AmiClient, AmiConfig, Message};
-use switchboard::sim::{PbxSeed, Scenario, SimConfig, Simulator};
+use switchboard_sim::{PbxSeed, Scenario, SimConfig, Simulator};
 
 use crate::util::{BIN, client, read_until, terminate, test_plugin};
 

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use rusqlite::Connection;
-use switchboard::sim::{PbxSeed, Scenario};
+use switchboard_sim::{PbxSeed, Scenario};
 
 use crate::util::{base, client};
 

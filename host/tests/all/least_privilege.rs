@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 use switchboard::ami::AmiConfig;
 use switchboard::config::{Config, Grants, Mount, PbxAccess, PluginSource};
 use switchboard::demo;
-use switchboard::sim::{PbxSeed, SimConfig, Simulator};
+use switchboard_sim::{PbxSeed, SimConfig, Simulator};
 
 use crate::util::{base, client};
 

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use switchboard::ami::{AmiClient, AmiConfig, Decoder, Frame, LinkState, Message, encode};
 use switchboard::events::{BusConfig, EventBus};
-use switchboard::sim::{Phase, PbxSeed, SimConfig, Simulator};
+use switchboard_sim::{Phase, PbxSeed, SimConfig, Simulator};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 

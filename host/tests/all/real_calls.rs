@@ -22,7 +22,7 @@ use std::collections::BTreeSet;
 use std::time::{Duration, SystemTime};
 
 use switchboard::ami::Message;
-use switchboard::sim::{EndpointSeed, ExtenSeed, MemberSeed, PbxSeed, QueueSeed, SimConfig, Simulator};
+use switchboard_sim::{EndpointSeed, ExtenSeed, MemberSeed, PbxSeed, QueueSeed, SimConfig, Simulator};
 
 use crate::sim::{Client, logged_in};
 use crate::transcript::{self, Timed};

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use switchboard::ami::{Decoder, Frame, Kind, Message, encode};
-use switchboard::sim::{EndpointSeed, ExtenSeed, MemberSeed, PbxSeed, QueueSeed, Scenario, SimConfig, Simulator};
+use switchboard_sim::{EndpointSeed, ExtenSeed, MemberSeed, PbxSeed, QueueSeed, Scenario, SimConfig, Simulator};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 

@@ -11,7 +11,7 @@
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use switchboard::sim::{PbxSeed, Scenario};
+use switchboard_sim::{PbxSeed, Scenario};
 
 use crate::util::{Rig, client, test_plugin};
 

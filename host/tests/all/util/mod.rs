@@ -179,7 +179,7 @@ pub fn status_kib(pid: u32, key: &str) -> u64 {
 }
 
 /// Shuts the server down, then the simulator (once no test task holds it any more).
-pub async fn stop_with_sim(server: Server, sim: std::sync::Arc<switchboard::sim::Simulator>) {
+pub async fn stop_with_sim(server: Server, sim: std::sync::Arc<switchboard_sim::Simulator>) {
     server.shutdown().await;
     if let Ok(sim) = std::sync::Arc::try_unwrap(sim) {
         sim.stop().await;
@@ -187,7 +187,7 @@ pub async fn stop_with_sim(server: Server, sim: std::sync::Arc<switchboard::sim:
 }
 
 /// The `[ami]` table of a config that logs in to `sim`.
-pub fn ami_table(sim: &switchboard::sim::Simulator) -> String {
+pub fn ami_table(sim: &switchboard_sim::Simulator) -> String {
     let (user, secret) = sim.credentials();
     format!("[ami]\naddress = \"{}\"\nusername = \"{user}\"\nsecret = \"{secret}\"\n", sim.address())
 }

@@ -20,7 +20,7 @@ use std::time::Duration;
 use rusqlite::Connection;
 use switchboard::Server;
 use switchboard::ami::{AmiClient, Message};
-use switchboard::sim::{PbxSeed, SimConfig, Simulator};
+use switchboard_sim::{PbxSeed, SimConfig, Simulator};
 
 /// What a TOML fragment may refer to: the rig's directory and its simulator.
 pub struct Env<'a> {
