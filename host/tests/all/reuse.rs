@@ -73,6 +73,7 @@ async fn a_request_that_ends_badly_retires_its_instance() {
     ];
     for (path, statuses) in retiring {
         assert_eq!(count(&url, "/h").await, 1, "before {path}");
+        idle_instances_settled(&url, 1).await;
         assert_eq!(count(&url, "/h").await, 2, "before {path}: the instance was reused");
         let (got, body) = get(&url, path).await;
         assert!(statuses.contains(&got), "{path}: {got} {body}");
@@ -144,6 +145,21 @@ async fn a_plugin_finishes_its_request_when_the_client_goes_away() {
 }
 
 /// The `/h` mount's idle instance count, from the health endpoint.
+/// Waits (up to 2 s) until `/h` has `n` idle instances, and says how many it has then. A client
+/// has a whole response as soon as its last byte arrives (its length was announced), which can be
+/// a moment before the host has put the instance back on the idle list (right after the guest
+/// returns), so a test that looks at the list straight after a response waits for it.
+async fn idle_instances_settled(url: &str, n: u64) -> u64 {
+    let until = std::time::Instant::now() + Duration::from_secs(2);
+    loop {
+        let idle = idle_instances(url).await;
+        if idle == n || std::time::Instant::now() >= until {
+            return idle;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
 async fn idle_instances(url: &str) -> u64 {
     let health: serde_json::Value = client().get(format!("{url}/_switchboard/health")).send().await.unwrap().json().await.unwrap();
     let mount = health["mounts"].as_array().unwrap().iter().find(|m| m["route"] == "/h").expect("/h in health");
@@ -185,7 +201,7 @@ async fn idle_instances_are_evicted_after_idle_timeout_and_the_next_request_star
 
     // The next request gets a fresh instance, which is then kept again.
     assert_eq!(count(&url, "/h").await, 1);
-    assert_eq!(idle_instances(&url).await, 1);
+    assert_eq!(idle_instances_settled(&url, 1).await, 1);
     assert_eq!(count(&url, "/h").await, 2, "a request within the idle timeout reuses the instance");
     server.shutdown().await;
 }
