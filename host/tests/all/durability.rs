@@ -41,8 +41,12 @@ fn kill_9_during_writes_loses_no_acknowledged_write() {
                 }
             }));
         }
-        // Let the writers run, then kill the host without warning.
-        tokio::time::sleep(Duration::from_millis(1500)).await;
+        // Let the writers run until enough writes are acknowledged for the check to mean something
+        // (on a loaded machine each fsync takes longer), then kill the host without warning.
+        let started = std::time::Instant::now();
+        while acknowledged.lock().unwrap().len() < 300 && started.elapsed() < Duration::from_secs(60) {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
         child.kill().unwrap(); // SIGKILL
         for w in writers {
             w.await.unwrap();
