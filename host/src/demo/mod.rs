@@ -1,7 +1,7 @@
 //! The configuration `switchboard demo` serves: the built-in PBX simulator as the PBX, a seeded
 //! demo PBX in the `pbx` database (50 extensions, ring groups, follow-me, trunks, queues, a month
 //! of CDRs with real WAV recordings), and every built-in plugin on its usual route with demo
-//! settings and credentials. Later capabilities (the five API flavors) add their mounts here.
+//! settings and credentials. A built-in plugin that ships adds its demo mount here.
 //!
 //! [`pbx`] seeds the demo database (and writes the benchmarks' call records), [`wav`] writes its
 //! recordings; the office they describe is the simulator's [`switchboard_sim::office`].
