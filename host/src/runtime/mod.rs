@@ -25,7 +25,6 @@ mod stdio;
 mod warm;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -96,13 +95,6 @@ pub struct Runtime {
     engine: Engine,
     linker: Linker<InstanceState>,
     cache: Option<CompileCache>,
-    ticker_stop: Arc<AtomicBool>,
-}
-
-impl Drop for Runtime {
-    fn drop(&mut self) {
-        self.ticker_stop.store(true, Ordering::Relaxed);
-    }
 }
 
 /// Pool sizing derived from the mounts.
@@ -168,12 +160,16 @@ impl Runtime {
         };
 
         lane::start();
-        let ticker_stop = Arc::new(AtomicBool::new(false));
-        let (stop, ticking) = (ticker_stop.clone(), engine.weak());
+        // The epoch ticks for as long as the engine lives, not as long as the `Runtime`: a run
+        // whose server has shut down (the holder of a request gone, an event batch on the long
+        // lane) still holds the engine through its store and must still be interrupted at its
+        // deadline. Stopping the ticker with the `Runtime` left such a run spinning on a lane thread
+        // for good, and every later long run of the process queued behind it.
+        let ticking = engine.weak();
         std::thread::Builder::new()
             .name("switchboard-epoch".into())
             .spawn(move || {
-                while !stop.load(Ordering::Relaxed) {
+                loop {
                     std::thread::sleep(EPOCH_TICK);
                     match ticking.upgrade() {
                         Some(engine) => engine.increment_epoch(),
@@ -183,7 +179,7 @@ impl Runtime {
             })
             .context("starting the epoch ticker thread")?;
 
-        Ok(Runtime { engine, linker, cache, ticker_stop })
+        Ok(Runtime { engine, linker, cache })
     }
 
     /// The engine.
