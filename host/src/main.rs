@@ -339,7 +339,7 @@ fn check(path: &std::path::Path) -> anyhow::Result<()> {
                     println!("      requests {} (grants.{}): {verdict}", cap.interface, cap.grant);
                 }
                 if plugin.event_handler.is_some() {
-                    let verdict = if mount.grants.events { "runs on every bus event" } else { "NOT run: needs grants.events = true" };
+                    let verdict = if switchboard::capabilities::events::granted(&mount.grants) { "runs on every bus event" } else { "NOT run: needs grants.events = true" };
                     println!("      exports {}: {verdict}", switchboard::runtime::EVENT_HANDLER_EXPORT);
                 }
             }

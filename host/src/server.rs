@@ -231,8 +231,6 @@ fn build_mount(
         plugin,
         gate: Gate::new(mount.limits.max_concurrent, mount.limits.queue, mount.limits.queue_timeout),
         warm,
-        source: mount.plugin.clone(),
-        grants: mount.grants.clone(),
     });
     (handle, runs_handler)
 }

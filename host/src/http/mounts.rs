@@ -7,7 +7,6 @@
 use std::sync::Arc;
 
 use super::gate::Gate;
-use crate::config::{Grants, PluginSource};
 use crate::capabilities::{CapabilityUse, MountContext};
 use crate::runtime::{LoadedPlugin, WarmPool};
 
@@ -21,25 +20,19 @@ pub struct MountHandle {
     pub gate: Gate,
     /// Idle instances kept for later requests (`limits.reuse`).
     pub warm: Arc<WarmPool>,
-    /// Where the plugin came from.
-    pub source: PluginSource,
-    /// What the mount grants.
-    pub grants: Grants,
 }
 
 impl MountHandle {
     /// Requested vs granted capabilities.
     pub fn capabilities(&self) -> Vec<CapabilityUse> {
-        self.plugin.capabilities(&self.grants)
+        self.plugin.capabilities(&self.context.grants)
     }
 }
 
-/// Every mount of a server and the table each listener serves: one value, built from the config,
-/// so that it can be replaced as a whole.
+/// The table each listener of a server serves: one value, built from the config and handed to
+/// every listener.
 #[derive(Default)]
 pub struct Mounts {
-    /// Each mount, in config order.
-    pub all: Vec<Arc<MountHandle>>,
     /// Listener name → its table.
     tables: Vec<(String, MountTable)>,
 }
@@ -57,7 +50,6 @@ impl Mounts {
                 }
             }
         }
-        self.all.push(mount);
     }
 
     /// The table listener `name` serves (empty when nothing is mounted on it).

@@ -40,7 +40,7 @@ pub struct MemoryBound {
 impl MemoryBound {
     /// The bound of `mount`.
     pub fn for_mount(mount: &crate::config::Mount) -> Self {
-        let instances = u64::from(mount.limits.max_concurrent) + u64::from(mount.grants.events);
+        let instances = u64::from(mount.limits.max_concurrent) + u64::from(crate::capabilities::events::granted(&mount.grants));
         let per_instance = mount.limits.memory_bytes + (MAX_TABLE_ELEMENTS as u64) * 8 + ASYNC_STACK_BYTES;
         MemoryBound { instances, per_instance }
     }

@@ -111,7 +111,7 @@ pub struct PoolSize {
 impl PoolSize {
     /// Enough slots for every mount to run `max_concurrent` requests at once.
     pub fn for_mounts(mounts: &[Mount]) -> Self {
-        let instances = mounts.iter().map(|m| m.limits.max_concurrent + u32::from(m.grants.events)).sum::<u32>().max(1);
+        let instances = mounts.iter().map(|m| m.limits.max_concurrent + u32::from(capabilities::events::granted(&m.grants))).sum::<u32>().max(1);
         let max_memory_bytes = mounts.iter().map(|m| m.limits.memory_bytes).max().unwrap_or(Limits::default().memory_bytes);
         PoolSize { instances, max_memory_bytes }
     }
