@@ -25,6 +25,7 @@ mod serving;
 mod sim;
 mod store;
 mod system;
+mod tls;
 mod transcript;
 mod util;
 mod issabel;
