@@ -49,6 +49,9 @@ pub struct Config {
     pub asterisk: AsteriskConfig,
     /// When repeated authentication failures lock a client or principal out (`[auth_throttle]`).
     pub auth_throttle: ThrottlePolicy,
+    /// The programs that start, stop and reboot the PBX (`[pbx_control]`), for mounts granted
+    /// `pbx_control`; a command not listed answers `not-configured`.
+    pub pbx_control: crate::capabilities::pbx_control::Commands,
 }
 
 /// `[store]`: the databases.
@@ -262,6 +265,16 @@ mod raw {
         pub asterisk: Asterisk,
         #[serde(default)]
         pub auth_throttle: AuthThrottle,
+        #[serde(default)]
+        pub pbx_control: PbxControl,
+    }
+
+    #[derive(Deserialize, Default)]
+    #[serde(deny_unknown_fields)]
+    pub struct PbxControl {
+        pub start: Option<Spanned<Vec<Spanned<String>>>>,
+        pub stop: Option<Spanned<Vec<Spanned<String>>>>,
+        pub reboot: Option<Spanned<Vec<Spanned<String>>>>,
     }
 
     #[derive(Deserialize, Default)]
@@ -481,7 +494,7 @@ fn validate(file: raw::File, locator: &Locator<'_>, base: &Path) -> Result<Confi
     let ami = file.ami.as_ref().and_then(|ami| validate_ami(ami.get_ref(), &mut problems));
     let events = validate_events(&file.events, &mut problems);
     let auth_throttle = validate_auth_throttle(&file.auth_throttle, &mut problems);
-    let store = file.store.as_ref().map(|store| StoreConfig { dir: base.join(store.get_ref().dir.get_ref()) });
+    let pbx_control = validate_pbx_control(&file.pbx_control, &mut problems);
     let asterisk = validate_asterisk(&file.asterisk, store.is_some(), base, &mut problems);
     let mut areas = BTreeMap::new();
     for (name, dir) in &file.areas {
@@ -512,7 +525,7 @@ fn validate(file: raw::File, locator: &Locator<'_>, base: &Path) -> Result<Confi
     }
 
     if problems.found.is_empty() {
-        Ok(Config { listeners, runtime, mounts, ami, events, store, areas, asterisk, auth_throttle })
+        Ok(Config { listeners, runtime, mounts, ami, events, store, areas, asterisk, auth_throttle, pbx_control })
     } else {
         Err(ConfigError(problems.found))
     }
@@ -644,6 +657,33 @@ fn validate_auth_throttle(raw: &raw::AuthThrottle, problems: &mut Problems<'_>) 
         }
     }
     ThrottlePolicy { free_failures, first_lock, max_lock, forget_after }
+}
+
+/// `[pbx_control]`: each command an argument vector whose program is an absolute path to a file.
+/// Commands run without a shell, so there is no `PATH` look-up, quoting or expansion to rely on.
+fn validate_pbx_control(raw: &raw::PbxControl, problems: &mut Problems<'_>) -> crate::capabilities::pbx_control::Commands {
+    use crate::capabilities::pbx_control::Command;
+
+    let mut commands = Vec::new();
+    for (command, argv) in [(Command::Start, &raw.start), (Command::Stop, &raw.stop), (Command::Reboot, &raw.reboot)] {
+        let Some(argv) = argv else { continue };
+        let Some(program) = argv.get_ref().first() else {
+            problems.add(argv.span().start, format!(
+                "pbx_control.{command} is empty: give the program's absolute path and its arguments, e.g. [\"/usr/bin/systemctl\", \"{command}\", \"asterisk\"]"));
+            continue;
+        };
+        let path = Path::new(program.get_ref());
+        if !path.is_absolute() {
+            problems.add(program.span().start, format!(
+                "pbx_control.{command} program `{}` is not an absolute path (commands run without a shell or a PATH look-up), e.g. \"/usr/bin/systemctl\"",
+                program.get_ref()));
+        } else if !path.is_file() {
+            problems.add(program.span().start, format!("pbx_control.{command} program `{}` does not exist or is not a file", path.display()));
+        } else {
+            commands.push((command, argv.get_ref().iter().map(|a| a.get_ref().clone()).collect()));
+        }
+    }
+    commands
 }
 
 /// The value, when it is set and within `min..=max`; a located problem when it is out of range.

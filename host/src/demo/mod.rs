@@ -245,6 +245,7 @@ pub fn config(listen: SocketAddr, cache_dir: Option<PathBuf>, ami: Option<AmiCon
             ..AsteriskConfig::default()
         },
         auth_throttle: Default::default(),
+        pbx_control: Vec::new(),
     }
 }
 
