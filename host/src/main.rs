@@ -41,6 +41,9 @@ enum Command {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
+        /// Address of the HTTPS listener `sark` (self-signed certificate; port 0 picks a free port).
+        #[arg(long, default_value = "127.0.0.1:44300")]
+        sark_listen: SocketAddr,
         /// Address of the simulator's AMI port.
         #[arg(long, default_value = "127.0.0.1:5038")]
         ami_listen: SocketAddr,
@@ -111,7 +114,9 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Serve { config: path } => serve(load(&path)?).await.map_err(|e| locate_conflicts(e, &path)),
             Command::Check { config } => check(&config),
-            Command::Demo { listen, ami_listen, data } => serve_demo(listen, ami_listen, data.unwrap_or_else(demo::default_data_dir)).await,
+            Command::Demo { listen, sark_listen, ami_listen, data } => {
+                serve_demo(listen, sark_listen, ami_listen, data.unwrap_or_else(demo::default_data_dir)).await
+            }
             Command::Sim { ami_listen, username, secret } => serve_sim(ami_listen, username, secret).await,
             Command::Plugin(PluginCommand::Adopt { config, route, fresh }) => {
                 let mode = if fresh { AdoptMode::Fresh } else { AdoptMode::Keep };
@@ -207,7 +212,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     for mount in server.mounts() {
         for (name, address) in server.addresses() {
             if mount.listeners.contains(name) {
-                println!("mounted {} -> http://{address}{}", mount.plugin, mount.route);
+                let scheme = if server.fingerprint(name).is_some() { "https" } else { "http" };
+                println!("mounted {} -> {scheme}://{address}{}", mount.plugin, mount.route);
             }
         }
     }
@@ -216,7 +222,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn serve_demo(listen: SocketAddr, ami_listen: SocketAddr, data: PathBuf) -> anyhow::Result<()> {
+async fn serve_demo(listen: SocketAddr, sark_listen: SocketAddr, ami_listen: SocketAddr, data: PathBuf) -> anyhow::Result<()> {
     let shutdown = shutdown_signal()?;
     let layout = demo::Layout { root: data };
     let seeded = layout.prepare().await.with_context(|| format!("preparing the demo PBX in {}", layout.root.display()))?;
@@ -237,7 +243,7 @@ async fn serve_demo(listen: SocketAddr, ami_listen: SocketAddr, data: PathBuf) -
         secret: sim_config.secret.clone(),
         ..AmiConfig::default()
     };
-    let config = demo::config(listen, default_cache_dir(), Some(ami), &layout);
+    let config = demo::config(listen, sark_listen, default_cache_dir(), Some(ami), &layout);
     let server = Server::start(&config).await?;
     if let Some(ami) = &server.services().ami {
         if ami.wait_up(std::time::Duration::from_secs(10)).await.is_none() {

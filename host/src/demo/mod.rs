@@ -18,8 +18,8 @@ use anyhow::Context as _;
 
 use crate::ami::AmiConfig;
 use crate::config::{
-    AsteriskConfig, Config, FileAccess, Grants, Limits, Listener, Mount, PbxAccess, PluginSource, RuntimeOptions, SqliteGrant,
-    StoreConfig,
+    AsteriskConfig, Config, FileAccess, Grants, Limits, Listener, ListenerTls, Mount, PbxAccess, PluginSource, RuntimeOptions,
+    SqliteGrant, StoreConfig,
 };
 
 use self::pbx::DemoSummary;
@@ -55,6 +55,13 @@ impl Layout {
     /// A file area's directory.
     pub fn area(&self, name: &str) -> PathBuf {
         self.root.join("areas").join(name)
+    }
+
+    /// The self-signed certificate and key of HTTPS listener `listener`, where a config's
+    /// `tls = { self_signed = true }` keeps them: `store/tls/<listener>.crt` and `.key`.
+    pub fn self_signed_tls(&self, listener: &str) -> ListenerTls {
+        let dir = self.store().join("tls");
+        ListenerTls { cert: dir.join(format!("{listener}.crt")), key: dir.join(format!("{listener}.key")), self_signed: true }
     }
 
     /// Migrates the demo database, seeds the demo PBX when it has no extensions yet (so a
@@ -102,12 +109,17 @@ pub const ISSABEL_JWT_SECRET: &str = "demo-issabel-jwt-secret-change-me";
 /// The password of the demo Issabel pbxapi mount's user `admin`.
 pub const ISSABEL_ADMIN_PASSWORD: &str = "demo-admin-password";
 
-/// The demo's mounts on `listen`, talking to the PBX at `ami`.
-pub fn config(listen: SocketAddr, cache_dir: Option<PathBuf>, ami: Option<AmiConfig>, layout: &Layout) -> Config {
+/// The HTTPS listener the demo serves the SARK V6 API on, as a SARK box does (port 44300 by
+/// default), with a self-signed certificate generated on the first run and kept in the store.
+pub const SARK_LISTENER: &str = "sark";
+
+/// The demo's mounts on `listen` (plain HTTP, listener `main`), its HTTPS listener on
+/// `sark_listen`, talking to the PBX at `ami`.
+pub fn config(listen: SocketAddr, sark_listen: SocketAddr, cache_dir: Option<PathBuf>, ami: Option<AmiConfig>, layout: &Layout) -> Config {
     let hello = Mount {
         route: "/hello".into(),
         plugin: PluginSource::Builtin("hello".into()),
-        listeners: Vec::new(),
+        listeners: vec!["main".into()],
         settings: BTreeMap::from([("greeting".to_string(), "Hello from the Switchboard demo".to_string())]),
         grants: Grants::default(),
         limits: Limits::default(),
@@ -115,7 +127,7 @@ pub fn config(listen: SocketAddr, cache_dir: Option<PathBuf>, ami: Option<AmiCon
     let click_to_call = Mount {
         route: "/click-to-call".into(),
         plugin: PluginSource::Builtin("click-to-call".into()),
-        listeners: Vec::new(),
+        listeners: vec!["main".into()],
         settings: BTreeMap::from([
             ("api-key".to_string(), CLICK_TO_CALL_KEY.to_string()),
             ("context".to_string(), "from-internal".to_string()),
@@ -132,7 +144,7 @@ pub fn config(listen: SocketAddr, cache_dir: Option<PathBuf>, ami: Option<AmiCon
     let elastix = Mount {
         route: "/api/api.php".into(),
         plugin: PluginSource::Builtin("elastix".into()),
-        listeners: Vec::new(),
+        listeners: vec!["main".into()],
         settings: BTreeMap::from([
             ("api-key".to_string(), ELASTIX_KEY.to_string()),
             ("ami-username".to_string(), defaults.username.clone()),
@@ -166,7 +178,7 @@ pub fn config(listen: SocketAddr, cache_dir: Option<PathBuf>, ami: Option<AmiCon
     let axeos = Mount {
         route: "/apis/pbx".into(),
         plugin: PluginSource::Builtin("axeos".into()),
-        listeners: Vec::new(),
+        listeners: vec!["main".into()],
         settings: BTreeMap::from([("api-key".to_string(), AXEOS_KEY.to_string())]),
         grants: Grants {
             // astdb: call forwarding, call waiting, do-not-disturb and hot-desk keys of users,
@@ -206,7 +218,7 @@ pub fn config(listen: SocketAddr, cache_dir: Option<PathBuf>, ami: Option<AmiCon
     let issabel = Mount {
         route: "/pbxapi".into(),
         plugin: PluginSource::Builtin("issabel".into()),
-        listeners: Vec::new(),
+        listeners: vec!["main".into()],
         settings: BTreeMap::from([
             ("jwt-secret".to_string(), ISSABEL_JWT_SECRET.to_string()),
             ("admin-password".to_string(), ISSABEL_ADMIN_PASSWORD.to_string()),
@@ -228,7 +240,15 @@ pub fn config(listen: SocketAddr, cache_dir: Option<PathBuf>, ami: Option<AmiCon
         limits: Limits::default(),
     };
     Config {
-        listeners: vec![Listener { name: "main".into(), address: listen, trusted_proxies: Vec::new(), tls: None }],
+        listeners: vec![
+            Listener { name: "main".into(), address: listen, trusted_proxies: Vec::new(), tls: None },
+            Listener {
+                name: SARK_LISTENER.into(),
+                address: sark_listen,
+                trusted_proxies: Vec::new(),
+                tls: Some(layout.self_signed_tls(SARK_LISTENER)),
+            },
+        ],
         runtime: RuntimeOptions { cache_dir },
         mounts: vec![hello, click_to_call, elastix, issabel, axeos],
         ami,
@@ -262,7 +282,7 @@ pub fn banner(server: &crate::Server, ami: Option<(SocketAddr, &str, &str)>, lay
     }
     out.push_str(&format!("Data in {} (database store/pbx.sqlite, Asterisk config asterisk/, file areas areas/).\n\n", layout.root.display()));
     out.push_str(&format!("  health           {base}/_switchboard/health\n"));
-    for mount in server.mounts() {
+    for mount in server.mounts().iter().filter(|m| m.listeners.iter().any(|l| l == "main")) {
         out.push_str(&format!("  {:<16} {base}{}   (plugin `{}`)\n", mount.route, mount.route, mount.plugin));
         match mount.plugin.as_str() {
             "hello" => {
@@ -311,6 +331,7 @@ pub fn banner(server: &crate::Server, ami: Option<(SocketAddr, &str, &str)>, lay
             _ => {}
         }
     }
+    out.push_str(&sark_section(server, layout));
     out.push_str("\nCredentials:\n");
     out.push_str(&format!("  click-to-call    header X-Api-Key: {CLICK_TO_CALL_KEY}\n"));
     out.push_str(&format!("  elastix          header Authorization: {ELASTIX_KEY}\n"));
@@ -320,6 +341,27 @@ pub fn banner(server: &crate::Server, ami: Option<(SocketAddr, &str, &str)>, lay
         out.push_str(&format!("  PBX simulator    AMI at {address}, user `{user}`, secret `{secret}`\n"));
     }
     out.push_str("\nPress Ctrl-C to stop.\n");
+    out
+}
+
+/// The HTTPS listener: its URL, its certificate (where it is kept and its fingerprint), and how to
+/// reach it with curl trusting that certificate alone.
+fn sark_section(server: &crate::Server, layout: &Layout) -> String {
+    let Some(address) = server.address(SARK_LISTENER) else { return String::new() };
+    let cert = layout.self_signed_tls(SARK_LISTENER).cert;
+    let base = format!("https://localhost:{}", address.port());
+    let curl = format!("curl --cacert {}", cert.display());
+    let mut out = format!("\n  {:<16} {base}   (listener `{SARK_LISTENER}` on {address}, HTTPS, self-signed certificate)\n", "sark (HTTPS)");
+    out.push_str(&format!("  {:<16} {}\n", "certificate", cert.display()));
+    out.push_str(&format!("  {:<16} SHA-256 {}\n", "", server.fingerprint(SARK_LISTENER).unwrap_or("?")));
+    out.push_str(&format!("  {:<16} {curl} {base}/_switchboard/health\n", ""));
+    let mounts: Vec<_> = server.mounts().iter().filter(|m| m.listeners.iter().any(|l| l == SARK_LISTENER)).collect();
+    for mount in &mounts {
+        out.push_str(&format!("  {:<16} {curl} {base}{}/...   (plugin `{}`)\n", "", mount.route.trim_end_matches('/'), mount.plugin));
+    }
+    if mounts.is_empty() {
+        out.push_str(&format!("  {:<16} (nothing is mounted on it yet; the SARK V6 API will answer at {base}/api/...)\n", ""));
+    }
     out
 }
 

@@ -59,7 +59,7 @@ fn demo_prints_its_urls_serves_them_and_exits_cleanly_on_sigterm() {
     let cache = tempfile::tempdir().unwrap();
     let data = tempfile::tempdir().unwrap();
     let mut child = Command::new(BIN)
-        .args(["demo", "--listen", "127.0.0.1:0", "--ami-listen", "127.0.0.1:0", "--data"])
+        .args(["demo", "--listen", "127.0.0.1:0", "--sark-listen", "127.0.0.1:0", "--ami-listen", "127.0.0.1:0", "--data"])
         .arg(data.path())
         .env("XDG_CACHE_HOME", cache.path())
         // Everything the host says, for the no-secrets check at the end.
@@ -85,6 +85,15 @@ fn demo_prints_its_urls_serves_them_and_exits_cleanly_on_sigterm() {
     let health_url = health_line.split_whitespace().last().unwrap().to_string();
     let hello_url = health_url.replace("/_switchboard/health", "/hello");
     assert!(lines.iter().any(|l| l.contains(&hello_url)), "{lines:#?}");
+
+    // The HTTPS listener, its persisted self-signed certificate and that certificate's fingerprint.
+    let cert = data.path().join("store/tls/sark.crt");
+    let pem = std::fs::read(&cert).expect("the demo's certificate is kept in its store");
+    let der = <rustls::pki_types::CertificateDer as rustls::pki_types::pem::PemObject>::from_pem_slice(&pem).unwrap();
+    let fingerprint = switchboard::http::fingerprint(&der);
+    assert!(lines.iter().any(|l| l.contains("sark (HTTPS)") && l.contains("https://localhost:")), "{lines:#?}");
+    assert!(lines.iter().any(|l| l.contains(&format!("SHA-256 {fingerprint}"))), "{lines:#?}");
+    assert!(lines.iter().any(|l| l.contains(&format!("curl --cacert {} https://localhost:", cert.display()))), "{lines:#?}");
 
     let body = reqwest::blocking_get(&health_url);
     assert!(body.contains("\"status\":\"ok\""), "{body}");

@@ -208,7 +208,8 @@ async fn world(seed: PbxSeed) -> World {
 fn matrix(world: &World, plugins: &[&str], only: Option<&[&str]>) -> (Config, BTreeMap<String, Vec<Variant>>) {
     let (user, secret) = world.sim.credentials();
     let ami = AmiConfig { address: world.sim.address().to_string(), username: user.into(), secret: secret.into(), ..AmiConfig::default() };
-    let mut config = demo::config("127.0.0.1:0".parse().unwrap(), Some(crate::util::cache_dir()), Some(ami), &world.layout);
+    let any_port = "127.0.0.1:0".parse().unwrap();
+    let mut config = demo::config(any_port, any_port, Some(crate::util::cache_dir()), Some(ami), &world.layout);
     let demo_mounts = std::mem::take(&mut config.mounts);
     let mut variants = BTreeMap::new();
     let mut n = 0;
