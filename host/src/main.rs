@@ -315,6 +315,18 @@ fn check(path: &std::path::Path) -> anyhow::Result<()> {
         _ => Vec::new(),
     };
     println!("{}: {} listener(s), {} mount(s)", path.display(), config.listeners.len(), config.mounts.len());
+    for listener in &config.listeners {
+        match &listener.tls {
+            None => println!("  listener {}: http://{}", listener.name, listener.address),
+            Some(tls) if tls.self_signed => println!(
+                "  listener {}: https://{} (self-signed certificate {}, generated on first start if missing)",
+                listener.name,
+                listener.address,
+                tls.cert.display()
+            ),
+            Some(tls) => println!("  listener {}: https://{} (certificate {})", listener.name, listener.address, tls.cert.display()),
+        }
+    }
     for (i, mount) in config.mounts.iter().enumerate() {
         println!("  {} -> {}", mount.route, mount.plugin);
         if let Some(identity) = &identities[i] {

@@ -82,6 +82,14 @@ async fn a_client_trusting_only_the_persisted_self_signed_certificate_verifies_i
     let stranger = trusting(other.cert.pem().as_bytes());
     let refused = get(stranger, address, "localhost", "/_switchboard/health").await.err().expect("an unknown certificate is refused");
     assert!(refused.contains("certificate"), "{refused}");
+    // Plain HTTP on the HTTPS port gets no HTTP answer, and a client that connects and says
+    // nothing holds up no one: the listener goes on serving TLS meanwhile.
+    let plain_to_tls = crate::util::client().get(format!("http://{address}/_switchboard/health")).send().await;
+    assert!(plain_to_tls.is_err(), "{plain_to_tls:?}");
+    let silent = tokio::net::TcpStream::connect(address).await.unwrap();
+    let answer = get(client.clone(), address, "localhost", "/_switchboard/health").await.expect("served beside a silent client");
+    assert_eq!(answer.status, 200);
+    drop(silent);
     // The plain listener still speaks plain HTTP.
     let plain = crate::util::client().get(format!("{}/_switchboard/health", rig.base)).send().await.unwrap();
     assert_eq!(plain.status(), 200);
@@ -117,6 +125,34 @@ async fn a_given_certificate_and_key_are_served() {
     let answer = get(trusting(&pem), server.address("main").unwrap(), "localhost", "/_switchboard/health").await.unwrap();
     assert_eq!(answer.status, 200, "{}", answer.body);
     server.shutdown().await;
+}
+
+#[test]
+fn check_locates_a_missing_key_file_and_lists_https_listeners() {
+    let files = tempfile::tempdir().unwrap();
+    let (dir, _) = write_pair(files.path());
+    let listeners = |key: &str| {
+        format!(
+            "[[listener]]\nname = \"main\"\naddress = \"127.0.0.1:0\"\ntls = {{ cert = \"{dir}/given.crt\", key = \"{dir}/{key}\" }}\n\n\
+             [[listener]]\nname = \"secure\"\naddress = \"127.0.0.1:0\"\ntls = {{ self_signed = true }}\n\n\
+             [store]\ndir = \"{dir}/store\"\n"
+        )
+    };
+    let check = |text: String| {
+        let path = files.path().join("switchboard.toml");
+        std::fs::write(&path, text).unwrap();
+        std::process::Command::new(crate::util::BIN).args(["check", "--config"]).arg(&path).output().unwrap()
+    };
+    let out = check(listeners("missing.key"));
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("switchboard.toml:4:") && stderr.contains("tls.key") && stderr.contains("missing.key"), "{stderr}");
+    let out = check(listeners("given.key"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains(&format!("listener main: https://127.0.0.1:0 (certificate {dir}/given.crt)")), "{stdout}");
+    assert!(stdout.contains(&format!("listener secure: https://127.0.0.1:0 (self-signed certificate {dir}/store/tls/secure.crt")), "{stdout}");
+    assert!(!files.path().join("store/tls").exists(), "check generates nothing");
 }
 
 fn problems(text: &str) -> Vec<config::Problem> {
