@@ -56,8 +56,8 @@ impl BoundListener {
     pub async fn bind(listener: &crate::config::Listener) -> anyhow::Result<Self> {
         let tls = match &listener.tls {
             Some(tls) => {
-                let (name, tls) = (listener.name.clone(), tls.clone());
-                let loaded = tokio::task::spawn_blocking(move || Tls::load(&name, &tls)).await?;
+                let (name, ip, tls) = (listener.name.clone(), listener.address.ip(), tls.clone());
+                let loaded = tokio::task::spawn_blocking(move || Tls::load(&name, ip, &tls)).await?;
                 Some(loaded.with_context(|| format!("listener `{}`'s TLS certificate", listener.name))?)
             }
             None => None,

@@ -9,6 +9,7 @@
 //! serving a certificate whose key is gone.
 
 use std::io::Write as _;
+use std::net::IpAddr;
 use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _};
 use std::path::Path;
 
@@ -16,13 +17,13 @@ use anyhow::Context as _;
 
 use crate::config::ListenerTls;
 
-/// Makes sure `tls`'s certificate and key exist, generating them for `listener` when they do not.
-/// Returns whether it generated them.
-pub fn ensure(listener: &str, tls: &ListenerTls) -> anyhow::Result<bool> {
+/// Makes sure `tls`'s certificate and key exist, generating them for `listener`, bound to `ip`,
+/// when they do not. Returns whether it generated them.
+pub fn ensure(listener: &str, ip: IpAddr, tls: &ListenerTls) -> anyhow::Result<bool> {
     if tls.cert.is_file() && tls.key.is_file() {
         return Ok(false);
     }
-    let (cert_pem, key_pem) = generate(listener).with_context(|| format!("generating listener `{listener}`'s self-signed certificate"))?;
+    let (cert_pem, key_pem) = generate(listener, ip).with_context(|| format!("generating listener `{listener}`'s self-signed certificate"))?;
     if let Some(dir) = tls.key.parent() {
         std::fs::DirBuilder::new()
             .recursive(true)
@@ -36,12 +37,14 @@ pub fn ensure(listener: &str, tls: &ListenerTls) -> anyhow::Result<bool> {
 }
 
 /// The names the certificate is valid for: what a client on the machine itself types (`localhost`,
-/// the loopback addresses) and the machine's host name, which is what one on the LAN usually does.
-fn subject_alt_names() -> Vec<String> {
+/// the loopback addresses), the machine's host name, which is what one on the LAN usually does, and
+/// the address the listener is bound to when it is one address (a box reached by its IP).
+fn subject_alt_names(ip: IpAddr) -> Vec<String> {
     let mut names = vec!["localhost".to_string(), "127.0.0.1".to_string(), "::1".to_string()];
-    if let Some(host) = host_name() {
-        if !names.contains(&host) {
-            names.push(host);
+    let bound = (!ip.is_unspecified()).then(|| ip.to_string());
+    for name in host_name().into_iter().chain(bound) {
+        if !names.contains(&name) {
+            names.push(name);
         }
     }
     names
@@ -60,8 +63,8 @@ fn host_name() -> Option<String> {
 }
 
 /// A new ECDSA P-256 key and a certificate for it, both PEM.
-fn generate(listener: &str) -> anyhow::Result<(String, String)> {
-    let mut params = rcgen::CertificateParams::new(subject_alt_names())?;
+fn generate(listener: &str, ip: IpAddr) -> anyhow::Result<(String, String)> {
+    let mut params = rcgen::CertificateParams::new(subject_alt_names(ip))?;
     let mut name = rcgen::DistinguishedName::new();
     name.push(rcgen::DnType::OrganizationName, "Switchboard");
     name.push(rcgen::DnType::CommonName, format!("Switchboard listener {listener} ({})", host_name().unwrap_or_else(|| "localhost".into())));
@@ -96,21 +99,26 @@ mod tests {
     fn generated_once_then_reused_with_a_private_key_file() {
         let dir = tempfile::tempdir().unwrap();
         let tls = ListenerTls { cert: dir.path().join("tls/a.crt"), key: dir.path().join("tls/a.key"), self_signed: true };
-        assert!(ensure("a", &tls).unwrap());
+        let ip: IpAddr = "127.0.0.1".parse().unwrap();
+        assert!(ensure("a", ip, &tls).unwrap());
         let first = std::fs::read(&tls.cert).unwrap();
-        assert!(!ensure("a", &tls).unwrap());
+        assert!(!ensure("a", ip, &tls).unwrap());
         assert_eq!(std::fs::read(&tls.cert).unwrap(), first, "reused, not regenerated");
         let mode = std::fs::metadata(&tls.key).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
         // A certificate without its key (a crash between the two writes) is replaced.
         std::fs::remove_file(&tls.key).unwrap();
-        assert!(ensure("a", &tls).unwrap());
+        assert!(ensure("a", ip, &tls).unwrap());
         assert_ne!(std::fs::read(&tls.cert).unwrap(), first);
     }
 
     #[test]
-    fn names_the_loopback_addresses() {
-        let names = subject_alt_names();
+    fn names_the_loopback_addresses_and_a_bound_address() {
+        let names = subject_alt_names("0.0.0.0".parse().unwrap());
         assert!(names.iter().any(|n| n == "localhost") && names.iter().any(|n| n == "::1"));
+        assert!(!names.iter().any(|n| n == "0.0.0.0"), "an unspecified address names nothing");
+        let names = subject_alt_names("192.0.2.10".parse().unwrap());
+        assert!(names.iter().any(|n| n == "192.0.2.10"));
+        assert_eq!(subject_alt_names("127.0.0.1".parse().unwrap()).iter().filter(|n| *n == "127.0.0.1").count(), 1);
     }
 }

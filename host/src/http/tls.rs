@@ -4,6 +4,7 @@
 //! ALPN offers `http/1.1` only: the listeners serve HTTP/1.1 (`http1::Builder`), and offering `h2`
 //! would make clients that prefer it speak a protocol nobody answers.
 
+use std::net::IpAddr;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -25,9 +26,10 @@ pub struct Tls {
 }
 
 impl Tls {
-    /// Loads `tls`'s files, generating them first for a self-signed listener that has none yet.
-    pub fn load(listener: &str, tls: &ListenerTls) -> anyhow::Result<Tls> {
-        if tls.self_signed && super::self_signed::ensure(listener, tls)? {
+    /// Loads `tls`'s files, generating them first for a self-signed listener (bound to `ip`) that
+    /// has none yet.
+    pub fn load(listener: &str, ip: IpAddr, tls: &ListenerTls) -> anyhow::Result<Tls> {
+        if tls.self_signed && super::self_signed::ensure(listener, ip, tls)? {
             tracing::info!(listener, cert = %tls.cert.display(), key = %tls.key.display(), "generated a self-signed certificate");
         }
         let chain = read_chain(&tls.cert)?;
