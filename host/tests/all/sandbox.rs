@@ -57,8 +57,11 @@ async fn hostile_plugins_fail_alone_and_in_time() {
                 let got = (got_status, body["error"]["code"].as_str().unwrap());
                 // A memory bomb is a long run (it touches every page it grows): on a machine this
                 // test keeps busy, its turns on the long lane may not reach the limit before the
-                // deadline. Either answer is the host doing its job, in time.
-                let timed_out = path == "/hostile/alloc" && got == (504, "plugin_timeout");
+                // deadline. A runaway recursion is short, but on a machine loaded by other work (a
+                // build beside the tests) its instantiation and turns can still outlast 400 ms.
+                // Either answer is the host doing its job, in time.
+                let long_run = path == "/hostile/alloc" || path == "/hostile/recurse";
+                let timed_out = long_run && got == (504, "plugin_timeout");
                 assert!(got == (status, code) || timed_out, "round {round} {path}: {body}");
                 assert_eq!(body["error"]["plugin"], "hostile");
                 assert_eq!(body["error"]["route"], "/hostile");
