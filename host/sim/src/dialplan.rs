@@ -759,4 +759,22 @@ mod tests {
             assert_eq!(step(st, &at("1002", 3)), None);
         });
     }
+
+    #[test]
+    fn a_number_waits_for_more_keys_only_while_a_longer_one_can_match() {
+        for (exten, keys, more) in [
+            ("_1XXX", "1", true),
+            ("_1XXX", "1001", false),
+            ("1001", "1", true),
+            ("1", "1", false),
+            ("2", "1", false),
+            ("_X.", "5", true),
+            ("_X.", "55", true),
+            ("_[2-3]X", "2", true),
+            ("_[2-3]X", "4", false),
+            ("_NXX", "1", false),
+        ] {
+            assert_eq!(longer_matches(exten, keys), more, "{exten} after {keys}");
+        }
+    }
 }
