@@ -113,7 +113,10 @@ pub fn render(conn: &Connection, hours: &Hours, skipped: &mut Vec<Unrenderable>)
             let at = At::new("cos_assignments", &row_key);
             let assignment = (|| {
                 let extension = at.text("extension", &row[1])?;
-                at.exten("extension", &extension)?;
+                // It lands inside the stage's `$[…]` condition: digits only.
+                if extension.is_empty() || !extension.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(Unrenderable { table: "cos_assignments", key: row_key.clone(), column: "extension", value: extension, problem: "is not a number" });
+                }
                 let when = at.text("hours", &row[2])?;
                 if when != "open" && when != "closed" {
                     return Err(Unrenderable { table: "cos_assignments", key: row_key.clone(), column: "hours", value: when, problem: "is not open or closed" });

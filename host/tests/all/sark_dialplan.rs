@@ -118,8 +118,7 @@ impl Rig {
         }
     }
 
-    /// The next application `channel` runs from event `from` on, other than the steps that
-    /// decide where it goes: (application, data).
+    /// The data of the first `application` step `channel` runs from event `from` on.
     async fn runs(&self, from: u64, channel: &str, application: &str) -> String {
         let e = self.event(from, "Newexten", |e| field(e, "Channel") == channel && field(e, "Application") == application).await;
         field(&e, "AppData").to_string()
