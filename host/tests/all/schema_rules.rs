@@ -295,3 +295,19 @@ fn the_sark_columns_refuse_and_admit_alike() {
         assert_eq!(database_verdict(&conn, rule, bad), Err(Some(refused)), "{table}.{column} = {bad:?}");
     }
 }
+
+/// A class-of-service assignment belongs to its extension as by a cascading foreign key (kept by
+/// the host's triggers, so a grant to write `extensions` needs none on `cos_assignments`).
+#[test]
+fn a_cos_assignment_follows_its_extension() {
+    let mut conn = Connection::open_in_memory().unwrap();
+    migrate::migrate(&mut conn).unwrap();
+    conn.execute_batch(BASE_ROWS).unwrap();
+    let err = conn.execute("INSERT INTO cos_assignments VALUES ('4242', 'intl', 'open')", []).unwrap_err();
+    assert!(err.to_string().contains("FOREIGN KEY constraint failed"), "{err}");
+    conn.execute_batch("UPDATE extensions SET number = '1009' WHERE number = '1001'").unwrap();
+    let extension: String = conn.query_row("SELECT extension FROM cos_assignments", [], |r| r.get(0)).unwrap();
+    assert_eq!(extension, "1009");
+    conn.execute_batch("DELETE FROM extensions WHERE number = '1009'").unwrap();
+    assert_eq!(conn.query_row("SELECT count(*) FROM cos_assignments", [], |r| r.get::<_, i64>(0)).unwrap(), 0);
+}

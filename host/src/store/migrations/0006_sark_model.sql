@@ -47,11 +47,39 @@ CREATE TABLE cos_rule_patterns (
 );
 
 CREATE TABLE cos_assignments (
-  extension TEXT NOT NULL REFERENCES extensions (number) ON DELETE CASCADE ON UPDATE CASCADE,
+  extension TEXT NOT NULL,
   rule_name TEXT NOT NULL REFERENCES cos_rules (name) ON DELETE CASCADE ON UPDATE CASCADE,
   hours     TEXT NOT NULL,
   PRIMARY KEY (extension, rule_name, hours)
 );
+
+-- An assignment belongs to its extension as by `REFERENCES extensions (number) ON DELETE CASCADE
+-- ON UPDATE CASCADE`, kept by the host's triggers instead of a foreign key: a foreign key's
+-- cascade runs with the writer's rights, so every mount that may write `extensions` would need a
+-- grant on `cos_assignments` as well, and the grants written before this table would stop
+-- working. The host's (`sb_`) triggers run whatever the grant. Created before the rules'
+-- triggers, so a value's own shape is judged before its relation (newest first).
+CREATE TRIGGER sb_cos_extension_insert BEFORE INSERT ON cos_assignments
+WHEN NOT EXISTS (SELECT 1 FROM extensions WHERE number = NEW.extension)
+BEGIN
+  SELECT RAISE(ABORT, 'FOREIGN KEY constraint failed');
+END;
+
+CREATE TRIGGER sb_cos_extension_update BEFORE UPDATE OF extension ON cos_assignments
+WHEN NEW.extension IS NOT OLD.extension AND NOT EXISTS (SELECT 1 FROM extensions WHERE number = NEW.extension)
+BEGIN
+  SELECT RAISE(ABORT, 'FOREIGN KEY constraint failed');
+END;
+
+CREATE TRIGGER sb_cos_extension_deleted AFTER DELETE ON extensions
+BEGIN
+  DELETE FROM cos_assignments WHERE extension = OLD.number;
+END;
+
+CREATE TRIGGER sb_cos_extension_renumbered AFTER UPDATE OF number ON extensions WHEN NEW.number IS NOT OLD.number
+BEGIN
+  UPDATE cos_assignments SET extension = NEW.number WHERE extension = OLD.number;
+END;
 
 CREATE TRIGGER sb_rules_tenants_v6_insert BEFORE INSERT ON tenants
 BEGIN
