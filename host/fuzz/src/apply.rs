@@ -1,6 +1,7 @@
 //! Apply-changes rendering (`switchboard::apply::render`): rows of every rendered table, with
-//! hostile text anywhere, written as an old database may hold them (before the schema's rules,
-//! which refuse such values today), then rendered. Each file must read back, as Asterisk reads it,
+//! hostile text anywhere, written as a database holds them when the schema's rules were bypassed
+//! or came after them (the newest schema without its rule triggers, which refuse such values
+//! today), then rendered. Each file must read back, as Asterisk reads it,
 //! as only what the renderer writes itself:
 //!
 //! - no control character but the line ends, and no line that a value's line break started
@@ -28,9 +29,6 @@ use crate::asterisk_conf::{Line, comment_start, is_name_char, line};
 /// from inside a value.
 const MARK: char = '\u{23ce}';
 
-/// The schema before the configuration rules: rows that break them can exist in an old database.
-const BEFORE_RULES: u32 = 3;
-
 /// The rendered tables and the columns generated for each (others keep their defaults).
 const TABLES: &[(&str, &[&str])] = &[
     ("extensions", &["number", "name", "secret", "technology", "context", "callerid", "voicemail", "ring_time"]),
@@ -45,11 +43,21 @@ const TABLES: &[(&str, &[&str])] = &[
     ("trunks", &["name", "technology", "host", "port", "username", "secret", "register", "context", "outbound_cid", "dial_prefix", "codecs", "enabled"]),
     ("queues", &["name", "strategy", "timeout", "musiconhold", "announce", "joinempty", "leavewhenempty", "ringinuse"]),
     ("queue_members", &["queue_name", "interface", "penalty", "membername", "state_interface"]),
-    ("inbound_routes", &["id", "did", "cid", "destination"]),
+    ("inbound_routes", &["id", "did", "cid", "destination", "destination_closed", "tenant_id", "enabled"]),
     ("outbound_routes", &["id", "name", "position", "outbound_cid"]),
     ("outbound_route_patterns", &["route_id", "match", "prefix", "prepend"]),
     ("outbound_route_trunks", &["route_id", "position", "trunk_name"]),
     ("voicemail", &["context", "mailbox", "password", "fullname", "email", "pager", "attach", "delete_after_email"]),
+    ("tenants", &["id", "name", "open_state"]),
+    ("ivrs", &["id", "name", "announcement", "timeout", "direct_dial", "invalid_destination", "timeout_destination", "tenant_id"]),
+    ("ivr_entries", &["ivr_id", "digits", "destination"]),
+    ("day_timers", &["id", "name", "weekdays", "begin_time", "end_time", "month_days", "months", "state", "destination_open", "destination_closed", "tenant_id"]),
+    ("holiday_timers", &["id", "name", "starts", "ends", "destination", "tenant_id"]),
+    ("custom_apps", &["name", "tenant_id"]),
+    ("custom_app_steps", &["app_name", "position", "application", "arguments"]),
+    ("cos_rules", &["name", "tenant_id"]),
+    ("cos_rule_patterns", &["rule_name", "pattern"]),
+    ("cos_assignments", &["extension", "rule_name", "hours"]),
 ];
 
 /// Values a real PBX holds, so rows refer to each other and reach the renderer's deeper paths.
@@ -58,6 +66,8 @@ const PLAUSIBLE: &[&str] = &[
     "ringall", "hunt", "ringallv2", "pjsip", "sip", "iax2", "dahdi", "novm", "ulaw,alaw", "from-internal,1001,1",
     "app-blackhole,hangup,1", "_X.", "_1NXXNXXXXXX", "_1[2-9]XX", "9", "+1", "1", "0", "20", "\"Acme Ltd\" <5551234>",
     "1001@default", "general", "PJSIP/1001", "5551234#", "FM:", "1001,1002", "trunk1-auth", "transport-udp", "",
+    "09:00", "17:30", "mon-fri", "*", "1-15", "jan-mar", "2026-01-01 00:00:00", "switchboard-ivrs,1,1", "custom/welcome", "Answer",
+    "Playback", "Goto", "open", "closed", "auto", "_00X.", "night", "switchboard-voicemail,1001,1",
 ];
 
 /// Text that could break out of its place in a config file.
@@ -115,7 +125,14 @@ fn text(pieces: &[Piece]) -> String {
 thread_local! {
     static DB: RefCell<Connection> = RefCell::new({
         let mut conn = Connection::open_in_memory().expect("in-memory database");
-        switchboard::store::migrate::migrate_to(&mut conn, BEFORE_RULES).expect("schema");
+        switchboard::store::migrate::migrate(&mut conn).expect("schema");
+        let rules: Vec<String> = conn
+            .prepare("SELECT name FROM sqlite_schema WHERE type = 'trigger' AND (name GLOB 'sb_rules_*' OR name GLOB 'sb_names_*' OR name GLOB 'sb_registration_*')")
+            .and_then(|mut stmt| stmt.query_map([], |r| r.get(0))?.collect())
+            .expect("the rule triggers");
+        for trigger in rules {
+            conn.execute_batch(&format!("DROP TRIGGER {trigger}")).expect("dropping a rule trigger");
+        }
         conn
     });
 }
@@ -191,10 +208,13 @@ impl Sections {
         pjsip.extend(auths.into_iter().map(|id| format!("{id}-auth")));
         let mut dialplan: BTreeSet<String> = [
             apply::INTERNAL, apply::EXTENSIONS, apply::FOLLOWME, apply::RINGGROUPS, apply::QUEUES, apply::INBOUND, apply::OUTBOUND,
+            apply::VOICEMAIL, apply::IVRS, apply::TIMERS, apply::APPS,
         ]
         .map(String::from)
         .into();
         dialplan.extend(texts("SELECT id FROM outbound_routes").into_iter().map(|id| format!("switchboard-outrt-{id}")));
+        dialplan.extend(texts("SELECT id FROM ivrs").into_iter().map(|id| format!("switchboard-ivr-{id}")));
+        dialplan.extend(texts("SELECT name FROM cos_rules").into_iter().map(|name| format!("{}{name}", apply::COS_PREFIX)));
         Sections { pjsip, dialplan, queues: texts("SELECT name FROM queues"), voicemail: texts("SELECT context FROM voicemail") }
     }
 }
@@ -204,7 +224,18 @@ fn without_own_expressions(line: &str) -> String {
     let mut out = line
         .replace(r#"${IF($["${DIALSTATUS}" = "BUSY"]?b:u)}"#, "")
         .replace("${CALLERID(name)}", "")
+        .replace("${CALLERID(num)}", "")
+        .replace("${EPOCH}", "")
         .replace("${EXTEN}", "");
+    // Its conditions (`$[ >= 1767225600 &  <= 1767311999]`, `$["" = "1001" | "" = "1002"]` once
+    // the variables are out): numbers, quotes and operators only, nothing a value could bring.
+    while let Some(start) = out.find("$[") {
+        let Some(len) = out[start + 2..].find(']') else { break };
+        if !out[start + 2..start + 2 + len].chars().all(|c| c.is_ascii_digit() || " \"<>=&|".contains(c)) {
+            break;
+        }
+        out.replace_range(start..start + 2 + len + 1, "");
+    }
     while let Some(start) = out.find("${EXTEN:") {
         let digits = out[start + 8..].chars().take_while(char::is_ascii_digit).count();
         if digits == 0 || !out[start + 8 + digits..].starts_with('}') {
@@ -215,7 +246,12 @@ fn without_own_expressions(line: &str) -> String {
     out
 }
 
-const DIALPLAN_APPS: [&str; 7] = ["Goto", "Dial", "VoiceMail", "Hangup", "Set", "Queue", "Congestion"];
+const DIALPLAN_APPS: [&str; 24] = [
+    "Goto", "Dial", "VoiceMail", "Hangup", "Set", "Queue", "Congestion", "GotoIf", "GotoIfTime", "Answer", "Background", "WaitExten",
+    // What custom apps may run besides.
+    "Busy", "ConfBridge", "Echo", "MusicOnHold", "NoOp", "Playback", "Progress", "Ringing", "SayDigits", "SayNumber",
+    "VoiceMailMain", "Wait",
+];
 
 fn check_file(file: &str, text: &str, sections: &Sections) {
     let dialplan = file == apply::EXTENSIONS_FILE;
