@@ -9,13 +9,15 @@
 //! `GET /syscommands/commit` to apply, as SARK staged changes until its commit.
 
 pub mod laravel;
+mod model;
 pub mod ops;
+mod resources;
 
 use switchboard_sdk::prelude::*;
 
 /// Every route, relative to the mount (`/api`), errors rendered as SARK rendered them.
 fn router() -> Router {
-    let router = Router::new();
+    let router = resources::routes(Router::new());
     ops::routes(router).on_error(laravel::render)
 }
 
