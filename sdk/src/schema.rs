@@ -40,6 +40,11 @@ pub enum Shape {
     DialplanText(usize),
     /// A caller ID the dialplan sets (`"Acme" <5551234>`): [`Shape::DialplanText`] with `"`.
     CallerId(usize),
+    /// A dialplan application's whole argument list (`PJSIP/1001&PJSIP/1002,20`,
+    /// `1001@default,u`): no control character and none of `; $ \ ( ) [ ] { } " `` ` ``, which
+    /// would end the line, close the application or be evaluated; `,` (between arguments) and
+    /// `& / @ |` are allowed.
+    Arguments(usize),
     /// A context, class or queue name: 1 to 80 letters, digits, `-` and `_`, starting with a
     /// letter or digit.
     Identifier,
@@ -122,12 +127,20 @@ const FOLLOW_ME_STRATEGY: Shape = Shape::OneOf(&[
 const GROUP_STRATEGY: Shape =
     Shape::OneOf(&["ringall", "ringall-prim", "hunt", "hunt-prim", "memoryhunt", "memoryhunt-prim", "firstavailable", "firstnotonphone"]);
 
+/// The dialplan applications a custom app's step may run: those that answer, play, dial, wait or
+/// go somewhere, none that runs a program or writes files.
+const CUSTOM_APPLICATIONS: Shape = Shape::OneOf(&[
+    "Answer", "Background", "Busy", "ConfBridge", "Congestion", "Dial", "Echo", "Goto", "Hangup", "MusicOnHold", "NoOp", "Playback",
+    "Progress", "Queue", "Ringing", "SayDigits", "SayNumber", "VoiceMail", "VoiceMailMain", "Wait", "WaitExten",
+]);
+
 /// Every configuration column of the `pbx` schema and its shape, table by table in the schema's
 /// order. Columns not listed (row ids, positions, tenants' ids, timestamps, call records) are
 /// not configuration and have no rule beyond their type.
 pub const RULES: &[Rule] = &[
     rule("tenants", "name", Shape::Label(80)),
     rule("tenants", "description", Shape::Label(255)),
+    rule("tenants", "open_state", Shape::OneOf(&["auto", "open", "closed"])),
     rule("extensions", "number", Shape::Number),
     rule("extensions", "name", Shape::Label(100)),
     rule("extensions", "secret", Shape::Value(128)),
@@ -265,6 +278,8 @@ pub const RULES: &[Rule] = &[
     or_empty("inbound_routes", "did", Shape::Pattern),
     or_empty("inbound_routes", "cid", Shape::Pattern),
     rule("inbound_routes", "destination", Shape::Destination),
+    rule("inbound_routes", "destination_closed", Shape::Destination),
+    rule("inbound_routes", "enabled", FLAG),
     rule("outbound_routes", "name", Shape::Label(100)),
     rule("outbound_routes", "outbound_cid", Shape::CallerId(80)),
     rule("outbound_routes", "emergency", FLAG),
@@ -287,6 +302,9 @@ pub const RULES: &[Rule] = &[
     rule("day_timers", "state", Shape::OneOf(&["auto", "open", "closed"])),
     rule("day_timers", "destination_open", Shape::Destination),
     rule("day_timers", "destination_closed", Shape::Destination),
+    rule("day_timers", "month_days", Shape::Label(40)),
+    rule("day_timers", "months", Shape::Label(40)),
+    rule("day_timers", "description", Shape::Label(255)),
     rule("holiday_timers", "name", Shape::Label(100)),
     rule("holiday_timers", "starts", Shape::Label(19)),
     rule("holiday_timers", "ends", Shape::Label(19)),
@@ -302,6 +320,19 @@ pub const RULES: &[Rule] = &[
     rule("astdb", "family", Shape::Label(80)),
     rule("astdb", "key", Shape::Label(80)),
     rule("astdb", "value", Shape::Label(255)),
+    rule("custom_apps", "name", Shape::Identifier),
+    rule("custom_apps", "description", Shape::Label(255)),
+    rule("custom_apps", "span", Shape::OneOf(&["internal", "external", "both", "neither"])),
+    rule("custom_app_steps", "app_name", Shape::Identifier),
+    rule("custom_app_steps", "application", CUSTOM_APPLICATIONS),
+    rule("custom_app_steps", "arguments", Shape::Arguments(255)),
+    rule("cos_rules", "name", Shape::Identifier),
+    rule("cos_rules", "description", Shape::Label(255)),
+    rule("cos_rule_patterns", "rule_name", Shape::Identifier),
+    rule("cos_rule_patterns", "pattern", Shape::Pattern),
+    rule("cos_assignments", "extension", Shape::Number),
+    rule("cos_assignments", "rule_name", Shape::Identifier),
+    rule("cos_assignments", "hours", Shape::OneOf(&["open", "closed"])),
 ];
 
 impl Rule {
@@ -313,6 +344,7 @@ impl Rule {
             Shape::Field(n) => format!("one line, at most {n} characters, no control characters, no `${{`/`$[`, `,` or `|`, no space at either end"),
             Shape::DialplanText(n) => format!("at most {n} characters, none of `` ; , ( ) $ \\ & | [ ] {{ }} \" ` `` and no control characters"),
             Shape::CallerId(n) => format!("at most {n} characters, none of `` ; , ( ) $ \\ & | [ ] {{ }} ` `` and no control characters"),
+            Shape::Arguments(n) => format!("at most {n} characters, none of `` ; $ \\ ( ) [ ] {{ }} \" ` `` and no control characters"),
             Shape::Identifier => "1–80 letters, digits, `-`, `_`, starting with a letter or digit".into(),
             Shape::Name => "1–80 letters, digits, `_`, `.`, `-`, starting with a letter or digit".into(),
             Shape::Number => "1–20 digits".into(),
@@ -415,6 +447,7 @@ const EVALUATED: &str = "holds `${` or `$[`, which the dialplan would evaluate";
 const BLANK_ENDS: &str = "starts or ends with a space, which Asterisk would drop";
 const SEPARATOR: &str = "holds `,` or `|`, which separate the fields of its line";
 const DIALPLAN: &str = "holds a character the dialplan would interpret (; , ( ) $ \\ & | [ ] { } \" `)";
+const ARGUMENTS: &str = "holds a character the dialplan would interpret (; $ \\ ( ) [ ] { } \" `)";
 const DIALPLAN_CALLERID: &str = "holds a character the dialplan would interpret (; , ( ) $ \\ & | [ ] { } `)";
 const RESERVED: &str = "is the name of its file's settings section";
 
@@ -459,6 +492,7 @@ fn refusal(rule: &Rule, value: &str) -> Option<String> {
             .or_else(|| too_long(max)),
         Shape::DialplanText(max) => fail(value.chars().any(|c| ";,()$\\&|[]{}\"`".contains(c)), DIALPLAN).or_else(|| too_long(max)),
         Shape::CallerId(max) => fail(value.chars().any(|c| ";,()$\\&|[]{}`".contains(c)), DIALPLAN_CALLERID).or_else(|| too_long(max)),
+        Shape::Arguments(max) => fail(value.chars().any(|c| ";$\\()[]{}\"`".contains(c)), ARGUMENTS).or_else(|| too_long(max)),
         Shape::Identifier => fail(
             value.is_empty() || !only(value, "-_") || value.starts_with(['-', '_']) || len > 80,
             "must be 1 to 80 letters, digits, - and _, starting with a letter or digit",
@@ -535,6 +569,11 @@ mod tests {
             ("queues", "name", "General"),
             ("voicemail", "fullname", "Smith, John"),
             ("ring_group_members", "destination", "12#3"),
+            ("custom_app_steps", "arguments", "${SHELL(id)}"),
+            ("custom_app_steps", "arguments", "x)\nexten => 1,1,System(id"),
+            ("custom_app_steps", "application", "System"),
+            ("cos_assignments", "hours", "always"),
+            ("tenants", "open_state", "OPEN"),
         ] {
             let refusal = check(table, column, value).unwrap_err();
             assert_eq!((refusal.table.as_str(), refusal.column.as_str()), (table, column), "{value:?}");
@@ -554,6 +593,11 @@ mod tests {
             ("outbound_route_patterns", "match", "_1[2-9]XX."),
             ("ps_endpoints", "transport", ""),
             ("trunks", "name", "trunk.provider-1"),
+            ("custom_app_steps", "arguments", "PJSIP/1001&PJSIP/1002,20,tT"),
+            ("custom_app_steps", "arguments", "1001@default,u"),
+            ("custom_app_steps", "application", "VoiceMailMain"),
+            ("cos_rule_patterns", "pattern", "_00X."),
+            ("inbound_routes", "destination_closed", ""),
             ("no_such_table", "x", "\n"),
         ] {
             assert_eq!(check(table, column, value), Ok(()), "{table}.{column} = {value:?}");

@@ -25,6 +25,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { version: 3, name: "numeric_order", sql: include_str!("migrations/0003_numeric_order.sql") },
     Migration { version: 4, name: "config_rules", sql: include_str!("migrations/0004_config_rules.sql") },
     Migration { version: 5, name: "cdr_ingest", sql: include_str!("migrations/0005_cdr_ingest.sql") },
+    Migration { version: 6, name: "sark_model", sql: include_str!("migrations/0006_sark_model.sql") },
 ];
 
 /// The newest schema version this build knows.

@@ -57,7 +57,12 @@ const BASE_ROWS: &str = "
     INSERT INTO day_timers (name) VALUES ('d');
     INSERT INTO holiday_timers (name, starts, ends) VALUES ('h', '2024-01-01 00:00:00', '2024-01-02 00:00:00');
     INSERT INTO voicemail (mailbox) VALUES ('1001');
-    INSERT INTO astdb (family, key) VALUES ('CF', '1001');";
+    INSERT INTO astdb (family, key) VALUES ('CF', '1001');
+    INSERT INTO custom_apps (name) VALUES ('night');
+    INSERT INTO custom_app_steps (app_name, position, application) VALUES ('night', 0, 'Answer');
+    INSERT INTO cos_rules (name) VALUES ('intl');
+    INSERT INTO cos_rule_patterns VALUES ('intl', '_00X.');
+    INSERT INTO cos_assignments VALUES ('1001', 'intl', 'open');";
 
 /// Values near a rule's edges: its length limits, its characters, its reserved names.
 fn values_for(rule: &Rule, rng: &mut fastrand::Rng) -> Vec<String> {
@@ -167,6 +172,9 @@ const NOT_CONFIGURATION: &[(&str, &str)] = &[
     ("holiday_timers", "tenant_id"),
     ("voicemail", "uniqueid"),
     ("voicemail", "tenant_id"),
+    ("custom_apps", "tenant_id"),
+    ("custom_app_steps", "position"),
+    ("cos_rules", "tenant_id"),
     ("cdr_sources", "path"),
     ("cdr_sources", "inode"),
     ("cdr_sources", "offset"),
@@ -240,5 +248,50 @@ fn every_configuration_column_has_a_rule_and_the_page_states_it() {
             let exempt = NOT_CONFIGURATION.contains(&(table.as_str(), column.as_str()));
             assert!(ruled != exempt, "{table}.{column}: a rule, or listed as holding no configuration (not both)");
         }
+    }
+}
+
+/// Each column migration 6 added refuses a bad value and takes a good one, in the database and in
+/// the SDK alike.
+#[test]
+fn the_sark_columns_refuse_and_admit_alike() {
+    let mut conn = Connection::open_in_memory().unwrap();
+    migrate::migrate(&mut conn).unwrap();
+    conn.execute_batch("PRAGMA foreign_keys = ON;").unwrap();
+    conn.execute_batch(BASE_ROWS).unwrap();
+    let text = |s: &str| rusqlite::types::Value::Text(s.into());
+    let cases: &[(&str, &str, rusqlite::types::Value, rusqlite::types::Value)] = &[
+        ("tenants", "open_state", text("closed"), text("night")),
+        ("day_timers", "month_days", text("1-15"), text("1\n[evil]")),
+        ("day_timers", "months", text("jan-mar"), text("${SHELL(id)}")),
+        ("day_timers", "description", text("Office hours"), text(&"x".repeat(256))),
+        ("inbound_routes", "destination_closed", text("switchboard-voicemail,1001,1"), text("a,b;c,1")),
+        ("inbound_routes", "enabled", rusqlite::types::Value::Integer(0), rusqlite::types::Value::Integer(2)),
+        ("custom_apps", "name", text("night-mode"), text("_night")),
+        ("custom_apps", "description", text("After hours"), text("a\u{0}b")),
+        ("custom_apps", "span", text("both"), text("all")),
+        ("custom_app_steps", "app_name", text("night"), text("ni ght")),
+        ("custom_app_steps", "application", text("Playback"), text("System")),
+        ("custom_app_steps", "arguments", text("PJSIP/1001&PJSIP/1002,20"), text("${SHELL(id)}")),
+        ("cos_rules", "name", text("intl"), text("[intl]")),
+        ("cos_rules", "description", text("No international"), text("$[1+1]")),
+        ("cos_rule_patterns", "rule_name", text("intl"), text("in tl")),
+        ("cos_rule_patterns", "pattern", text("_00X."), text("_00X.,1,System(id)")),
+        ("cos_assignments", "extension", text("1001"), text("10a1")),
+        ("cos_assignments", "rule_name", text("intl"), text("-intl")),
+        ("cos_assignments", "hours", text("closed"), text("always")),
+    ];
+    for (table, column, good, bad) in cases {
+        let rule = schema::rule_of(table, column).unwrap_or_else(|| panic!("{table}.{column} has no rule"));
+        let sdk = |v: &rusqlite::types::Value| match v {
+            rusqlite::types::Value::Integer(n) => schema::check_int(table, column, *n),
+            rusqlite::types::Value::Text(s) => schema::check(table, column, s),
+            _ => unreachable!(),
+        };
+        assert_eq!(sdk(good), Ok(()), "{table}.{column} = {good:?}");
+        assert!(matches!(database_verdict(&conn, rule, good), Ok(()) | Err(None)), "{table}.{column} = {good:?}");
+        let refused = sdk(bad).unwrap_err();
+        assert_eq!((refused.table.as_str(), refused.column.as_str()), (*table, *column));
+        assert_eq!(database_verdict(&conn, rule, bad), Err(Some(refused)), "{table}.{column} = {bad:?}");
     }
 }
