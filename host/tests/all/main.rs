@@ -28,6 +28,7 @@ mod system;
 mod transcript;
 mod util;
 mod issabel;
+mod sark;
 mod streams;
 mod reuse;
 mod real_calls;

@@ -298,6 +298,7 @@ fn delete(req: &Request) -> Result<Response, Error> {
     db.transaction(|tx| {
         tx.query("DELETE FROM extensions WHERE number = ?", &[pkey.clone().into()])?;
         tx.query("DELETE FROM astdb WHERE family = 'ringdelay' AND key = ?", &[pkey.clone().into()])?;
+        tx.query("DELETE FROM voicemail WHERE mailbox = ?", &[pkey.clone().into()])?;
         Ok::<_, Error>(())
     })
     .map_err(|e| super::explain(e, &[]))?;
@@ -368,4 +369,25 @@ fn update_runtime(req: &Request) -> Result<Response, Error> {
         let _ = ami::send("DBPut", &[("Family", family), ("Key", &pkey), ("Val", value)]);
     }
     Ok(Response::empty(204))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phone_makers_come_from_the_mac_prefix() {
+        assert_eq!(vendor("001565aabbcc"), Some("Yealink"));
+        assert_eq!(vendor("000413AABBCC"), Some("Snom"));
+        assert_eq!(vendor("ffffffaabbcc"), None);
+        assert_eq!(vendor("0015"), None);
+    }
+
+    #[test]
+    fn technologies_show_as_sark_named_them() {
+        assert_eq!(technology("pjsip"), "SIP");
+        assert_eq!(technology("sip"), "SIP");
+        assert_eq!(technology("iax2"), "IAX2");
+        assert_eq!(technology("virtual"), "VIRTUAL");
+    }
 }
