@@ -204,6 +204,15 @@ async fn extensions_of_every_kind_runtime_update_and_delete() {
     let (status, body) = rig.call("PUT", "/extensions/2002/runtime", Some(json!({"cfim": "0800;evil", "ringdelay": "x"}))).await;
     assert_eq!((status, body.as_str()), (422, r#"{"cfim":["The cfim format is invalid."],"ringdelay":["The ringdelay must be an integer."]}"#));
 
+    // The PBX shutting down: SARK's 503, and the table keeps its value (the write rolled back).
+    rig.sim().set_phase(switchboard_sim::Phase::ShuttingDown);
+    let (status, body) = rig.call("PUT", "/extensions/2002/runtime", Some(json!({"cfim": "999"}))).await;
+    assert_eq!((status, body.as_str()), (503, r#"{"message":"Service Unavailable - Could not connect to the PBX"}"#));
+    assert_eq!(rig.astdb("CF", "2002").as_deref(), Some("+447700900123"));
+    let (status, _) = rig.call("GET", "/extensions/2002/runtime", None).await;
+    assert_eq!(status, 503);
+    rig.sim().set_phase(switchboard_sim::Phase::Running);
+
     rig.expect("DELETE", "/extensions/2002", None, 204).await;
     assert_eq!(rig.count("SELECT count(*) FROM extensions WHERE number = '2002'"), 0);
     rig.expect("GET", "/extensions/2002", None, 404).await;
@@ -277,6 +286,13 @@ async fn routing_resources_round_trip_on_the_shared_model() {
     let (status, body) = rig.call("POST", "/coscloses", Some(json!({"IPphone_pkey": "1001", "COS_pkey": "nointl"}))).await;
     assert_eq!((status, body.as_str()), (422, r#"{"save":["Duplicate Keys, relationship already exists - "]}"#));
     rig.expect("DELETE", "/coscloses/1001", None, 204).await;
+    // The API document's spellings: POST /cosopenes/{x} and POST /cosrules/{x}.
+    rig.expect("POST", "/cosrules/local", Some(json!({"dialplan": "_01X."})), 201).await;
+    rig.expect("POST", "/cosopenes/1001", Some(json!({"IPphone_pkey": "1001", "COS_pkey": "local"})), 201).await;
+    assert_eq!(rig.expect("GET", "/cosopens/1001", None, 200).await, json!([{"IPphone_pkey": "1001", "COS_pkey": "local"}]));
+    rig.expect("DELETE", "/cosopens/1001", None, 204).await;
+    rig.expect("GET", "/cosopens/1001", None, 404).await;
+    rig.expect("DELETE", "/cosrules/local", None, 204).await;
     assert_eq!(rig.count("SELECT count(*) FROM cos_assignments WHERE hours = 'closed'"), 0);
 
     // Destinations lists what exists.
@@ -327,7 +343,8 @@ async fn sark_only_resources_live_in_the_plugins_own_database() {
     let (status, body) = rig.call("PUT", "/sysglobals", Some(json!({"COUNTRYCODE": "GBR", "EMERGENCY": "99", "LOCALIP": "1.2.3"}))).await;
     assert_eq!(status, 422);
     assert_eq!(body, r#"{"COUNTRYCODE":["The c o u n t r y c o d e must be 2 characters."],"EMERGENCY":["The e m e r g e n c y must be 3 digits."],"LOCALIP":["The l o c a l i p must be a valid IP address."]}"#);
-    rig.expect("POST", "/sysglobals", Some(json!({})), 405).await;
+    let (status, body) = rig.call("POST", "/sysglobals", Some(json!({}))).await;
+    assert_eq!((status, body.as_str()), (405, r#"{"message":"The POST method is not supported for this route. Supported methods: GET, HEAD, PUT."}"#));
     rig.stop().await;
 }
 
