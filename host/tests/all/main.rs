@@ -20,6 +20,7 @@ mod integrity;
 mod isolation;
 mod pbx_errors;
 mod sandbox;
+mod sark_dialplan;
 mod schema_rules;
 mod serving;
 mod sim;
