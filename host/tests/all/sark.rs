@@ -300,6 +300,14 @@ async fn routing_resources_round_trip_on_the_shared_model() {
     assert_eq!(keys(&destinations), ["CustomApps", "Extensions", "IVRs", "Queues", "RingGroups", "Trunks"]);
     assert_eq!(destinations["Extensions"], json!(["1001", "1002"]));
 
+    // What SARK configured renders, all of it, into the dialplan Asterisk loads.
+    let applied = rig.server.services().applier.as_ref().unwrap().apply().await.expect("apply-changes");
+    assert!(applied.skipped.is_empty(), "{:?}", applied.skipped);
+    let dialplan = std::fs::read_to_string(rig.root.path().join("asterisk/extensions.switchboard.conf")).unwrap();
+    for expected in ["[switchboard-ivr-", "[switchboard-apps]", "exten => night,1,Answer()", "Playback(closed)"] {
+        assert!(dialplan.contains(expected), "{expected} missing from\n{dialplan}");
+    }
+
     // Every list the API document names answers an array of records keyed by `pkey`.
     for path in ["/tenants", "/extensions", "/trunks", "/inboundroutes", "/routes", "/ringgroups", "/queues", "/ivrs", "/daytimers", "/holidaytimers", "/customapps", "/cosrules", "/agents", "/templates"] {
         let list = rig.expect("GET", path, None, 200).await;
