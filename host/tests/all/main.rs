@@ -32,6 +32,7 @@ mod tls;
 mod transcript;
 mod util;
 mod issabel;
+mod sark;
 mod streams;
 mod reuse;
 mod real_calls;
