@@ -49,6 +49,9 @@ pub struct Config {
     pub asterisk: AsteriskConfig,
     /// When repeated authentication failures lock a client or principal out (`[auth_throttle]`).
     pub auth_throttle: ThrottlePolicy,
+    /// The programs that start, stop and reboot the PBX (`[pbx_control]`), for mounts granted
+    /// `pbx_control`; a command not listed answers `not-configured`.
+    pub pbx_control: crate::capabilities::pbx_control::Commands,
 }
 
 /// `[store]`: the databases.
@@ -88,6 +91,21 @@ pub struct Listener {
     /// Reverse proxies whose `X-Forwarded-For` this listener believes (`trusted_proxies`, addresses
     /// or CIDR blocks); empty: the peer is always the client.
     pub trusted_proxies: Vec<IpNet>,
+    /// HTTPS instead of plain HTTP (`tls = { … }`); `None`: plain HTTP.
+    pub tls: Option<ListenerTls>,
+}
+
+/// A listener's `tls` table: where its certificate chain and private key are, as PEM files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListenerTls {
+    /// The certificate chain, leaf first (`tls.cert`, or `<store dir>/tls/<listener>.crt`).
+    pub cert: PathBuf,
+    /// The private key (`tls.key`, or `<store dir>/tls/<listener>.key`).
+    pub key: PathBuf,
+    /// `tls = { self_signed = true }`: the host generates both files on first start, when they
+    /// are not there yet, and serves the same certificate on every later start, so that a client
+    /// told to trust it once keeps trusting it.
+    pub self_signed: bool,
 }
 
 /// Engine-wide options.
@@ -247,6 +265,16 @@ mod raw {
         pub asterisk: Asterisk,
         #[serde(default)]
         pub auth_throttle: AuthThrottle,
+        #[serde(default)]
+        pub pbx_control: PbxControl,
+    }
+
+    #[derive(Deserialize, Default)]
+    #[serde(deny_unknown_fields)]
+    pub struct PbxControl {
+        pub start: Option<Spanned<Vec<Spanned<String>>>>,
+        pub stop: Option<Spanned<Vec<Spanned<String>>>>,
+        pub reboot: Option<Spanned<Vec<Spanned<String>>>>,
     }
 
     #[derive(Deserialize, Default)]
@@ -297,6 +325,15 @@ mod raw {
         pub address: Spanned<String>,
         #[serde(default)]
         pub trusted_proxies: Vec<Spanned<String>>,
+        pub tls: Option<Spanned<Tls>>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Tls {
+        pub cert: Option<Spanned<String>>,
+        pub key: Option<Spanned<String>>,
+        pub self_signed: Option<Spanned<bool>>,
     }
 
     #[derive(Deserialize, Default)]
@@ -413,7 +450,8 @@ impl Problems<'_> {
 fn validate(file: raw::File, locator: &Locator<'_>, base: &Path) -> Result<Config, ConfigError> {
     let mut problems = Problems { locator, found: Vec::new() };
 
-    let listeners = validate_listeners(&file.listeners, &mut problems);
+    let store = file.store.as_ref().map(|store| StoreConfig { dir: base.join(store.get_ref().dir.get_ref()) });
+    let listeners = validate_listeners(&file.listeners, store.as_ref(), base, &mut problems);
     let runtime = RuntimeOptions {
         cache_dir: file.runtime.cache_dir.as_ref().map(|dir| base.join(dir.get_ref())),
     };
@@ -456,7 +494,7 @@ fn validate(file: raw::File, locator: &Locator<'_>, base: &Path) -> Result<Confi
     let ami = file.ami.as_ref().and_then(|ami| validate_ami(ami.get_ref(), &mut problems));
     let events = validate_events(&file.events, &mut problems);
     let auth_throttle = validate_auth_throttle(&file.auth_throttle, &mut problems);
-    let store = file.store.as_ref().map(|store| StoreConfig { dir: base.join(store.get_ref().dir.get_ref()) });
+    let pbx_control = validate_pbx_control(&file.pbx_control, &mut problems);
     let asterisk = validate_asterisk(&file.asterisk, store.is_some(), base, &mut problems);
     let mut areas = BTreeMap::new();
     for (name, dir) in &file.areas {
@@ -487,7 +525,7 @@ fn validate(file: raw::File, locator: &Locator<'_>, base: &Path) -> Result<Confi
     }
 
     if problems.found.is_empty() {
-        Ok(Config { listeners, runtime, mounts, ami, events, store, areas, asterisk, auth_throttle })
+        Ok(Config { listeners, runtime, mounts, ami, events, store, areas, asterisk, auth_throttle, pbx_control })
     } else {
         Err(ConfigError(problems.found))
     }
@@ -621,6 +659,33 @@ fn validate_auth_throttle(raw: &raw::AuthThrottle, problems: &mut Problems<'_>) 
     ThrottlePolicy { free_failures, first_lock, max_lock, forget_after }
 }
 
+/// `[pbx_control]`: each command an argument vector whose program is an absolute path to a file.
+/// Commands run without a shell, so there is no `PATH` look-up, quoting or expansion to rely on.
+fn validate_pbx_control(raw: &raw::PbxControl, problems: &mut Problems<'_>) -> crate::capabilities::pbx_control::Commands {
+    use crate::capabilities::pbx_control::Command;
+
+    let mut commands = Vec::new();
+    for (command, argv) in [(Command::Start, &raw.start), (Command::Stop, &raw.stop), (Command::Reboot, &raw.reboot)] {
+        let Some(argv) = argv else { continue };
+        let Some(program) = argv.get_ref().first() else {
+            problems.add(argv.span().start, format!(
+                "pbx_control.{command} is empty: give the program's absolute path and its arguments, e.g. [\"/usr/bin/systemctl\", \"{command}\", \"asterisk\"]"));
+            continue;
+        };
+        let path = Path::new(program.get_ref());
+        if !path.is_absolute() {
+            problems.add(program.span().start, format!(
+                "pbx_control.{command} program `{}` is not an absolute path (commands run without a shell or a PATH look-up), e.g. \"/usr/bin/systemctl\"",
+                program.get_ref()));
+        } else if !path.is_file() {
+            problems.add(program.span().start, format!("pbx_control.{command} program `{}` does not exist or is not a file", path.display()));
+        } else {
+            commands.push((command, argv.get_ref().iter().map(|a| a.get_ref().clone()).collect()));
+        }
+    }
+    commands
+}
+
 /// The value, when it is set and within `min..=max`; a located problem when it is out of range.
 fn in_range(value: &Option<Spanned<i64>>, name: &str, min: i64, max: i64, unit: &str, problems: &mut Problems<'_>) -> Option<i64> {
     let value = value.as_ref()?;
@@ -651,10 +716,15 @@ fn resolve_setting(name: &str, value: &Spanned<raw::SettingValue>, problems: &mu
     }
 }
 
-fn validate_listeners(raw: &[Spanned<raw::Listener>], problems: &mut Problems<'_>) -> Vec<Listener> {
+fn validate_listeners(
+    raw: &[Spanned<raw::Listener>],
+    store: Option<&StoreConfig>,
+    base: &Path,
+    problems: &mut Problems<'_>,
+) -> Vec<Listener> {
     let mut listeners: Vec<Listener> = Vec::new();
     if raw.is_empty() {
-        listeners.push(Listener { name: "main".into(), address: ([127, 0, 0, 1], 8080).into(), trusted_proxies: Vec::new() });
+        listeners.push(Listener { name: "main".into(), address: ([127, 0, 0, 1], 8080).into(), trusted_proxies: Vec::new(), tls: None });
     }
     for spanned in raw {
         let listener = spanned.get_ref();
@@ -675,8 +745,9 @@ fn validate_listeners(raw: &[Spanned<raw::Listener>], problems: &mut Problems<'_
                 ),
             }
         }
+        let tls = listener.tls.as_ref().and_then(|tls| validate_tls(&name, tls, store, base, problems));
         match listener.address.get_ref().parse::<SocketAddr>() {
-            Ok(address) => listeners.push(Listener { name, address, trusted_proxies }),
+            Ok(address) => listeners.push(Listener { name, address, trusted_proxies, tls }),
             Err(_) => problems.add(
                 listener.address.span().start,
                 format!("`{}` is not an address to listen on; write IP:PORT, e.g. `127.0.0.1:8080`", listener.address.get_ref()),
@@ -684,6 +755,101 @@ fn validate_listeners(raw: &[Spanned<raw::Listener>], problems: &mut Problems<'_
         }
     }
     listeners
+}
+
+/// A listener's `tls` table: either `cert` and `key` (PEM files that exist and hold a certificate
+/// and a private key), or `self_signed = true` (the files then live in the store directory, named
+/// after the listener, so the name must be a plain file name).
+fn validate_tls(
+    listener: &str,
+    raw: &Spanned<raw::Tls>,
+    store: Option<&StoreConfig>,
+    base: &Path,
+    problems: &mut Problems<'_>,
+) -> Option<ListenerTls> {
+    let at = raw.span().start;
+    let tls = raw.get_ref();
+    let self_signed = tls.self_signed.as_ref().is_some_and(|s| *s.get_ref());
+    match (&tls.cert, &tls.key, self_signed) {
+        (None, None, true) => {
+            let Some(store) = store else {
+                problems.add(at, format!(
+                    "listener `{listener}` has tls.self_signed = true, which keeps the certificate it generates in the store: \
+                     add `[store]` with a `dir`, or give `tls = {{ cert = \"…\", key = \"…\" }}`"));
+                return None;
+            };
+            let plain = !listener.is_empty()
+                && listener.len() <= 64
+                && listener.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            if !plain {
+                problems.add(at, format!(
+                    "listener `{listener}` has tls.self_signed = true, which names its certificate file after the listener: \
+                     use letters, digits, `-` and `_` in its `name` (at most 64)"));
+                return None;
+            }
+            let dir = store.dir.join("tls");
+            Some(ListenerTls { cert: dir.join(format!("{listener}.crt")), key: dir.join(format!("{listener}.key")), self_signed: true })
+        }
+        (Some(cert), Some(key), false) => {
+            let before = problems.found.len();
+            let cert_path = check_pem(cert, "tls.cert", Pem::Certificate, base, problems);
+            let key_path = check_pem(key, "tls.key", Pem::PrivateKey, base, problems);
+            (problems.found.len() == before).then(|| ListenerTls { cert: cert_path, key: key_path, self_signed: false })
+        }
+        (_, _, true) => {
+            problems.add(at, format!(
+                "listener `{listener}`: tls has both `self_signed = true` and a certificate file; give either `cert` and `key`, or `self_signed = true`"));
+            None
+        }
+        (Some(_), None, false) => {
+            problems.add(at, format!("listener `{listener}`: tls.cert is given without tls.key (the certificate's private key, a PEM file)"));
+            None
+        }
+        (None, Some(_), false) => {
+            problems.add(at, format!("listener `{listener}`: tls.key is given without tls.cert (the certificate chain, a PEM file)"));
+            None
+        }
+        (None, None, false) => {
+            problems.add(at, format!(
+                "listener `{listener}`: tls needs `cert` and `key` (PEM files) or `self_signed = true`"));
+            None
+        }
+    }
+}
+
+/// What a PEM file given in a `tls` table must hold.
+#[derive(Clone, Copy)]
+enum Pem {
+    Certificate,
+    PrivateKey,
+}
+
+/// The file's path, after a located problem if it cannot be read or holds no `what`.
+fn check_pem(raw: &Spanned<String>, name: &str, what: Pem, base: &Path, problems: &mut Problems<'_>) -> PathBuf {
+    use rustls_pki_types::pem::PemObject as _;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+
+    let path = base.join(raw.get_ref());
+    let at = raw.span().start;
+    let bytes = match std::fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            problems.add(at, format!("{name} `{}` cannot be read: {e}", path.display()));
+            return path;
+        }
+    };
+    let found = match what {
+        Pem::Certificate => CertificateDer::pem_slice_iter(&bytes).next().is_some_and(|c| c.is_ok()),
+        Pem::PrivateKey => PrivateKeyDer::from_pem_slice(&bytes).is_ok(),
+    };
+    if !found {
+        let wanted = match what {
+            Pem::Certificate => "PEM certificate (`-----BEGIN CERTIFICATE-----`)",
+            Pem::PrivateKey => "PEM private key (`-----BEGIN PRIVATE KEY-----`: PKCS#8, PKCS#1 or SEC1)",
+        };
+        problems.add(at, format!("{name} `{}` holds no {wanted}", path.display()));
+    }
+    path
 }
 
 fn validate_mount(

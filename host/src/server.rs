@@ -43,6 +43,8 @@ pub struct MountInfo {
 /// A running Switchboard: services started, plugins loaded, listeners serving.
 pub struct Server {
     addresses: Vec<(String, SocketAddr)>,
+    /// Listener name → its certificate's SHA-256 fingerprint, for the HTTPS ones.
+    fingerprints: Vec<(String, String)>,
     mounts: Vec<MountInfo>,
     shutdown: watch::Sender<bool>,
     tasks: JoinSet<()>,
@@ -83,13 +85,16 @@ impl Server {
         }
 
         let mounts = Arc::new(mounts);
-        let mut addresses = Vec::new();
+        let (mut addresses, mut fingerprints) = (Vec::new(), Vec::new());
         for listener in &config.listeners {
             let bound = BoundListener::bind(listener).await?;
             addresses.push((listener.name.clone(), bound.local_addr()));
+            if let Some(fingerprint) = bound.fingerprint() {
+                fingerprints.push((listener.name.clone(), fingerprint.to_string()));
+            }
             tasks.spawn(bound.serve(mounts.clone(), shutdown.subscribe()));
         }
-        Ok(Server { addresses, mounts: infos, shutdown, tasks, services, _runtime: runtime })
+        Ok(Server { addresses, fingerprints, mounts: infos, shutdown, tasks, services, _runtime: runtime })
     }
 
     /// The bound address of each listener (port 0 in the config is resolved here).
@@ -100,6 +105,11 @@ impl Server {
     /// The bound address of listener `name`.
     pub fn address(&self, name: &str) -> Option<SocketAddr> {
         self.addresses.iter().find(|(n, _)| n == name).map(|(_, a)| *a)
+    }
+
+    /// The SHA-256 fingerprint of the certificate listener `name` serves, when it speaks HTTPS.
+    pub fn fingerprint(&self, name: &str) -> Option<&str> {
+        self.fingerprints.iter().find(|(n, _)| n == name).map(|(_, f)| f.as_str())
     }
 
     /// What is mounted where.
@@ -159,7 +169,8 @@ async fn start_services(config: &Config) -> anyhow::Result<Services> {
         ))),
         _ => None,
     };
-    Ok(Services { ami, bus, store, areas: Arc::new(config.areas.clone()), applier, cdr, auth_throttle: config.auth_throttle })
+    let pbx_control = Arc::new(crate::capabilities::pbx_control::PbxControl::new(config.pbx_control.clone()));
+    Ok(Services { ami, bus, store, areas: Arc::new(config.areas.clone()), applier, cdr, auth_throttle: config.auth_throttle, pbx_control })
 }
 
 /// Each mount's plugin, compiled once per distinct source even when it is mounted several times.

@@ -14,6 +14,9 @@
 //! - [`settings`] and [`log`]: the mount's settings and structured logging;
 //! - [`auth_throttle`]: lock-out with back-off after repeated authentication failures, per client
 //!   address and principal, counted by the host;
+//! - [`rate_limit`]: per-client request budgets in fixed windows, counted by the host (429 and
+//!   `X-RateLimit-*`);
+//! - [`pbx_control`]: start, stop or reboot the PBX with the commands the host's admin configured;
 //! - [`ami`], [`events`], [`sqlite`], [`system`], [`pbx`]: the PBX capabilities a mount grants;
 //! - [`schema`]: what each configuration column of the `pbx` database admits, to check a value
 //!   before writing it;
@@ -87,7 +90,9 @@ mod headers;
 pub mod log;
 mod params;
 pub mod pbx;
+pub mod pbx_control;
 pub mod php_json;
+pub mod rate_limit;
 mod request;
 mod response;
 mod router;

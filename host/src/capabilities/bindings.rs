@@ -35,10 +35,13 @@ wasmtime::component::bindgen!({
         "switchboard:pbx/system.firewall": async,
         "switchboard:pbx/pbx.apply-changes": async,
         "switchboard:pbx/event-stream.poll": async,
+        "switchboard:pbx/pbx-control.run": async,
     },
     exports: { default: async },
     require_store_data_send: true,
 });
 
 pub use self::exports::switchboard::pbx::event_handler;
-pub use self::switchboard::pbx::{ami, auth_throttle, event_stream, events, log, pbx, settings, sqlite, system, types};
+pub use self::switchboard::pbx::{
+    ami, auth_throttle, event_stream, events, log, pbx, pbx_control, rate_limit, settings, sqlite, system, types,
+};

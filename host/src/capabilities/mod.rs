@@ -12,7 +12,8 @@
 //!
 //! Rooms: [`ami`], [`apply`] (the `pbx` interface: apply-changes), [`auth_throttle`], [`events`]
 //! (the bus, and a mount's own `event-stream`), [`files`] (WASI preopens of file areas),
-//! [`outbound_http`], [`sqlite`], [`system`], and the grant-free `settings`, `log` and `types`.
+//! [`outbound_http`], [`pbx_control`], [`rate_limit`], [`sqlite`], [`system`], and the grant-free
+//! `settings`, `log` and `types`.
 
 pub mod ami;
 pub mod apply;
@@ -26,17 +27,21 @@ pub(crate) mod log;
 #[cfg(feature = "engine")]
 mod mount;
 pub mod outbound_http;
+pub mod pbx_control;
+pub mod rate_limit;
 #[cfg(feature = "engine")]
 mod settings;
 pub mod sqlite;
 pub mod system;
 
 use std::collections::BTreeMap;
+use std::net::IpAddr;
 
 use serde::Deserialize;
 
 pub use self::ami::AmiGrant;
 pub use self::files::FileAccess;
+pub use self::pbx_control::PbxControlGrant;
 pub use self::sqlite::{PbxAccess, SqliteGrant};
 use crate::config::Problems;
 
@@ -61,6 +66,8 @@ pub struct Grants {
     pub system: bool,
     /// Whether the plugin may call `pbx.apply-changes`.
     pub apply_changes: bool,
+    /// Which of the PBX's start, stop and reboot commands the plugin may run.
+    pub pbx_control: PbxControlGrant,
 }
 
 /// `[mounts.grants]` as written, each value with its place in the file.
@@ -81,6 +88,8 @@ pub(crate) struct RawGrants {
     system: bool,
     #[serde(default)]
     apply_changes: bool,
+    #[serde(default)]
+    pbx_control: pbx_control::RawGrant,
 }
 
 impl RawGrants {
@@ -95,7 +104,25 @@ impl RawGrants {
             files: files::validate_grant(&self.files, problems),
             system: self.system,
             apply_changes: self.apply_changes,
+            pbx_control: pbx_control::validate_grant(&self.pbx_control, problems),
         }
+    }
+}
+
+/// The block a client address counts as, for the rooms that count per client: an IPv6 address's
+/// /64 (the block one subscriber usually holds, so rotating through a prefix buys nothing), an
+/// IPv4-mapped IPv6 address as its IPv4 address, any other IPv4 address as itself.
+pub fn client_block(addr: IpAddr) -> IpAddr {
+    match addr {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let mut segments = v6.segments();
+                segments[4..].fill(0);
+                IpAddr::V6(segments.into())
+            }
+        },
+        v4 => v4,
     }
 }
 
@@ -130,12 +157,14 @@ mod engine {
         &super::settings::CAPABILITY,
         &super::log::CAPABILITY,
         &super::auth_throttle::CAPABILITY,
+        &super::rate_limit::CAPABILITY,
         &super::ami::CAPABILITY,
         &super::events::CAPABILITY,
         &super::events::STREAM_CAPABILITY,
         &super::sqlite::CAPABILITY,
         &super::system::CAPABILITY,
         &super::apply::CAPABILITY,
+        &super::pbx_control::CAPABILITY,
         &super::outbound_http::CAPABILITY,
         &super::files::CAPABILITY,
     ];

@@ -26,6 +26,8 @@ pub struct Services {
     pub cdr: Option<Arc<crate::cdr::Ingester>>,
     /// The policy each mount's authentication-failure throttle follows (`[auth_throttle]`).
     pub auth_throttle: super::auth_throttle::ThrottlePolicy,
+    /// The PBX's start, stop and reboot commands (`[pbx_control]`), run one at a time.
+    pub pbx_control: Arc<super::pbx_control::PbxControl>,
 }
 
 /// What one mount's requests run with.
@@ -56,6 +58,8 @@ pub struct MountContext {
     pub long_runs: Arc<crate::runtime::lane::LongRuns>,
     /// Authentication failures counted for this mount's plugin (`auth-throttle`).
     pub auth_throttle: super::auth_throttle::AuthThrottle,
+    /// Request budgets counted for this mount's plugin (`rate-limit`).
+    pub rate_limit: super::rate_limit::RateLimiter,
 }
 
 impl MountContext {
@@ -75,6 +79,7 @@ impl MountContext {
             stream: None,
             long_runs: Arc::default(),
             auth_throttle: super::auth_throttle::AuthThrottle::new(policy),
+            rate_limit: super::rate_limit::RateLimiter::default(),
         }
     }
 }

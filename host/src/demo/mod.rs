@@ -228,7 +228,7 @@ pub fn config(listen: SocketAddr, cache_dir: Option<PathBuf>, ami: Option<AmiCon
         limits: Limits::default(),
     };
     Config {
-        listeners: vec![Listener { name: "main".into(), address: listen, trusted_proxies: Vec::new() }],
+        listeners: vec![Listener { name: "main".into(), address: listen, trusted_proxies: Vec::new(), tls: None }],
         runtime: RuntimeOptions { cache_dir },
         mounts: vec![hello, click_to_call, elastix, issabel, axeos],
         ami,
@@ -245,6 +245,7 @@ pub fn config(listen: SocketAddr, cache_dir: Option<PathBuf>, ami: Option<AmiCon
             ..AsteriskConfig::default()
         },
         auth_throttle: Default::default(),
+        pbx_control: Vec::new(),
     }
 }
 

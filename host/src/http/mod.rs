@@ -7,6 +7,8 @@ mod client_addr;
 mod error;
 mod gate;
 mod mounts;
+mod self_signed;
+mod tls;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -27,6 +29,7 @@ pub use self::client_addr::CLIENT_ADDR_HEADER;
 pub use self::error::{HttpResponse, json, json_error};
 pub use self::gate::{Gate, Rejected};
 pub use self::mounts::{MountHandle, MountTable, Mounts, path_is_clean, route_matches};
+pub use self::tls::{Tls, fingerprint};
 
 use crate::config::RESERVED_PREFIX;
 use crate::runtime;
@@ -35,6 +38,8 @@ use crate::runtime;
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 /// A client must send its request headers within this time.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// A client must finish the TLS handshake within this time.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A listener, bound and ready to serve.
 pub struct BoundListener {
@@ -42,16 +47,26 @@ pub struct BoundListener {
     name: String,
     local_addr: SocketAddr,
     trusted_proxies: Vec<ipnet::IpNet>,
+    tls: Option<Tls>,
 }
 
 impl BoundListener {
-    /// Binds `listener`'s address (port 0 is resolved here).
+    /// Loads `listener`'s certificate, when it has `tls` (generating a self-signed one on first
+    /// start), then binds its address (port 0 is resolved here).
     pub async fn bind(listener: &crate::config::Listener) -> anyhow::Result<Self> {
+        let tls = match &listener.tls {
+            Some(tls) => {
+                let (name, tls) = (listener.name.clone(), tls.clone());
+                let loaded = tokio::task::spawn_blocking(move || Tls::load(&name, &tls)).await?;
+                Some(loaded.with_context(|| format!("listener `{}`'s TLS certificate", listener.name))?)
+            }
+            None => None,
+        };
         let tcp = TcpListener::bind(listener.address)
             .await
             .with_context(|| format!("binding listener `{}` to {}", listener.name, listener.address))?;
         let local_addr = tcp.local_addr()?;
-        Ok(BoundListener { tcp, name: listener.name.clone(), local_addr, trusted_proxies: listener.trusted_proxies.clone() })
+        Ok(BoundListener { tcp, name: listener.name.clone(), local_addr, trusted_proxies: listener.trusted_proxies.clone(), tls })
     }
 
     /// The bound address.
@@ -59,13 +74,21 @@ impl BoundListener {
         self.local_addr
     }
 
+    /// The served certificate's SHA-256 fingerprint, when the listener speaks HTTPS.
+    pub fn fingerprint(&self) -> Option<&str> {
+        self.tls.as_ref().map(|tls| tls.fingerprint.as_str())
+    }
+
     /// Accepts connections and serves `mounts`' routes for this listener until `shutdown` turns
     /// true, then lets open requests finish (up to 10 s).
     pub async fn serve(self, mounts: Arc<Mounts>, shutdown: watch::Receiver<bool>) {
         let table = mounts.table_of(&self.name);
         let state = Arc::new(Listener { mounts: table, local_addr: self.local_addr, trusted_proxies: self.trusted_proxies });
-        tracing::info!(listener = %self.name, address = %self.local_addr, "listening");
-        accept_loop(self.tcp, state, shutdown).await
+        match &self.tls {
+            Some(tls) => tracing::info!(listener = %self.name, address = %self.local_addr, sha256 = %tls.fingerprint, "listening (HTTPS)"),
+            None => tracing::info!(listener = %self.name, address = %self.local_addr, "listening"),
+        }
+        accept_loop(self.tcp, self.tls, state, shutdown).await
     }
 }
 
@@ -88,7 +111,7 @@ fn health_body(mounts: &MountTable) -> serde_json::Value {
     serde_json::json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION"), "mounts": mounts })
 }
 
-async fn accept_loop(tcp: TcpListener, state: Arc<Listener>, mut shutdown: watch::Receiver<bool>) {
+async fn accept_loop(tcp: TcpListener, tls: Option<Tls>, state: Arc<Listener>, mut shutdown: watch::Receiver<bool>) {
     let graceful = GracefulShutdown::new();
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new()).header_read_timeout(HEADER_READ_TIMEOUT).keep_alive(true);
@@ -110,9 +133,25 @@ async fn accept_loop(tcp: TcpListener, state: Arc<Listener>, mut shutdown: watch
                     let state = state.clone();
                     async move { Ok::<_, Infallible>(handle(&state, peer, req).await) }
                 });
-                let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+                let Some(tls) = &tls else {
+                    let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+                    tokio::spawn(async move {
+                        if let Err(e) = connection.await {
+                            tracing::debug!(error = %e, "connection ended with an error");
+                        }
+                    });
+                    continue;
+                };
+                // The handshake runs in the connection's own task, so a slow client never holds
+                // up the accept loop.
+                let (acceptor, watcher, http) = (tls.acceptor.clone(), graceful.watcher(), http.clone());
                 tokio::spawn(async move {
-                    if let Err(e) = connection.await {
+                    let stream = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                        Ok(Ok(stream)) => stream,
+                        Ok(Err(e)) => return tracing::debug!(%peer, error = %e, "TLS handshake failed"),
+                        Err(_) => return tracing::debug!(%peer, "TLS handshake timed out"),
+                    };
+                    if let Err(e) = watcher.watch(http.serve_connection(TokioIo::new(stream), service)).await {
                         tracing::debug!(error = %e, "connection ended with an error");
                     }
                 });

@@ -76,17 +76,7 @@ enum Key {
 
 impl Key {
     fn address(addr: IpAddr) -> Key {
-        match addr {
-            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-                Some(v4) => Key::Address(IpAddr::V4(v4)),
-                None => {
-                    let mut segments = v6.segments();
-                    segments[4..].fill(0);
-                    Key::Address(IpAddr::V6(segments.into()))
-                }
-            },
-            v4 => Key::Address(v4),
-        }
+        Key::Address(super::client_block(addr))
     }
 }
 

@@ -1,4 +1,4 @@
-//! Test-only plugin: the `ami` and `events` interfaces over HTTP.
+//! Test-only plugin: the `ami`, `events`, `rate-limit` and `pbx-control` interfaces over HTTP.
 //!
 //! | path | does |
 //! |------|------|
@@ -8,12 +8,15 @@
 //! | `GET /poll?last=&timeout=&limit=&filter=a,b` | `events.poll`, answered as a JSON list of `{seq, timestamp, name, fields}` |
 //! | `GET /stream` | `event-stream.poll(None, 0, 0)`: this plugin exports no event handler, so its mounts have no stream |
 //! | `GET /whoami` | the request's client address: `{header, host}` from `x-switchboard-client-addr` and `auth-throttle.client-address` |
+//! | `GET /rate?name=&limit=&window=` | `rate-limit.hit`, answered as JSON `{allowed, limit, remaining, reset}` (always 200) |
+//! | `POST /pbx/{start,stop,reboot}` | `pbx-control.run`, answered as JSON `{output}` |
 //!
 //! Errors from the interfaces come back through the SDK's conversions (403 denied, 503 not
 //! connected, 502 failed, …) so tests see exactly what a plugin author would.
 
 use switchboard_sdk::prelude::*;
-use switchboard_sdk::{ami, auth_throttle, events, stream};
+use switchboard_sdk::pbx_control::{self, PbxCommand};
+use switchboard_sdk::{ami, auth_throttle, events, rate_limit, stream};
 
 fn pairs(fields: &[(String, String)]) -> serde_json::Value {
     fields.iter().map(|(k, v)| serde_json::json!([k, v])).collect()
@@ -71,8 +74,35 @@ fn no_stream(_: &Request) -> Result<Response, Error> {
     Response::json(&batch.iter().map(|e| e.seq).collect::<Vec<_>>())
 }
 
+fn rate(req: &Request) -> Result<Response, Error> {
+    let query = req.query();
+    let number = |key: &str| query.get(key).unwrap_or("0").parse::<u32>().map_err(|_| Error::bad_request(format!("bad {key}")));
+    let decision = rate_limit::hit(query.get("name").unwrap_or("default"), number("limit")?, number("window")?);
+    Response::json(&serde_json::json!({
+        "allowed": decision.allowed, "limit": decision.limit, "remaining": decision.remaining, "reset": decision.reset_seconds,
+    }))
+}
+
+fn pbx(req: &Request) -> Result<Response, Error> {
+    let command = match req.param("command").unwrap_or_default() {
+        "start" => PbxCommand::Start,
+        "stop" => PbxCommand::Stop,
+        "reboot" => PbxCommand::Reboot,
+        other => return Err(Error::bad_request(format!("no PBX command {other}"))),
+    };
+    Response::json(&serde_json::json!({ "output": pbx_control::run(command)? }))
+}
+
 fn router() -> Router {
-    Router::new().get("/send", send).get("/command", command).get("/info", info).get("/poll", poll).get("/stream", no_stream).get("/whoami", whoami)
+    Router::new()
+        .get("/send", send)
+        .get("/command", command)
+        .get("/info", info)
+        .get("/poll", poll)
+        .get("/stream", no_stream)
+        .get("/whoami", whoami)
+        .get("/rate", rate)
+        .post("/pbx/{command}", pbx)
 }
 
 switchboard_sdk::plugin!(router: router);

@@ -1,0 +1,149 @@
+//! HTTPS listeners on the real server over loopback: a client that trusts nothing but the
+//! persisted self-signed certificate verifies it, and still does after a restart (the same
+//! certificate, byte for byte); a certificate and key the admin gives are served; a `tls` table
+//! with a missing key file, or a self-signed listener without a store, is a located config error.
+
+use std::net::SocketAddr;
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::Path;
+use std::sync::Arc;
+
+use http_body_util::{BodyExt as _, Empty};
+use rustls::pki_types::pem::PemObject as _;
+use rustls::pki_types::{CertificateDer, ServerName};
+use switchboard::config;
+
+use crate::util::Rig;
+
+/// What one HTTPS request saw.
+struct Answer {
+    status: u16,
+    body: String,
+    /// The protocol ALPN settled on.
+    alpn: Option<Vec<u8>>,
+}
+
+/// A client configuration that trusts exactly the certificates in `pem` and offers `h2` and
+/// `http/1.1`, as browsers do.
+fn trusting(pem: &[u8]) -> Arc<rustls::ClientConfig> {
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_slice_iter(pem) {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Arc::new(config)
+}
+
+/// `GET path` over TLS to `address`, verifying the server as `name`.
+async fn get(client: Arc<rustls::ClientConfig>, address: SocketAddr, name: &str, path: &str) -> Result<Answer, String> {
+    let tcp = tokio::net::TcpStream::connect(address).await.map_err(|e| e.to_string())?;
+    let server_name = ServerName::try_from(name.to_string()).unwrap();
+    let tls = tokio_rustls::TlsConnector::from(client).connect(server_name, tcp).await.map_err(|e| e.to_string())?;
+    let alpn = tls.get_ref().1.alpn_protocol().map(<[u8]>::to_vec);
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tls)).await.map_err(|e| e.to_string())?;
+    tokio::spawn(connection);
+    let request = hyper::Request::get(path).header("host", name).body(Empty::<bytes::Bytes>::new()).unwrap();
+    let response = sender.send_request(request).await.map_err(|e| e.to_string())?;
+    let status = response.status().as_u16();
+    let body = response.into_body().collect().await.map_err(|e| e.to_string())?.to_bytes();
+    Ok(Answer { status, body: String::from_utf8_lossy(&body).into_owned(), alpn })
+}
+
+const SELF_SIGNED: &str = "[[listener]]\nname = \"main\"\naddress = \"127.0.0.1:0\"\n\n\
+                           [[listener]]\nname = \"secure\"\naddress = \"127.0.0.1:0\"\ntls = { self_signed = true }\n";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_trusting_only_the_persisted_self_signed_certificate_verifies_it_across_a_restart() {
+    let rig = Rig::builder().listeners(SELF_SIGNED).store().start().await;
+    let (cert_path, key_path) = (rig.path("store/tls/secure.crt"), rig.path("store/tls/secure.key"));
+    let pem = std::fs::read(&cert_path).expect("the certificate is persisted in the store");
+    assert_eq!(std::fs::metadata(&key_path).unwrap().permissions().mode() & 0o777, 0o600, "the key is the owner's alone");
+    let der = CertificateDer::from_pem_slice(&pem).unwrap();
+    assert_eq!(rig.server.fingerprint("secure"), Some(switchboard::http::fingerprint(&der).as_str()));
+    assert_eq!(rig.server.fingerprint("main"), None, "the plain listener has no certificate");
+
+    let client = trusting(&pem);
+    let address = rig.server.address("secure").unwrap();
+    for name in ["localhost", "127.0.0.1"] {
+        let answer = get(client.clone(), address, name, "/_switchboard/health").await.unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        assert!(answer.body.contains(r#""status":"ok""#), "{}", answer.body);
+        assert_eq!(answer.alpn.as_deref(), Some(&b"http/1.1"[..]), "the listener speaks HTTP/1.1 and says so");
+    }
+    // A name the certificate does not carry, and a client that trusts another certificate, fail.
+    assert!(get(client.clone(), address, "switchboard.invalid", "/_switchboard/health").await.is_err());
+    let other = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let stranger = trusting(other.cert.pem().as_bytes());
+    let refused = get(stranger, address, "localhost", "/_switchboard/health").await.err().expect("an unknown certificate is refused");
+    assert!(refused.contains("certificate"), "{refused}");
+    // The plain listener still speaks plain HTTP.
+    let plain = crate::util::client().get(format!("{}/_switchboard/health", rig.base)).send().await.unwrap();
+    assert_eq!(plain.status(), 200);
+
+    let fingerprint = rig.server.fingerprint("secure").unwrap().to_string();
+    let rig = rig.restart().await;
+    assert_eq!(std::fs::read(&cert_path).unwrap(), pem, "the same certificate after a restart");
+    assert_eq!(rig.server.fingerprint("secure"), Some(fingerprint.as_str()));
+    let address = rig.server.address("secure").unwrap();
+    let answer = get(client, address, "localhost", "/_switchboard/health").await.expect("the old trust still verifies");
+    assert_eq!(answer.status, 200);
+    rig.stop().await;
+}
+
+/// A certificate for `localhost` and its key, written as PEM files into `dir`.
+fn write_pair(dir: &Path) -> (String, Vec<u8>) {
+    let pair = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    std::fs::write(dir.join("given.crt"), pair.cert.pem()).unwrap();
+    std::fs::write(dir.join("given.key"), pair.signing_key.serialize_pem()).unwrap();
+    (dir.display().to_string(), pair.cert.pem().into_bytes())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_given_certificate_and_key_are_served() {
+    let files = tempfile::tempdir().unwrap();
+    let (dir, pem) = write_pair(files.path());
+    let listeners = format!(
+        "[[listener]]\nname = \"main\"\naddress = \"127.0.0.1:0\"\ntls = {{ cert = \"{dir}/given.crt\", key = \"{dir}/given.key\" }}\n"
+    );
+    let server = crate::util::start_config(&crate::util::config_text(Some(&listeners), "")).await;
+    let der = CertificateDer::from_pem_slice(&pem).unwrap();
+    assert_eq!(server.fingerprint("main"), Some(switchboard::http::fingerprint(&der).as_str()));
+    let answer = get(trusting(&pem), server.address("main").unwrap(), "localhost", "/_switchboard/health").await.unwrap();
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    server.shutdown().await;
+}
+
+fn problems(text: &str) -> Vec<config::Problem> {
+    match config::parse(text, Path::new("sb.toml")) {
+        Ok(_) => panic!("expected problems in:\n{text}"),
+        Err(e) => e.0,
+    }
+}
+
+#[test]
+fn a_missing_key_file_and_a_self_signed_listener_without_a_store_are_located_errors() {
+    let files = tempfile::tempdir().unwrap();
+    let (dir, _) = write_pair(files.path());
+    let text = format!(
+        "[[listener]]\naddress = \"127.0.0.1:0\"\ntls = {{ cert = \"{dir}/given.crt\", key = \"{dir}/missing.key\" }}\n\n\
+         [[listener]]\nname = \"b\"\naddress = \"127.0.0.1:0\"\ntls = {{ self_signed = true }}\n\n\
+         [[listener]]\nname = \"c\"\naddress = \"127.0.0.1:0\"\ntls = {{ cert = \"{dir}/given.key\" }}\n\n\
+         [[listener]]\nname = \"d\"\naddress = \"127.0.0.1:0\"\ntls = {{ cert = \"{dir}/given.key\", key = \"{dir}/given.key\" }}\n"
+    );
+    let found = problems(&text);
+    let key_column = text.lines().nth(2).unwrap().find("\"{dir}/missing.key\"".replace("{dir}", &dir).as_str()).unwrap() + 1;
+    let at = |line: usize, column: usize| format!("sb.toml:{line}:{column}");
+    let has = |location: &str, needle: &str| found.iter().any(|p| p.location == location && p.message.contains(needle));
+    assert!(has(&at(3, key_column), "tls.key"), "{found:#?}");
+    assert!(has(&at(3, key_column), "cannot be read"), "{found:#?}");
+    assert!(has(&at(8, 7), "[store]"), "{found:#?}");
+    assert!(has(&at(13, 7), "tls.cert is given without tls.key"), "{found:#?}");
+    assert!(found.iter().any(|p| p.location.starts_with("sb.toml:18:") && p.message.contains("tls.cert") && p.message.contains("holds no PEM certificate")), "{found:#?}");
+    assert_eq!(found.len(), 4, "{found:#?}");
+}
