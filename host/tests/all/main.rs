@@ -22,6 +22,7 @@ mod pbx_control;
 mod pbx_errors;
 mod rate_limit;
 mod sandbox;
+mod sark_ops;
 mod schema_rules;
 mod serving;
 mod sim;

@@ -14,8 +14,6 @@ pub enum Command {
 }
 
 /// Why the host did not do it.
-// `Denied` and `Failed` come from the host's `pbx-control` interface once it is linked.
-#[allow(dead_code)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ControlError {
     /// The mount is not granted this command.
@@ -32,11 +30,20 @@ pub fn run(command: Command) -> Result<String, ControlError> {
 }
 
 mod imp {
+    use switchboard_sdk::pbx_control::{self, PbxCommand, PbxControlError};
+
     use super::{Command, ControlError};
 
-    /// The host this plugin was first built against had no `pbx-control` interface yet: every
-    /// command is not configured.
-    pub fn run(_: Command) -> Result<String, ControlError> {
-        Err(ControlError::NotConfigured)
+    pub fn run(command: Command) -> Result<String, ControlError> {
+        let command = match command {
+            Command::Start => PbxCommand::Start,
+            Command::Stop => PbxCommand::Stop,
+            Command::Reboot => PbxCommand::Reboot,
+        };
+        pbx_control::run(command).map_err(|e| match e {
+            PbxControlError::Denied => ControlError::Denied,
+            PbxControlError::NotConfigured => ControlError::NotConfigured,
+            PbxControlError::Failed(why) => ControlError::Failed(why),
+        })
     }
 }
