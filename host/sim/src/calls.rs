@@ -21,6 +21,8 @@ pub struct Chan {
     pub uniqueid: String,
     pub control: watch::Receiver<Control>,
     pub state: watch::Receiver<u8>,
+    /// Notified as the caller presses a key (see [`Pbx::dtmf`]).
+    pub dtmf: std::sync::Arc<tokio::sync::Notify>,
 }
 
 /// What a new channel looks like.
@@ -46,6 +48,7 @@ fn make_channel(st: &mut State, name: String, tech: Tech, device: String, spec: 
     let ssrc = st.random() as u32;
     let (control, control_rx) = watch::channel(Control::Run);
     let (state_tx, state_rx) = watch::channel(spec.state);
+    let dtmf = std::sync::Arc::new(tokio::sync::Notify::new());
     let ch = Channel {
         name: name.clone(),
         linkedid: spec.linkedid.clone().unwrap_or_else(|| uniqueid.clone()),
@@ -74,6 +77,8 @@ fn make_channel(st: &mut State, name: String, tech: Tech, device: String, spec: 
         call_id,
         ssrc,
         soft_hangup_pending: false,
+        dtmf: std::collections::VecDeque::new(),
+        dtmf_ready: dtmf.clone(),
         control,
         state_tx,
     };
@@ -84,7 +89,7 @@ fn make_channel(st: &mut State, name: String, tech: Tech, device: String, spec: 
         st.history.drain(..1_000);
     }
     st.history.push((ch.linkedid.clone(), ch.uniqueid.clone(), ch.name.clone()));
-    (ch, Chan { name, uniqueid, control: control_rx, state: state_rx })
+    (ch, Chan { name, uniqueid, control: control_rx, state: state_rx, dtmf })
 }
 
 /// Polls `fut` once right here (so whatever it does before its first wait happens now, in order
@@ -446,6 +451,34 @@ impl Pbx {
     /// left the bridge.
     pub fn flush_soft_hangup(&self, ch: &Chan) {
         self.with(|st| flush_soft_hangup_locked(st, &ch.uniqueid));
+    }
+
+    /// A DTMF key on the channel (`PlayDTMF`): `DTMFBegin` and `DTMFEnd`; when `received`, as if
+    /// the caller pressed it (the dialplan reads it: `Background`, `WaitExten`), else played out
+    /// to the caller, where nothing reads it. `None` when there is no such channel.
+    pub fn dtmf(&self, uid: &str, digit: char, duration_ms: u32, received: bool) -> Option<()> {
+        self.with(|st| {
+            let c = st.chan_mut(uid)?;
+            if received {
+                c.dtmf.push_back(digit);
+                c.dtmf_ready.notify_one();
+            }
+            let c = st.chan(uid)?;
+            let direction = if received { "Received" } else { "Sent" };
+            let begin = channel_event("DTMFBegin", class::DTMF, c).with("Digit", digit.to_string()).with("Direction", direction);
+            let end = channel_event("DTMFEnd", class::DTMF, c)
+                .with("Digit", digit.to_string())
+                .with("DurationMs", duration_ms.to_string())
+                .with("Direction", direction);
+            st.emit(class::DTMF, begin);
+            st.emit(class::DTMF, end);
+            Some(())
+        })
+    }
+
+    /// The next key the caller pressed that the dialplan has not read, if any.
+    pub fn take_dtmf(&self, uid: &str) -> Option<char> {
+        self.with(|st| st.chan_mut(uid)?.dtmf.pop_front())
     }
 
     /// `SoftHangupRequest` of the channel hanging itself up (the `Hangup()` application).

@@ -2,6 +2,8 @@
 //! do, and a place in the dialplan. Below the state and the event formatting, which both describe
 //! channels.
 
+use std::collections::VecDeque;
+use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use tokio::sync::watch;
@@ -63,6 +65,10 @@ pub struct Channel {
     /// A `Hangup` was asked of the PBX while the channel was bridged: its `SoftHangupRequest` is
     /// published once the channel has left the bridge, where Asterisk's comes.
     pub soft_hangup_pending: bool,
+    /// Keys the caller pressed (DTMF received) that the dialplan has not read yet; `dtmf_ready` is
+    /// notified as each arrives.
+    pub dtmf: VecDeque<char>,
+    pub dtmf_ready: Arc<tokio::sync::Notify>,
     pub control: watch::Sender<Control>,
     pub state_tx: watch::Sender<u8>,
 }

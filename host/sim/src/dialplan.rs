@@ -10,6 +10,7 @@ use super::channel::{Control, Pc};
 use super::event_format::{self, channel_block, class};
 use super::seed::ExtenSeed;
 use super::state::{PbxRef, State};
+use super::timing;
 
 /// Does dialplan pattern `pattern` (`_10XX`, `_X.`, `1001`) match `exten`?
 pub fn matches(pattern: &str, exten: &str) -> bool {
@@ -73,9 +74,49 @@ fn find<'a>(st: &'a State, context: &str, exten: &str, index: usize, depth: usiz
     })
 }
 
+/// Whether some extension of `context` (or of what it includes) has priority 1 and could match
+/// a longer number starting with `prefix`: Asterisk's "match more", which decides whether to wait
+/// for another key.
+fn can_match_more(st: &State, context: &str, prefix: &str, depth: usize) -> bool {
+    st.dialplan.iter().filter(|e| e.context == context && !e.steps.is_empty()).any(|e| longer_matches(&e.exten, prefix))
+        || (depth < 8
+            && st.includes.iter().filter(|(c, _)| c == context).any(|(_, inc)| can_match_more(st, inc, prefix, depth + 1)))
+}
+
+/// Does extension or pattern `exten` match some number longer than `prefix` that starts with it?
+fn longer_matches(exten: &str, prefix: &str) -> bool {
+    let Some(p) = exten.strip_prefix('_') else { return exten.len() > prefix.len() && exten.starts_with(prefix) };
+    fn go(p: &[u8], e: &[u8]) -> bool {
+        let Some(&c) = p.first() else { return false };
+        let Some(&x) = e.first() else { return true };
+        match c {
+            b'.' | b'!' => true,
+            b'[' => {
+                let Some(end) = p.iter().position(|&b| b == b']') else { return false };
+                matches(&format!("_{}", String::from_utf8_lossy(&p[..=end])), &(x as char).to_string()) && go(&p[end + 1..], &e[1..])
+            }
+            _ => {
+                let ok = match c.to_ascii_uppercase() {
+                    b'X' => x.is_ascii_digit(),
+                    b'Z' => (b'1'..=b'9').contains(&x),
+                    b'N' => (b'2'..=b'9').contains(&x),
+                    _ => c == x,
+                };
+                ok && go(&p[1..], &e[1..])
+            }
+        }
+    }
+    go(p.as_bytes(), prefix.as_bytes())
+}
+
 /// Expands `${EXTEN}`, `${EXTEN:n}`, `${CALLERID(num)}`, `${CALLERID(name)}`, `${UNIQUEID}`,
-/// `${CHANNEL}`, channel variables and globals.
+/// `${CHANNEL}`, `${EPOCH}`, channel variables and globals, then evaluates `$[…]` expressions.
 pub fn substitute(st: &State, uid: &str, text: &str) -> String {
+    let out = substitute_variables(st, uid, text);
+    if out.contains("$[") { timing::expand_expressions(&out) } else { out }
+}
+
+fn substitute_variables(st: &State, uid: &str, text: &str) -> String {
     let mut out = String::new();
     let mut rest = text;
     while let Some(i) = rest.find("${") {
@@ -106,6 +147,9 @@ pub fn substitute(st: &State, uid: &str, text: &str) -> String {
 pub fn variable(st: &State, uid: &str, name: &str) -> Option<String> {
     let ch = st.chan(uid);
     let upper = name.to_ascii_uppercase();
+    if upper == "EPOCH" {
+        return Some(super::clock::epoch(std::time::SystemTime::now()).0.to_string());
+    }
     if let Some(arg) = upper.strip_prefix("DB(").and_then(|r| r.strip_suffix(')')) {
         let arg = &name[3..3 + arg.len()];
         return st.astdb.get(&format!("/{}", arg.trim_start_matches('/'))).cloned();
@@ -212,7 +256,7 @@ async fn exec(pbx: &PbxRef, ch: &mut Chan, app: &str, data: &str) -> Step {
             let secs: f64 = args.first().and_then(|s| s.parse().ok()).unwrap_or(0.0);
             wait(pbx, ch, Some(Duration::from_secs_f64(secs.max(0.0)))).await.unwrap_or(Step::Next)
         }
-        "playback" | "background" | "saydigits" | "saynumber" => {
+        "playback" | "saydigits" | "saynumber" => {
             bridge::answer(pbx, ch);
             let files = args.first().map(|f| f.split('&').count()).unwrap_or(1) as u64;
             wait(pbx, ch, Some(Duration::from_secs(files))).await.unwrap_or(Step::Next)
@@ -230,19 +274,36 @@ async fn exec(pbx: &PbxRef, ch: &mut Chan, app: &str, data: &str) -> Step {
         "busy" | "congestion" => wait(pbx, ch, Some(Duration::from_secs(1)))
             .await
             .unwrap_or(Step::Hangup(if app.eq_ignore_ascii_case("busy") { 17 } else { 34 })),
-        "goto" => {
-            let (context, exten, priority) = pbx.with(|st| {
-                let c = st.chan(&ch.uniqueid);
-                let ctx = c.map(|c| c.context.clone()).unwrap_or_default();
-                let ext = c.map(|c| c.exten.clone()).unwrap_or_default();
-                match args.as_slice() {
-                    [c, e, p] => (c.to_string(), e.to_string(), p.parse().unwrap_or(1)),
-                    [e, p] => (ctx, e.to_string(), p.parse().unwrap_or(1)),
-                    [p] => (ctx, ext, p.parse().unwrap_or(1)),
-                    _ => (ctx, ext, 1),
-                }
-            });
-            Step::Goto(Pc { context, exten, priority })
+        "goto" => goto(pbx, ch, &args),
+        "gotoif" => {
+            // `condition?[label if true][:label if false]`; a label is `[[context,]exten,]priority`.
+            let (condition, labels) = data.split_once('?').unwrap_or((data, ""));
+            let (yes, no) = labels.split_once(':').unwrap_or((labels, ""));
+            branch(pbx, ch, if timing::truthy(condition) { yes } else { no })
+        }
+        "gotoiftime" => {
+            let (spec, labels) = data.split_once('?').unwrap_or((data, ""));
+            let (yes, no) = labels.split_once(':').unwrap_or((labels, ""));
+            branch(pbx, ch, if timing::in_time_spec(spec, std::time::SystemTime::now()) { yes } else { no })
+        }
+        "background" => {
+            bridge::answer(pbx, ch);
+            let files = args.first().map(|f| f.split('&').count()).unwrap_or(1) as u64;
+            // A key pressed while it plays stops it and starts the collecting of the number.
+            match next_key(pbx, ch, Some(Duration::from_secs(files))).await {
+                Err(step) => step,
+                Ok(None) => Step::Next,
+                Ok(Some(key)) => collect(pbx, ch, key.to_string()).await,
+            }
+        }
+        "waitexten" => {
+            // Seconds; none or 0: the response timeout, 10 s by default.
+            let secs = args.first().and_then(|s| s.parse::<f64>().ok()).filter(|s| s.is_finite() && *s > 0.0).unwrap_or(10.0);
+            match next_key(pbx, ch, Some(Duration::from_secs_f64(secs))).await {
+                Err(step) => step,
+                Ok(None) => special(pbx, ch, "t"),
+                Ok(Some(key)) => collect(pbx, ch, key.to_string()).await,
+            }
         }
         "dial" => {
             let targets: Vec<String> =
@@ -263,6 +324,102 @@ async fn exec(pbx: &PbxRef, ch: &mut Chan, app: &str, data: &str) -> Step {
         // Asterisk hangs up a channel that asks for an application it does not have.
         _ => Step::Hangup(0),
     }
+}
+
+/// `Goto([[context,]exten,]priority)` from the channel's place.
+fn goto(pbx: &PbxRef, ch: &Chan, args: &[&str]) -> Step {
+    let (context, exten, priority) = pbx.with(|st| {
+        let c = st.chan(&ch.uniqueid);
+        let ctx = c.map(|c| c.context.clone()).unwrap_or_default();
+        let ext = c.map(|c| c.exten.clone()).unwrap_or_default();
+        match args {
+            [c, e, p] => (c.to_string(), e.to_string(), p.parse().unwrap_or(1)),
+            [e, p] => (ctx, e.to_string(), p.parse().unwrap_or(1)),
+            [p] => (ctx, ext, p.parse().unwrap_or(1)),
+            _ => (ctx, ext, 1),
+        }
+    });
+    Step::Goto(Pc { context, exten, priority })
+}
+
+/// A `GotoIf`/`GotoIfTime` branch: to its label, or on to the next priority when it has none.
+fn branch(pbx: &PbxRef, ch: &Chan, label: &str) -> Step {
+    let label = label.trim();
+    if label.is_empty() {
+        return Step::Next;
+    }
+    let parts: Vec<&str> = label.split(',').map(str::trim).collect();
+    goto(pbx, ch, &parts)
+}
+
+/// The next key the caller presses within `wait` (`Ok(None)`: none came); `Err` when the
+/// channel's owner is asked something else meanwhile (a hangup, a redirect).
+async fn next_key(pbx: &PbxRef, ch: &mut Chan, wait_for: Option<Duration>) -> Result<Option<char>, Step> {
+    let deadline = wait_for.map(|d| Instant::now() + d);
+    loop {
+        if let Some(key) = pbx.take_dtmf(&ch.uniqueid) {
+            return Ok(Some(key));
+        }
+        let timer = async {
+            match deadline {
+                Some(d) => tokio::time::sleep_until(d.into()).await,
+                None => std::future::pending().await,
+            }
+        };
+        let ready = ch.dtmf.clone();
+        tokio::select! {
+            c = wait_control(&mut ch.control) => match c {
+                Control::Run => {}
+                Control::Hangup(cause) => return Err(Step::Hangup(cause)),
+                Control::Redirect { context, exten, priority } => {
+                    pbx.clear_control(ch);
+                    return Err(Step::Goto(Pc { context, exten, priority }));
+                }
+                Control::BlindTransfer { .. } => pbx.clear_control(ch),
+            },
+            _ = ready.notified() => {}
+            _ = timer => return Ok(None),
+        }
+    }
+}
+
+/// How long Asterisk waits for the next key of a number that could still go on (the digit
+/// timeout, 5 s by default).
+const DIGIT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Collects the keys of a number after its first (`keys`), as Asterisk does after `Background`
+/// or `WaitExten`: the number goes to its extension in the channel's context as soon as no
+/// longer one could match, to `i` when none can, and, when a key does not come in time, to its
+/// extension if it has one, else to `i`.
+async fn collect(pbx: &PbxRef, ch: &mut Chan, mut keys: String) -> Step {
+    loop {
+        let (context, exact, more) = pbx.with(|st| {
+            let context = st.chan(&ch.uniqueid).map(|c| c.context.clone()).unwrap_or_default();
+            let exact = find(st, &context, &keys, 0, 0).is_some();
+            let more = can_match_more(st, &context, &keys, 0);
+            (context, exact, more)
+        });
+        if !more {
+            return if exact { Step::Goto(Pc { context, exten: keys, priority: 1 }) } else { special(pbx, ch, "i") };
+        }
+        match next_key(pbx, ch, Some(DIGIT_TIMEOUT)).await {
+            Err(step) => return step,
+            Ok(Some(key)) => keys.push(key),
+            Ok(None) if exact => return Step::Goto(Pc { context, exten: keys, priority: 1 }),
+            Ok(None) => return special(pbx, ch, "i"),
+        }
+    }
+}
+
+/// To `t` (timeout) or `i` (invalid) of the channel's context; without one Asterisk hangs up.
+fn special(pbx: &PbxRef, ch: &Chan, exten: &str) -> Step {
+    pbx.with(|st| {
+        let context = st.chan(&ch.uniqueid).map(|c| c.context.clone()).unwrap_or_default();
+        match find(st, &context, exten, 0, 0) {
+            Some(_) => Step::Goto(Pc { context, exten: exten.into(), priority: 1 }),
+            None => Step::Hangup(16),
+        }
+    })
 }
 
 /// Runs the channel through the dialplan from `pc` until it hangs up.
@@ -601,5 +758,23 @@ mod tests {
             assert_eq!(step(st, &at("1003", 2)), Some(("Hangup".into(), String::new())));
             assert_eq!(step(st, &at("1002", 3)), None);
         });
+    }
+
+    #[test]
+    fn a_number_waits_for_more_keys_only_while_a_longer_one_can_match() {
+        for (exten, keys, more) in [
+            ("_1XXX", "1", true),
+            ("_1XXX", "1001", false),
+            ("1001", "1", true),
+            ("1", "1", false),
+            ("2", "1", false),
+            ("_X.", "5", true),
+            ("_X.", "55", true),
+            ("_[2-3]X", "2", true),
+            ("_[2-3]X", "4", false),
+            ("_NXX", "1", false),
+        ] {
+            assert_eq!(longer_matches(exten, keys), more, "{exten} after {keys}");
+        }
     }
 }

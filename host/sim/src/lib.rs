@@ -34,7 +34,8 @@
 //! and Queue), `calls` (call primitives and their events), `rtcp` (`RTCPSent`, `RTPAUDIOQOS`),
 //! `asterisk_conf` (an Asterisk `.conf` reader for the switchboard config files, read on start and
 //! `Reload` when [`SimConfig::config_dir`] is set), `state` (the live PBX, its device states and
-//! the event bus), `cdr_csv` (Master.csv as cdr_csv writes it), `cdr`, `event_format` (event
+//! the event bus), `cdr_csv` (Master.csv as cdr_csv writes it), `cdr`, `timing` (`GotoIfTime` specs and `$[…]`
+//! expressions), `event_format` (event
 //! classes and the header blocks events share), `channel` (channels, bridges, dialplan places),
 //! `asterisk` (versions, MD5 keys, astdb paths), `seed`, [`office`] (the demo office's people,
 //! phones, trunk and queues, which [`PbxSeed::demo`] and the host's demo database share),
@@ -62,7 +63,14 @@
 //! registering through [`Simulator::upsert_endpoint`] publishes its `ExtensionStatus` and
 //! `DeviceStateChange` only, without the `ChallengeSent`, `SuccessfulAuth`, `ContactStatus` and
 //! `PeerStatus` around them. `CoreShowChannels` and `Status` list channels oldest first
-//! (Asterisk's order follows its channel container's hashing).
+//! (Asterisk's order follows its channel container's hashing). `PlayDTMF` (which no transcript
+//! covers) answers as Asterisk 22's manager does and publishes `DTMFBegin` and `DTMFEnd` at once,
+//! one after the other (Asterisk's are a digit's duration apart); a key received (`Receive: yes`)
+//! waits in the channel until `Background`, `WaitExten` or the collecting of a number reads it,
+//! where Asterisk drops a key that comes while the channel runs an application that does not read
+//! keys. The dialplan's `$[…]` covers what the rendered dialplan uses (comparisons, `&`, `|`, `!`,
+//! parentheses), and `GotoIfTime` ignores its time-zone argument: the simulator's clock is the
+//! real one, in UTC.
 
 #![deny(missing_docs)]
 
@@ -88,6 +96,7 @@ mod scenarios;
 mod seed;
 mod server;
 mod state;
+mod timing;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -165,6 +165,8 @@ mod tests {
             call_id: String::new(),
             ssrc: 1_280_979_782,
             soft_hangup_pending: false,
+            dtmf: Default::default(),
+            dtmf_ready: Default::default(),
             control,
             state_tx,
         }

@@ -10,7 +10,7 @@
 //! | file                          | Asterisk module reloaded | from                                              |
 //! |-------------------------------|--------------------------|---------------------------------------------------|
 //! | `pjsip.switchboard.conf`      | `res_pjsip.so`           | `ps_endpoints`, `ps_auths`, `ps_aors`, `ps_registrations`, `trunks` |
-//! | `extensions.switchboard.conf` | `pbx_config.so`          | extensions, follow-me, ring groups, queues, routes |
+//! | `extensions.switchboard.conf` | `pbx_config.so`          | extensions, follow-me, ring groups, queues, routes, IVRs, day/holiday timers, custom apps, classes of service |
 //! | `queues.switchboard.conf`     | `app_queue.so`           | `queues`, `queue_members`                         |
 //! | `voicemail.switchboard.conf`  | `app_voicemail.so`       | `voicemail`                                       |
 //!
@@ -56,14 +56,22 @@
 //! costs one render and one reload per changed module, and every caller still gets a run that
 //! started after its call did, so it sees its own change.
 
+mod apps;
 mod cells;
+mod cos;
 mod dialplan;
+mod hours;
+mod ivr;
 mod pjsip;
 mod queues;
 mod syntax;
 mod voicemail;
 
-pub use dialplan::{EXTENSIONS, FOLLOWME, INBOUND, INTERNAL, OUTBOUND, QUEUES, RINGGROUPS};
+pub use apps::APPS;
+pub use cos::COS_PREFIX;
+pub use dialplan::{EXTENSIONS, FOLLOWME, INBOUND, INTERNAL, OUTBOUND, QUEUES, RINGGROUPS, VOICEMAIL};
+pub use hours::TIMERS;
+pub use ivr::IVRS;
 pub use syntax::{HEADER, Unrenderable};
 
 use std::collections::{BTreeMap, BTreeSet};

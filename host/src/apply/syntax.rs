@@ -165,6 +165,34 @@ impl<'a> At<'a> {
         Ok(value)
     }
 
+    /// A sound file for `Background`/`Playback` (`custom/welcome`): letters, digits and `_ . / -`,
+    /// not empty; anything else could end the argument or be evaluated.
+    pub fn sound<'v>(self, column: &'static str, value: &'v str) -> Result<&'v str, Unrenderable> {
+        if value.is_empty() || !value.chars().all(|c| c.is_ascii_alphanumeric() || "_./-".contains(c)) {
+            return Err(self.fail(column, value, "is not a sound file name (letters, digits and _ . / -)"));
+        }
+        Ok(value)
+    }
+
+    /// Keys pressed in an IVR (`1`, `*9`, `#`): 1 to 10 of `0-9 * #`, safe as an extension.
+    pub fn keys<'v>(self, column: &'static str, value: &'v str) -> Result<&'v str, Unrenderable> {
+        if value.is_empty() || value.chars().count() > 10 || !value.chars().all(|c| c.is_ascii_digit() || "*#".contains(c)) {
+            return Err(self.fail(column, value, "must be 1 to 10 of the keys 0-9 * #"));
+        }
+        Ok(value)
+    }
+
+    /// A dialplan application's whole argument list (`PJSIP/1001&PJSIP/1002,20`): `,` separates
+    /// its arguments and `& / @ |` are plain text to every application allowed here, but a control
+    /// character, `;`, `$`, `\`, a parenthesis, a bracket, a brace, `"` or `` ` `` could end the
+    /// line, close the application or be evaluated.
+    pub fn arguments<'v>(self, column: &'static str, value: &'v str) -> Result<&'v str, Unrenderable> {
+        if value.chars().any(|c| c.is_control() || ";$\\()[]{}\"`".contains(c)) {
+            return Err(self.fail(column, value, "holds a character the dialplan would interpret (; $ \\ ( ) [ ] { } \" `)"));
+        }
+        Ok(value)
+    }
+
     /// `yes`/`no` (and the other spellings Asterisk's `ast_true` knows), as `yes` or `no`.
     pub fn yes_no(self, column: &'static str, value: &str) -> Result<&'static str, Unrenderable> {
         match value.to_ascii_lowercase().as_str() {
@@ -276,6 +304,12 @@ mod tests {
         assert!(at.destination("destination", "from-internal,1001,1").is_ok());
         assert!(at.destination("destination", "a,b,c,d").is_err());
         assert!(at.destination("destination", "ctx,${X},1").is_err());
+        assert!(at.arguments("arguments", "PJSIP/1001&PJSIP/1002,20,tT").is_ok());
+        for bad in ["${SHELL(id)}", "x)", "a;b", "$[1]", "a\nb", "\"q\""] {
+            assert!(at.arguments("arguments", bad).is_err(), "{bad:?} passed");
+        }
+        assert!(at.keys("digits", "*9#").is_ok() && at.keys("digits", "1,1").is_err() && at.keys("digits", "").is_err());
+        assert!(at.sound("announcement", "custom/welcome").is_ok() && at.sound("announcement", "a,b").is_err());
     }
 
     #[test]

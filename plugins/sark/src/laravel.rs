@@ -63,6 +63,11 @@ pub fn render(error: Error) -> Response {
         obj([("message", PAGE_NOT_FOUND)]).encode()
     } else if status == 409 {
         obj([("Error", error.message())]).encode()
+    } else if status == 405 {
+        // Laravel's MethodNotAllowedHttpException, as its handler rendered it.
+        let method = error.message().split(' ').next().unwrap_or_default();
+        let allowed = error.headers().iter().find(|(n, _)| n == "allow").map(|(_, v)| v.as_str()).unwrap_or_default();
+        obj([("message", format!("The {method} method is not supported for this route. Supported methods: {allowed}."))]).encode()
     } else {
         if status >= 500 {
             switchboard_sdk::log::error("request failed", &[("status", &status.to_string()), ("error", error.message())]);
@@ -920,6 +925,13 @@ mod tests {
         assert_eq!(body(Error::not_found("no route")), r#"{"message":"Page Not Found. Check your URI for correctness"}"#);
         assert_eq!(render(invalid("pkey", "The pkey field is required.")).status(), 422);
         assert_eq!(deleted().status(), 204);
+        let wrong = Error::method_not_allowed("POST is not allowed on /api/sysglobals").with_header("allow", "GET, HEAD, PUT");
+        let response = render(wrong);
+        assert_eq!(response.header_value("allow"), Some("GET, HEAD, PUT"));
+        assert_eq!(
+            String::from_utf8(response.into_body_bytes().unwrap()).unwrap(),
+            r#"{"message":"The POST method is not supported for this route. Supported methods: GET, HEAD, PUT."}"#
+        );
     }
 
     #[test]

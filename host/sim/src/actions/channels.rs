@@ -137,6 +137,32 @@ pub fn hangup(s: &Session, action: &Message) -> Reply {
     Reply::one(ack(action, "Channel Hungup"))
 }
 
+/// `PlayDTMF`: a key on a channel. With `Receive: yes` the channel receives it, as if its caller
+/// pressed it (a waiting `Background` or `WaitExten` reads it); without, it is played out to the
+/// caller. `Duration` is in milliseconds.
+pub fn play_dtmf(s: &Session, action: &Message) -> Reply {
+    let (name, digit, duration) = (header(action, "Channel"), header(action, "Digit"), header(action, "Duration"));
+    if name.is_empty() {
+        return Reply::one(error(action, "Channel not specified"));
+    }
+    let Some(digit) = digit.chars().next() else { return Reply::one(error(action, "No digit specified")) };
+    let duration_ms = match duration {
+        "" => 100,
+        d => match d.parse::<u32>() {
+            Ok(ms) => ms,
+            Err(_) => return Reply::one(error(action, "Could not convert Duration parameter")),
+        },
+    };
+    let receive = ["yes", "true", "y", "t", "1", "on"].iter().any(|y| header(action, "Receive").eq_ignore_ascii_case(y));
+    let Some(uid) = s.pbx.with(|st| st.chan_by_name(name).map(|c| c.uniqueid.clone())) else {
+        return Reply::one(error(action, "Channel not found"));
+    };
+    match s.pbx.dtmf(&uid, digit, duration_ms, receive) {
+        Some(()) => Reply::one(ack(action, "DTMF successfully queued")),
+        None => Reply::one(error(action, "Channel not found")),
+    }
+}
+
 /// `Redirect` (and `ExtraChannel`).
 pub fn redirect(s: &Session, action: &Message) -> Reply {
     let name = header(action, "Channel");

@@ -293,6 +293,7 @@ pub const ACTIONS: &[&str] = &[
     "PJSIPShowContacts",
     "PJSIPShowEndpoint",
     "PJSIPShowEndpoints",
+    "PlayDTMF",
     "QueueAdd",
     "QueuePause",
     "QueueRemove",

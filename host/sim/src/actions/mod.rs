@@ -55,6 +55,7 @@ pub async fn handle(s: &mut Session, action: &Message) -> Reply {
         "originate" => channels::originate(s, action).await,
         "hangup" => channels::hangup(s, action),
         "redirect" => channels::redirect(s, action),
+        "playdtmf" => channels::play_dtmf(s, action),
         "blindtransfer" => channels::blind_transfer(s, action),
         "getvar" => channels::getvar(s, action),
         "setvar" => channels::setvar(s, action),

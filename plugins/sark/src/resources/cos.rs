@@ -117,7 +117,7 @@ fn changes(input: &Input) -> (Changes, Option<Vec<String>>) {
     let patterns = input.has("dialplan").then(|| {
         let mut patterns: Vec<String> = Vec::new();
         for p in input.text("dialplan").unwrap_or_default().split_whitespace() {
-            if let Err(refusal) = switchboard_sdk::schema::check("outbound_route_patterns", "match", p) {
+            if let Err(refusal) = switchboard_sdk::schema::check("cos_rule_patterns", "pattern", p) {
                 changes.refuse("dialplan", &refusal);
             }
             if !patterns.iter().any(|q| q == p) {

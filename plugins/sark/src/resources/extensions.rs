@@ -298,6 +298,7 @@ fn delete(req: &Request) -> Result<Response, Error> {
     db.transaction(|tx| {
         tx.query("DELETE FROM extensions WHERE number = ?", &[pkey.clone().into()])?;
         tx.query("DELETE FROM astdb WHERE family = 'ringdelay' AND key = ?", &[pkey.clone().into()])?;
+        tx.query("DELETE FROM voicemail WHERE mailbox = ?", &[pkey.clone().into()])?;
         Ok::<_, Error>(())
     })
     .map_err(|e| super::explain(e, &[]))?;
@@ -305,17 +306,24 @@ fn delete(req: &Request) -> Result<Response, Error> {
     Ok(laravel::deleted())
 }
 
-/// A runtime value: the live PBX's when AMI answers, else the shared `astdb` table's.
+/// An AMI failure as SARK answered it: the PBX not reachable is its 503, another refusal a 502
+/// with Asterisk's message.
+fn pbx_error(error: ami::AmiError) -> Error {
+    let error = Error::from(error);
+    if error.status() == 503 || error.status() == 504 {
+        return laravel::error_body(503, &obj([("message", "Service Unavailable - Could not connect to the PBX")]));
+    }
+    laravel::error_body(error.status(), &obj([("message", error.message())]))
+}
+
+/// A runtime value: the live PBX's through AMI; the shared `astdb` table's when the mount is not
+/// granted AMI. A PBX that cannot answer is an error, never a stale or empty value.
 fn runtime_value(db: &Connection, family: &str, key: &str) -> Result<String, Error> {
     match ami::send("DBGet", &[("Family", family), ("Key", key)]) {
-        Ok(result) => {
-            let value = result.events.iter().find_map(|e| ami::field(e, "Val").map(str::to_string));
-            if let Some(value) = value {
-                return Ok(value);
-            }
-        }
+        Ok(result) => return Ok(result.events.iter().find_map(|e| ami::field(e, "Val").map(str::to_string)).unwrap_or_default()),
         Err(ami::AmiError::Failed(message)) if message.contains("not found") => return Ok(String::new()),
-        Err(_) => {}
+        Err(ami::AmiError::Denied(_)) => {}
+        Err(error) => return Err(pbx_error(error)),
     }
     let rows = db.query("SELECT value FROM astdb WHERE family = ? AND key = ?", &[family.into(), key.into()])?;
     Ok(rows.rows().first().map(|r| r.text(0)).unwrap_or_default())
@@ -353,6 +361,8 @@ fn update_runtime(req: &Request) -> Result<Response, Error> {
         changes.text("astdb", "value", family, value.clone());
     }
     changes.checked()?;
+    // The table and the live PBX together: a PBX that refuses rolls the table back. A mount not
+    // granted AMI keeps the table alone (what the next start of the PBX is given).
     db.transaction(|tx| {
         for (family, value) in &writes {
             tx.query(
@@ -360,12 +370,35 @@ fn update_runtime(req: &Request) -> Result<Response, Error> {
                 &[(*family).into(), pkey.clone().into(), value.clone().into()],
             )?;
         }
+        for (family, value) in &writes {
+            match ami::send("DBPut", &[("Family", family), ("Key", &pkey), ("Val", value)]) {
+                Ok(_) | Err(ami::AmiError::Denied(_)) => {}
+                Err(error) => return Err(pbx_error(error)),
+            }
+        }
         Ok::<_, Error>(())
     })
     .map_err(|e| changes.explain(e))?;
-    // The live PBX too, when AMI is granted and up; the table is what the next start loads.
-    for (family, value) in &writes {
-        let _ = ami::send("DBPut", &[("Family", family), ("Key", &pkey), ("Val", value)]);
-    }
     Ok(Response::empty(204))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phone_makers_come_from_the_mac_prefix() {
+        assert_eq!(vendor("001565aabbcc"), Some("Yealink"));
+        assert_eq!(vendor("000413AABBCC"), Some("Snom"));
+        assert_eq!(vendor("ffffffaabbcc"), None);
+        assert_eq!(vendor("0015"), None);
+    }
+
+    #[test]
+    fn technologies_show_as_sark_named_them() {
+        assert_eq!(technology("pjsip"), "SIP");
+        assert_eq!(technology("sip"), "SIP");
+        assert_eq!(technology("iax2"), "IAX2");
+        assert_eq!(technology("virtual"), "VIRTUAL");
+    }
 }
