@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use switchboard_sim::Scenario;
+use switchboard_sim::{Phase, Scenario};
 
 use crate::util::client;
 
@@ -239,6 +239,25 @@ async fn sark_astamis_answers_from_live_pbx_state() {
     assert_eq!(rig.json("GET", "/astamis/DBget/sarktest/color", None).await, json!({"color": ""}));
     assert_eq!(rig.json("DELETE", "/astamis/DBdel/sarktest/color", None).await, json!({"color": false}));
     assert_eq!(rig.json("GET", "/astamis/Reload", None).await, json!({"Response": "Reload sent"}));
+    rig.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sark_astamis_never_reads_an_error_as_an_empty_list() {
+    let rig = rig().await;
+    rig.sim().set_phase(Phase::ShuttingDown);
+    for path in ["/astamis/Status", "/astamis/ExtensionStateList", "/astamis/CoreShowChannels", "/astamis/PJSIPShowEndpoints", "/astamis/SIPpeers"] {
+        assert_eq!(rig.get(path).await, (503, r#"{"message":"PBX not running"}"#.into()), "{path}");
+    }
+    assert_eq!(rig.json("GET", "/syscommands/pbxrunstate", None).await, json!({"pbxrunstate": false}));
+    // Starting: the core answers, the modules' actions are not there yet.
+    rig.sim().set_phase(Phase::Booting);
+    let (status, body) = rig.get("/astamis/QueueStatus").await;
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("not available now"), "{body}");
+    rig.sim().set_phase(Phase::Running);
+    assert_eq!(rig.get("/astamis/Status").await, (404, r#"{"message":"Empty Object set returned from AMI"}"#.into()));
+    assert_eq!(rig.get("/astamis/QueueStatus").await.0, 200);
     rig.stop().await;
 }
 
