@@ -23,6 +23,7 @@ mod pbx_errors;
 mod rate_limit;
 mod sandbox;
 mod sark_dialplan;
+mod sark_ops;
 mod schema_rules;
 mod serving;
 mod sim;

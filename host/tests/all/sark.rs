@@ -8,13 +8,15 @@ use serde_json::{Value, json};
 
 use crate::util::client;
 
-/// What the mount needs, exactly as the plugin's README lists it.
+/// What the mount needs, exactly as the plugin's README lists it; its rate limit off, since these
+/// tests send far more than SARK's default 60 requests a minute.
 const GRANTS: &str = "grants = { sqlite = { pbx = { read = [\"tenants\"], write = [\"tenants\", \"extensions\", \"device_options\", \
     \"follow_me\", \"follow_me_numbers\", \"voicemail\", \"astdb\", \"trunks\", \"inbound_routes\", \"outbound_routes\", \
     \"outbound_route_patterns\", \"outbound_route_trunks\", \"ring_groups\", \"ring_group_members\", \"queues\", \"queue_members\", \
     \"ivrs\", \"ivr_entries\", \"day_timers\", \"holiday_timers\", \"custom_apps\", \"custom_app_steps\", \"cos_rules\", \
     \"cos_rule_patterns\", \"cos_assignments\"] }, own = true }, apply_changes = true, \
-    ami = [\"DBGet Family=CF\", \"DBGet Family=CFB\", \"DBGet Family=ringdelay\", \"DBPut Family=CF\", \"DBPut Family=CFB\", \"DBPut Family=ringdelay\"] }\n";
+    ami = [\"DBGet Family=CF\", \"DBGet Family=CFB\", \"DBGet Family=ringdelay\", \"DBPut Family=CF\", \"DBPut Family=CFB\", \"DBPut Family=ringdelay\"] }\n\
+    settings = { rate-limit = \"off\" }\n";
 
 const ISSABEL_SECRET: &str = "test-jwt-secret-0123456789abcdef";
 const ISSABEL_PASSWORD: &str = "yourpassword";

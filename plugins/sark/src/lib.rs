@@ -8,6 +8,7 @@
 //! shared model, so every flavor sees one PBX. Writes are committed and left for
 //! `GET /syscommands/commit` to apply, as SARK staged changes until its commit.
 
+mod access;
 pub mod laravel;
 mod model;
 pub mod ops;
@@ -18,7 +19,7 @@ use switchboard_sdk::prelude::*;
 /// Every route, relative to the mount (`/api`), errors rendered as SARK rendered them.
 fn router() -> Router {
     let router = resources::routes(Router::new());
-    ops::routes(router).on_error(laravel::render)
+    access::guard(ops::routes(router)).on_error(laravel::render)
 }
 
 switchboard_sdk::plugin!(router: router);
