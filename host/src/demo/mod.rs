@@ -25,7 +25,7 @@ use crate::config::{
 use self::pbx::DemoSummary;
 
 /// The file areas the demo configures, as a real install would.
-pub const AREAS: &[&str] = &["recordings", "voicemail", "greetings", "backups", "uploads", "logs"];
+pub const AREAS: &[&str] = &["recordings", "voicemail", "greetings", "backups", "uploads", "logs", "firewall"];
 
 /// Where the demo keeps its data: `store/` (databases), `asterisk/` (rendered configuration the
 /// simulator reads), `cdr-csv/Master.csv` (the simulator's call records, as Asterisk's cdr_csv
@@ -112,6 +112,9 @@ pub const ISSABEL_ADMIN_PASSWORD: &str = "demo-admin-password";
 /// The HTTPS listener the demo serves the SARK V6 API on, as a SARK box does (port 44300 by
 /// default), with a self-signed certificate generated on the first run and kept in the store.
 pub const SARK_LISTENER: &str = "sark";
+/// The API key of the demo's SARK mount (`X-Api-Key` or `Authorization: Bearer`). The original had
+/// none; a box reachable from a network wants one.
+pub const SARK_KEY: &str = "demo-sark-api-key";
 
 /// The demo's mounts on `listen` (plain HTTP, listener `main`), its HTTPS listener on
 /// `sark_listen`, talking to the PBX at `ami`.
@@ -239,6 +242,34 @@ pub fn config(listen: SocketAddr, sark_listen: SocketAddr, cache_dir: Option<Pat
         },
         limits: Limits::default(),
     };
+    // Everything the SARK API offers but the PBX's start/stop/reboot: the demo has no command for
+    // them (`[pbx_control]`), so those answer that they are not granted. The whole `pbx` database
+    // read-write, because a snapshot or backup restore rewrites every configuration table.
+    let sark = Mount {
+        route: "/api".into(),
+        plugin: PluginSource::Builtin("sark".into()),
+        listeners: vec![SARK_LISTENER.into()],
+        settings: BTreeMap::from([("api-key".to_string(), SARK_KEY.to_string())]),
+        grants: Grants {
+            ami: grants(&[
+                "CoreShowChannels", "CoreStatus", "CoreSettings", "Status", "DeviceStateList", "ExtensionStateList",
+                "ExtensionState", "QueueStatus", "QueueSummary", "MailboxCount", "MailboxStatus", "PJSIPShowEndpoints",
+                "PJSIPShowEndpoint", "PJSIPShowContacts", "PJSIPShowRegistrationsOutbound", "SIPpeers", "SIPshowpeer",
+                "SIPshowregistry", "Agents", "ConfbridgeList", "ConfbridgeListRooms", "VoicemailUsersList", "IAXpeers",
+                "IAXregistry", "Ping", "Reload", "DBGet", "DBPut", "DBDel", "Hangup",
+                "Originate Channel=Local/*, Application=",
+            ]),
+            sqlite: SqliteGrant { pbx: Some(PbxAccess::ReadWrite), own: true },
+            files: ["greetings", "backups", "voicemail", "firewall"]
+                .into_iter()
+                .map(|area| (area.to_string(), FileAccess::ReadWrite))
+                .collect(),
+            apply_changes: true,
+            ..Grants::default()
+        },
+        // A backup or a snapshot restore reads and writes the whole configuration.
+        limits: Limits { timeout: Duration::from_secs(60), ..Limits::default() },
+    };
     Config {
         listeners: vec![
             Listener { name: "main".into(), address: listen, trusted_proxies: Vec::new(), tls: None },
@@ -250,7 +281,7 @@ pub fn config(listen: SocketAddr, sark_listen: SocketAddr, cache_dir: Option<Pat
             },
         ],
         runtime: RuntimeOptions { cache_dir },
-        mounts: vec![hello, click_to_call, elastix, issabel, axeos],
+        mounts: vec![hello, click_to_call, elastix, issabel, axeos, sark],
         ami,
         events: Default::default(),
         store: Some(StoreConfig { dir: layout.store() }),
@@ -337,6 +368,7 @@ pub fn banner(server: &crate::Server, ami: Option<(SocketAddr, &str, &str)>, lay
     out.push_str(&format!("  elastix          header Authorization: {ELASTIX_KEY}\n"));
     out.push_str(&format!("  axeos            HTTP Basic apiKey:{AXEOS_KEY} (or ?key=); PBX users: extension number and voicemail PIN\n"));
     out.push_str(&format!("  issabel          user admin, password {ISSABEL_ADMIN_PASSWORD} (POST /pbxapi/authenticate)\n"));
+    out.push_str(&format!("  sark             X-Api-Key: {SARK_KEY} (or Authorization: Bearer); 60 requests a minute per client\n"));
     if let Some((address, user, secret)) = ami {
         out.push_str(&format!("  PBX simulator    AMI at {address}, user `{user}`, secret `{secret}`\n"));
     }
@@ -357,7 +389,19 @@ fn sark_section(server: &crate::Server, layout: &Layout) -> String {
     out.push_str(&format!("  {:<16} {curl} {base}/_switchboard/health\n", ""));
     let mounts: Vec<_> = server.mounts().iter().filter(|m| m.listeners.iter().any(|l| l == SARK_LISTENER)).collect();
     for mount in &mounts {
-        out.push_str(&format!("  {:<16} {curl} {base}{}/...   (plugin `{}`)\n", "", mount.route.trim_end_matches('/'), mount.plugin));
+        let route = mount.route.trim_end_matches('/');
+        out.push_str(&format!("  {:<16} {base}{route}   (plugin `{}`)\n", route, mount.plugin));
+        if mount.plugin == "sark" {
+            let key = format!("-H 'X-Api-Key: {SARK_KEY}'");
+            for path in ["extensions", "tenants", "destinations", "astamis/CoreShowChannels", "astamis/CoreStatus", "logs/cdrs/5", "snapshots"] {
+                out.push_str(&format!("  {:<16} {curl} {key} {base}{route}/{path}\n", ""));
+            }
+            out.push_str(&format!(
+                "  {:<16} {curl} {key} -H 'Content-Type: application/json' -d '{{\"pkey\":\"1050\",\"cluster\":\"default\"}}' {base}{route}/extensions/unprovisioned\n",
+                ""
+            ));
+            out.push_str(&format!("  {:<16} {curl} {key} {base}{route}/syscommands/commit\n", ""));
+        }
     }
     if mounts.is_empty() {
         out.push_str(&format!("  {:<16} (nothing is mounted on it yet; the SARK V6 API will answer at {base}/api/...)\n", ""));

@@ -95,6 +95,25 @@ fn demo_prints_its_urls_serves_them_and_exits_cleanly_on_sigterm() {
     assert!(lines.iter().any(|l| l.contains(&format!("SHA-256 {fingerprint}"))), "{lines:#?}");
     assert!(lines.iter().any(|l| l.contains(&format!("curl --cacert {} https://localhost:", cert.display()))), "{lines:#?}");
 
+    // The SARK V6 API on that listener, with the printed key: the demo PBX's extensions.
+    let sark_line = lines.iter().find(|l| l.contains("sark (HTTPS)")).unwrap();
+    let port: u16 = sark_line.split("https://localhost:").nth(1).unwrap().split_whitespace().next().unwrap().parse().unwrap();
+    assert!(lines.iter().any(|l| l.contains("X-Api-Key: demo-sark-api-key") && l.contains("/api/extensions")), "{lines:#?}");
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let (extensions, refused) = rt.block_on(async {
+        let client = crate::tls::trusting(&pem);
+        let address = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+        let key = [("x-api-key", switchboard::demo::SARK_KEY)];
+        let extensions = crate::tls::get_with(client.clone(), address, "localhost", "/api/extensions", &key).await.unwrap();
+        let refused = crate::tls::get_with(client, address, "localhost", "/api/extensions", &[]).await.unwrap();
+        (extensions, refused)
+    });
+    assert_eq!(extensions.status, 200, "{}", extensions.body);
+    let listed: serde_json::Value = serde_json::from_str(&extensions.body).unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 50, "the seeded PBX's extensions");
+    assert!(listed.as_array().unwrap().iter().any(|e| e["pkey"] == "1050"), "{listed}");
+    assert_eq!((refused.status, refused.body.as_str()), (401, r#"{"message":"Unauthenticated."}"#));
+
     let body = reqwest::blocking_get(&health_url);
     assert!(body.contains("\"status\":\"ok\""), "{body}");
     let greeting = reqwest::blocking_get(&hello_url);

@@ -16,16 +16,16 @@ use switchboard::config;
 use crate::util::Rig;
 
 /// What one HTTPS request saw.
-struct Answer {
-    status: u16,
-    body: String,
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) body: String,
     /// The protocol ALPN settled on.
     alpn: Option<Vec<u8>>,
 }
 
 /// A client configuration that trusts exactly the certificates in `pem` and offers `h2` and
 /// `http/1.1`, as browsers do.
-fn trusting(pem: &[u8]) -> Arc<rustls::ClientConfig> {
+pub(crate) fn trusting(pem: &[u8]) -> Arc<rustls::ClientConfig> {
     let mut roots = rustls::RootCertStore::empty();
     for cert in CertificateDer::pem_slice_iter(pem) {
         roots.add(cert.unwrap()).unwrap();
@@ -42,13 +42,28 @@ fn trusting(pem: &[u8]) -> Arc<rustls::ClientConfig> {
 
 /// `GET path` over TLS to `address`, verifying the server as `name`.
 async fn get(client: Arc<rustls::ClientConfig>, address: SocketAddr, name: &str, path: &str) -> Result<Answer, String> {
+    get_with(client, address, name, path, &[]).await
+}
+
+/// [`get`] with more request headers.
+pub(crate) async fn get_with(
+    client: Arc<rustls::ClientConfig>,
+    address: SocketAddr,
+    name: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> Result<Answer, String> {
     let tcp = tokio::net::TcpStream::connect(address).await.map_err(|e| e.to_string())?;
     let server_name = ServerName::try_from(name.to_string()).unwrap();
     let tls = tokio_rustls::TlsConnector::from(client).connect(server_name, tcp).await.map_err(|e| e.to_string())?;
     let alpn = tls.get_ref().1.alpn_protocol().map(<[u8]>::to_vec);
     let (mut sender, connection) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tls)).await.map_err(|e| e.to_string())?;
     tokio::spawn(connection);
-    let request = hyper::Request::get(path).header("host", name).body(Empty::<bytes::Bytes>::new()).unwrap();
+    let mut request = hyper::Request::get(path).header("host", name);
+    for (header, value) in headers {
+        request = request.header(*header, *value);
+    }
+    let request = request.body(Empty::<bytes::Bytes>::new()).unwrap();
     let response = sender.send_request(request).await.map_err(|e| e.to_string())?;
     let status = response.status().as_u16();
     let body = response.into_body().collect().await.map_err(|e| e.to_string())?.to_bytes();
