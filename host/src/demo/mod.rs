@@ -397,7 +397,7 @@ fn sark_section(server: &crate::Server, layout: &Layout) -> String {
                 out.push_str(&format!("  {:<16} {curl} {key} {base}{route}/{path}\n", ""));
             }
             out.push_str(&format!(
-                "  {:<16} {curl} {key} -H 'Content-Type: application/json' -d '{{\"pkey\":\"1050\",\"cluster\":\"default\"}}' {base}{route}/extensions/unprovisioned\n",
+                "  {:<16} {curl} {key} -H 'Content-Type: application/json' -d '{{\"pkey\":\"1099\",\"cluster\":\"default\"}}' {base}{route}/extensions/unprovisioned\n",
                 ""
             ));
             out.push_str(&format!("  {:<16} {curl} {key} {base}{route}/syscommands/commit\n", ""));
