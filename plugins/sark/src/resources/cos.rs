@@ -72,10 +72,7 @@ pub fn routes(router: Router) -> Router {
 
 fn records(db: &Connection, name: Option<&str>) -> Result<Vec<Json>, Error> {
     let sql = "SELECT name, description FROM cos_rules";
-    let rows = match name {
-        Some(n) => db.query(&format!("{sql} WHERE name = ?"), &[n.into()])?,
-        None => db.query(&format!("{sql} ORDER BY name"), &[])?,
-    };
+    let rows = super::select(db, sql, "name", name)?;
     let own_fields = own::all(&own::open()?, RESOURCE)?;
     let mut out = Vec::new();
     for row in rows.rows() {
@@ -98,7 +95,7 @@ fn one(db: &Connection, name: &str) -> Result<Json, Error> {
 }
 
 fn exists(db: &Connection, name: &str) -> Result<bool, Error> {
-    Ok(!db.query("SELECT 1 FROM cos_rules WHERE name = ?", &[name.into()])?.rows().is_empty())
+    super::exists(db, "cos_rules", "name", name)
 }
 
 fn list(_: &Request) -> Result<Response, Error> {

@@ -84,10 +84,7 @@ fn span_of(span: &str) -> String {
 
 fn records(db: &Connection, name: Option<&str>) -> Result<Vec<Json>, Error> {
     let sql = "SELECT name, tenant_id, description, span FROM custom_apps";
-    let rows = match name {
-        Some(n) => db.query(&format!("{sql} WHERE name = ?"), &[n.into()])?,
-        None => db.query(&format!("{sql} ORDER BY name"), &[])?,
-    };
+    let rows = super::select(db, sql, "name", name)?;
     let tenants = model::tenant_names(db)?;
     let own_fields = own::all(&own::open()?, RESOURCE)?;
     let mut out = Vec::new();
@@ -113,7 +110,7 @@ fn one(db: &Connection, name: &str) -> Result<Json, Error> {
 }
 
 fn exists(db: &Connection, name: &str) -> Result<bool, Error> {
-    Ok(!db.query("SELECT 1 FROM custom_apps WHERE name = ?", &[name.into()])?.rows().is_empty())
+    super::exists(db, "custom_apps", "name", name)
 }
 
 fn list(_: &Request) -> Result<Response, Error> {

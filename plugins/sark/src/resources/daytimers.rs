@@ -35,10 +35,7 @@ pub fn routes(router: Router) -> Router {
 
 fn records(db: &Connection, id: Option<&str>) -> Result<Vec<Json>, Error> {
     let sql = "SELECT id, tenant_id, month_days, weekdays, description, months, begin_time, end_time FROM day_timers";
-    let rows = match id {
-        Some(id) => db.query(&format!("{sql} WHERE id = ?"), &[id.into()])?,
-        None => db.query(&format!("{sql} ORDER BY id"), &[])?,
-    };
+    let rows = super::select(db, sql, "id", id)?;
     let tenants = model::tenant_names(db)?;
     Ok(rows
         .rows()
@@ -109,13 +106,7 @@ fn create(req: &Request) -> Result<Response, Error> {
     let mut changes = changes(&db, &input, true)?;
     changes.checked()?;
     can_apply()?;
-    let id = db
-        .transaction(|tx| {
-            super::insert(tx, "day_timers", &changes)?;
-            let rows = tx.query("SELECT last_insert_rowid()", &[])?;
-            Ok::<_, Error>(rows.rows().first().map(|r| r.text(0)).unwrap_or_default())
-        })
-        .map_err(|e| changes.explain(e))?;
+    let id = db.transaction(|tx| super::insert_returning_id(tx, "day_timers", &changes)).map_err(|e| changes.explain(e))?;
     Ok(laravel::created(&one(&db, &id)?))
 }
 

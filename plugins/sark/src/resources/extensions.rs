@@ -98,10 +98,7 @@ fn technology(tech: &str) -> String {
 
 fn records(db: &Connection, number: Option<&str>) -> Result<Vec<Json>, Error> {
     let sql = "SELECT number, name, secret, technology, callerid, tenant_id FROM extensions";
-    let rows = match number {
-        Some(n) => db.query(&format!("{sql} WHERE number = ?"), &[n.into()])?,
-        None => db.query(&format!("{sql} ORDER BY number"), &[])?,
-    };
+    let rows = super::select(db, sql, "number", number)?;
     let tenants = model::tenant_names(db)?;
     let own_fields = own::all(&own::open()?, RESOURCE)?;
     Ok(rows
@@ -136,7 +133,7 @@ fn show(req: &Request) -> Result<Response, Error> {
 }
 
 fn exists(db: &Connection, number: &str) -> Result<bool, Error> {
-    Ok(!db.query("SELECT 1 FROM extensions WHERE number = ?", &[number.into()])?.rows().is_empty())
+    super::exists(db, "extensions", "number", number)
 }
 
 #[derive(Clone, Copy, PartialEq)]

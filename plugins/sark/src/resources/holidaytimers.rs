@@ -78,10 +78,7 @@ fn now() -> i64 {
 
 fn records(db: &Connection, id: Option<&str>) -> Result<Vec<Json>, Error> {
     let sql = "SELECT id, tenant_id, name, ends, destination, starts FROM holiday_timers";
-    let rows = match id {
-        Some(id) => db.query(&format!("{sql} WHERE id = ?"), &[id.into()])?,
-        None => db.query(&format!("{sql} ORDER BY id"), &[])?,
-    };
+    let rows = super::select(db, sql, "id", id)?;
     let tenants = model::tenant_names(db)?;
     let ivrs = dest::ivr_names(db)?;
     Ok(rows
@@ -149,13 +146,7 @@ fn create(req: &Request) -> Result<Response, Error> {
     let mut changes = changes(&db, &input, None)?;
     changes.checked()?;
     can_apply()?;
-    let id = db
-        .transaction(|tx| {
-            super::insert(tx, "holiday_timers", &changes)?;
-            let rows = tx.query("SELECT last_insert_rowid()", &[])?;
-            Ok::<_, Error>(rows.rows().first().map(|r| r.text(0)).unwrap_or_default())
-        })
-        .map_err(|e| changes.explain(e))?;
+    let id = db.transaction(|tx| super::insert_returning_id(tx, "holiday_timers", &changes)).map_err(|e| changes.explain(e))?;
     Ok(laravel::created(&one(&db, &id)?))
 }
 

@@ -64,10 +64,7 @@ pub fn routes(router: Router) -> Router {
 
 fn records(db: &Connection, name: Option<&str>) -> Result<Vec<Json>, Error> {
     let sql = "SELECT id, name, announcement, direct_dial, timeout_destination, tenant_id FROM ivrs";
-    let rows = match name {
-        Some(n) => db.query(&format!("{sql} WHERE name = ?"), &[n.into()])?,
-        None => db.query(&format!("{sql} ORDER BY name"), &[])?,
-    };
+    let rows = super::select(db, sql, "name", name)?;
     let tenants = model::tenant_names(db)?;
     let ivrs = dest::ivr_names(db)?;
     let own_fields = own::all(&own::open()?, RESOURCE)?;

@@ -217,6 +217,27 @@ pub fn insert(tx: &switchboard_sdk::sqlite::Connection, table: &str, changes: &C
     Ok(())
 }
 
+/// [`insert`], answering the new row's id (for tables keyed by an integer id).
+pub fn insert_returning_id(tx: &switchboard_sdk::sqlite::Connection, table: &str, changes: &Changes) -> Result<String, Error> {
+    insert(tx, table, changes)?;
+    let rows = tx.query("SELECT last_insert_rowid()", &[])?;
+    Ok(rows.rows().first().map(|r| r.text(0)).unwrap_or_default())
+}
+
+/// The rows `sql` (a `SELECT … FROM table` without a `WHERE`) reads: the one whose `key_column` is
+/// `key`, or, without a key, all of them in `key_column`'s order (a resource's show and its list).
+pub fn select(db: &switchboard_sdk::sqlite::Connection, sql: &str, key_column: &str, key: Option<&str>) -> Result<switchboard_sdk::sqlite::Rows, Error> {
+    Ok(match key {
+        Some(key) => db.query(&format!("{sql} WHERE {key_column} = ?"), &[key.into()])?,
+        None => db.query(&format!("{sql} ORDER BY {key_column}"), &[])?,
+    })
+}
+
+/// Whether `table` has a row whose `key_column` is `key`.
+pub fn exists(db: &switchboard_sdk::sqlite::Connection, table: &str, key_column: &str, key: &str) -> Result<bool, Error> {
+    Ok(!db.query(&format!("SELECT 1 FROM {table} WHERE {key_column} = ?"), &[key.into()])?.rows().is_empty())
+}
+
 /// `UPDATE table SET …changes… WHERE key_column = key` (nothing when there are no changes).
 pub fn update(tx: &switchboard_sdk::sqlite::Connection, table: &str, key_column: &str, key: Value, changes: &Changes) -> Result<(), Error> {
     if changes.columns.is_empty() {

@@ -44,10 +44,7 @@ pub fn routes(router: Router) -> Router {
 
 fn records(db: &Connection, name: Option<&str>) -> Result<Vec<Json>, Error> {
     let sql = "SELECT name, announce, tenant_id FROM queues";
-    let rows = match name {
-        Some(n) => db.query(&format!("{sql} WHERE name = ?"), &[n.into()])?,
-        None => db.query(&format!("{sql} ORDER BY name"), &[])?,
-    };
+    let rows = super::select(db, sql, "name", name)?;
     let tenants = model::tenant_names(db)?;
     let own_fields = own::all(&own::open()?, RESOURCE)?;
     Ok(rows
@@ -71,7 +68,7 @@ fn one(db: &Connection, name: &str) -> Result<Json, Error> {
 }
 
 fn exists(db: &Connection, name: &str) -> Result<bool, Error> {
-    Ok(!db.query("SELECT 1 FROM queues WHERE name = ?", &[name.into()])?.rows().is_empty())
+    super::exists(db, "queues", "name", name)
 }
 
 fn list(_: &Request) -> Result<Response, Error> {

@@ -85,10 +85,7 @@ pub fn routes(router: Router) -> Router {
 
 fn records(db: &Connection, number: Option<&str>) -> Result<Vec<Json>, Error> {
     let sql = "SELECT number, name, strategy, ring_time, destination_if_no_answer, tenant_id FROM ring_groups";
-    let rows = match number {
-        Some(n) => db.query(&format!("{sql} WHERE number = ?"), &[n.into()])?,
-        None => db.query(&format!("{sql} ORDER BY number"), &[])?,
-    };
+    let rows = super::select(db, sql, "number", number)?;
     let tenants = model::tenant_names(db)?;
     let ivrs = dest::ivr_names(db)?;
     let own_fields = own::all(&own::open()?, RESOURCE)?;
@@ -121,7 +118,7 @@ fn one(db: &Connection, number: &str) -> Result<Json, Error> {
 }
 
 fn exists(db: &Connection, number: &str) -> Result<bool, Error> {
-    Ok(!db.query("SELECT 1 FROM ring_groups WHERE number = ?", &[number.into()])?.rows().is_empty())
+    super::exists(db, "ring_groups", "number", number)
 }
 
 fn list(_: &Request) -> Result<Response, Error> {

@@ -67,10 +67,7 @@ pub fn routes(router: Router) -> Router {
 
 fn records(db: &Connection, name: Option<&str>) -> Result<Vec<Json>, Error> {
     let sql = "SELECT id, name, tenant_id FROM outbound_routes";
-    let rows = match name {
-        Some(n) => db.query(&format!("{sql} WHERE name = ?"), &[n.into()])?,
-        None => db.query(&format!("{sql} ORDER BY name"), &[])?,
-    };
+    let rows = super::select(db, sql, "name", name)?;
     let tenants = model::tenant_names(db)?;
     let own_fields = own::all(&own::open()?, RESOURCE)?;
     let mut out = Vec::new();

@@ -82,10 +82,7 @@ fn masteroclo(open_state: &str) -> &'static str {
 
 fn records(db: &Connection, name: Option<&str>) -> Result<Vec<Json>, Error> {
     let sql = "SELECT name, description, id, open_state FROM tenants";
-    let rows = match name {
-        Some(name) => db.query(&format!("{sql} WHERE name = ?"), &[name.into()])?,
-        None => db.query(&format!("{sql} ORDER BY name"), &[])?,
-    };
+    let rows = super::select(db, sql, "name", name)?;
     let own_fields = own::all(&own::open()?, RESOURCE)?;
     Ok(rows
         .rows()

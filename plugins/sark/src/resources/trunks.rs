@@ -153,7 +153,7 @@ fn show(req: &Request) -> Result<Response, Error> {
 }
 
 fn exists(db: &Connection, name: &str) -> Result<bool, Error> {
-    Ok(!db.query("SELECT 1 FROM trunks WHERE name = ?", &[name.into()])?.rows().is_empty())
+    super::exists(db, "trunks", "name", name)
 }
 
 /// Whether `host` is an IP address or a domain name.
