@@ -10,6 +10,7 @@ use switchboard_sdk::sqlite::Connection;
 use super::{Changes, Column, can_apply, record, validate};
 use crate::laravel::{self, Input, Rules};
 use crate::model::{self, dest};
+use crate::ops::clock::{self, from_utc, to_utc};
 
 pub(crate) const RULES: &[Rules] = &[
     ("cluster", &["exists:cluster,pkey"]),
@@ -29,51 +30,6 @@ pub fn routes(router: Router) -> Router {
         .post("/holidaytimers", create)
         .put("/holidaytimers/{holidaytimer}", update)
         .delete("/holidaytimers/{holidaytimer}", delete)
-}
-
-/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian.
-fn civil(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
-/// (year, month, day) → days since 1970-01-01.
-fn days(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = if m > 2 { m - 3 } else { m + 9 };
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// Epoch seconds as `YYYY-MM-DD HH:MM:SS` UTC.
-pub fn to_utc(epoch: i64) -> String {
-    let (y, m, d) = civil(epoch.div_euclid(86_400));
-    let s = epoch.rem_euclid(86_400);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}", s / 3600, s % 3600 / 60, s % 60)
-}
-
-/// `YYYY-MM-DD HH:MM:SS` UTC as epoch seconds.
-pub fn from_utc(text: &str) -> Option<i64> {
-    let (date, time) = text.split_once(' ')?;
-    let mut d = date.split('-').map(|p| p.parse::<i64>().ok());
-    let mut t = time.split(':').map(|p| p.parse::<i64>().ok());
-    let (y, mo, da) = (d.next()??, d.next()??, d.next()??);
-    let (h, mi, s) = (t.next()??, t.next()??, t.next()??);
-    Some(days(y, mo, da) * 86_400 + h * 3600 + mi * 60 + s)
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or_default()
 }
 
 fn records(db: &Connection, id: Option<&str>) -> Result<Vec<Json>, Error> {
@@ -129,7 +85,7 @@ fn changes(db: &Connection, input: &Input, current: Option<(i64, i64)>) -> Resul
         }
     }
     let sent = |f: &str| input.text(f).and_then(|t| super::int_of(&t));
-    let start = sent("stime").or(current.map(|c| c.0)).unwrap_or_else(now);
+    let start = sent("stime").or(current.map(|c| c.0)).unwrap_or_else(|| clock::now() as i64);
     let end = sent("etime").or(current.map(|c| c.1)).unwrap_or(start);
     if end < start {
         changes.fail("etime", "The etime must be a date after or equal to stime.".into());
@@ -175,19 +131,4 @@ fn delete(req: &Request) -> Result<Response, Error> {
         Ok::<_, Error>(())
     })?;
     Ok(laravel::deleted())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn epochs_and_utc_times_convert_both_ways() {
-        assert_eq!(to_utc(0), "1970-01-01 00:00:00");
-        assert_eq!(to_utc(1_600_000_000), "2020-09-13 12:26:40");
-        assert_eq!(to_utc(951_782_400), "2000-02-29 00:00:00");
-        for epoch in [0, 1_600_000_000, 951_782_400, 4_102_444_799] {
-            assert_eq!(from_utc(&to_utc(epoch)), Some(epoch));
-        }
-    }
 }
