@@ -100,6 +100,25 @@ pub fn field<'a>(fields: &'a [(String, String)], key: &str) -> Option<&'a str> {
     fields.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v.as_str())
 }
 
+/// Host and port a PJSIP contact (a `ContactList` or `ContactStatusDetail` event's fields) is
+/// reached at: its `ViaAddr`/`ViaPort` when the phone registered through them, else the contact
+/// URI's host part (port 5060 when the URI names none). What chan_sip's peer listings showed as
+/// a peer's address, for APIs that still answer in that shape.
+pub fn contact_address(contact: &[(String, String)]) -> (String, String) {
+    let via = field(contact, "ViaAddr").unwrap_or_default();
+    let via_port = field(contact, "ViaPort").unwrap_or("0");
+    if !via.is_empty() && via_port != "0" {
+        return (via.to_string(), via_port.to_string());
+    }
+    let uri = field(contact, "Uri").unwrap_or_default();
+    let rest = uri.strip_prefix("sips:").or_else(|| uri.strip_prefix("sip:")).unwrap_or(uri);
+    let hostport = rest.rsplit('@').next().unwrap_or_default().split(';').next().unwrap_or_default();
+    match hostport.rsplit_once(':') {
+        Some((host, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => (host.to_string(), port.to_string()),
+        _ => (hostport.to_string(), "5060".to_string()),
+    }
+}
+
 /// What a `Response: Error` ([`AmiError::Failed`]) means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AmiFailure {
@@ -212,6 +231,19 @@ impl From<AmiError> for crate::Error {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_contact_is_reached_at_its_via_address_else_its_uri_host() {
+        let fields = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        };
+        let via = fields(&[("Uri", "sip:1001@10.0.0.5:5062"), ("ViaAddr", "192.0.2.7"), ("ViaPort", "5070")]);
+        assert_eq!(super::contact_address(&via), ("192.0.2.7".into(), "5070".into()));
+        let uri = fields(&[("Uri", "sip:1001@10.0.0.5:5062;ob"), ("ViaAddr", ""), ("ViaPort", "0")]);
+        assert_eq!(super::contact_address(&uri), ("10.0.0.5".into(), "5062".into()));
+        let no_port = fields(&[("Uri", "sips:1001@pbx.example.com")]);
+        assert_eq!(super::contact_address(&no_port), ("pbx.example.com".into(), "5060".into()));
+    }
+
     use super::*;
 
     const UNKNOWN: &str = "Invalid/unknown command: PJSIPShowEndpoints. Use Action: ListCommands to show available commands.";

@@ -52,7 +52,7 @@ pub fn sippeers() -> Result<Response, Error> {
         .map(|e| {
             let name = ami::field(e, "ObjectName").unwrap_or_default();
             let contact = contacts.iter().find(|c| ami::field(c, "Endpoint") == Some(name));
-            let (address, port) = contact.map(|c| contact_address(c)).unwrap_or_else(|| ("-none-".into(), "0".into()));
+            let (address, port) = contact.map(|c| ami::contact_address(c)).unwrap_or_else(|| ("-none-".into(), "0".into()));
             let status = match contact {
                 Some(c) if ami::field(c, "Status").is_some_and(|s| s.eq_ignore_ascii_case("Reachable")) => {
                     let usec: u64 = ami::field(c, "RoundtripUsec").and_then(|u| u.parse().ok()).unwrap_or(0);
@@ -87,23 +87,6 @@ pub fn sippeers() -> Result<Response, Error> {
         })
         .collect();
     Ok(json(&Json::Arr(peers)))
-}
-
-/// Host and port of a contact: `ViaAddr`/`ViaPort` when the phone registered through them, else
-/// the contact URI's host part.
-fn contact_address(c: &[(String, String)]) -> (String, String) {
-    let via = ami::field(c, "ViaAddr").unwrap_or_default();
-    let via_port = ami::field(c, "ViaPort").unwrap_or("0");
-    if !via.is_empty() && via_port != "0" {
-        return (via.to_string(), via_port.to_string());
-    }
-    let uri = ami::field(c, "Uri").unwrap_or_default();
-    let rest = uri.strip_prefix("sips:").or_else(|| uri.strip_prefix("sip:")).unwrap_or(uri);
-    let hostport = rest.rsplit('@').next().unwrap_or_default().split(';').next().unwrap_or_default();
-    match hostport.rsplit_once(':') {
-        Some((host, port)) if port.chars().all(|c| c.is_ascii_digit()) && !port.is_empty() => (host.to_string(), port.to_string()),
-        _ => (hostport.to_string(), "5060".to_string()),
-    }
 }
 
 /// `core show channels verbose`, parsed by the header's column widths.

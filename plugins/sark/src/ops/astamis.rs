@@ -237,7 +237,7 @@ fn sip_peers() -> Result<ActionResult, Error> {
         .map(|e| {
             let name = ami::field(e, "ObjectName").unwrap_or_default();
             let contact = contacts.events.iter().find(|c| ami::field(c, "Endpoint") == Some(name));
-            let (address, port) = contact.map(|c| contact_address(c)).unwrap_or_else(|| ("-none-".into(), "0".into()));
+            let (address, port) = contact.map(|c| ami::contact_address(c)).unwrap_or_else(|| ("-none-".into(), "0".into()));
             let status = match contact.and_then(|c| ami::field(c, "Status")) {
                 Some(s) if s.eq_ignore_ascii_case("Reachable") => {
                     let usec: u64 = contact.and_then(|c| ami::field(c, "RoundtripUsec")).and_then(|u| u.parse().ok()).unwrap_or(0);
@@ -267,23 +267,6 @@ fn sip_peers() -> Result<ActionResult, Error> {
         events,
         complete: None,
     })
-}
-
-/// Host and port of a PJSIP contact: its `Via` address when it registered through one, else the
-/// contact URI's host part.
-fn contact_address(c: &[(String, String)]) -> (String, String) {
-    let via = ami::field(c, "ViaAddr").unwrap_or_default();
-    let via_port = ami::field(c, "ViaPort").unwrap_or("0");
-    if !via.is_empty() && via_port != "0" {
-        return (via.to_string(), via_port.to_string());
-    }
-    let uri = ami::field(c, "Uri").unwrap_or_default();
-    let rest = uri.strip_prefix("sips:").or_else(|| uri.strip_prefix("sip:")).unwrap_or(uri);
-    let hostport = rest.rsplit('@').next().unwrap_or_default().split(';').next().unwrap_or_default();
-    match hostport.rsplit_once(':') {
-        Some((host, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => (host.to_string(), port.to_string()),
-        _ => (hostport.to_string(), "5060".to_string()),
-    }
 }
 
 /// `SIPshowpeer/{id}`: chan_sip's answer, or on a PJSIP-only PBX the endpoint's details.
