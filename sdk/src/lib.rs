@@ -25,6 +25,7 @@
 //! - [`php_json`]: JSON byte-compatible with PHP's `json_encode`, for APIs whose clients compare bytes;
 //! - [`Response::file`]: stream a file from a granted file area (`/recordings/…`) in bounded memory;
 //!   [`Response::file_range`] answers `Range: bytes=…` requests for it too ([`range`]);
+//! - [`multipart`]: `multipart/form-data` bodies split into fields and files, for uploads;
 //! - [`plugin!`]: the export glue, so a plugin is only its handlers.
 //!
 //! # Example
@@ -91,6 +92,7 @@ mod headers;
 pub mod log;
 mod params;
 pub mod pbx;
+pub mod multipart;
 pub mod pbx_control;
 pub mod php_json;
 pub mod range;
