@@ -12,6 +12,7 @@ mod admin;
 mod answer;
 mod cdr;
 mod check;
+mod clock;
 mod media;
 mod originate;
 mod own;
