@@ -36,6 +36,7 @@ const CALLS: &[(&str, &str, &str)] = &[
     ("1700000000.8", "from-internal", ""),
     ("1700000000.9", "from-internal", "live.wav"),
     ("1700000000.10", "from-internal", "pcm8-stereo.wav"),
+    ("1700000000.11", "from-internal", "cd.wav"),
 ];
 
 /// Seconds of tone in each test recording.
@@ -51,6 +52,7 @@ async fn rig() -> Rig {
             std::fs::write(rec.join("2024/10/30/pcm16k.wav"), wav(1, 1, 16000, 16, &pcm16(&tone(16000, 1)))).unwrap();
             std::fs::write(rec.join("ulaw.wav"), wav(7, 1, 8000, 8, &ulaw(&tone(8000, 1)))).unwrap();
             std::fs::write(rec.join("pcm8-stereo.wav"), wav(1, 2, 8000, 8, &tone(8000, 2).iter().map(|s| ((s >> 8) + 128) as u8).collect::<Vec<_>>())).unwrap();
+            std::fs::write(rec.join("cd.wav"), wav(1, 2, 44100, 16, &pcm16(&tone(44100, 2)))).unwrap();
             std::fs::write(rec.join("only.mp3"), mp3_bytes()).unwrap();
             std::fs::write(rec.join("gsm.WAV"), wav(0x31, 1, 8000, 0, &[0x5a; 650])).unwrap();
             std::fs::write(rec.join("secret.wav"), wav(1, 1, 8000, 16, &pcm16(&tone(8000, 1)))).unwrap();
@@ -237,7 +239,8 @@ async fn wav_and_mp3_files_answer_range_requests() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mp3_encoded_on_the_fly_decodes_to_the_wavs_rate_and_length() {
     let rig = rig().await;
-    for (uniqueid, rate, channels) in [("1700000000.1", 8000, 1), ("1700000000.2", 16000, 1), ("1700000000.3", 8000, 1), ("1700000000.10", 8000, 2)] {
+    let cases = [("1700000000.1", 8000, 1), ("1700000000.2", 16000, 1), ("1700000000.3", 8000, 1), ("1700000000.10", 8000, 2), ("1700000000.11", 44100, 2)];
+    for (uniqueid, rate, channels) in cases {
         // A Range is ignored: the MP3 does not exist yet to take a part of.
         let (status, headers, body) = parts(rig.get("get_file_mp3", Some(KEY), uniqueid, &[("range", "bytes=0-99")]).await).await;
         assert_eq!(status, 200, "{uniqueid}: {}", String::from_utf8_lossy(&body[..body.len().min(200)]));
@@ -248,13 +251,28 @@ async fn mp3_encoded_on_the_fly_decodes_to_the_wavs_rate_and_length() {
         let decoded = decode_mp3(body);
         assert_eq!((decoded.rate, decoded.channels), (rate, channels), "{uniqueid}");
         let input = (rate as f32 * SECONDS) as usize;
-        // The decoded stream holds the input plus the encoder's delay (528 samples) and the padding
-        // to whole frames (576 samples at these rates) and the last frame's flush: never less, and
-        // at most that much more.
-        assert!(decoded.frames >= input && decoded.frames <= input + 528 + 2 * 576, "{uniqueid}: {} frames for {input}", decoded.frames);
+        // The decoded stream holds the input plus the encoder's delay (528 samples), the padding to
+        // whole frames and the last frame's flush: never less, and at most that much more.
+        let frame = if rate >= 32_000 { 1152 } else { 576 };
+        assert!(decoded.frames >= input && decoded.frames <= input + 528 + 2 * frame, "{uniqueid}: {} frames for {input}", decoded.frames);
         // The tone is there: the loudest decoded sample is near the input's amplitude (0.37).
         assert!((0.25..0.5).contains(&decoded.peak), "{uniqueid}: peak {}", decoded.peak);
     }
+
+    // HEAD: the headers of the encoded answer, nothing encoded.
+    let head = client().head(rig.url("/get_file_mp3")).query(&[("uniqueid", "1700000000.1"), ("api_key", KEY)]).send().await.unwrap();
+    let (status, headers, body) = parts(head).await;
+    assert_eq!((status, header(&headers, "content-type"), body.len()), (200, Some("audio/mpeg"), 0));
+    // POST with the parameters in a form, as the original API took them.
+    let posted = client()
+        .post(rig.url("/get_file_mp3"))
+        .form(&[("uniqueid", "1700000000.2"), ("api_key", KEY)])
+        .send()
+        .await
+        .unwrap();
+    let (status, _, body) = parts(posted).await;
+    assert_eq!(status, 200);
+    assert_eq!(decode_mp3(body).rate, 16000);
 
     // A GSM recording cannot be encoded: 415, while its WAV is still served as it is.
     let (status, _, body) = parts(rig.get("get_file_mp3", Some(KEY), "1700000000.5", &[]).await).await;
@@ -350,6 +368,28 @@ async fn uploads_store_exactly_what_was_sent_under_a_safe_free_name() {
         assert_eq!((status, answer["error"]["code"].as_str()), (400, Some("invalid_parameter")), "{}", String::from_utf8_lossy(refused));
     }
 
+    // Eight uploads of one name at once: eight files, none replaced, each holding what was sent.
+    let mut uploads_at_once = tokio::task::JoinSet::new();
+    for i in 0..8u8 {
+        let base = rig.base.clone();
+        uploads_at_once.spawn(async move {
+            let (status, answer) = upload_to(&base, "/api/index", Some(KEY), "file", b"same.wav", &[i; 100]).await;
+            assert_eq!(status, 200, "{answer}");
+            (answer["data"]["file"].as_str().unwrap().to_string(), i)
+        });
+    }
+    let mut names = Vec::new();
+    while let Some(done) = uploads_at_once.join_next().await {
+        let (name, i) = done.unwrap();
+        assert_eq!(std::fs::read(uploads.join(&name)).unwrap(), [i; 100], "{name}");
+        names.push(name);
+    }
+    names.sort();
+    let mut expected: Vec<String> = (1..8).map(|n| format!("same-{n}.wav")).collect();
+    expected.insert(0, "same.wav".to_string());
+    expected.sort();
+    assert_eq!(names, expected);
+
     // Every file in the area has a plain, visible name: no temporary file left, nothing hidden.
     for entry in std::fs::read_dir(&uploads).unwrap() {
         let name = entry.unwrap().file_name().into_string().unwrap();
@@ -387,6 +427,26 @@ async fn uploads_refuse_without_a_key_beyond_the_limit_and_without_a_file() {
     assert_eq!((status, answer["error"]["code"].as_str()), (413, Some("file_too_large")), "{answer}");
     assert_eq!(listing(), ["fits.wav"], "nothing written");
 
+    // Beyond what the plugin reads of a body at all: the same 413, nothing written.
+    let (status, answer) = upload(&rig, "/api/index", Some(KEY), "file", b"huger.wav", &vec![1; 17 * 1024 * 1024]).await;
+    assert_eq!((status, answer["error"]["code"].as_str()), (413, Some("file_too_large")), "{answer}");
+    assert_eq!(listing(), ["fits.wav"], "nothing written");
+
+    // The key may come as a form field, as a browser form sends it.
+    let boundary = "k";
+    let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"api_key\"\r\n\r\n{KEY}\r\n").into_bytes();
+    body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"keyed.wav\"\r\n\r\nRIFF\r\n--{boundary}--\r\n").as_bytes());
+    let keyed = client()
+        .post(rig.url("/uploads"))
+        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(keyed.status().as_u16(), 200, "{}", keyed.text().await.unwrap());
+    assert_eq!(std::fs::read(uploads.join("keyed.wav")).unwrap(), b"RIFF");
+    std::fs::remove_file(uploads.join("keyed.wav")).unwrap();
+
     // No `file` field, or a plain value in it.
     let (status, answer) = upload(&rig, "/api/index", Some(KEY), "other", b"a.wav", b"x").await;
     assert_eq!((status, answer["error"]["code"].as_str()), (400, Some("missing_parameter")), "{answer}");
@@ -406,6 +466,11 @@ async fn uploads_refuse_without_a_key_beyond_the_limit_and_without_a_file() {
 /// Posts one multipart part `field` with file name `filename` (raw bytes, as a hostile client
 /// would send them) to `<mount>/uploads`; the status and the JSON answer.
 async fn upload(rig: &Rig, mount: &str, key: Option<&str>, field: &str, filename: &[u8], data: &[u8]) -> (u16, Value) {
+    upload_to(&rig.base, mount, key, field, filename, data).await
+}
+
+/// [`upload`] to the host at `base`.
+async fn upload_to(base: &str, mount: &str, key: Option<&str>, field: &str, filename: &[u8], data: &[u8]) -> (u16, Value) {
     let boundary = "evolvex-media-test-boundary";
     let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"").into_bytes();
     body.extend_from_slice(filename);
@@ -413,7 +478,7 @@ async fn upload(rig: &Rig, mount: &str, key: Option<&str>, field: &str, filename
     body.extend_from_slice(data);
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
     let mut request = client()
-        .post(format!("{}{mount}/uploads", rig.base))
+        .post(format!("{base}{mount}/uploads"))
         .header("content-type", format!("multipart/form-data; boundary={boundary}"))
         .body(body);
     if let Some(key) = key {
