@@ -267,6 +267,18 @@ async fn exec(pbx: &PbxRef, ch: &mut Chan, app: &str, data: &str) -> Step {
             }
             wait(pbx, ch, None).await.unwrap_or(Step::Next)
         }
+        "mixmonitor" => {
+            // The simulator writes no audio; what the dialplan and AMI see of a recording is the
+            // variable MixMonitor sets, the file's full name (relative names land in the monitor
+            // spool directory).
+            let file = args.first().copied().unwrap_or_default();
+            if !file.is_empty() {
+                let path = if file.starts_with('/') { file.to_string() } else { format!("{MONITOR_DIR}/{file}") };
+                pbx.var_set(&ch.uniqueid, "MIXMONITOR_FILENAME", &path);
+            }
+            Step::Next
+        }
+        "stopmixmonitor" => Step::Next,
         "hangup" => {
             pbx.soft_hangup_event(ch);
             Step::Hangup(args.first().and_then(|c| c.parse().ok()).unwrap_or(16))
@@ -569,6 +581,24 @@ fn run_target(pbx: &PbxRef, ch: Chan, req: &Originate) {
     }
 }
 
+/// Where MixMonitor puts a recording named without a directory (Asterisk's `astspooldir`/monitor).
+const MONITOR_DIR: &str = "/var/spool/asterisk/monitor";
+
+/// A Local channel, when called, hands its `;1` half's variables to the `;2` half in the same
+/// order, so the dialplan the `;2` half runs (and `Status` on it) sees the originate's variables.
+/// Functions written through (`CDR(userfield)`) stay with `;1`'s own record.
+fn copy_variables(pbx: &PbxRef, one: &Chan, two: &Chan) {
+    pbx.with(|st| {
+        let vars: Vec<_> = st
+            .chan(&one.uniqueid)
+            .map(|c| c.vars.iter().filter(|(k, _)| !k.ends_with(')')).cloned().collect())
+            .unwrap_or_default();
+        if let Some(c) = st.chan_mut(&two.uniqueid) {
+            c.vars.extend(vars);
+        }
+    });
+}
+
 fn set_variables(pbx: &PbxRef, ch: &Chan, req: &Originate) {
     pbx.with(|st| {
         if let Some(c) = st.chan_mut(&ch.uniqueid) {
@@ -632,6 +662,7 @@ async fn originate_local(pbx: &PbxRef, req: &Originate, rest: &str) -> Placed {
         pbx.set_connected(&two, &req.cid_num, &req.cid_name);
     }
     set_variables(pbx, &one, req);
+    copy_variables(pbx, &one, &two);
     pbx.with(|st| {
         let (Some(a), Some(b)) = (st.chan(&one.uniqueid), st.chan(&two.uniqueid)) else { return };
         let mut m = event_format::event("LocalBridge", class::CALL);
@@ -757,6 +788,37 @@ mod tests {
             assert_eq!(step(st, &at("1003", 1)), Some(("Answer".into(), String::new())));
             assert_eq!(step(st, &at("1003", 2)), Some(("Hangup".into(), String::new())));
             assert_eq!(step(st, &at("1002", 3)), None);
+        });
+    }
+
+    /// An originate into a Local channel: both halves hold its variables (functions aside), and
+    /// MixMonitor leaves the recording's full name on the channel that ran it.
+    #[tokio::test]
+    async fn a_local_originate_hands_its_variables_to_the_second_half() {
+        let mut seed = PbxSeed::empty();
+        seed.dialplan = vec![ExtenSeed::new("rec", "100", &["MixMonitor(${UNIQUEID}.wav,b)", "Answer", "Wait(60)"])];
+        let pbx = Pbx::new(seed, String::new(), String::new(), None);
+        let req = Originate {
+            channel: "Local/100@rec".into(),
+            target: Target::App { app: "Wait".into(), data: "60".into() },
+            cid_num: String::new(),
+            cid_name: String::new(),
+            timeout: Duration::from_secs(30),
+            variables: vec![("__CRM_ID".into(), "7=a".into()), ("CDR(userfield)".into(), "tag".into())],
+            account: String::new(),
+            async_action_id: None,
+        };
+        let done = originate(pbx.clone(), req).await;
+        assert!(done.success);
+        pbx.with(|st| {
+            let one = st.chan_by_name("Local/100@rec-00000000;1").expect("first half");
+            let two = st.chan_by_name("Local/100@rec-00000000;2").expect("second half");
+            assert_eq!(one.var("__CRM_ID"), Some("7=a"));
+            assert_eq!(one.var("CDR(userfield)"), Some("tag"));
+            assert_eq!(two.var("__CRM_ID"), Some("7=a"));
+            assert_eq!(two.var("CDR(userfield)"), None);
+            let recording = format!("{MONITOR_DIR}/{}.wav", two.uniqueid);
+            assert_eq!(two.var("MIXMONITOR_FILENAME"), Some(recording.as_str()));
         });
     }
 

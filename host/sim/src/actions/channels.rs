@@ -6,12 +6,7 @@ use switchboard_ami_wire::Message;
 
 use super::super::channel::{Control, Pc, Tech};
 use super::super::dialplan::{self, Originate, Target};
-use super::session::{Reply, Session, ack, error, header, list_complete, list_start, response, with_id};
-
-/// Asterisk's `ast_true`.
-fn truthy(v: &str) -> bool {
-    matches!(v.to_ascii_lowercase().as_str(), "yes" | "true" | "y" | "t" | "1" | "on")
-}
+use super::session::{Reply, Session, ack, error, header, list_complete, list_start, response, truthy, with_id};
 
 /// `"Name" <number>`, `Name <number>`, `<number>`, `number` → (number, name).
 pub fn parse_callerid(v: &str) -> (String, String) {

@@ -11,8 +11,8 @@ use super::super::asterisk_conf::{self, Area};
 use super::super::event_format::{self, channel_block, class};
 use super::super::asterisk::versions;
 use super::super::seed::SipDriver;
-use super::super::channel::Tech;
-use super::session::{After, Reply, Session, ack, error, header, item, list_complete, list_start, response, with_id};
+use super::super::channel::{Channel, Tech};
+use super::session::{After, Reply, Session, ack, error, header, item, list_complete, list_start, response, truthy, with_id};
 
 const LIST_COMMANDS: &str = include_str!("../listcommands.txt");
 
@@ -92,11 +92,15 @@ pub fn core_show_channels(s: &Session, action: &Message) -> Reply {
     Reply::many(out)
 }
 
-/// `Status`: every channel, or the one named by `Channel:`.
+/// `Status`: every channel, or the one named by `Channel:`. After `Seconds`, a `Variable: NAME=value`
+/// line per name in `Variables:` (read as the dialplan reads it, functions included), then with
+/// `AllVariables:` true every variable the channel holds (see [`held_variables`]), both in the one
+/// block Asterisk writes before the `ActionID`.
 pub fn status(s: &Session, action: &Message) -> Reply {
     let wanted = header(action, "Channel");
     let variables: Vec<String> =
         header(action, "Variables").split(',').map(str::trim).filter(|v| !v.is_empty()).map(str::to_string).collect();
+    let all_variables = truthy(header(action, "AllVariables"));
     let items: Option<Vec<Message>> = s.pbx.with(|st| {
         let chans: Vec<&_> =
             if wanted.is_empty() { st.channels.iter().collect() } else { vec![st.chan_by_name(wanted)?] };
@@ -131,6 +135,11 @@ pub fn status(s: &Session, action: &Message) -> Reply {
                         let value = super::super::dialplan::variable(st, &c.uniqueid, v).unwrap_or_default();
                         m.push("Variable", format!("{v}={value}"));
                     }
+                    if all_variables {
+                        for (name, value) in held_variables(c) {
+                            m.push("Variable", format!("{name}={value}"));
+                        }
+                    }
                     with_id(m, action)
                 })
                 .collect(),
@@ -142,6 +151,18 @@ pub fn status(s: &Session, action: &Message) -> Reply {
     out.extend(items);
     out.push(list_complete(action, "StatusComplete", n).with("Items", n.to_string()));
     Reply::many(out)
+}
+
+/// The variables a channel holds, as Asterisk walks its list: the most recently set first (a set
+/// puts the variable at the head of the channel's list), names without the `_`/`__` inheritance
+/// prefix (which only says how far it is inherited). What the simulator keeps beside them under a
+/// function's name (`CDR(userfield)`) is not a channel variable: Asterisk writes those through the
+/// function and the channel never holds them.
+pub fn held_variables(c: &Channel) -> impl Iterator<Item = (&str, &str)> {
+    c.vars.iter().rev().filter(|(name, _)| !name.ends_with(')')).map(|(name, value)| {
+        let name = name.strip_prefix('_').unwrap_or(name);
+        (name.strip_prefix('_').unwrap_or(name), value.as_str())
+    })
 }
 
 /// The modules the simulated Asterisk 22 has loaded (no `chan_sip`: removed in 21).
@@ -305,3 +326,104 @@ pub const ACTIONS: &[&str] = &[
     "Status",
     "UserEvent",
 ];
+
+#[cfg(test)]
+mod tests {
+    use std::net::SocketAddr;
+    use std::time::SystemTime;
+
+    use super::*;
+    use crate::calls::NewChan;
+    use crate::seed::PbxSeed;
+    use crate::state::Pbx;
+
+    fn session() -> Session {
+        let addr: SocketAddr = "127.0.0.1:5038".parse().unwrap();
+        Session {
+            pbx: Pbx::new(PbxSeed::empty(), String::new(), String::new(), None),
+            id: 1,
+            authed: true,
+            username: "test".into(),
+            mask: u32::MAX,
+            challenge: None,
+            local: addr,
+            remote: addr,
+            connected: SystemTime::now(),
+        }
+    }
+
+    /// A PJSIP channel in `from-internal` holding what Dial, Set and an originate leave behind.
+    fn channel(s: &Session) -> String {
+        let spec = NewChan {
+            endpoint: "1001".into(),
+            state: 6,
+            context: "from-internal".into(),
+            exten: "1002".into(),
+            ..NewChan::default()
+        };
+        let ch = s.pbx.new_pjsip(spec);
+        s.pbx.var_set(&ch.uniqueid, "__ORIGIN", "crm=42");
+        s.pbx.var_set(&ch.uniqueid, "DIALSTATUS", "ANSWER");
+        s.pbx.var_set(&ch.uniqueid, "DIALEDPEERNUMBER", "1002");
+        s.pbx.with(|st| st.chan_mut(&ch.uniqueid).map(|c| c.set_var("CDR(userfield)", "tagged")));
+        // Set again: the variable moves to the head of the channel's list.
+        s.pbx.var_set(&ch.uniqueid, "DIALSTATUS", "BUSY");
+        ch.name
+    }
+
+    fn status_of(s: &Session, headers: &[(&str, &str)]) -> Vec<Message> {
+        let mut action = Message::new().with("Action", "Status").with("ActionID", "st-1");
+        for (k, v) in headers {
+            action.push(*k, *v);
+        }
+        status(s, &action).messages
+    }
+
+    /// The `Variable` lines and what follows the last one, in wire order.
+    fn tail(m: &Message) -> Vec<(String, String)> {
+        let fields = m.fields();
+        let at = fields.iter().position(|(k, _)| k == "Seconds").expect("Seconds");
+        fields[at + 1..].to_vec()
+    }
+
+    #[test]
+    fn all_variables_lists_every_held_variable_newest_first_before_the_action_id() {
+        let s = session();
+        let name = channel(&s);
+        let out = status_of(&s, &[("Channel", &name), ("AllVariables", "true")]);
+        assert_eq!(out.len(), 3, "start, one Status, complete");
+        let got = tail(&out[1]);
+        let want: Vec<(String, String)> = [
+            ("Variable", "DIALSTATUS=BUSY"),
+            ("Variable", "DIALEDPEERNUMBER=1002"),
+            ("Variable", "ORIGIN=crm=42"),
+            ("ActionID", "st-1"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn named_variables_come_first_and_all_variables_follows() {
+        let s = session();
+        let name = channel(&s);
+        let out = status_of(&s, &[("Channel", &name), ("Variables", "DIALSTATUS, CDR(userfield)"), ("AllVariables", "on")]);
+        let lines: Vec<String> = tail(&out[1]).into_iter().filter(|(k, _)| k == "Variable").map(|(_, v)| v).collect();
+        assert_eq!(lines, ["DIALSTATUS=BUSY", "CDR(userfield)=tagged", "DIALSTATUS=BUSY", "DIALEDPEERNUMBER=1002", "ORIGIN=crm=42"]);
+    }
+
+    #[test]
+    fn without_all_variables_only_the_named_ones_are_written() {
+        let s = session();
+        let name = channel(&s);
+        for headers in [vec![("Channel", name.as_str())], vec![("Channel", name.as_str()), ("AllVariables", "false")]] {
+            let out = status_of(&s, &headers);
+            assert!(tail(&out[1]).iter().all(|(k, _)| k != "Variable"), "{headers:?}");
+        }
+        let out = status_of(&s, &[("Variables", "DIALEDPEERNUMBER")]);
+        let lines: Vec<String> = tail(&out[1]).into_iter().filter(|(k, _)| k == "Variable").map(|(_, v)| v).collect();
+        assert_eq!(lines, ["DIALEDPEERNUMBER=1002"]);
+    }
+}

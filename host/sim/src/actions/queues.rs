@@ -7,11 +7,7 @@ use switchboard_ami_wire::Message;
 use super::super::clock;
 use super::super::event_format::class;
 use super::super::state::{DevState, Member};
-use super::session::{Reply, Session, ack, error, header, list_complete, list_start, with_id};
-
-fn truthy(v: &str) -> bool {
-    matches!(v.to_ascii_lowercase().as_str(), "yes" | "true" | "y" | "t" | "1" | "on")
-}
+use super::session::{Reply, Session, ack, error, header, list_complete, list_start, truthy, with_id};
 
 fn available(m: &Member) -> bool {
     !m.paused && !m.in_call && (m.status == DevState::NotInuse as u8 || m.status == DevState::Unknown as u8)

@@ -91,6 +91,11 @@ pub fn header<'a>(action: &'a Message, key: &str) -> &'a str {
     action.get(key).map(str::trim).unwrap_or("")
 }
 
+/// Asterisk's `ast_true`: a header that says yes (`Async: true`, `AllVariables: on`, `Paused: 1`).
+pub fn truthy(v: &str) -> bool {
+    matches!(v.to_ascii_lowercase().as_str(), "yes" | "true" | "y" | "t" | "1" | "on")
+}
+
 /// `Response: kind` and the ActionID.
 pub fn response(action: &Message, kind: &str) -> Message {
     let mut m = Message::new().with("Response", kind);
