@@ -459,6 +459,19 @@ async fn uploads_refuse_without_a_key_beyond_the_limit_and_without_a_file() {
         .await
         .unwrap();
     assert_eq!(plain.status().as_u16(), 400);
+    let urlencoded = client().post(rig.url("/uploads")).form(&[("api_key", KEY), ("file", "a.wav")]).send().await.unwrap();
+    let (status, _, body) = parts(urlencoded).await;
+    assert_eq!((status, code(&body).as_str()), (400, "missing_parameter"));
+    let broken = client()
+        .post(rig.url("/uploads"))
+        .query(&[("api_key", KEY)])
+        .header("content-type", "multipart/form-data; boundary=b")
+        .body("--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.wav\"\r\n\r\nnever ends")
+        .send()
+        .await
+        .unwrap();
+    let (status, _, body) = parts(broken).await;
+    assert_eq!((status, code(&body).as_str()), (400, "invalid_parameter"));
     assert_eq!(listing(), ["fits.wav"]);
     rig.stop().await;
 }

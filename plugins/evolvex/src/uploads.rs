@@ -49,7 +49,11 @@ pub fn upload(req: &Request) -> Result<Response, Error> {
     if req.method() != "POST" {
         return Err(Error::new(405, "method_not_allowed", "uploads takes a POST of a multipart form").with_header("allow", "POST"));
     }
-    let parts = parts.map_err(|e| crate::answer::invalid("file", format!("is not readable: {e}")))?;
+    let multipart = req.header("content-type").and_then(multipart::boundary).is_some();
+    let parts = parts.map_err(|e| {
+        // No multipart form at all is a request without the file; a broken one is a bad file field.
+        if multipart { crate::answer::invalid("file", format!("is not readable: {e}")) } else { crate::answer::missing("file") }
+    })?;
     let mut files = parts.iter().filter(|p| p.name == "file");
     let part = files.next().ok_or_else(|| crate::answer::missing("file"))?;
     if files.next().is_some() {
