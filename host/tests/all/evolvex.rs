@@ -222,8 +222,8 @@ fn code(body: &Value) -> &str {
     body["error"]["code"].as_str().unwrap_or_default()
 }
 
-/// The methods this test file covers (the file routes and uploads have their own tests).
-const METHODS: [&str; 4] = ["check", "status", "originate", "get_log_cdr"];
+/// Every method (the file routes and uploads are tested in depth in `evolvex_media`).
+const METHODS: [&str; 7] = ["check", "status", "originate", "get_log_cdr", "get_file_wav", "get_file_mp3", "uploads"];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn evolvex_every_method_needs_the_key_of_an_enabled_user() {
@@ -247,6 +247,11 @@ async fn evolvex_every_method_needs_the_key_of_an_enabled_user() {
     assert_eq!(json_of(r).await.1["data"]["api_user"]["name"], "alice");
     let r = client().post(format!("{}/check?api_key=wrong", rig.url)).form(&[("api_key", ALICE)]).send().await.unwrap();
     assert_eq!(r.status(), 401);
+    // A multipart form's text fields count too; its files do not.
+    let form = switchboard_sdk::multipart::form("b0undary", &[("api_key", None, ALICE.as_bytes()), ("context", None, b"from-internal"), ("uniqueid", Some("x.wav"), b"1.2")]);
+    let r = client().post(format!("{}/check", rig.url)).header("content-type", "multipart/form-data; boundary=b0undary").body(form).send().await.unwrap();
+    let (status, body) = json_of(r).await;
+    assert_eq!((status, body["data"]["access"]["name"].as_str(), &body["data"]["file"]), (200, Some("from-internal"), &json!(false)), "{body}");
     // Other methods and routes: the API's error shape.
     let r = client().delete(format!("{}/check", rig.url)).send().await.unwrap();
     assert_eq!(r.headers()["allow"], "GET, HEAD, POST");
