@@ -13,6 +13,7 @@ mod durability;
 mod elastix;
 mod axeos;
 mod events;
+mod evolvex;
 mod evolvex_cross;
 mod files;
 mod gate;

@@ -1,12 +1,14 @@
 //! Which file is a call's recording, and whether a caller may hear it.
 //!
-//! A call is named by its `uniqueid` (checked: digits, a dot, digits). Its CDR rows are those whose
-//! `uniqueid` or `linkedid` is that id; the caller may hear it when one of them ended in a context
+//! A call is named by its `uniqueid` (checked: digits, a dot, digits): any leg's uniqueid or the
+//! call's linkedid. Its CDR rows are those of every leg linked to the asked one (the same
+//! `linkedid`), so a recording kept on one leg's row is found from any other; the caller may hear it when one of them ended in a context
 //! the caller's group grants (otherwise there is no recording for them: a 404, never a 403, so a
 //! key learns nothing of calls outside its contexts). The file is the first non-empty
 //! `recordingfile` of those rows, a path inside the `recordings` area; without one, MixMonitor's
-//! default name `<uniqueid>.wav` (or `.WAV`, `.mp3`) at the area's root. Nothing from the request
-//! but the checked uniqueid ever becomes part of a path.
+//! default name `<id>.wav` (or `.WAV`, `.mp3`) at the area's root, for the asked uniqueid and then
+//! the other uniqueids and linkedids of the call's rows. Nothing from the request but the checked
+//! uniqueid ever becomes part of a path.
 
 use switchboard_sdk::prelude::*;
 use switchboard_sdk::sqlite;
@@ -59,17 +61,25 @@ pub fn check_uniqueid(uniqueid: &str) -> Result<&str, Error> {
     if valid { Ok(uniqueid) } else { Err(answer::invalid("uniqueid", "must be a call's uniqueid such as 1730294400.42")) }
 }
 
+/// One CDR row of a call: where it ended, its recording file, and the call's ids it names.
+struct Leg {
+    context: String,
+    file: String,
+    ids: [String; 2],
+}
+
 /// The recording of call `uniqueid` that `caller` may hear, or `None` (no such call, not the
 /// caller's, or no file).
 pub fn find(caller: &Caller, uniqueid: &str) -> Result<Option<Recording>, Error> {
     let uniqueid = check_uniqueid(uniqueid)?;
     let db = sqlite::open("pbx")?;
     let rows = db.query(
-        "SELECT dcontext, recordingfile FROM cdr WHERE uniqueid = ?1 OR linkedid = ?1 ORDER BY calldate, id",
+        "SELECT dcontext, recordingfile, uniqueid, linkedid FROM cdr \
+         WHERE linkedid IN (SELECT linkedid FROM cdr WHERE uniqueid = ?1 OR linkedid = ?1) OR uniqueid = ?1 ORDER BY calldate, id",
         &[uniqueid.into()],
     )?;
-    let legs: Vec<(String, String)> = rows.rows().iter().map(|r| (r.text(0), r.text(1))).collect();
-    if !legs.iter().any(|(context, _)| caller.may_use(context)) {
+    let legs: Vec<Leg> = rows.rows().iter().map(|r| Leg { context: r.text(0), file: r.text(1), ids: [r.text(2), r.text(3)] }).collect();
+    if !legs.iter().any(|leg| caller.may_use(&leg.context)) {
         return Ok(None);
     }
     for candidate in candidates(uniqueid, &legs) {
@@ -92,14 +102,22 @@ pub fn mp3_beside(rec: &Recording) -> Option<Recording> {
 }
 
 /// Where the file may be, in order: the first non-empty, safe `recordingfile`, else MixMonitor's
-/// default names at the area's root.
-fn candidates(uniqueid: &str, legs: &[(String, String)]) -> Vec<String> {
-    if let Some((_, file)) = legs.iter().find(|(_, file)| !file.is_empty()) {
+/// default names at the area's root — for the asked uniqueid, then for every other uniqueid and
+/// linkedid the call's rows name (a call asked for by its linkedid was recorded under a leg's
+/// id, or the other way round). Ids from the rows are used only when they have a uniqueid's shape.
+fn candidates(uniqueid: &str, legs: &[Leg]) -> Vec<String> {
+    if let Some(leg) = legs.iter().find(|leg| !leg.file.is_empty()) {
         // A recordingfile that would leave the area is not followed (the host would refuse it
         // anyway); the call then has no recording rather than the default name's.
-        return safe_relative(file).map(|f| vec![format!("{AREA}/{f}")]).unwrap_or_default();
+        return safe_relative(&leg.file).map(|f| vec![format!("{AREA}/{f}")]).unwrap_or_default();
     }
-    ["wav", "WAV", "mp3"].iter().map(|ext| format!("{AREA}/{uniqueid}.{ext}")).collect()
+    let mut ids: Vec<&str> = vec![uniqueid];
+    for id in legs.iter().flat_map(|leg| leg.ids.iter()) {
+        if !ids.contains(&id.as_str()) && check_uniqueid(id).is_ok() {
+            ids.push(id);
+        }
+    }
+    ids.iter().flat_map(|id| ["wav", "WAV", "mp3"].map(|ext| format!("{AREA}/{id}.{ext}"))).collect()
 }
 
 /// `file` if it is a plain relative path: no `..` or `.` component, no leading `/`, no NUL or
@@ -131,19 +149,29 @@ mod tests {
         }
     }
 
+    fn leg(file: &str, uniqueid: &str, linkedid: &str) -> Leg {
+        Leg { context: "a".into(), file: file.into(), ids: [uniqueid.into(), linkedid.into()] }
+    }
+
     #[test]
     fn the_recordingfile_wins_else_mixmonitors_names() {
-        let legs = vec![("a".to_string(), String::new()), ("b".to_string(), "2024/10/30/x.wav".to_string())];
+        let legs = [leg("", "1.2", "1.2"), leg("2024/10/30/x.wav", "1.3", "1.2")];
         assert_eq!(candidates("1.2", &legs), ["/recordings/2024/10/30/x.wav"]);
-        let none = vec![("a".to_string(), String::new())];
-        assert_eq!(candidates("1.2", &none), ["/recordings/1.2.wav", "/recordings/1.2.WAV", "/recordings/1.2.mp3"]);
+        assert_eq!(candidates("1.2", &[leg("", "1.2", "1.2")]), ["/recordings/1.2.wav", "/recordings/1.2.WAV", "/recordings/1.2.mp3"]);
+    }
+
+    #[test]
+    fn default_names_cover_the_calls_other_ids_of_a_uniqueids_shape() {
+        let legs = [leg("", "1.3", "1.2"), leg("", "1.4", "1.2"), leg("", "../x", "1.2/..")];
+        let names = candidates("1.2", &legs);
+        let stems: Vec<&str> = names.iter().filter(|n| n.ends_with(".wav")).map(|n| n.as_str()).collect();
+        assert_eq!(stems, ["/recordings/1.2.wav", "/recordings/1.3.wav", "/recordings/1.4.wav"]);
     }
 
     #[test]
     fn a_recordingfile_leaving_the_area_is_not_followed() {
         for bad in ["../etc/passwd", "/etc/passwd", "a/../../b.wav", "a//b.wav", "a\0.wav", "./a.wav", "a\\..\\b.wav"] {
-            let legs = vec![("a".to_string(), bad.to_string())];
-            assert!(candidates("1.2", &legs).is_empty(), "{bad:?}");
+            assert!(candidates("1.2", &[leg(bad, "1.2", "1.2")]).is_empty(), "{bad:?}");
         }
     }
 
