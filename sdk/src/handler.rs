@@ -97,10 +97,10 @@ fn read_request_as(request: &IncomingRequest, method: Method, max_body: usize) -
     };
     // wasi:http carries `Host` as the request's authority, not among the fields; put it back so
     // plugins that build absolute URLs (a `Location`) can read `header("host")`.
-    if !headers.contains("host") {
-        if let Some(authority) = request.authority() {
-            headers.append("host", authority);
-        }
+    if !headers.contains("host")
+        && let Some(authority) = request.authority()
+    {
+        headers.append("host", authority);
     }
     let declared = headers
         .get("content-length")

@@ -24,6 +24,8 @@
 //!   instance, and serve the result as the mount's own densely numbered event stream;
 //! - [`php_json`]: JSON byte-compatible with PHP's `json_encode`, for APIs whose clients compare bytes;
 //! - [`Response::file`]: stream a file from a granted file area (`/recordings/…`) in bounded memory;
+//!   [`Response::file_range`] answers `Range: bytes=…` requests for it too ([`range`]);
+//! - [`multipart`]: `multipart/form-data` bodies split into fields and files, for uploads;
 //! - [`plugin!`]: the export glue, so a plugin is only its handlers.
 //!
 //! # Example
@@ -90,8 +92,10 @@ mod headers;
 pub mod log;
 mod params;
 pub mod pbx;
+pub mod multipart;
 pub mod pbx_control;
 pub mod php_json;
+pub mod range;
 pub mod rate_limit;
 mod request;
 mod response;

@@ -207,7 +207,7 @@ impl Rows {
         let count = result.row_count as usize;
         let slots = decode(&result.data, count.saturating_mul(width));
         // A row whose values did not all decode is left out rather than read short.
-        let complete = if width == 0 { count } else { slots.len() / width };
+        let complete = slots.len().checked_div(width).unwrap_or(count);
         let packed = Rc::new(Packed { data: result.data, slots, width });
         Rows { columns: result.columns, rows: (0..complete).map(|index| Row { packed: packed.clone(), index }).collect() }
     }

@@ -15,6 +15,7 @@ mod axeos;
 mod events;
 mod evolvex;
 mod evolvex_cross;
+mod evolvex_media;
 mod files;
 mod gate;
 mod identity;

@@ -1,18 +1,8 @@
-//! The recordings as files: `get_file_wav` and `get_file_mp3`. Placeholders until the media code
-//! lands: both answer 501 `not_implemented`.
+//! The recordings as files: `get_file_wav` and `get_file_mp3` ([`serve`]), with the WAV reader
+//! ([`wav`]) and the MP3 encoder ([`mp3`]) that turn a WAV into MP3 while it is sent.
 
-use switchboard_sdk::prelude::*;
+mod mp3;
+mod serve;
+mod wav;
 
-fn not_implemented(method: &str) -> Error {
-    Error::new(501, "not_implemented", format!("`{method}` is not implemented yet"))
-}
-
-/// The call's recording as WAV.
-pub fn get_file_wav(_req: &Request) -> Result<Response, Error> {
-    Err(not_implemented("get_file_wav"))
-}
-
-/// The call's recording as MP3.
-pub fn get_file_mp3(_req: &Request) -> Result<Response, Error> {
-    Err(not_implemented("get_file_mp3"))
-}
+pub use serve::{get_file_mp3, get_file_wav};
