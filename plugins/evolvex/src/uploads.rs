@@ -175,4 +175,22 @@ mod tests {
             assert!(safe_name(bad).is_err(), "{bad:?}");
         }
     }
+
+    #[test]
+    fn taken_names_get_a_number_and_nothing_else_is_left() {
+        let area = std::env::temp_dir().join(format!("evolvex-uploads-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir(&area).unwrap();
+        assert_eq!(store(&area, "a.wav", b"one").unwrap(), "a.wav");
+        assert_eq!(store(&area, "a.wav", b"two").unwrap(), "a-1.wav");
+        std::fs::write(area.join("a-2.wav"), b"someone else's").unwrap();
+        assert_eq!(store(&area, "a.wav", b"three").unwrap(), "a-3.wav");
+        assert_eq!(std::fs::read(area.join("a.wav")).unwrap(), b"one");
+        assert_eq!(std::fs::read(area.join("a-1.wav")).unwrap(), b"two");
+        assert_eq!(std::fs::read(area.join("a-2.wav")).unwrap(), b"someone else's");
+        assert_eq!(std::fs::read(area.join("a-3.wav")).unwrap(), b"three");
+        let mut names: Vec<String> = std::fs::read_dir(&area).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        names.sort();
+        assert_eq!(names, ["a-1.wav", "a-2.wav", "a-3.wav", "a.wav"], "no temporary file left");
+        std::fs::remove_dir_all(&area).unwrap();
+    }
 }
