@@ -250,6 +250,9 @@ async fn serve_demo(listen: SocketAddr, sark_listen: SocketAddr, ami_listen: Soc
             eprintln!("warning: the AMI link to the simulator is not up yet: {:?}", ami.state());
         }
     }
+    if let Err(e) = demo::after_start(&server).await {
+        eprintln!("warning: {e:#}");
+    }
     println!("{}", demo::banner(&server, Some((sim.address(), &sim_config.username, &sim_config.secret)), &layout, seeded.as_ref()));
     shutdown.await?;
     eprintln!("shutting down");

@@ -6,8 +6,11 @@
 //! [`pbx`] seeds the demo database (and writes the benchmarks' call records), [`wav`] writes its
 //! recordings; the office they describe is the simulator's [`switchboard_sim::office`].
 
+pub mod evolvex;
 pub mod pbx;
 pub mod wav;
+
+pub use evolvex::{EVOLVEX_ADMIN_KEY, EVOLVEX_KEY};
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -281,7 +284,7 @@ pub fn config(listen: SocketAddr, sark_listen: SocketAddr, cache_dir: Option<Pat
             },
         ],
         runtime: RuntimeOptions { cache_dir },
-        mounts: vec![hello, click_to_call, elastix, issabel, axeos, sark],
+        mounts: [vec![hello, click_to_call, elastix, issabel, axeos, sark], evolvex::mounts()].concat(),
         ami,
         events: Default::default(),
         store: Some(StoreConfig { dir: layout.store() }),
@@ -300,6 +303,13 @@ pub fn config(listen: SocketAddr, sark_listen: SocketAddr, cache_dir: Option<Pat
     }
 }
 
+/// What the demo does once its server is listening: creates the Evolvex API user (through the
+/// plugin's admin resource, so only with the server up), unless a previous run did.
+pub async fn after_start(server: &crate::Server) -> anyhow::Result<()> {
+    let main = server.address("main").context("the demo has a `main` listener")?;
+    evolvex::seed(main, evolvex::EVOLVEX_ROUTES[0]).await.context("creating the demo's Evolvex API user")
+}
+
 /// What the demo prints once it is listening: every URL to try, and the credentials.
 pub fn banner(server: &crate::Server, ami: Option<(SocketAddr, &str, &str)>, layout: &Layout, seeded: Option<&DemoSummary>) -> String {
     let base = server.address("main").map(|a| format!("http://{a}")).unwrap_or_default();
@@ -313,6 +323,7 @@ pub fn banner(server: &crate::Server, ami: Option<(SocketAddr, &str, &str)>, lay
     }
     out.push_str(&format!("Data in {} (database store/pbx.sqlite, Asterisk config asterisk/, file areas areas/).\n\n", layout.root.display()));
     out.push_str(&format!("  health           {base}/_switchboard/health\n"));
+    let recorded = evolvex::recorded_call(&layout.store().join("pbx.sqlite"));
     for mount in server.mounts().iter().filter(|m| m.listeners.iter().any(|l| l == "main")) {
         out.push_str(&format!("  {:<16} {base}{}   (plugin `{}`)\n", mount.route, mount.route, mount.plugin));
         match mount.plugin.as_str() {
@@ -359,6 +370,7 @@ pub fn banner(server: &crate::Server, ami: Option<(SocketAddr, &str, &str)>, lay
                     "", mount.route
                 ));
             }
+            "evolvex" => out.push_str(&evolvex::banner(&base, &mount.route, recorded.as_deref())),
             _ => {}
         }
     }
@@ -369,6 +381,7 @@ pub fn banner(server: &crate::Server, ami: Option<(SocketAddr, &str, &str)>, lay
     out.push_str(&format!("  axeos            HTTP Basic apiKey:{AXEOS_KEY} (or ?key=); PBX users: extension number and voicemail PIN\n"));
     out.push_str(&format!("  issabel          user admin, password {ISSABEL_ADMIN_PASSWORD} (POST /pbxapi/authenticate)\n"));
     out.push_str(&format!("  sark             X-Api-Key: {SARK_KEY} (or Authorization: Bearer); 60 requests a minute per client\n"));
+    out.push_str(&format!("  evolvex          api_key={EVOLVEX_KEY} (query or form; user `demo`); admin resource X-Admin-Key: {EVOLVEX_ADMIN_KEY}\n"));
     if let Some((address, user, secret)) = ami {
         out.push_str(&format!("  PBX simulator    AMI at {address}, user `{user}`, secret `{secret}`\n"));
     }

@@ -164,6 +164,34 @@ fn demo_prints_its_urls_serves_them_and_exits_cleanly_on_sigterm() {
     });
     assert_eq!(listed["results"].as_array().map(Vec::len), Some(50), "{listed}");
 
+    // The Evolvex API with the printed key, on both routes (one user database): the user and its
+    // access, and the call records of the last month in its contexts — the printed uniqueid's
+    // among them, with its recording found.
+    let key = switchboard::demo::EVOLVEX_KEY;
+    assert!(lines.iter().any(|l| l.contains(&format!("api_key={key}")) && l.contains("/api/index/check?")), "{lines:#?}");
+    let mp3_line = lines.iter().find(|l| l.contains("/api/index/get_file_mp3?")).expect("an MP3 example");
+    let uniqueid = mp3_line.split("uniqueid=").nth(1).unwrap().split('\'').next().unwrap().to_string();
+    assert!(uniqueid.split_once('.').is_some_and(|(a, b)| !a.is_empty() && b.chars().all(|c| c.is_ascii_digit())), "{mp3_line}");
+    let evolvex = health_url.replace("/_switchboard/health", "/api/index");
+    let check = reqwest::json(&format!("{evolvex}/check?api_key={key}&context=from-internal&uniqueid={uniqueid}"));
+    assert_eq!(check["data"]["api_user"]["name"], "demo", "{check}");
+    assert_eq!(check["data"]["api_user"]["api_key"], key, "{check}");
+    assert_eq!(check["data"]["access"]["name"], "from-internal", "{check}");
+    assert_eq!(check["data"]["file"], true, "the printed call has a recording: {check}");
+    let month_ago = humantime::format_rfc3339_seconds(std::time::SystemTime::now() - Duration::from_secs(31 * 86_400)).to_string();
+    let behind = health_url.replace("/_switchboard/health", "/pbx/api/index");
+    let cdrs = reqwest::json(&format!("{behind}/get_log_cdr?api_key={key}&start={}&end=2100-01-01", &month_ago[..10]));
+    let rows = cdrs["data"].as_array().unwrap_or_else(|| panic!("{cdrs}"));
+    // The seeded month is in the user's contexts whole (the calls made above may add a few).
+    assert!(rows.len() >= switchboard::demo::pbx::DEMO_CDRS, "{} rows", rows.len());
+    let contexts = switchboard::demo::evolvex::EVOLVEX_CONTEXTS;
+    assert!(rows.iter().all(|r| contexts.contains(&r["dcontext"].as_str().unwrap())), "only the user's contexts");
+    let call = rows.iter().find(|r| r["uniqueid"] == uniqueid.as_str()).unwrap_or_else(|| panic!("{uniqueid} in get_log_cdr"));
+    assert_eq!(call["disposition"], "ANSWERED", "{call}");
+    let (status, mp3) = reqwest::bytes(&format!("{evolvex}/get_file_mp3?api_key={key}&uniqueid={uniqueid}"));
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&mp3));
+    assert!(mp3.len() > 1000 && (mp3.starts_with(b"ID3") || mp3[0] == 0xFF), "an MP3 stream: {} bytes", mp3.len());
+
     // Wrong secrets of every kind, sent the ways clients send them.
     let wrong = ["wrong-elastix-key-5150", "wrong-issabel-password-5150", "wrong-axeos-key-5150", "918273"];
     let base = health_url.replace("/_switchboard/health", "");
@@ -194,6 +222,8 @@ fn demo_prints_its_urls_serves_them_and_exits_cleanly_on_sigterm() {
         switchboard::demo::ISSABEL_ADMIN_PASSWORD,
         switchboard::demo::ISSABEL_JWT_SECRET,
         switchboard::demo::CLICK_TO_CALL_KEY,
+        switchboard::demo::EVOLVEX_KEY,
+        switchboard::demo::EVOLVEX_ADMIN_KEY,
         ami_secret.as_str(),
         access_token.as_str(),
     ];
@@ -202,6 +232,41 @@ fn demo_prints_its_urls_serves_them_and_exits_cleanly_on_sigterm() {
         let leaks: Vec<&str> = stderr.lines().filter(|l| l.contains(secret)).collect();
         assert!(leaks.is_empty(), "{secret:?} logged: {leaks:#?}");
     }
+    assert!(!stderr.contains("Evolvex API user"), "{stderr}");
+
+    // A second run on the same data keeps the PBX and finds the Evolvex user it made: the same
+    // key still answers, and nothing was created twice.
+    let mut again = Command::new(BIN)
+        .args(["demo", "--listen", "127.0.0.1:0", "--sark-listen", "127.0.0.1:0", "--ami-listen", "127.0.0.1:0", "--data"])
+        .arg(data.path())
+        .env("XDG_CACHE_HOME", cache.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = read_until(&mut again, "Press Ctrl-C", Duration::from_secs(60));
+    assert!(lines.iter().any(|l| l.starts_with("Demo PBX: kept from the previous run")), "{lines:#?}");
+    let health_line = lines.iter().find(|l| l.contains("/_switchboard/health")).expect("health URL printed");
+    let evolvex = health_line.split_whitespace().last().unwrap().replace("/_switchboard/health", "/api/index");
+    let check = reqwest::json(&format!("{evolvex}/check?api_key={key}"));
+    assert_eq!(check["data"]["api_user"]["name"], "demo", "{check}");
+    let admin = |what: &str| {
+        let url = format!("{evolvex}/admin/{what}");
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let listed: serde_json::Value = rt.block_on(async {
+            let r = ::reqwest::Client::new().get(url).header("x-admin-key", switchboard::demo::EVOLVEX_ADMIN_KEY).send().await.unwrap();
+            r.json().await.unwrap()
+        });
+        listed["data"].as_array().unwrap_or_else(|| panic!("{listed}")).clone()
+    };
+    assert_eq!(admin("users").len(), 1);
+    assert_eq!(admin("groups").len(), 1);
+    assert_eq!(admin("access").len(), switchboard::demo::evolvex::EVOLVEX_CONTEXTS.len());
+    let status = terminate(&mut again);
+    assert!(status.success(), "exit status {status:?}");
+    let mut stderr = String::new();
+    again.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    assert!(!stderr.contains("Evolvex API user"), "{stderr}");
 }
 
 #[test]
@@ -238,6 +303,21 @@ mod reqwest {
     pub fn blocking_get(url: &str) -> String {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         rt.block_on(async { ::reqwest::get(url).await.unwrap().text().await.unwrap() })
+    }
+
+    /// A GET's JSON answer, whatever its status.
+    pub fn json(url: &str) -> serde_json::Value {
+        let text = blocking_get(url);
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{url}: {e}: {text}"))
+    }
+
+    /// A GET's status and body bytes.
+    pub fn bytes(url: &str) -> (u16, Vec<u8>) {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let response = ::reqwest::get(url).await.unwrap();
+            (response.status().as_u16(), response.bytes().await.unwrap().to_vec())
+        })
     }
 
     /// A request with the demo's click-to-call key; a form body when given.

@@ -222,8 +222,8 @@ fn code(body: &Value) -> &str {
     body["error"]["code"].as_str().unwrap_or_default()
 }
 
-/// The methods this test file covers (the file routes and uploads have their own tests).
-const METHODS: [&str; 4] = ["check", "status", "originate", "get_log_cdr"];
+/// Every method (the file routes and uploads are tested in depth in `evolvex_media`).
+const METHODS: [&str; 7] = ["check", "status", "originate", "get_log_cdr", "get_file_wav", "get_file_mp3", "uploads"];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn evolvex_every_method_needs_the_key_of_an_enabled_user() {
@@ -247,6 +247,11 @@ async fn evolvex_every_method_needs_the_key_of_an_enabled_user() {
     assert_eq!(json_of(r).await.1["data"]["api_user"]["name"], "alice");
     let r = client().post(format!("{}/check?api_key=wrong", rig.url)).form(&[("api_key", ALICE)]).send().await.unwrap();
     assert_eq!(r.status(), 401);
+    // A multipart form's text fields count too; its files do not.
+    let form = switchboard_sdk::multipart::form("b0undary", &[("api_key", None, ALICE.as_bytes()), ("context", None, b"from-internal"), ("uniqueid", Some("x.wav"), b"1.2")]);
+    let r = client().post(format!("{}/check", rig.url)).header("content-type", "multipart/form-data; boundary=b0undary").body(form).send().await.unwrap();
+    let (status, body) = json_of(r).await;
+    assert_eq!((status, body["data"]["access"]["name"].as_str(), &body["data"]["file"]), (200, Some("from-internal"), &json!(false)), "{body}");
     // Other methods and routes: the API's error shape.
     let r = client().delete(format!("{}/check", rig.url)).send().await.unwrap();
     assert_eq!(r.headers()["allow"], "GET, HEAD, POST");
@@ -357,11 +362,21 @@ async fn evolvex_status_lists_only_the_users_channels_and_refuses_on_pbx_errors(
     let wire_keys: Vec<&str> = event.fields().iter().map(|(k, _)| k.as_str()).filter(|k| *k != "Variable").collect();
     let answer_keys: Vec<&str> = keys.iter().map(String::as_str).filter(|k| wire_keys.contains(k)).collect();
     assert_eq!(answer_keys, wire_keys);
-    // Variables, when Asterisk lists them, are flattened in; none replaces a header.
-    if channel.contains_key("Variable") {
-        assert_eq!(channel["SIPDOMAIN"], "pbx1.example");
+    // Every variable is flattened in right after its `Variable` line, the first line kept too;
+    // the variable called `Context` replaces nothing.
+    let variables: Vec<&str> = event.get_all("Variable").collect();
+    assert!(variables.is_empty(), "named Variables only: {variables:?}");
+    let all = rig.ami().send(Message::new().with("Action", "Status").with("AllVariables", "true")).await.unwrap().events;
+    let all = all.iter().find(|e| e.get("Channel") == channel["Channel"].as_str()).unwrap();
+    let lines: Vec<&str> = all.get_all("Variable").collect();
+    assert!(lines.contains(&"SIPDOMAIN=pbx1.example") && lines.contains(&"Context=spoofed"), "{lines:?}");
+    assert_eq!(channel["Variable"], lines[0]);
+    assert_eq!((channel["SIPDOMAIN"].as_str(), channel["Context"].as_str()), (Some("pbx1.example"), Some("from-internal")));
+    let first = lines[0].split_once('=').unwrap().0;
+    if !wire_keys.contains(&first) {
+        let at = |key: &str| keys.iter().position(|k| k == key).unwrap();
+        assert_eq!(at("Variable") + 1, at(first), "{keys:?}");
     }
-    assert_eq!(channel["Context"], "from-internal");
 
     let carol = rig.data("status", &[("api_key", CAROL)]).await;
     assert_eq!(carol.as_array().unwrap().iter().map(|c| c["Context"].as_str().unwrap()).collect::<Vec<_>>(), ["sales"]);
@@ -412,6 +427,9 @@ async fn evolvex_originate_sends_checked_headers_and_one_variable_each() {
     assert_eq!(vars, ["file=123", "idcall=a=b=c", "note=x y", "EVIL="]);
     assert_eq!((call.get("CallerIDNum"), call.get("CallerIDName")), (Some("555"), Some("Продажи")));
     assert_eq!((call.get("Context"), call.get("Exten")), (Some("from-internal"), Some("100")));
+    // … and `status` shows them flattened in.
+    let listed = rig.data("status", &[("api_key", ALICE), ("calleridnum", "555")]).await;
+    assert_eq!((listed[0]["file"].as_str(), listed[0]["idcall"].as_str(), listed[0]["note"].as_str()), (Some("123"), Some("a=b=c"), Some("x y")));
 
     // Async: queued, and the call is made.
     let mut query = base.to_vec();

@@ -14,6 +14,7 @@ mod elastix;
 mod axeos;
 mod events;
 mod evolvex;
+mod evolvex_cross;
 mod evolvex_media;
 mod files;
 mod gate;

@@ -280,6 +280,19 @@ mod tests {
     }
 
     #[test]
+    fn the_offset_setting_defaults_to_utc_and_a_bad_one_is_the_mounts_fault() {
+        settings::set_native(&[], "/");
+        assert_eq!(offset().unwrap(), Offset(0));
+        settings::set_native(&[("utc-offset", "-05:30")], "/");
+        assert_eq!(offset().unwrap(), Offset(-(5 * 3600 + 1800)));
+        settings::set_native(&[("utc-offset", "Europe/Moscow")], "/");
+        let error = offset().unwrap_err();
+        assert_eq!((error.status(), error.code()), (500, "internal"));
+        assert!(error.message().contains("`utc-offset`"), "{}", error.message());
+        settings::set_native(&[], "/");
+    }
+
+    #[test]
     fn ama_flags_are_named() {
         assert_eq!([amaflags(Some(1)), amaflags(Some(2)), amaflags(Some(3)), amaflags(Some(0))], ["OMIT", "BILLING", "DOCUMENTATION", "0"]);
     }
