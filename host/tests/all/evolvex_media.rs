@@ -427,8 +427,10 @@ async fn uploads_refuse_without_a_key_beyond_the_limit_and_without_a_file() {
     assert_eq!((status, answer["error"]["code"].as_str()), (413, Some("file_too_large")), "{answer}");
     assert_eq!(listing(), ["fits.wav"], "nothing written");
 
-    // Beyond what the plugin reads of a body at all: the same 413, nothing written.
-    let (status, answer) = upload(&rig, "/api/index", Some(KEY), "file", b"huger.wav", &vec![1; 17 * 1024 * 1024]).await;
+    // Beyond what the plugin reads of a body at all: the same 413, nothing written. Only the head is
+    // sent (a 17 MiB Content-Length): the answer comes from the declared length, so the client is
+    // not still writing when the server answers and closes.
+    let (status, answer) = declared_upload(&rig, 17 * 1024 * 1024).await;
     assert_eq!((status, answer["error"]["code"].as_str()), (413, Some("file_too_large")), "{answer}");
     assert_eq!(listing(), ["fits.wav"], "nothing written");
 
@@ -480,6 +482,25 @@ async fn uploads_refuse_without_a_key_beyond_the_limit_and_without_a_file() {
 /// would send them) to `<mount>/uploads`; the status and the JSON answer.
 async fn upload(rig: &Rig, mount: &str, key: Option<&str>, field: &str, filename: &[u8], data: &[u8]) -> (u16, Value) {
     upload_to(&rig.base, mount, key, field, filename, data).await
+}
+
+/// A multipart upload whose head declares `length` bytes and whose body is never sent; the status
+/// and JSON answer.
+async fn declared_upload(rig: &Rig, length: usize) -> (u16, Value) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let address = rig.base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let head = format!(
+        "POST /api/index/uploads?api_key={KEY} HTTP/1.1\r\nHost: {address}\r\nContent-Type: multipart/form-data; boundary=b\r\n\
+         Content-Length: {length}\r\nConnection: close\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.unwrap();
+    let answer = String::from_utf8(answer).unwrap();
+    let status = answer.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("{answer}"));
+    let body = answer.split_once("\r\n\r\n").map(|(_, body)| body).unwrap_or_default();
+    (status, serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {answer}")))
 }
 
 /// [`upload`] to the host at `base`.
