@@ -330,11 +330,11 @@ async fn timed_get(addr: SocketAddr, path: &str) -> Stream {
     let mut body = response.into_body();
     let (mut first, mut bytes) = (None, 0);
     while let Some(frame) = body.frame().await {
-        if let Ok(data) = frame.unwrap().into_data() {
-            if !data.is_empty() {
-                first.get_or_insert_with(|| sent.elapsed());
-                bytes += data.len();
-            }
+        if let Ok(data) = frame.unwrap().into_data()
+            && !data.is_empty()
+        {
+            first.get_or_insert_with(|| sent.elapsed());
+            bytes += data.len();
         }
     }
     let total = sent.elapsed();
