@@ -129,24 +129,30 @@ pub fn too_many(retry_after: u64) -> Error {
         .with_header("retry-after", retry_after.to_string())
 }
 
+/// An enabled caller granted `contexts`, for the methods' unit tests.
+#[cfg(test)]
+pub fn test_caller(contexts: &[&str]) -> Caller {
+    let access = contexts
+        .iter()
+        .map(|c| Access { uuid: format!("u-{c}"), name: c.to_string(), description: String::new(), group_uuid: "g".into() })
+        .collect();
+    let user = ApiUser {
+        uuid: "u".into(),
+        name: "n".into(),
+        description: String::new(),
+        enable: "yes".into(),
+        api_key: "k".into(),
+        group_uuid: "g".into(),
+    };
+    Caller { user, access }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn caller(contexts: &[&str]) -> Caller {
-        let access = contexts
-            .iter()
-            .map(|c| Access { uuid: format!("u-{c}"), name: c.to_string(), description: String::new(), group_uuid: "g".into() })
-            .collect();
-        let user = ApiUser {
-            uuid: "u".into(),
-            name: "n".into(),
-            description: String::new(),
-            enable: "yes".into(),
-            api_key: "k".into(),
-            group_uuid: "g".into(),
-        };
-        Caller { user, access }
+        test_caller(contexts)
     }
 
     #[test]

@@ -194,22 +194,9 @@ pub fn originate(req: &Request) -> Result<Response, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::access::{Access, ApiUser};
 
     fn caller() -> Caller {
-        let user = ApiUser {
-            uuid: "u".into(),
-            name: "n".into(),
-            description: String::new(),
-            enable: "yes".into(),
-            api_key: "k".into(),
-            group_uuid: "g".into(),
-        };
-        let access = ["from-internal", "local-evolvex"]
-            .iter()
-            .map(|c| Access { uuid: c.to_string(), name: c.to_string(), description: String::new(), group_uuid: "g".into() })
-            .collect();
-        Caller { user, access }
+        crate::access::test_caller(&["from-internal", "local-evolvex"])
     }
 
     fn input(query: &str) -> Input {
