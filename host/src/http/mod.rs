@@ -7,6 +7,7 @@ mod client_addr;
 mod error;
 mod gate;
 mod mounts;
+mod request_id;
 mod self_signed;
 mod tls;
 
@@ -24,10 +25,12 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
+use tracing::Instrument as _;
 
 pub use self::client_addr::CLIENT_ADDR_HEADER;
 pub use self::error::{HttpResponse, json, json_error};
 pub use self::gate::{Gate, Rejected};
+pub use self::request_id::REQUEST_ID_HEADER;
 pub use self::mounts::{MountHandle, MountTable, Mounts, path_is_clean, route_matches};
 pub use self::tls::{Tls, fingerprint};
 
@@ -129,9 +132,18 @@ async fn accept_loop(tcp: TcpListener, tls: Option<Tls>, state: Arc<Listener>, m
                 };
                 let _ = stream.set_nodelay(true);
                 let state = state.clone();
-                let service = hyper::service::service_fn(move |req| {
+                let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
                     let state = state.clone();
-                    async move { Ok::<_, Infallible>(handle(&state, peer, req).await) }
+                    // Every line logged while the request is handled — here, in the plugin's run
+                    // (which keeps this span, see `runtime::invoke`) — carries the request's id.
+                    let id = request_id::resolve(peer.ip(), req.headers(), &state.trusted_proxies);
+                    let span = tracing::info_span!("request", request_id = id.to_str().unwrap_or_default());
+                    async move {
+                        let mut response = handle(&state, peer, req).await;
+                        response.headers_mut().insert(REQUEST_ID_HEADER, id);
+                        Ok::<_, Infallible>(response)
+                    }
+                    .instrument(span)
                 });
                 let Some(tls) = &tls else {
                     let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
