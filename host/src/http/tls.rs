@@ -1,8 +1,10 @@
 //! HTTPS on a listener: its certificate chain and key loaded into a rustls server configuration,
 //! on the `ring` provider (the one already linked for outbound HTTPS).
 //!
-//! ALPN offers `http/1.1` only: the listeners serve HTTP/1.1 (`http1::Builder`), and offering `h2`
-//! would make clients that prefer it speak a protocol nobody answers.
+//! ALPN offers `h2` first, then `http/1.1`: a connection is served with the protocol it settled on
+//! (the accept loop picks hyper's HTTP/2 or HTTP/1.1 connection by it), so browsers and other
+//! clients that prefer HTTP/2 get it, with many requests on one connection, and the rest keep
+//! HTTP/1.1.
 
 use std::net::IpAddr;
 use std::path::Path;
@@ -43,7 +45,7 @@ impl Tls {
             .with_no_client_auth()
             .with_single_cert(chain, key)
             .with_context(|| format!("the key in {} does not fit the certificate in {}", tls.key.display(), tls.cert.display()))?;
-        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
         Ok(Tls { acceptor: TlsAcceptor::from(Arc::new(config)), fingerprint })
     }
 }

@@ -45,7 +45,8 @@ async fn get(client: Arc<rustls::ClientConfig>, address: SocketAddr, name: &str,
     get_with(client, address, name, path, &[]).await
 }
 
-/// [`get`] with more request headers.
+/// [`get`] with more request headers. The request is HTTP/1.1, so the client offers only that
+/// (whatever `client` offers otherwise).
 pub(crate) async fn get_with(
     client: Arc<rustls::ClientConfig>,
     address: SocketAddr,
@@ -53,6 +54,9 @@ pub(crate) async fn get_with(
     path: &str,
     headers: &[(&str, &str)],
 ) -> Result<Answer, String> {
+    let mut client = (*client).clone();
+    client.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let client = Arc::new(client);
     let tcp = tokio::net::TcpStream::connect(address).await.map_err(|e| e.to_string())?;
     let server_name = ServerName::try_from(name.to_string()).unwrap();
     let tls = tokio_rustls::TlsConnector::from(client).connect(server_name, tcp).await.map_err(|e| e.to_string())?;
@@ -89,7 +93,7 @@ async fn a_client_trusting_only_the_persisted_self_signed_certificate_verifies_i
         let answer = get(client.clone(), address, name, "/_switchboard/health").await.unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(answer.status, 200, "{}", answer.body);
         assert!(answer.body.contains(r#""status":"ok""#), "{}", answer.body);
-        assert_eq!(answer.alpn.as_deref(), Some(&b"http/1.1"[..]), "the listener speaks HTTP/1.1 and says so");
+        assert_eq!(answer.alpn.as_deref(), Some(&b"http/1.1"[..]), "a client that offers only HTTP/1.1 gets it");
     }
     // A name the certificate does not carry, and a client that trusts another certificate, fail.
     assert!(get(client.clone(), address, "switchboard.invalid", "/_switchboard/health").await.is_err());
@@ -116,6 +120,37 @@ async fn a_client_trusting_only_the_persisted_self_signed_certificate_verifies_i
     let address = rig.server.address("secure").unwrap();
     let answer = get(client, address, "localhost", "/_switchboard/health").await.expect("the old trust still verifies");
     assert_eq!(answer.status, 200);
+    rig.stop().await;
+}
+
+/// A reqwest client over `tls` (its roots and ALPN offer).
+fn reqwest_over(tls: &rustls::ClientConfig) -> reqwest::Client {
+    reqwest::Client::builder().use_preconfigured_tls(tls.clone()).build().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_offering_h2_gets_http2_with_a_streamed_plugin_body_and_http1_still_works() {
+    let rig = Rig::builder().listeners(SELF_SIGNED).store().mount("/probe", &crate::util::test_plugin("probe"), "").start().await;
+    let pem = std::fs::read(rig.path("store/tls/secure.crt")).unwrap();
+    let url = format!("https://localhost:{}", rig.server.address("secure").unwrap().port());
+    let h2 = trusting(&pem);
+    let mut http1 = (*h2).clone();
+    http1.alpn_protocols = vec![b"http/1.1".to_vec()];
+    for (client, version) in [(reqwest_over(&h2), reqwest::Version::HTTP_2), (reqwest_over(&http1), reqwest::Version::HTTP_11)] {
+        // Several requests on one client: over HTTP/2 they share its connection.
+        for n in [3, 50] {
+            let response = client.get(format!("{url}/probe/log?n={n}")).send().await.unwrap();
+            assert_eq!(response.version(), version);
+            assert_eq!(response.status(), 200);
+            assert!(response.headers().contains_key("x-request-id"));
+            let expected: String = (0..n).map(|i| format!("chunk {i}\n")).collect();
+            assert_eq!(response.text().await.unwrap(), expected, "{version:?}");
+        }
+        let health = client.get(format!("{url}/_switchboard/health")).send().await.unwrap();
+        assert_eq!((health.version(), health.status().as_u16()), (version, 200));
+        let missing = client.get(format!("{url}/nowhere")).send().await.unwrap();
+        assert_eq!((missing.version(), missing.status().as_u16()), (version, 404));
+    }
     rig.stop().await;
 }
 
