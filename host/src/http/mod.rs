@@ -95,6 +95,9 @@ impl BoundListener {
             Some(tls) => tracing::info!(listener = %self.name, address = %self.local_addr, sha256 = %tls.fingerprint, "listening (HTTPS)"),
             None => tracing::info!(listener = %self.name, address = %self.local_addr, "listening"),
         }
+        if let Some(tls) = &self.tls {
+            tokio::spawn(tls.clone().watch(self.name.clone(), shutdown.clone()));
+        }
         accept_loop(self.tcp, self.tls, state, shutdown).await
     }
 }
