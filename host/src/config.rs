@@ -52,6 +52,38 @@ pub struct Config {
     /// The programs that start, stop and reboot the PBX (`[pbx_control]`), for mounts granted
     /// `pbx_control`; a command not listed answers `not-configured`.
     pub pbx_control: crate::capabilities::pbx_control::Commands,
+    /// How the host writes its log (`[log]`).
+    pub log: LogConfig,
+}
+
+/// `[log]`: the host's log on standard error.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LogConfig {
+    /// `format`: lines for people, or one JSON object per line for a log collector.
+    pub format: LogFormat,
+}
+
+/// `[log] format`; `--log-format` (or `SWITCHBOARD_LOG_FORMAT`) overrides it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum LogFormat {
+    /// `2026-01-01T00:00:00Z  INFO request{request_id=…}: switchboard::http: …`: for reading.
+    #[default]
+    Text,
+    /// One JSON object per line: `timestamp`, `level`, `fields.message` and the other fields,
+    /// `target`, and `span`/`spans` with the request's `request_id`: for log collectors.
+    Json,
+}
+
+impl std::str::FromStr for LogFormat {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "text" => Ok(LogFormat::Text),
+            "json" => Ok(LogFormat::Json),
+            other => Err(format!("log format `{other}` is not `text` or `json`")),
+        }
+    }
 }
 
 /// `[store]`: the databases.
@@ -267,6 +299,14 @@ mod raw {
         pub auth_throttle: AuthThrottle,
         #[serde(default)]
         pub pbx_control: PbxControl,
+        #[serde(default)]
+        pub log: Log,
+    }
+
+    #[derive(Deserialize, Default)]
+    #[serde(deny_unknown_fields)]
+    pub struct Log {
+        pub format: Option<Spanned<String>>,
     }
 
     #[derive(Deserialize, Default)]
@@ -495,6 +535,7 @@ fn validate(file: raw::File, locator: &Locator<'_>, base: &Path) -> Result<Confi
     let events = validate_events(&file.events, &mut problems);
     let auth_throttle = validate_auth_throttle(&file.auth_throttle, &mut problems);
     let pbx_control = validate_pbx_control(&file.pbx_control, &mut problems);
+    let log = validate_log(&file.log, &mut problems);
     let asterisk = validate_asterisk(&file.asterisk, store.is_some(), base, &mut problems);
     let mut areas = BTreeMap::new();
     for (name, dir) in &file.areas {
@@ -525,7 +566,7 @@ fn validate(file: raw::File, locator: &Locator<'_>, base: &Path) -> Result<Confi
     }
 
     if problems.found.is_empty() {
-        Ok(Config { listeners, runtime, mounts, ami, events, store, areas, asterisk, auth_throttle, pbx_control })
+        Ok(Config { listeners, runtime, mounts, ami, events, store, areas, asterisk, auth_throttle, pbx_control, log })
     } else {
         Err(ConfigError(problems.found))
     }
@@ -627,6 +668,17 @@ fn validate_asterisk(raw: &raw::Asterisk, has_store: bool, base: &Path, problems
     });
     let transport = raw.transport.as_ref().and_then(|t| validate_transport(t, problems));
     AsteriskConfig { config_dir: raw.config_dir.as_ref().map(|dir| base.join(dir.get_ref())), transport, cdr_csv, cdr_time_zone }
+}
+
+fn validate_log(raw: &raw::Log, problems: &mut Problems<'_>) -> LogConfig {
+    let format = match &raw.format {
+        None => LogFormat::default(),
+        Some(format) => format.get_ref().parse().unwrap_or_else(|why: String| {
+            problems.add(format.span().start, format!("log.format: {why}"));
+            LogFormat::default()
+        }),
+    };
+    LogConfig { format }
 }
 
 fn validate_events(raw: &raw::Events, problems: &mut Problems<'_>) -> BusConfig {

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use switchboard::ami::AmiConfig;
-use switchboard::config::{self, Config};
+use switchboard::config::{self, Config, LogFormat};
 use switchboard_sim::{CdrCsv, SimConfig, Simulator};
 use switchboard::runtime::{MemoryBound, PoolSize, Runtime};
 use switchboard::identity::PluginIdentity;
@@ -18,6 +18,10 @@ use switchboard::{Server, builtin, demo};
 #[derive(Parser)]
 #[command(version, about)]
 struct Cli {
+    /// How the log on standard error is written: `text`, or `json` (one object per line, for a log
+    /// collector). Overrides the configuration's `[log] format`.
+    #[arg(long, global = true, env = "SWITCHBOARD_LOG_FORMAT", value_name = "text|json")]
+    log_format: Option<LogFormat>,
     #[command(subcommand)]
     command: Command,
 }
@@ -96,13 +100,14 @@ enum PluginCommand {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,cranelift=warn,wasmtime=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
+    // `serve` reads its configuration before the log starts, since `[log]` says how to write it.
+    let mut loaded = match &cli.command {
+        Command::Serve { config } => Some(load(config)),
+        _ => None,
+    };
+    let configured = loaded.as_ref().and_then(|config| config.as_ref().ok()).map(|config| config.log.format);
+    start_log(cli.log_format.or(configured).unwrap_or_default());
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -112,7 +117,10 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Serve { config: path } => serve(load(&path)?).await.map_err(|e| locate_conflicts(e, &path)),
+            Command::Serve { config: path } => {
+                let config = loaded.take().expect("loaded above")?;
+                serve(config).await.map_err(|e| locate_conflicts(e, &path))
+            }
             Command::Check { config } => check(&config),
             Command::Demo { listen, sark_listen, ami_listen, data } => {
                 serve_demo(listen, sark_listen, ami_listen, data.unwrap_or_else(demo::default_data_dir)).await
@@ -147,6 +155,17 @@ fn main() -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// The log on standard error, filtered by `RUST_LOG` (default: `info`, with the wasm compiler's
+/// chatter at `warn`), written as `format` says.
+fn start_log(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,cranelift=warn,wasmtime=warn".into());
+    let log = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => log.init(),
+        LogFormat::Json => log.json().init(),
     }
 }
 

@@ -300,6 +300,7 @@ pub fn config(listen: SocketAddr, sark_listen: SocketAddr, cache_dir: Option<Pat
         },
         auth_throttle: Default::default(),
         pbx_control: Vec::new(),
+        log: Default::default(),
     }
 }
 

@@ -7,6 +7,7 @@ mod client_addr;
 mod error;
 mod gate;
 mod mounts;
+mod request_id;
 mod self_signed;
 mod tls;
 
@@ -19,15 +20,17 @@ use anyhow::Context as _;
 use hyper::body::Incoming;
 use hyper::body::Body as _;
 use hyper::header::{CONTENT_LENGTH, HOST, HeaderValue, RETRY_AFTER};
-use hyper::server::conn::http1;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper::server::conn::{http1, http2};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
+use tracing::Instrument as _;
 
 pub use self::client_addr::CLIENT_ADDR_HEADER;
 pub use self::error::{HttpResponse, json, json_error};
 pub use self::gate::{Gate, Rejected};
+pub use self::request_id::REQUEST_ID_HEADER;
 pub use self::mounts::{MountHandle, MountTable, Mounts, path_is_clean, route_matches};
 pub use self::tls::{Tls, fingerprint};
 
@@ -40,6 +43,10 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// A client must finish the TLS handshake within this time.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// An HTTP/2 connection is pinged after this long without a frame, and closed when the ping is not
+/// answered within [`HANDSHAKE_TIMEOUT`]: HTTP/2 has no header-read timeout, and a peer that went
+/// away would otherwise hold its connection until the kernel notices.
+const H2_KEEP_ALIVE: Duration = Duration::from_secs(30);
 
 /// A listener, bound and ready to serve.
 pub struct BoundListener {
@@ -88,6 +95,9 @@ impl BoundListener {
             Some(tls) => tracing::info!(listener = %self.name, address = %self.local_addr, sha256 = %tls.fingerprint, "listening (HTTPS)"),
             None => tracing::info!(listener = %self.name, address = %self.local_addr, "listening"),
         }
+        if let Some(tls) = &self.tls {
+            tokio::spawn(tls.clone().watch(self.name.clone(), shutdown.clone()));
+        }
         accept_loop(self.tcp, self.tls, state, shutdown).await
     }
 }
@@ -115,6 +125,11 @@ async fn accept_loop(tcp: TcpListener, tls: Option<Tls>, state: Arc<Listener>, m
     let graceful = GracefulShutdown::new();
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new()).header_read_timeout(HEADER_READ_TIMEOUT).keep_alive(true);
+    // HTTP/2 only where TLS negotiated it (ALPN `h2`): a plain listener stays HTTP/1.1 alone, so its
+    // connections are not sniffed for a preface first and keep the header-read timeout from their
+    // first byte.
+    let mut h2 = http2::Builder::new(TokioExecutor::new());
+    h2.timer(TokioTimer::new()).keep_alive_interval(H2_KEEP_ALIVE).keep_alive_timeout(HANDSHAKE_TIMEOUT);
     loop {
         tokio::select! {
             accepted = tcp.accept() => {
@@ -129,9 +144,18 @@ async fn accept_loop(tcp: TcpListener, tls: Option<Tls>, state: Arc<Listener>, m
                 };
                 let _ = stream.set_nodelay(true);
                 let state = state.clone();
-                let service = hyper::service::service_fn(move |req| {
+                let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
                     let state = state.clone();
-                    async move { Ok::<_, Infallible>(handle(&state, peer, req).await) }
+                    // Every line logged while the request is handled — here, in the plugin's run
+                    // (which keeps this span, see `runtime::invoke`) — carries the request's id.
+                    let id = request_id::resolve(peer.ip(), req.headers(), &state.trusted_proxies);
+                    let span = tracing::info_span!("request", request_id = id.to_str().unwrap_or_default());
+                    async move {
+                        let mut response = handle(&state, peer, req).await;
+                        response.headers_mut().insert(REQUEST_ID_HEADER, id);
+                        Ok::<_, Infallible>(response)
+                    }
+                    .instrument(span)
                 });
                 let Some(tls) = &tls else {
                     let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
@@ -144,14 +168,20 @@ async fn accept_loop(tcp: TcpListener, tls: Option<Tls>, state: Arc<Listener>, m
                 };
                 // The handshake runs in the connection's own task, so a slow client never holds
                 // up the accept loop.
-                let (acceptor, watcher, http) = (tls.acceptor.clone(), graceful.watcher(), http.clone());
+                let (acceptor, watcher, http, h2) = (tls.acceptor.clone(), graceful.watcher(), http.clone(), h2.clone());
                 tokio::spawn(async move {
                     let stream = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
                         Ok(Ok(stream)) => stream,
                         Ok(Err(e)) => return tracing::debug!(%peer, error = %e, "TLS handshake failed"),
                         Err(_) => return tracing::debug!(%peer, "TLS handshake timed out"),
                     };
-                    if let Err(e) = watcher.watch(http.serve_connection(TokioIo::new(stream), service)).await {
+                    // The protocol is the one ALPN settled on; a client that offered none speaks HTTP/1.1.
+                    let ended = if stream.get_ref().1.alpn_protocol() == Some(b"h2") {
+                        watcher.watch(h2.serve_connection(TokioIo::new(stream), service)).await
+                    } else {
+                        watcher.watch(http.serve_connection(TokioIo::new(stream), service)).await
+                    };
+                    if let Err(e) = ended {
                         tracing::debug!(error = %e, "connection ended with an error");
                     }
                 });
@@ -204,9 +234,11 @@ async fn handle(state: &Listener, peer: SocketAddr, mut request: hyper::Request<
         request.headers_mut().insert(CLIENT_ADDR_HEADER, value);
     }
     request.extensions_mut().insert(runtime::ClientAddr(client));
-    // wasi:http needs an authority; an HTTP/1.0 client may send no Host header.
+    // wasi:http needs an authority; an HTTP/1.0 client may send no Host header, and an HTTP/2 one
+    // sends the `:authority` the URI carries instead.
     if !request.headers().contains_key(HOST) {
-        if let Ok(host) = HeaderValue::from_str(&state.local_addr.to_string()) {
+        let authority = request.uri().authority().map(|a| a.to_string()).unwrap_or_else(|| state.local_addr.to_string());
+        if let Ok(host) = HeaderValue::from_str(&authority) {
             request.headers_mut().insert(HOST, host);
         }
     }

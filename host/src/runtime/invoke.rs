@@ -18,6 +18,7 @@ use bytes::Bytes;
 use http_body_util::BodyExt;
 use hyper::body::{Body, Frame};
 use tokio::sync::oneshot;
+use tracing::Instrument as _;
 use wasmtime::{Store, Trap, UpdateDeadline};
 use wasmtime_wasi_http::WasiHttpView;
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
@@ -139,7 +140,9 @@ where
         // request already finds the instance.
         result.map(|(proxy, uses)| warm.give_back(Warm { store, proxy, uses }))
     };
-    let run: BoxRun<Result<(), PluginFailure>> = Box::pin(run);
+    // The request's span (its id) goes with the run wherever it is polled: here, in the response
+    // body after `invoke` has returned, or on a lane; so the plugin's own log lines carry it too.
+    let run: BoxRun<Result<(), PluginFailure>> = Box::pin(run.in_current_span());
     let mut guest = Guest { run: Some(Sliced::new(run, demoted, &mount.long_runs, suspect)), outcome: None, deadline, timeout, overdue: None };
 
     // Run the guest here until it has set the response (or ended without one).

@@ -41,4 +41,5 @@ mod streams;
 mod reuse;
 mod real_calls;
 mod least_privilege;
+mod logging;
 mod disk_full;

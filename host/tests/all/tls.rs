@@ -1,6 +1,8 @@
 //! HTTPS listeners on the real server over loopback: a client that trusts nothing but the
 //! persisted self-signed certificate verifies it, and still does after a restart (the same
-//! certificate, byte for byte); a certificate and key the admin gives are served; a `tls` table
+//! certificate, byte for byte); a certificate and key the admin gives are served, and replaced
+//! ones are served without a restart while a broken replacement is not; a client that offers `h2`
+//! gets HTTP/2 (a plugin's streamed body included) and one that does not gets HTTP/1.1; a `tls` table
 //! with a missing key file, or a self-signed listener without a store, is a located config error.
 
 use std::net::SocketAddr;
@@ -45,7 +47,8 @@ async fn get(client: Arc<rustls::ClientConfig>, address: SocketAddr, name: &str,
     get_with(client, address, name, path, &[]).await
 }
 
-/// [`get`] with more request headers.
+/// [`get`] with more request headers. The request is HTTP/1.1, so the client offers only that
+/// (whatever `client` offers otherwise).
 pub(crate) async fn get_with(
     client: Arc<rustls::ClientConfig>,
     address: SocketAddr,
@@ -53,6 +56,9 @@ pub(crate) async fn get_with(
     path: &str,
     headers: &[(&str, &str)],
 ) -> Result<Answer, String> {
+    let mut client = (*client).clone();
+    client.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let client = Arc::new(client);
     let tcp = tokio::net::TcpStream::connect(address).await.map_err(|e| e.to_string())?;
     let server_name = ServerName::try_from(name.to_string()).unwrap();
     let tls = tokio_rustls::TlsConnector::from(client).connect(server_name, tcp).await.map_err(|e| e.to_string())?;
@@ -89,7 +95,7 @@ async fn a_client_trusting_only_the_persisted_self_signed_certificate_verifies_i
         let answer = get(client.clone(), address, name, "/_switchboard/health").await.unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(answer.status, 200, "{}", answer.body);
         assert!(answer.body.contains(r#""status":"ok""#), "{}", answer.body);
-        assert_eq!(answer.alpn.as_deref(), Some(&b"http/1.1"[..]), "the listener speaks HTTP/1.1 and says so");
+        assert_eq!(answer.alpn.as_deref(), Some(&b"http/1.1"[..]), "a client that offers only HTTP/1.1 gets it");
     }
     // A name the certificate does not carry, and a client that trusts another certificate, fail.
     assert!(get(client.clone(), address, "switchboard.invalid", "/_switchboard/health").await.is_err());
@@ -116,6 +122,37 @@ async fn a_client_trusting_only_the_persisted_self_signed_certificate_verifies_i
     let address = rig.server.address("secure").unwrap();
     let answer = get(client, address, "localhost", "/_switchboard/health").await.expect("the old trust still verifies");
     assert_eq!(answer.status, 200);
+    rig.stop().await;
+}
+
+/// A reqwest client over `tls` (its roots and ALPN offer).
+fn reqwest_over(tls: &rustls::ClientConfig) -> reqwest::Client {
+    reqwest::Client::builder().use_preconfigured_tls(tls.clone()).build().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_offering_h2_gets_http2_with_a_streamed_plugin_body_and_http1_still_works() {
+    let rig = Rig::builder().listeners(SELF_SIGNED).store().mount("/probe", &crate::util::test_plugin("probe"), "").start().await;
+    let pem = std::fs::read(rig.path("store/tls/secure.crt")).unwrap();
+    let url = format!("https://localhost:{}", rig.server.address("secure").unwrap().port());
+    let h2 = trusting(&pem);
+    let mut http1 = (*h2).clone();
+    http1.alpn_protocols = vec![b"http/1.1".to_vec()];
+    for (client, version) in [(reqwest_over(&h2), reqwest::Version::HTTP_2), (reqwest_over(&http1), reqwest::Version::HTTP_11)] {
+        // Several requests on one client: over HTTP/2 they share its connection.
+        for n in [3, 50] {
+            let response = client.get(format!("{url}/probe/log?n={n}")).send().await.unwrap();
+            assert_eq!(response.version(), version);
+            assert_eq!(response.status(), 200);
+            assert!(response.headers().contains_key("x-request-id"));
+            let expected: String = (0..n).map(|i| format!("chunk {i}\n")).collect();
+            assert_eq!(response.text().await.unwrap(), expected, "{version:?}");
+        }
+        let health = client.get(format!("{url}/_switchboard/health")).send().await.unwrap();
+        assert_eq!((health.version(), health.status().as_u16()), (version, 200));
+        let missing = client.get(format!("{url}/nowhere")).send().await.unwrap();
+        assert_eq!((missing.version(), missing.status().as_u16()), (version, 404));
+    }
     rig.stop().await;
 }
 
@@ -197,4 +234,75 @@ fn a_missing_key_file_and_a_self_signed_listener_without_a_store_are_located_err
     assert!(has(&at(13, 7), "tls.cert is given without tls.key"), "{found:#?}");
     assert!(found.iter().any(|p| p.location.starts_with("sb.toml:18:") && p.message.contains("tls.cert") && p.message.contains("holds no PEM certificate")), "{found:#?}");
     assert_eq!(found.len(), 4, "{found:#?}");
+}
+
+/// The leaf certificate a new TLS connection to `address` is shown.
+async fn served_certificate(client: Arc<rustls::ClientConfig>, address: SocketAddr) -> Vec<u8> {
+    let tcp = tokio::net::TcpStream::connect(address).await.unwrap();
+    let tls = tokio_rustls::TlsConnector::from(client).connect(ServerName::try_from("localhost").unwrap(), tcp).await.unwrap();
+    tls.get_ref().1.peer_certificates().unwrap()[0].to_vec()
+}
+
+#[test]
+fn a_replaced_certificate_is_served_without_a_restart_and_a_broken_one_is_not() {
+    let files = tempfile::tempdir().unwrap();
+    let (dir, first) = write_pair(files.path());
+    let config = files.path().join("switchboard.toml");
+    let listeners = format!(
+        "[[listener]]\nname = \"main\"\naddress = \"127.0.0.1:0\"\ntls = {{ cert = \"{dir}/given.crt\", key = \"{dir}/given.key\" }}\n"
+    );
+    std::fs::write(&config, crate::util::config_text(Some(&listeners), "[[mount]]\nroute = \"/hello\"\nplugin = \"hello\"\n")).unwrap();
+    let mut child = std::process::Command::new(crate::util::BIN)
+        .args(["serve", "--config"])
+        .arg(&config)
+        .env_remove("RUST_LOG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, log) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead as _;
+        for line in std::io::BufReader::new(stderr).lines() {
+            if tx.send(line.unwrap_or_default()).is_err() {
+                break;
+            }
+        }
+    });
+    let wait_for = |needle: &str| loop {
+        let line = log.recv_timeout(std::time::Duration::from_secs(60)).unwrap_or_else(|_| panic!("no `{needle}` logged"));
+        if line.contains(needle) {
+            break;
+        }
+    };
+    let printed = crate::util::read_until(&mut child, "/hello", std::time::Duration::from_secs(60));
+    let url = crate::util::served_url(&printed[printed.len() - 1]);
+    let address: SocketAddr = url.trim_start_matches("https://").trim_end_matches("/hello").parse().unwrap();
+
+    // A new pair, key first, each renamed into place as certbot's deploy hooks do.
+    let second = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let replace = |name: &str, text: &str| {
+        let temp = files.path().join(format!("{name}.new"));
+        std::fs::write(&temp, text).unwrap();
+        std::fs::rename(&temp, files.path().join(name)).unwrap();
+    };
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let mut both = first.clone();
+    both.extend_from_slice(second.cert.pem().as_bytes());
+    let client = trusting(&both);
+    let der = |pem: &[u8]| CertificateDer::from_pem_slice(pem).unwrap().to_vec();
+    assert_eq!(runtime.block_on(served_certificate(client.clone(), address)), der(&first));
+
+    replace("given.key", &second.signing_key.serialize_pem());
+    replace("given.crt", &second.cert.pem());
+    wait_for("serving a new TLS certificate");
+    assert_eq!(runtime.block_on(served_certificate(client.clone(), address)), der(second.cert.pem().as_bytes()), "the new certificate, no restart");
+
+    // A certificate whose key is not beside it: refused, and the second pair goes on being served.
+    let third = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    replace("given.crt", &third.cert.pem());
+    wait_for("cannot be served");
+    assert_eq!(runtime.block_on(served_certificate(client, address)), der(second.cert.pem().as_bytes()), "the last good pair");
+    assert!(crate::util::terminate(&mut child).success());
 }

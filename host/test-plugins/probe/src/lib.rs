@@ -10,6 +10,7 @@
 //! | `GET /whoami` | the request's client address: `{header, host}` from `x-switchboard-client-addr` and `auth-throttle.client-address` |
 //! | `GET /rate?name=&limit=&window=` | `rate-limit.hit`, answered as JSON `{allowed, limit, remaining, reset}` (always 200) |
 //! | `POST /pbx/{start,stop,reboot}` | `pbx-control.run`, answered as JSON `{output}` |
+//! | `GET /log?n=N` | logs `probe: answering` (info), streams `chunk 0`…`chunk N-1` lines, then logs `probe: streamed` with `chunks=N` |
 //!
 //! Errors from the interfaces come back through the SDK's conversions (403 denied, 503 not
 //! connected, 502 failed, …) so tests see exactly what a plugin author would.
@@ -93,8 +94,25 @@ fn pbx(req: &Request) -> Result<Response, Error> {
     Response::json(&serde_json::json!({ "output": pbx_control::run(command)? }))
 }
 
+/// Log lines from the handler and from inside the streamed body, which the host writes after the
+/// response head has gone out.
+fn log(req: &Request) -> Result<Response, Error> {
+    let n = req.query().get("n").map_or(Ok(3), |v| v.parse::<u32>()).map_err(|_| Error::bad_request("bad n"))?;
+    switchboard_sdk::log::info("probe: answering", &[("n", &n.to_string())]);
+    Ok(Response::stream(200, move |w: &mut BodyWriter| {
+        for i in 0..n {
+            w.write(format!("chunk {i}\n").as_bytes())?;
+            w.flush()?;
+        }
+        switchboard_sdk::log::info("probe: streamed", &[("chunks", &n.to_string())]);
+        Ok(())
+    })
+    .header("content-type", "text/plain"))
+}
+
 fn router() -> Router {
     Router::new()
+        .get("/log", log)
         .get("/send", send)
         .get("/command", command)
         .get("/info", info)
