@@ -85,6 +85,7 @@ pub mod auth;
 pub mod auth_throttle;
 pub mod bindings;
 mod body;
+pub mod civil;
 mod error;
 pub mod events;
 pub mod handler;

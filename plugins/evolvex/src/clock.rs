@@ -3,7 +3,7 @@
 //! (proleptic Gregorian, as SQLite's and Asterisk's dates are), so nothing depends on a time zone
 //! database the sandbox does not have.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use switchboard_sdk::civil;
 
 /// A fixed offset from UTC, in seconds east (`+03:00` → 10800).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,30 +32,6 @@ impl Offset {
     }
 }
 
-/// Days since 1970-01-01 of a civil date.
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m as i64 + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d as i64 - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The civil date of a day count since 1970-01-01.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { yoe + era * 400 + 1 } else { yoe + era * 400 }, m, d)
-}
-
 fn days_in_month(y: i64, m: u32) -> u32 {
     match m {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
@@ -67,9 +43,7 @@ fn days_in_month(y: i64, m: u32) -> u32 {
 
 /// `YYYY-MM-DD HH:MM:SS` of Unix seconds `t`.
 pub fn format(t: i64) -> String {
-    let (days, secs) = (t.div_euclid(86_400), t.rem_euclid(86_400));
-    let (y, m, d) = civil_from_days(days);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}", secs / 3600, secs % 3600 / 60, secs % 60)
+    civil::utc_text(t)
 }
 
 /// Whether a text holds only a date, so an `end` of that day means its last second.
@@ -100,12 +74,12 @@ pub fn parse(text: &str, offset: Offset) -> Option<i64> {
     if !(1..=12).contains(&mo) || da == 0 || da > days_in_month(y, mo) || h > 23 || mi > 59 || s > 59 {
         return None;
     }
-    Some(days_from_civil(y, mo, da) * 86_400 + h * 3600 + mi * 60 + s - offset.0)
+    Some(civil::days_from_civil(y, i64::from(mo), i64::from(da)) * 86_400 + h * 3600 + mi * 60 + s - offset.0)
 }
 
 /// Unix seconds now.
 pub fn now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+    civil::now()
 }
 
 /// The first and last second (Unix seconds) of the day `t` falls on in the zone `UTC + offset`.

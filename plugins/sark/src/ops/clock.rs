@@ -2,11 +2,11 @@
 //! named them), PHP's `date('D d M H:i:s Y')` of an epoch for their listings, and the conversion
 //! between SARK's epochs and the shared model's `YYYY-MM-DD HH:MM:SS` UTC (holiday timers).
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use switchboard_sdk::civil;
 
 /// Seconds since the epoch, now.
 pub fn now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    civil::now() as u64
 }
 
 /// `Sun 06 Dec 09:40:00 2026` (UTC): what SARK's listings show for a backup or snapshot.
@@ -15,7 +15,7 @@ pub fn php_date(epoch: u64) -> String {
     const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
     let days = epoch / 86_400;
     let secs = epoch % 86_400;
-    let (year, month, day) = civil(days as i64);
+    let (year, month, day) = civil::civil_from_days(days as i64);
     format!(
         "{} {day:02} {} {:02}:{:02}:{:02} {year}",
         DAYS[(days % 7) as usize],
@@ -28,9 +28,7 @@ pub fn php_date(epoch: u64) -> String {
 
 /// Epoch seconds as `YYYY-MM-DD HH:MM:SS` UTC.
 pub fn to_utc(epoch: i64) -> String {
-    let (y, m, d) = civil(epoch.div_euclid(86_400));
-    let s = epoch.rem_euclid(86_400);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}", s / 3600, s % 3600 / 60, s % 60)
+    civil::utc_text(epoch)
 }
 
 /// `YYYY-MM-DD HH:MM:SS` UTC as epoch seconds.
@@ -40,32 +38,7 @@ pub fn from_utc(text: &str) -> Option<i64> {
     let mut t = time.split(':').map(|p| p.parse::<i64>().ok());
     let (y, mo, da) = (d.next()??, d.next()??, d.next()??);
     let (h, mi, s) = (t.next()??, t.next()??, t.next()??);
-    Some(days(y, mo, da) * 86_400 + h * 3600 + mi * 60 + s)
-}
-
-/// (year, month, day) → days since 1970-01-01, the inverse of [`civil`].
-fn days(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = if m > 2 { m - 3 } else { m + 9 };
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// Year, month (1–12) and day of `days` since 1970-01-01 (the proleptic Gregorian calendar).
-fn civil(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+    Some(civil::days_from_civil(y, mo, da) * 86_400 + h * 3600 + mi * 60 + s)
 }
 
 #[cfg(test)]
