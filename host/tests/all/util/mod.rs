@@ -1,6 +1,7 @@
 //! Starting servers from TOML text (the [`rig`] for a whole host), and an HTTP client.
 
 mod rig;
+pub mod tools;
 pub use rig::Rig;
 
 /// A test file's own rig type: the shared [`Rig`] as `host` (its fields and methods reached
