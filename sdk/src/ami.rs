@@ -56,12 +56,18 @@
 //! A PBX that is starting or stopping is 503, not 502: it is the same condition as no link at all
 //! (come back later), not a gateway answering wrongly.
 //!
-//! Off wasm there is no host: [`send`], [`list`], [`command`] and [`info`] panic if called (test
-//! handlers that use them through a running Switchboard instead); the classification functions are
-//! plain code.
+//! Off wasm there is no host: [`send`], [`list`], [`command`] and [`info`] answer what the test's
+//! [`testing::Host`](crate::testing::Host) scripted; the classification functions are plain code.
 
 pub use crate::bindings::switchboard::pbx::ami::{ActionResult, Error as AmiError, PbxInfo, SipDriver};
+#[cfg(target_family = "wasm")]
 use crate::bindings::switchboard::pbx::ami as wit;
+
+/// Natively the AMI calls go to the installed [`testing::Host`](crate::testing::Host).
+#[cfg(not(target_family = "wasm"))]
+mod wit {
+    pub(super) use crate::testing::{ami_command as command, ami_info as info, ami_send as send};
+}
 
 /// Sends action `name` with `headers` (in order) and returns its whole answer; list actions come
 /// back with their events and closing event collected. Every `Response: Error` is

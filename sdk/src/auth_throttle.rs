@@ -114,7 +114,7 @@ mod imp {
     pub fn success(_: Option<&str>) {}
 
     pub fn client_address() -> Option<String> {
-        None
+        crate::testing::client_address()
     }
 }
 

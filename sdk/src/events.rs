@@ -12,7 +12,16 @@
 //! ```
 
 pub use crate::bindings::switchboard::pbx::events::{Error as EventsError, Event};
+#[cfg(target_family = "wasm")]
 use crate::bindings::switchboard::pbx::events as wit;
+
+/// Natively, polls answer the events the test's [`testing::Host`](crate::testing::Host) queued, at once.
+#[cfg(not(target_family = "wasm"))]
+mod wit {
+    pub fn poll(last: Option<u64>, _timeout_ms: u32, limit: u32, filter: &[String]) -> Result<Vec<super::Event>, super::EventsError> {
+        Ok(crate::testing::events_poll(last, limit, filter))
+    }
+}
 
 /// Waits up to `timeout_ms` for events after `last` (at most `limit`, 0 for all; only the names in
 /// `filter`, or all when empty).

@@ -26,7 +26,9 @@
 //! - [`Response::file`]: stream a file from a granted file area (`/recordings/…`) in bounded memory;
 //!   [`Response::file_range`] answers `Range: bytes=…` requests for it too ([`range`]);
 //! - [`multipart`]: `multipart/form-data` bodies split into fields and files, for uploads;
-//! - [`plugin!`]: the export glue, so a plugin is only its handlers.
+//! - [`plugin!`]: the export glue, so a plugin is only its handlers;
+//! - `testing` (native builds only): test doubles for every host interface, so handlers and their
+//!   AMI and SQL run in a plain `cargo test`.
 //!
 //! # Example
 //!
@@ -106,6 +108,8 @@ pub mod settings;
 pub mod sqlite;
 pub mod stream;
 pub mod system;
+#[cfg(not(target_family = "wasm"))]
+pub mod testing;
 
 pub use body::BodyWriter;
 pub use error::Error;

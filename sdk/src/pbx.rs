@@ -23,7 +23,22 @@
 //! # Ok(()) }
 //! ```
 
-pub use crate::bindings::switchboard::pbx::pbx::{Applied, Error as ApplyError, apply_changes, can_apply};
+pub use crate::bindings::switchboard::pbx::pbx::{Applied, Error as ApplyError};
+#[cfg(target_family = "wasm")]
+pub use crate::bindings::switchboard::pbx::pbx::{apply_changes, can_apply};
+
+/// Renders the configuration and reloads what changed (natively: the test's
+/// [`testing::Host`](crate::testing::Host) answers, and counts each apply).
+#[cfg(not(target_family = "wasm"))]
+pub fn apply_changes() -> Result<Applied, ApplyError> {
+    crate::testing::apply_changes()
+}
+
+/// Whether apply-changes may run (natively: the test's [`testing::Host`](crate::testing::Host)).
+#[cfg(not(target_family = "wasm"))]
+pub fn can_apply() -> Result<(), ApplyError> {
+    crate::testing::can_apply()
+}
 
 impl From<ApplyError> for crate::Error {
     fn from(error: ApplyError) -> Self {

@@ -36,7 +36,14 @@
 use std::borrow::Cow;
 use std::rc::Rc;
 
-pub use crate::bindings::switchboard::pbx::sqlite::{Connection, Error as SqliteError, PackedResult, QueryResult, RowResult, Statement, Value};
+pub use crate::bindings::switchboard::pbx::sqlite::{Error as SqliteError, PackedResult, QueryResult, RowResult, Statement, Value};
+/// A connection to one database (the WIT resource `connection`).
+#[cfg(target_family = "wasm")]
+pub use crate::bindings::switchboard::pbx::sqlite::Connection;
+/// Natively, the test double's connection: in-memory databases the installed
+/// [`testing::Host`](crate::testing::Host) holds, with the WIT resource's methods.
+#[cfg(not(target_family = "wasm"))]
+pub use crate::testing::sqlite::Connection;
 
 /// Opens `"pbx"` or `"own"`.
 pub fn open(database: &str) -> Result<Connection, SqliteError> {
@@ -92,6 +99,35 @@ impl Connection {
             }
         }
     }
+}
+
+/// Packs owned rows into the `packed-result` encoding (see the WIT's `packed-result`).
+pub(crate) fn pack(columns: Vec<String>, rows: &[Vec<Value>]) -> PackedResult {
+    let mut data = Vec::new();
+    for value in rows.iter().flatten() {
+        match value {
+            Value::Null => data.push(0),
+            Value::Integer(i) => {
+                data.push(1);
+                data.extend_from_slice(&i.to_le_bytes());
+            }
+            Value::Real(f) => {
+                data.push(2);
+                data.extend_from_slice(&f.to_le_bytes());
+            }
+            Value::Text(t) => {
+                data.push(3);
+                data.extend_from_slice(&(t.len() as u32).to_le_bytes());
+                data.extend_from_slice(t.as_bytes());
+            }
+            Value::Blob(b) => {
+                data.push(4);
+                data.extend_from_slice(&(b.len() as u32).to_le_bytes());
+                data.extend_from_slice(b);
+            }
+        }
+    }
+    PackedResult { columns, row_count: rows.len() as u32, data }
 }
 
 /// The rows of one statement, as [`Connection::query`] answers them: decoded from the packed
@@ -214,31 +250,7 @@ impl Rows {
 
     /// Rows of owned values (tests, and plugins that build rows themselves).
     pub fn from_values(columns: Vec<String>, rows: Vec<Vec<Value>>) -> Rows {
-        let mut data = Vec::new();
-        for value in rows.iter().flatten() {
-            match value {
-                Value::Null => data.push(0),
-                Value::Integer(i) => {
-                    data.push(1);
-                    data.extend_from_slice(&i.to_le_bytes());
-                }
-                Value::Real(f) => {
-                    data.push(2);
-                    data.extend_from_slice(&f.to_le_bytes());
-                }
-                Value::Text(t) => {
-                    data.push(3);
-                    data.extend_from_slice(&(t.len() as u32).to_le_bytes());
-                    data.extend_from_slice(t.as_bytes());
-                }
-                Value::Blob(b) => {
-                    data.push(4);
-                    data.extend_from_slice(&(b.len() as u32).to_le_bytes());
-                    data.extend_from_slice(b);
-                }
-            }
-        }
-        Rows::from_packed(PackedResult { columns, row_count: rows.len() as u32, data })
+        Rows::from_packed(pack(columns, &rows))
     }
 
     /// The rows.

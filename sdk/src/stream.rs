@@ -29,7 +29,20 @@
 //! ```
 
 pub use crate::bindings::switchboard::pbx::event_stream::{Error as StreamError, StreamEvent};
+#[cfg(target_family = "wasm")]
 use crate::bindings::switchboard::pbx::event_stream as wit;
+
+/// Natively, published items are kept by the test's [`testing::Host`](crate::testing::Host).
+#[cfg(not(target_family = "wasm"))]
+mod wit {
+    pub fn publish(items: &[String]) -> Result<Option<u64>, super::StreamError> {
+        Ok(crate::testing::stream_publish(items))
+    }
+
+    pub fn poll(last: Option<u64>, _timeout_ms: u32, limit: u32) -> Result<Vec<super::StreamEvent>, super::StreamError> {
+        Ok(crate::testing::stream_poll(last, limit))
+    }
+}
 
 /// Appends `items` to the mount's stream, in order. Inside the event handler they carry the
 /// timestamp of the batch's last bus event; elsewhere, now. Returns the last sequence number

@@ -111,3 +111,68 @@ fn router() -> Router {
 }
 
 switchboard_sdk::plugin!(router: router);
+
+/// The handlers run natively against the SDK's test doubles: scripted AMI answers and queued PBX
+/// events, no host and no PBX.
+#[cfg(test)]
+mod tests {
+    use switchboard_sdk::ami::AmiError;
+    use switchboard_sdk::testing::Host;
+
+    use super::*;
+
+    fn post_call(body: &str) -> Response {
+        let request = Request::new("POST", "/c2c/call").with_mount_route("/c2c").with_header("content-type", "application/json").with_body(body);
+        router().handle(&request)
+    }
+
+    #[test]
+    fn a_call_is_originated_from_the_phone_to_the_number_in_the_mounts_context() {
+        let host = Host::new().route("/c2c").setting("context", "crm-out").ami_success("Originate", vec![("Message", "Originate successfully queued")]).install();
+        let response = post_call(r#"{"from": "1001", "to": "+15550100"}"#);
+        assert_eq!(response.status(), 202);
+        let sent = host.ami_sent();
+        assert_eq!(sent.len(), 1);
+        let (action, headers) = &sent[0];
+        assert_eq!(action, "Originate");
+        assert_eq!(ami::field(headers, "Channel"), Some("PJSIP/1001"));
+        assert_eq!(ami::field(headers, "Exten"), Some("+15550100"));
+        assert_eq!(ami::field(headers, "Context"), Some("crm-out"));
+    }
+
+    #[test]
+    fn a_number_that_could_smuggle_a_second_channel_is_refused_before_any_action() {
+        let host = Host::new().install();
+        for to in ["5550100&PJSIP/666", "1\r\nAction: Command", "${SHELL(id)}", ""] {
+            let response = post_call(&serde_json::json!({ "from": "1001", "to": to }).to_string());
+            assert_eq!(response.status(), 422, "{to:?}");
+        }
+        assert!(host.ami_sent().is_empty());
+    }
+
+    #[test]
+    fn a_pbx_that_is_down_is_an_error_not_an_empty_list() {
+        let _host = Host::new().ami_error("CoreShowChannels", AmiError::NotConnected).install();
+        let response = router().handle(&Request::new("GET", "/calls"));
+        assert_eq!(response.status(), 503);
+    }
+
+    #[test]
+    fn live_calls_and_call_events_are_translated() {
+        let _host = Host::new()
+            .ami_list("CoreShowChannels", vec![vec![("Channel", "PJSIP/1001-00000001"), ("ChannelStateDesc", "Up"), ("CallerIDNum", "1001")]])
+            .event("Newchannel", vec![("Channel", "PJSIP/1001-00000001"), ("Uniqueid", "1.1")])
+            .event("VarSet", vec![("Channel", "PJSIP/1001-00000001")])
+            .event("DialBegin", vec![("DestChannel", "PJSIP/1002-00000002"), ("DestUniqueid", "1.2")])
+            .install();
+        let calls: serde_json::Value = serde_json::from_slice(router().handle(&Request::new("GET", "/calls")).body_bytes().unwrap()).unwrap();
+        assert_eq!(calls[0]["channel"], "PJSIP/1001-00000001");
+        assert_eq!(calls[0]["state"], "Up");
+        let events: serde_json::Value = serde_json::from_slice(router().handle(&Request::new("GET", "/events?last=1")).body_bytes().unwrap()).unwrap();
+        // Only call events, after `last`; the Dial event of an originated leg names its dialled channel.
+        assert_eq!(events.as_array().unwrap().len(), 1);
+        assert_eq!(events[0]["event"], "DialBegin");
+        assert_eq!(events[0]["channel"], "PJSIP/1002-00000002");
+        assert_eq!(events[0]["seq"], 3);
+    }
+}
