@@ -11,7 +11,7 @@
 #![allow(missing_docs, clippy::all, unsafe_op_in_unsafe_fn)]
 
 wit_bindgen::generate!({
-    path: "../wit",
+    path: "wit",
     world: "switchboard:pbx/plugin",
     // The world pulls in wasi:http, wasi:io, wasi:clocks, … from `wit/deps`; generate them all here
     // so the SDK is the only bindings crate a plugin needs.
@@ -36,7 +36,7 @@ pub mod event_handler {
                 export switchboard:pbx/event-handler@0.1.5;
             }
         ",
-        path: "../wit",
+        path: "wit",
         world: "switchboard:sdk/on-events",
         with: {
             "switchboard:pbx/events@0.1.5": crate::bindings::switchboard::pbx::events,
