@@ -33,6 +33,7 @@ pub mod http;
 pub mod identity;
 #[cfg(feature = "engine")]
 pub mod runtime;
+pub mod scaffold;
 pub mod store;
 
 #[cfg(feature = "engine")]

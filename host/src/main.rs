@@ -1,4 +1,4 @@
-//! The `switchboard` command: `serve`, `check`, `demo`, `sim`, `plugins`, `plugin`.
+//! The `switchboard` command: `serve`, `check`, `demo`, `sim`, `plugins`, `plugin`, `new`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -70,6 +70,19 @@ enum Command {
     },
     /// List the plugins built into this binary.
     Plugins,
+    /// Start a plugin project of your own: a Rust crate depending on the SDK, with handlers that
+    /// use a setting, AMI and the plugin's own database, their native tests, and the
+    /// `switchboard.toml` that serves it against `switchboard sim`.
+    New {
+        /// The plugin's name (a Cargo package name and its route): lowercase letters, digits, dashes.
+        name: String,
+        /// Where to create it [default: ./<name>]; must not exist or be empty.
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// The SDK to depend on: a directory or a git URL [default: the SDK this binary was built from].
+        #[arg(long)]
+        sdk: Option<String>,
+    },
     /// Plugin identities and their private data in a configuration's store.
     #[command(subcommand)]
     Plugin(PluginCommand),
@@ -141,6 +154,22 @@ fn main() -> ExitCode {
                 Ok(())
             }
             Command::Plugin(PluginCommand::List { config }) => list_plugins(&config::load(&config)?),
+            Command::New { name, dir, sdk } => {
+                let sdk = match sdk {
+                    Some(text) => switchboard::scaffold::SdkSource::parse(&text),
+                    None => switchboard::scaffold::SdkSource::built_with()
+                        .context("this binary was built elsewhere, so say where the SDK is: --sdk <directory or git URL>")?,
+                };
+                let dir = dir.unwrap_or_else(|| PathBuf::from(&name));
+                switchboard::scaffold::write(&dir, &name, &sdk)?;
+                println!("Created plugin `{name}` in {}. Next:", dir.display());
+                println!("  cd {}", dir.display());
+                println!("  cargo test                                    # its handlers, against the SDK's test doubles");
+                println!("  cargo build --release --target wasm32-wasip2 # the component");
+                println!("  switchboard sim &                             # a PBX simulator");
+                println!("  switchboard serve --config switchboard.toml   # http://127.0.0.1:8080/{name}/");
+                Ok(())
+            }
             Command::Plugins => {
                 for b in builtin::BUILTINS {
                     println!("{:<14} {:<8} {}", b.name, b.kind, b.description);

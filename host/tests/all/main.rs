@@ -43,3 +43,4 @@ mod real_calls;
 mod least_privilege;
 mod logging;
 mod disk_full;
+mod new_plugin;
