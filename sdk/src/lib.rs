@@ -99,6 +99,8 @@ pub mod multipart;
 pub mod pbx_control;
 pub mod php_json;
 pub mod range;
+#[doc = include_str!("../wit/REFERENCE.md")]
+pub mod reference {}
 pub mod rate_limit;
 mod request;
 mod response;
