@@ -425,3 +425,17 @@ pub(crate) fn plugin_text(source: &PluginSource, dir: Option<&Path>) -> String {
         },
     }
 }
+
+/// Never called: fails the build if an operation's future stops being `Send`, which the admin API
+/// (served by hyper on the multi-threaded runtime) and the SIGHUP task need.
+#[allow(dead_code)]
+fn operations_are_send(control: &Control, spec: MountSpec) {
+    fn send<T: Send>(_: T) {}
+    send(control.enable("/", ""));
+    send(control.disable("/", ""));
+    send(control.replace("/", PluginUpload::Builtin(String::new()), DataChoice::Adopt, ""));
+    send(control.add(spec, ""));
+    send(control.remove("/", ""));
+    send(control.reload(""));
+    send(control.shutdown());
+}

@@ -294,3 +294,50 @@ async fn live_changes_survive_a_restart() {
     assert_eq!(server.control().audit(10).len(), 2, "the audit of earlier runs is read back from the file");
     server.shutdown().await;
 }
+
+/// `path`'s component with one more custom section tagged `tag`: the same code, another identity.
+fn variant(path: &str, tag: &str) -> Vec<u8> {
+    let mut bytes = std::fs::read(path).unwrap();
+    let name = b"switchboard-test-variant";
+    let payload: Vec<u8> = std::iter::once(name.len() as u8).chain(name.iter().copied()).chain(tag.bytes()).collect();
+    bytes.push(0); // custom section id
+    bytes.push(payload.len() as u8); // one LEB128 byte: the payload is short
+    bytes.extend_from_slice(&payload);
+    bytes
+}
+
+/// Runs one statement on the mount's own database: (status, body).
+async fn own_sql(base: &str, route: &str, sql: &str) -> (u16, Value) {
+    let response = client().post(format!("{base}{route}/sql?db=own")).json(&json!({ "sql": sql })).send().await.unwrap();
+    (response.status().as_u16(), response.json().await.unwrap_or_default())
+}
+
+/// A hot swap at a route whose component owns data: by default the new component adopts it (it
+/// reads the old one's rows, and the registry's audit says `adopt`, by the admin who swapped);
+/// with `DataChoice::Fresh` the next one starts empty, the data kept on disk for its owner.
+#[tokio::test]
+async fn a_hot_swap_adopts_the_routes_data_unless_told_fresh() {
+    let dir = tempfile::tempdir().unwrap();
+    let probe = test_plugin("store-probe");
+    let store = dir.path().join("store").display().to_string();
+    let body = format!("[store]\ndir = {store:?}\n\n{}", mount("/p", &probe, "grants = { sqlite = { own = true } }"));
+    let (server, _) = start_file(dir.path(), &body).await;
+    let (base, control) = (base(&server), server.control());
+    for sql in ["CREATE TABLE notes (text TEXT)", "INSERT INTO notes VALUES ('old')"] {
+        assert_eq!(own_sql(&base, "/p", sql).await.0, 200);
+    }
+
+    control.replace("/p", PluginUpload::Bytes(variant(&probe, "v2")), DataChoice::Adopt, "ada").await.unwrap();
+    let (status, body) = own_sql(&base, "/p", "SELECT text FROM notes").await;
+    assert_eq!((status, &body["rows"]), (200, &json!([["old"]])), "{body}");
+    let registry = switchboard::store::registry::Registry::open_read_only(&dir.path().join("store")).unwrap();
+    let adopted = registry.audit().unwrap().into_iter().last().unwrap();
+    assert_eq!((adopted.action.as_str(), adopted.actor.as_str(), adopted.route.as_deref()), ("adopt", "ada", Some("/p")));
+
+    control.replace("/p", PluginUpload::Bytes(variant(&probe, "v3")), DataChoice::Fresh, "ada").await.unwrap();
+    let (_, body) = own_sql(&base, "/p", "SELECT name FROM sqlite_schema WHERE type = 'table'").await;
+    assert_eq!(body["rows"], json!([]), "the fresh component starts empty");
+    let registry = switchboard::store::registry::Registry::open_read_only(&dir.path().join("store")).unwrap();
+    assert_eq!(registry.audit().unwrap().into_iter().last().unwrap().action, "fresh");
+    server.shutdown().await;
+}
