@@ -42,4 +42,5 @@ mod reuse;
 mod real_calls;
 mod least_privilege;
 mod logging;
+mod metrics;
 mod disk_full;
