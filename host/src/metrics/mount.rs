@@ -264,3 +264,38 @@ mod tests {
         assert_eq!(m.memory_high_water.load(Ordering::Relaxed), 10);
     }
 }
+
+/// What counting costs a request: `cargo test --release -p switchboard --lib metrics::mount::cost
+/// -- --ignored --nocapture`. Measured, not asserted (the machine's load decides the figure).
+#[cfg(test)]
+mod cost {
+    use super::*;
+
+    #[test]
+    #[ignore = "a measurement: run it by name"]
+    fn counting_one_request() {
+        let metrics = Arc::new(MountMetrics::new("/x", "p"));
+        for threads in [1, 2] {
+            let requests = 5_000_000u32;
+            let started = Instant::now();
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    let metrics = metrics.clone();
+                    // What the request path does for a warm request: in flight, a reuse hit, the
+                    // memory high-water check, the answer (status class and latency).
+                    std::thread::spawn(move || {
+                        for _ in 0..requests {
+                            let tracked = metrics.request();
+                            metrics.reused();
+                            metrics.memory_seen(1 << 20);
+                            tracked.answered(200);
+                        }
+                    })
+                })
+                .collect();
+            workers.into_iter().for_each(|w| w.join().unwrap());
+            let each = started.elapsed().as_nanos() as f64 / f64::from(requests);
+            println!("{threads} thread(s) counting into one mount: {each:.0} ns per request");
+        }
+    }
+}
