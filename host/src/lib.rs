@@ -13,6 +13,7 @@
 //! - [`store`]: the `pbx` database and plugins' own; [`apply`]: Asterisk's config from it;
 //!   [`cdr`]: call records into it, once each.
 //! - [`identity`]: who a plugin is; [`builtin`]: plugins compiled into the binary.
+//! - [`metrics`]: what the host counts (per mount, AMI, event bus, SQLite), as Prometheus text.
 //! - [`demo`]: what `switchboard demo` serves.
 //!
 //! Without the default `engine` feature only the PBX side builds (no wasm engine, listeners or
@@ -34,6 +35,7 @@ pub mod events;
 #[cfg(feature = "engine")]
 pub mod http;
 pub mod identity;
+pub mod metrics;
 #[cfg(feature = "engine")]
 pub mod runtime;
 pub mod scaffold;

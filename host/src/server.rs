@@ -176,6 +176,7 @@ async fn start_services(config: &Config) -> anyhow::Result<Services> {
         _ => None,
     };
     let pbx_control = Arc::new(crate::capabilities::pbx_control::PbxControl::new(config.pbx_control.clone()));
-    Ok(Services { ami, bus, store, areas: Arc::new(config.areas.clone()), applier, cdr, auth_throttle: config.auth_throttle, pbx_control })
+    let metrics = Arc::new(crate::metrics::Metrics::new(ami.clone(), bus.clone(), store.clone()));
+    Ok(Services { ami, bus, store, areas: Arc::new(config.areas.clone()), applier, cdr, auth_throttle: config.auth_throttle, pbx_control, metrics })
 }
 

@@ -191,6 +191,31 @@ struct Shared {
     next_id: AtomicU64,
     state: watch::Sender<LinkState>,
     sink: Arc<dyn EventSink>,
+    stats: AmiStats,
+}
+
+/// What the link has done, for the host's metrics (`switchboard_ami_*`).
+#[derive(Debug)]
+pub struct AmiStats {
+    reconnects: AtomicU64,
+    actions: crate::metrics::Histogram,
+}
+
+impl AmiStats {
+    fn new() -> Self {
+        AmiStats { reconnects: AtomicU64::new(0), actions: crate::metrics::Histogram::new(crate::metrics::ACTION_BOUNDS_NS) }
+    }
+
+    /// Times the link came back after it had been up.
+    pub fn reconnects(&self) -> u64 {
+        self.reconnects.load(Ordering::Relaxed)
+    }
+
+    /// Round trips of the actions sent: to the whole answer, or to the failure (a timeout, the
+    /// link lost).
+    pub fn action_durations(&self) -> crate::metrics::HistogramSnapshot {
+        self.actions.snapshot()
+    }
 }
 
 /// A handle on the shared AMI connection. Cheap to clone.
@@ -204,7 +229,7 @@ impl AmiClient {
     /// Starts the supervisor, which connects and keeps reconnecting until [`AmiClient::stop`].
     pub fn start(config: AmiConfig, sink: Arc<dyn EventSink>) -> AmiClient {
         let (state, _) = watch::channel(LinkState::Down { last_error: None });
-        let shared = Arc::new(Shared { config, link: Mutex::new(None), next_id: AtomicU64::new(1), state, sink });
+        let shared = Arc::new(Shared { config, link: Mutex::new(None), next_id: AtomicU64::new(1), state, sink, stats: AmiStats::new() });
         let (stop, stop_rx) = watch::channel(false);
         tokio::spawn(supervise(shared.clone(), stop_rx));
         AmiClient { shared, stop: Arc::new(stop) }
@@ -213,6 +238,11 @@ impl AmiClient {
     /// Stops reconnecting and closes the link.
     pub fn stop(&self) {
         let _ = self.stop.send(true);
+    }
+
+    /// What the link has done (reconnects, action round trips).
+    pub fn stats(&self) -> &AmiStats {
+        &self.shared.stats
     }
 
     /// The link's state now.
@@ -281,7 +311,10 @@ impl Shared {
                 return Err(AmiError::NotConnected);
             }
         }
-        match tokio::time::timeout(self.config.action_timeout, receiver).await {
+        let sent = std::time::Instant::now();
+        let answer = tokio::time::timeout(self.config.action_timeout, receiver).await;
+        self.stats.actions.observe(sent.elapsed());
+        match answer {
             Ok(Ok(result)) => result,
             Ok(Err(_)) => Err(AmiError::ConnectionLost),
             Err(_) => {
@@ -509,6 +542,7 @@ async fn session(shared: &Arc<Shared>, was_up: bool, down_since: std::time::Inst
     // The gap marker goes on the bus before the link is called up, so whoever sees it up (and
     // polls the bus then) sees the marker too.
     if was_up {
+        shared.stats.reconnects.fetch_add(1, Ordering::Relaxed);
         shared.sink.reconnected(down_since.elapsed());
     }
     shared.state.send_replace(LinkState::Up(info));

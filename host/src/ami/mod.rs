@@ -7,6 +7,6 @@ pub mod client;
 pub use switchboard_ami_wire::{codec, message};
 
 pub use classes::EventClasses;
-pub use client::{ActionResult, AmiClient, AmiConfig, AmiError, EventSink, LinkState, PbxInfo};
+pub use client::{ActionResult, AmiClient, AmiConfig, AmiError, AmiStats, EventSink, LinkState, PbxInfo};
 pub use codec::{Decoder, Frame, encode, validate};
 pub use message::{Kind, Message};

@@ -28,6 +28,8 @@ pub struct Services {
     pub auth_throttle: super::auth_throttle::ThrottlePolicy,
     /// The PBX's start, stop and reboot commands (`[pbx_control]`), run one at a time.
     pub pbx_control: Arc<super::pbx_control::PbxControl>,
+    /// What the host counts, per mount and host-wide (`/metrics`).
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// What one mount's requests run with.
@@ -60,14 +62,19 @@ pub struct MountContext {
     pub auth_throttle: super::auth_throttle::AuthThrottle,
     /// Request budgets counted for this mount's plugin (`rate-limit`).
     pub rate_limit: super::rate_limit::RateLimiter,
+    /// The route's counters: the same value across hot swaps of the route (see
+    /// [`crate::metrics::Metrics::mount`]).
+    pub metrics: Arc<crate::metrics::MountMetrics>,
 }
 
 impl MountContext {
     /// The context of a configured mount.
     pub fn new(mount: &Mount, services: Services) -> Self {
         let policy = services.auth_throttle;
+        let plugin: Arc<str> = mount.plugin.name().into();
+        let metrics = services.metrics.mount(&mount.route, &plugin);
         MountContext {
-            plugin: mount.plugin.name().into(),
+            plugin,
             own_data: None,
             route: mount.route.as_str().into(),
             settings: mount.settings.clone(),
@@ -80,7 +87,14 @@ impl MountContext {
             long_runs: Arc::default(),
             auth_throttle: super::auth_throttle::AuthThrottle::new(policy),
             rate_limit: super::rate_limit::RateLimiter::default(),
+            metrics,
         }
+    }
+
+    /// The capability layer refused this mount's plugin `capability`: every room calls this where
+    /// it denies, so that denials are counted (and can be recorded) in one place.
+    pub fn denied(&self, capability: crate::metrics::Denial) {
+        self.metrics.denied(capability);
     }
 }
 

@@ -49,24 +49,24 @@ pub struct GrantStatus {
     pub granted: bool,
 }
 
-/// A mount's live figures. The per-request counts come from the metrics of the route (`None`
-/// until they are wired in); the rest is read from the mount's gate and warm pool.
+/// A mount's live figures: the per-request counts are the route's metrics (they continue across
+/// hot swaps), the idle instances are read from the mount's warm pool.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Counters {
     /// Requests answered.
-    pub requests: Option<u64>,
-    /// Requests holding a concurrency slot now (on this version or, with the same gate, an older one).
+    pub requests: u64,
+    /// Requests admitted or queued whose response head has not gone out yet.
     pub in_flight: u64,
     /// Answers with a 5xx status.
-    pub errors_5xx: Option<u64>,
+    pub errors_5xx: u64,
     /// Fresh instances created.
-    pub instantiations: Option<u64>,
+    pub instantiations: u64,
     /// Requests served by a warm instance.
-    pub reuse_hits: Option<u64>,
+    pub reuse_hits: u64,
     /// Plugin traps.
-    pub traps: Option<u64>,
+    pub traps: u64,
     /// Requests past their deadline.
-    pub timeouts: Option<u64>,
+    pub timeouts: u64,
     /// Warm instances waiting on the idle list now.
     pub idle_instances: u64,
 }
@@ -79,9 +79,17 @@ pub(crate) fn of(listed: &Listed) -> MountStatus {
         .into_iter()
         .map(|c| GrantStatus { interface: c.interface, grant: c.grant, requested: true, granted: c.granted })
         .collect();
-    // The per-request counters are the metrics' (`MountContext.metrics`, see `crate::metrics`):
-    // filled in here once they exist.
-    let counters = Counters { in_flight: u64::from(handle.gate.in_flight()), idle_instances: handle.warm.idle_count() as u64, ..Counters::default() };
+    let counted = handle.context.metrics.snapshot();
+    let counters = Counters {
+        requests: counted.requests,
+        in_flight: counted.in_flight,
+        errors_5xx: counted.errors_5xx,
+        instantiations: counted.instantiations,
+        reuse_hits: counted.reuse_hits,
+        traps: counted.traps,
+        timeouts: counted.timeouts,
+        idle_instances: handle.warm.idle_count() as u64,
+    };
     MountStatus {
         route: listed.mount.route.clone(),
         plugin: handle.context.plugin.to_string(),

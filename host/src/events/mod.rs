@@ -21,9 +21,10 @@ mod ring;
 pub mod stream;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
-pub use self::ring::{BusConfig, Cursor, SeqRing, Sequenced, Wait};
+pub use self::ring::{BusConfig, Cursor, RingStats, SeqRing, Sequenced, Wait};
 pub use self::stream::{EventStream, StreamItem};
 
 use crate::ami::{EventSink, Message};
@@ -58,6 +59,23 @@ impl Sequenced for BusEvent {
 /// The bus. Cheap to share behind an `Arc`.
 pub struct EventBus {
     ring: SeqRing<BusEvent>,
+    /// [`GAP_EVENT`]s published.
+    gaps: AtomicU64,
+}
+
+/// What the bus holds and has dropped, for the host's metrics (`switchboard_event_bus_*`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BusStats {
+    /// Events held now.
+    pub depth: usize,
+    /// Events held at most.
+    pub capacity: usize,
+    /// Events dropped because the bus was full (the oldest went).
+    pub overflowed: u64,
+    /// Events dropped by a reset (no reader polled for `reset_after`).
+    pub discarded: u64,
+    /// [`GAP_EVENT`]s published: the AMI link came back, and events in between were lost.
+    pub gaps: u64,
 }
 
 /// What a poll asks for.
@@ -76,7 +94,7 @@ pub struct Poll {
 impl EventBus {
     /// An empty bus, gathering.
     pub fn new(config: BusConfig) -> Arc<Self> {
-        Arc::new(EventBus { ring: SeqRing::new(config) })
+        Arc::new(EventBus { ring: SeqRing::new(config), gaps: AtomicU64::new(0) })
     }
 
     /// Adds an event; returns its sequence number, or `None` while gathering is off.
@@ -101,6 +119,18 @@ impl EventBus {
     pub fn next_seq(&self) -> u64 {
         self.ring.next_seq()
     }
+
+    /// What it holds and has dropped so far.
+    pub fn stats(&self) -> BusStats {
+        let ring = self.ring.stats();
+        BusStats {
+            depth: ring.depth,
+            capacity: ring.capacity,
+            overflowed: ring.overflowed,
+            discarded: ring.discarded,
+            gaps: self.gaps.load(Ordering::Relaxed),
+        }
+    }
 }
 
 /// Whether `event` is one of the names in `filter` (all, when it is empty).
@@ -123,6 +153,7 @@ impl EventSink for EventBus {
             ("Reason".to_string(), "ami-reconnected".to_string()),
             ("DowntimeMs".to_string(), downtime.as_millis().to_string()),
         ];
+        self.gaps.fetch_add(1, Ordering::Relaxed);
         self.publish(GAP_EVENT, fields);
     }
 }

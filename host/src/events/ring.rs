@@ -48,6 +48,23 @@ struct Inner<T> {
     next_seq: u64,
     gathering: bool,
     last_poll: Instant,
+    /// Items dropped because the ring was full (the oldest went).
+    overflowed: u64,
+    /// Items dropped by a reset (those held, and those pushed until the next poll).
+    discarded: u64,
+}
+
+/// What a ring holds and has dropped, for the host's metrics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RingStats {
+    /// Items held now.
+    pub depth: usize,
+    /// Items held at most.
+    pub capacity: usize,
+    /// Items dropped because the ring was full (the oldest went).
+    pub overflowed: u64,
+    /// Items dropped by a reset: those held then, and those pushed until the next poll.
+    pub discarded: u64,
 }
 
 /// A numbered ring of `T`. Cheap to share behind an `Arc`.
@@ -80,6 +97,8 @@ impl<T> SeqRing<T> {
                 next_seq: 0,
                 gathering: true,
                 last_poll: Instant::now(),
+                overflowed: 0,
+                discarded: 0,
             }),
             published: watch::channel(0).0,
         }
@@ -95,13 +114,16 @@ impl<T> SeqRing<T> {
     pub fn push_all<S>(&self, sources: impl IntoIterator<Item = S>, mut make: impl FnMut(u64, S) -> T) -> Option<u64> {
         let mut inner = self.lock();
         let mut last = None;
-        for source in sources {
+        let mut sources = sources.into_iter();
+        while let Some(source) = sources.next() {
             if !inner.gathering {
+                inner.discarded += 1 + sources.count() as u64;
                 break;
             }
             if inner.items.len() >= self.config.capacity {
                 if inner.last_poll.elapsed() >= self.config.reset_after {
                     // Nobody is reading: stop gathering until someone polls again.
+                    inner.discarded += (inner.items.len() + 1 + sources.count()) as u64;
                     inner.items.clear();
                     inner.gathering = false;
                     inner.next_seq = 0;
@@ -110,6 +132,7 @@ impl<T> SeqRing<T> {
                     break;
                 }
                 inner.items.pop_front();
+                inner.overflowed += 1;
             }
             let seq = inner.next_seq;
             inner.next_seq += 1;
@@ -127,6 +150,12 @@ impl<T> SeqRing<T> {
     /// The next sequence number to be issued.
     pub fn next_seq(&self) -> u64 {
         self.lock().next_seq
+    }
+
+    /// What it holds and has dropped so far.
+    pub fn stats(&self) -> RingStats {
+        let inner = self.lock();
+        RingStats { depth: inner.items.len(), capacity: self.config.capacity, overflowed: inner.overflowed, discarded: inner.discarded }
     }
 }
 

@@ -6,9 +6,11 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use crate::metrics::{MountMetrics, Overload};
 
 /// Why a request was not admitted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,20 +46,28 @@ impl Gate {
         Gate { slots: Arc::new(Semaphore::new(slots as usize)), size: slots, waiting: AtomicU32::new(0), queue, max_wait }
     }
 
-    /// Waits for a slot; the permit frees it when dropped.
-    pub async fn enter(&self) -> Result<OwnedSemaphorePermit, Rejected> {
+    /// Waits for a slot; the permit frees it when dropped. A wait in the queue and a refusal are
+    /// counted in `metrics` (the mount's).
+    pub async fn enter(&self, metrics: &MountMetrics) -> Result<OwnedSemaphorePermit, Rejected> {
         if let Ok(permit) = self.slots.clone().try_acquire_owned() {
             return Ok(permit);
         }
         if self.waiting.fetch_add(1, Ordering::AcqRel) >= self.queue {
             self.waiting.fetch_sub(1, Ordering::AcqRel);
+            metrics.overloaded(Overload::QueueFull);
             return Err(Rejected::QueueFull);
         }
         let _waiting = Waiting(&self.waiting);
-        match tokio::time::timeout(self.max_wait, self.slots.clone().acquire_owned()).await {
+        let started = Instant::now();
+        let admitted = tokio::time::timeout(self.max_wait, self.slots.clone().acquire_owned()).await;
+        metrics.queued(started.elapsed());
+        match admitted {
             Ok(Ok(permit)) => Ok(permit),
             // The semaphore is never closed; treat it like a timeout if it ever is.
-            Ok(Err(_)) | Err(_) => Err(Rejected::WaitedTooLong),
+            Ok(Err(_)) | Err(_) => {
+                metrics.overloaded(Overload::QueueTimeout);
+                Err(Rejected::WaitedTooLong)
+            }
         }
     }
 

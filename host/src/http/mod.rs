@@ -199,7 +199,7 @@ async fn accept_loop(tcp: TcpListener, tls: Option<Tls>, state: Arc<Listener>, m
 }
 
 /// Routes one request.
-async fn handle(state: &Listener, peer: SocketAddr, mut request: hyper::Request<Incoming>) -> HttpResponse {
+async fn handle(state: &Listener, peer: SocketAddr, request: hyper::Request<Incoming>) -> HttpResponse {
     let path = request.uri().path();
     if path == RESERVED_PREFIX || path.starts_with(&format!("{RESERVED_PREFIX}/")) {
         return match path {
@@ -216,13 +216,25 @@ async fn handle(state: &Listener, peer: SocketAddr, mut request: hyper::Request<
         let message = format!("no plugin is mounted at {path}");
         return json_error(404, "no_mount", &message, None);
     };
-    let (route, plugin) = (&*mount.context.route, &*mount.context.plugin);
-    if !mount.enabled {
-        let message = format!("the mount at {route} is disabled by the administrator");
-        return json_error(503, "mount_disabled", &message, Some((route, plugin)));
-    }
+    // Counted from here: in flight until the response head is returned (or the client goes away).
+    let tracked = mount.context.metrics.request();
+    let response = if mount.enabled { serve(state, peer, request, &mount).await } else { disabled(&mount) };
+    tracked.answered(response.status().as_u16());
+    response
+}
 
-    let permit = match mount.gate.enter().await {
+/// A disabled mount's answer. It stays in the table, so its paths never fall through to a shorter
+/// route's plugin; and it is not transient, so no `Retry-After`.
+fn disabled(mount: &MountHandle) -> HttpResponse {
+    let (route, plugin) = (&*mount.context.route, &*mount.context.plugin);
+    let message = format!("the mount at {route} is disabled by the administrator");
+    json_error(503, "mount_disabled", &message, Some((route, plugin)))
+}
+
+/// Admits `request` to `mount` and runs it through the plugin.
+async fn serve(state: &Listener, peer: SocketAddr, mut request: hyper::Request<Incoming>, mount: &MountHandle) -> HttpResponse {
+    let (route, plugin) = (&*mount.context.route, &*mount.context.plugin);
+    let permit = match mount.gate.enter(&mount.context.metrics).await {
         Ok(permit) => permit,
         Err(rejected) => {
             let message = match rejected {

@@ -93,6 +93,7 @@ pub async fn run_event_handler(
             Err(failure) => {
                 tracing::error!(plugin = &*plugin, route = &*route, code = failure.code(), first_seq = first, last_seq = last,
                     "event handler {failure}; this batch is dropped and the next one gets a fresh instance");
+                failure.count(&mount.metrics);
                 let failed_to_start = live.is_none();
                 live = None;
                 if failed_to_start {

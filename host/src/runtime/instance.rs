@@ -65,7 +65,7 @@ impl InstanceState {
             table,
             wasi,
             http: WasiHttpCtx::new(),
-            outbound: mount.outbound.clone(),
+            outbound: mount.outbound.counting_denials(mount.clone()),
             stdout,
             stderr,
             limiter: MemoryLimiter::new(mount.limits.memory_bytes),
@@ -110,10 +110,12 @@ impl InstanceState {
         self.table.iter_mut().count()
     }
 
-    /// Flushes buffered plugin output and drop counts to the log; call once the request is over.
+    /// Flushes buffered plugin output and drop counts to the log, and notes the instance's memory
+    /// in its mount's high-water mark; call once the request (or event batch) is over.
     pub fn finish(&self) {
         self.stdout.finish();
         self.stderr.finish();
+        self.mount.metrics.memory_seen(self.limiter.peak_bytes);
         if self.log_dropped > 0 {
             let (plugin, route) = (&*self.mount.plugin, &*self.mount.route);
             tracing::warn!(target: "plugin", plugin, route, dropped = self.log_dropped,

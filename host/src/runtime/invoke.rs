@@ -68,6 +68,17 @@ impl PluginFailure {
         }
     }
 
+    /// Counts the failure in its mount's metrics: traps, timeouts and memory-limit refusals (the
+    /// other kinds are the plugin's own answers, counted by their status alone).
+    pub fn count(&self, metrics: &crate::metrics::MountMetrics) {
+        match self {
+            PluginFailure::Timeout(_) => metrics.timed_out(),
+            PluginFailure::MemoryLimit { .. } => metrics.memory_refused(),
+            PluginFailure::Trap(_) => metrics.trapped(),
+            PluginFailure::NoResponse | PluginFailure::ErrorCode(_) | PluginFailure::Setup(_) => {}
+        }
+    }
+
     /// Stable machine-readable code for the JSON error body.
     pub fn code(&self) -> &'static str {
         match self {
@@ -101,8 +112,14 @@ where
     let deadline = Instant::now() + timeout;
     let client = request.extensions().get::<super::ClientAddr>().map(|c| c.0);
     let (mut store, ready) = match warm.take() {
-        Some(Warm { store, proxy, uses }) => (store, Some((proxy, uses))),
-        None => (super::InstanceState::new_store(plugin.pre.engine(), mount.clone()), None),
+        Some(Warm { store, proxy, uses }) => {
+            mount.metrics.reused();
+            (store, Some((proxy, uses)))
+        }
+        None => {
+            mount.metrics.instantiated();
+            (super::InstanceState::new_store(plugin.pre.engine(), mount.clone()), None)
+        }
     };
     store.data_mut().begin_call(deadline, None, client);
     let suspect = mount.long_runs.is_long();
@@ -135,6 +152,7 @@ where
         if let Err(failure) = &result {
             let (plugin, route) = (&*state.mount.plugin, &*state.mount.route);
             tracing::error!(plugin, route, code = failure.code(), peak_memory = state.limiter.peak_bytes, "plugin {failure}");
+            failure.count(&state.mount.metrics);
         }
         // Back to the idle list before the response may end (see `GuestBody`), so a client's next
         // request already finds the instance.
@@ -198,6 +216,8 @@ impl Guest {
         let Some(run) = self.run.as_mut() else { return Poll::Ready(()) };
         let outcome = match Pin::new(&mut *run).poll(cx) {
             Poll::Ready(Ok(outcome)) => outcome,
+            // A panic of the host's own code during the run: answered like a trap, but not counted
+            // as the plugin's (`PluginFailure::count` counts what the run itself saw).
             Poll::Ready(Err(join)) => Err(PluginFailure::Trap(format!("the plugin's run ended abnormally: {join}"))),
             Poll::Pending if !run.on_lane() => return Poll::Pending,
             Poll::Pending => {

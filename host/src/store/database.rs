@@ -133,6 +133,46 @@ pub struct Database {
     permits: Arc<Semaphore>,
     writer: Mutex<()>,
     bus: Option<Arc<EventBus>>,
+    waits: Waits,
+}
+
+/// How long work waited for this database, for the host's metrics (`switchboard_sqlite_*`).
+#[derive(Debug)]
+struct Waits {
+    /// For the writer lock.
+    writer: crate::metrics::Histogram,
+    /// For a pooled connection.
+    connection: crate::metrics::Histogram,
+    /// Statements and checkouts that failed [`SqlError::Busy`].
+    busy: std::sync::atomic::AtomicU64,
+}
+
+/// What a database (or several, added up) waited, for the host's metrics.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WaitStats {
+    /// Waits for the writer lock (one writer at a time).
+    pub writer_waits: crate::metrics::HistogramSnapshot,
+    /// Waits for a pooled connection.
+    pub connection_waits: crate::metrics::HistogramSnapshot,
+    /// Statements and checkouts that failed busy: the file stayed locked past SQLite's busy
+    /// timeout, or no connection freed up before the request's deadline.
+    pub busy: u64,
+}
+
+impl Default for WaitStats {
+    fn default() -> Self {
+        let empty = crate::metrics::HistogramSnapshot::empty(crate::metrics::WAIT_BOUNDS_NS);
+        WaitStats { writer_waits: empty.clone(), connection_waits: empty, busy: 0 }
+    }
+}
+
+impl WaitStats {
+    /// Adds `other`'s waits.
+    pub fn add(&mut self, other: &WaitStats) {
+        self.writer_waits.add(&other.writer_waits);
+        self.connection_waits.add(&other.connection_waits);
+        self.busy += other.busy;
+    }
 }
 
 impl Database {
@@ -146,6 +186,11 @@ impl Database {
             permits: Arc::new(Semaphore::new(connections.max(1))),
             writer: Mutex::new(()),
             bus,
+            waits: Waits {
+                writer: crate::metrics::Histogram::new(crate::metrics::WAIT_BOUNDS_NS),
+                connection: crate::metrics::Histogram::new(crate::metrics::WAIT_BOUNDS_NS),
+                busy: Default::default(),
+            },
         };
         // Open one now so a bad path or a corrupt file is an error at start, not on a request.
         let conn = db.connect()?;
@@ -161,6 +206,30 @@ impl Database {
     /// The label plugins open it by (`pbx`, `own`).
     pub fn label(&self) -> &str {
         &self.label
+    }
+
+    /// How long work has waited for it so far.
+    pub fn wait_stats(&self) -> WaitStats {
+        WaitStats {
+            writer_waits: self.waits.writer.snapshot(),
+            connection_waits: self.waits.connection.snapshot(),
+            busy: self.waits.busy.load(std::sync::atomic::Ordering::Relaxed),
+        }
+    }
+
+    /// The writer lock (see the module docs), its wait timed.
+    fn write_lock(&self) -> std::sync::MutexGuard<'_, ()> {
+        let started = Instant::now();
+        let guard = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        self.waits.writer.observe(started.elapsed());
+        guard
+    }
+
+    /// Counts a statement or checkout that failed busy.
+    fn count_busy<T>(&self, result: &Result<T, SqlError>) {
+        if matches!(result, Err(SqlError::Busy)) {
+            self.waits.busy.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
     }
 
     /// A plain connection with the pool's settings, for host code (migrations, seeding, benches).
@@ -215,10 +284,11 @@ impl Database {
 
     /// Waits (until `deadline`) for a connection of the pool.
     pub async fn checkout(self: &Arc<Self>, deadline: Instant) -> Result<Session, SqlError> {
-        let permit = tokio::time::timeout_at(deadline.into(), self.permits.clone().acquire_owned())
-            .await
-            .map_err(|_| SqlError::Busy)?
-            .map_err(|_| SqlError::Io("the database is closed".into()))?;
+        let started = Instant::now();
+        let permit = tokio::time::timeout_at(deadline.into(), self.permits.clone().acquire_owned()).await.map_err(|_| SqlError::Busy);
+        self.waits.connection.observe(started.elapsed());
+        self.count_busy(&permit);
+        let permit = permit?.map_err(|_| SqlError::Io("the database is closed".into()))?;
         let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let conn = match idle {
             Some(conn) => conn,
@@ -363,7 +433,7 @@ impl HostWriter {
     /// error from `f` rolls it back); what committed is published with `source`.
     pub fn transaction<T>(&mut self, source: &str, f: impl FnOnce(&rusqlite::Transaction<'_>) -> anyhow::Result<T>) -> anyhow::Result<T> {
         let result = {
-            let _writer = self.db.writer.lock().unwrap_or_else(|e| e.into_inner());
+            let _writer = self.db.write_lock();
             let tx = self.conn.sqlite.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).context("beginning a transaction")?;
             let value = f(&tx)?;
             tx.commit().context("committing")?;
@@ -425,13 +495,14 @@ fn run<R: RowSink>(db: &Database, conn: &mut Conn, access: &Arc<Access>, sql: &s
     conn.sqlite.progress_handler(1000, Some(move || Instant::now() >= deadline)).map_err(io)?;
     let result = match params {
         Params::Batch => {
-            let _writer = conn.sqlite.is_autocommit().then(|| db.writer.lock().unwrap_or_else(|e| e.into_inner()));
+            let _writer = conn.sqlite.is_autocommit().then(|| db.write_lock());
             conn.sqlite.execute_batch(sql).map(|_| QueryResult::default()).map_err(|e| classify(e, &denied))
         }
         Params::Bound(params) => query(db, &conn.sqlite, sql, params, false, limits, &denied),
         Params::Read(params) => query(db, &conn.sqlite, sql, params, true, limits, &denied),
     };
     conn.sqlite.progress_handler(0, None::<fn() -> bool>).map_err(io)?;
+    db.count_busy(&result);
     result
 }
 
@@ -493,7 +564,7 @@ fn query<R: RowSink>(
     let columns: Vec<String> = stmt.column_names().into_iter().map(str::to_string).collect();
     // One writer at a time (see the module docs); inside an explicit transaction SQLite's own
     // lock already orders writers, and holding ours across calls is impossible.
-    let _writer = (!stmt.readonly() && conn.is_autocommit()).then(|| db.writer.lock().unwrap_or_else(|e| e.into_inner()));
+    let _writer = (!stmt.readonly() && conn.is_autocommit()).then(|| db.write_lock());
     let mut rows = stmt.query(rusqlite::params_from_iter(params.iter())).map_err(|e| classify(e, denied))?;
     let mut out = R::default();
     let mut bytes = 0usize;

@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex};
 use anyhow::Context as _;
 
 pub use self::access::{Access, TableSet};
-pub use self::database::{CHANGE_EVENT, Database, ExecLimits, HostWriter, QueryResult, Session, SqlError};
+pub use self::database::{CHANGE_EVENT, Database, ExecLimits, HostWriter, QueryResult, Session, SqlError, WaitStats};
 pub use self::registry::{DataFile, Registry};
 pub use self::rows::{PackedRows, RowSink, ValueRows};
 
@@ -60,6 +60,15 @@ impl Store {
     /// The store directory.
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// How long work waited for the databases: `pbx`'s, and the plugins' own added up as `own`.
+    pub fn wait_stats(&self) -> [(&'static str, WaitStats); 2] {
+        let mut own = WaitStats::default();
+        for db in self.own.lock().unwrap_or_else(|e| e.into_inner()).values() {
+            own.add(&db.wait_stats());
+        }
+        [("pbx", self.pbx.wait_stats()), ("own", own)]
     }
 
     /// The private database in `file` if it is already open (no I/O: safe on an async thread).

@@ -44,5 +44,6 @@ mod reuse;
 mod real_calls;
 mod least_privilege;
 mod logging;
+mod metrics;
 mod disk_full;
 mod new_plugin;

@@ -19,15 +19,29 @@ pub(crate) const CAPABILITY: Capability = Capability {
 };
 
 /// The mount's `grants.outbound_http` patterns.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct OutboundPolicy {
     allowed: Arc<[String]>,
+    /// The mount whose instance checks with this copy, told of each denial.
+    mount: Option<Arc<crate::capabilities::MountContext>>,
+}
+
+impl std::fmt::Debug for OutboundPolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OutboundPolicy").field("allowed", &self.allowed).finish_non_exhaustive()
+    }
 }
 
 impl OutboundPolicy {
     /// Policy allowing the given patterns (`*`, `https://host`, `http://host:port`, `https://*.example.com`).
     pub fn new(allowed: &[String]) -> Self {
-        OutboundPolicy { allowed: allowed.into() }
+        OutboundPolicy { allowed: allowed.into(), mount: None }
+    }
+
+    /// The same policy for an instance of `mount`, which hears of each request it denies
+    /// ([`crate::capabilities::MountContext::denied`]).
+    pub fn counting_denials(&self, mount: Arc<crate::capabilities::MountContext>) -> Self {
+        OutboundPolicy { allowed: self.allowed.clone(), mount: Some(mount) }
     }
 
     /// Whether a request to `uri` is granted.
@@ -80,6 +94,9 @@ impl WasiHttpHooks for OutboundPolicy {
         _ = fut;
         if !self.allows(request.uri()) {
             tracing::warn!(uri = %request.uri(), "outbound HTTP request denied: not in the mount's grants.outbound_http");
+            if let Some(mount) = &self.mount {
+                mount.denied(crate::metrics::Denial::OutboundHttp);
+            }
             return Box::new(async { Err(HttpError::HttpRequestDenied) });
         }
         Box::new(async move {

@@ -124,6 +124,14 @@ impl InstanceState {
         self.mount.route.clone()
     }
 
+    /// Counts a statement the mount's grant refused as a `sqlite` denial; passes `error` on.
+    fn counted(&self, error: Error) -> Error {
+        if matches!(error, Error::AccessDenied(_)) {
+            self.mount.denied(crate::metrics::Denial::Sqlite);
+        }
+        error
+    }
+
     fn connection(&mut self, handle: &Resource<Connection>) -> Result<&mut Connection, Error> {
         self.table().get_mut(handle).map_err(|_| Error::InvalidConnection)
     }
@@ -133,7 +141,10 @@ impl InstanceState {
         let (limits, source) = (self.exec_limits(), self.source());
         let conn = self.connection(handle)?;
         let params = parameters.into_iter().map(to_sql).collect();
-        let result = conn.session.execute::<R>(conn.access.clone(), statement, params, limits, source).await?;
+        let result = match conn.session.execute::<R>(conn.access.clone(), statement, params, limits, source).await {
+            Ok(result) => result,
+            Err(e) => return Err(self.counted(e.into())),
+        };
         conn.changes = result.changes;
         conn.last_insert_rowid = result.last_insert_rowid;
         Ok((result.columns, result.rows))
@@ -149,7 +160,10 @@ impl HostConnection for InstanceState {
         let (db, access) = match database.as_str() {
             "pbx" => match &self.mount.sqlite.pbx {
                 Some(access) => (store.pbx().clone(), access.clone()),
-                None => return Err(Error::NoSuchDatabase("`pbx` is not granted to this mount (grants.sqlite.pbx)".into())),
+                None => {
+                    self.mount.denied(crate::metrics::Denial::Sqlite);
+                    return Err(Error::NoSuchDatabase("`pbx` is not granted to this mount (grants.sqlite.pbx)".into()));
+                }
             },
             "own" => match &self.mount.sqlite.own {
                 Some(access) => {
@@ -166,7 +180,10 @@ impl HostConnection for InstanceState {
                     };
                     (db, access.clone())
                 }
-                None => return Err(Error::NoSuchDatabase("`own` is not granted to this mount (grants.sqlite.own = true)".into())),
+                None => {
+                    self.mount.denied(crate::metrics::Denial::Sqlite);
+                    return Err(Error::NoSuchDatabase("`own` is not granted to this mount (grants.sqlite.own = true)".into()));
+                }
             },
             other => return Err(Error::NoSuchDatabase(format!("no database `{other}`: open `pbx` or `own`"))),
         };
@@ -189,14 +206,16 @@ impl HostConnection for InstanceState {
         let limits = self.exec_limits();
         let conn = self.connection(&handle)?;
         let statements = statements.into_iter().map(|s| (s.sql, s.parameters.into_iter().map(to_sql).collect())).collect();
-        let results = conn.session.read_snapshot(conn.access.clone(), statements, limits).await.map_err(|(i, e)| numbered(i, e.into()))?;
+        let results = conn.session.read_snapshot(conn.access.clone(), statements, limits).await;
+        let results = results.map_err(|(i, e)| self.counted(numbered(i, e.into())))?;
         Ok(results.into_iter().map(|r| PackedResult { columns: r.columns, row_count: r.rows.count, data: r.rows.data }).collect())
     }
 
     async fn execute_batch(&mut self, handle: Resource<Connection>, statements: String) -> Result<(), Error> {
         let (limits, source) = (self.exec_limits(), self.source());
         let conn = self.connection(&handle)?;
-        Ok(conn.session.execute_batch(conn.access.clone(), statements, limits, source).await?)
+        let done = conn.session.execute_batch(conn.access.clone(), statements, limits, source).await;
+        done.map_err(|e| self.counted(e.into()))
     }
 
     fn changes(&mut self, handle: Resource<Connection>) -> u64 {

@@ -17,7 +17,12 @@ pub(crate) const CAPABILITY: Capability = Capability {
 
 impl InstanceState {
     fn system_granted(&self) -> Result<(), Error> {
-        if super::granted(&self.mount.grants) { Ok(()) } else { Err(Error::Denied) }
+        if super::granted(&self.mount.grants) {
+            Ok(())
+        } else {
+            self.mount.denied(crate::metrics::Denial::System);
+            Err(Error::Denied)
+        }
     }
 }
 
