@@ -49,6 +49,9 @@ pub struct Server {
     shutdown: watch::Sender<bool>,
     tasks: JoinSet<()>,
     services: Services,
+    /// The admin listener, when the config has `[admin]`.
+    admin: Option<crate::admin::AdminInfo>,
+    control: crate::control::Control, // STANDIN(live)
     _runtime: Arc<Runtime>,
 }
 
@@ -65,6 +68,7 @@ impl Server {
 
         let mut mounts = Mounts::default();
         let mut infos = Vec::new();
+        let mut standin = Vec::new(); // STANDIN(live)
         for ((mount, plugin), own_data) in config.mounts.iter().zip(plugins).zip(own_data) {
             let listeners: Vec<String> = if mount.listeners.is_empty() {
                 config.listeners.iter().map(|l| l.name.clone()).collect()
@@ -74,6 +78,7 @@ impl Server {
             let (handle, runs_handler) = build_mount(config, mount, plugin, own_data, &services, &mut tasks, &shutdown);
             let capabilities = handle.capabilities();
             log_capabilities(mount, &handle, &capabilities);
+            standin.push((mount.clone(), handle.clone(), listeners.clone(), runs_handler)); // STANDIN(live)
             mounts.insert(handle, &listeners);
             infos.push(MountInfo {
                 route: mount.route.clone(),
@@ -94,7 +99,22 @@ impl Server {
             }
             tasks.spawn(bound.serve(mounts.clone(), shutdown.subscribe()));
         }
-        Ok(Server { addresses, fingerprints, mounts: infos, shutdown, tasks, services, _runtime: runtime })
+        let control = crate::control::Control::standin(standin); // STANDIN(live)
+        let admin = match &config.admin {
+            Some(admin) => Some(crate::admin::start(admin, &services, control.clone(), &mut tasks, &shutdown).await?),
+            None => None,
+        };
+        Ok(Server { addresses, fingerprints, mounts: infos, shutdown, tasks, services, admin, control, _runtime: runtime })
+    }
+
+    /// The admin listener's address and certificate fingerprint, when the config has `[admin]`.
+    pub fn admin(&self) -> Option<&crate::admin::AdminInfo> {
+        self.admin.as_ref()
+    }
+
+    /// The live mount table's controls (STANDIN(live)).
+    pub fn control(&self) -> crate::control::Control {
+        self.control.clone()
     }
 
     /// The bound address of each listener (port 0 in the config is resolved here).
@@ -170,7 +190,19 @@ async fn start_services(config: &Config) -> anyhow::Result<Services> {
         _ => None,
     };
     let pbx_control = Arc::new(crate::capabilities::pbx_control::PbxControl::new(config.pbx_control.clone()));
-    Ok(Services { ami, bus, store, areas: Arc::new(config.areas.clone()), applier, cdr, auth_throttle: config.auth_throttle, pbx_control })
+    Ok(Services {
+        ami,
+        bus,
+        store,
+        areas: Arc::new(config.areas.clone()),
+        applier,
+        cdr,
+        auth_throttle: config.auth_throttle,
+        pbx_control,
+        host_only: Default::default(),
+        metrics: Default::default(),  // STANDIN(metrics)
+        failures: Default::default(), // STANDIN(console)
+    })
 }
 
 /// Each mount's plugin, compiled once per distinct source even when it is mounted several times.
