@@ -15,23 +15,31 @@
 //! - [`identity`]: who a plugin is; [`builtin`]: plugins compiled into the binary.
 //! - [`metrics`]: what the host counts (per mount, AMI, event bus, SQLite), as Prometheus text.
 //! - [`demo`]: what `switchboard demo` serves.
+//! - [`admin`]: the admin listener — API, console, `/metrics`; [`check`]: the one validation
+//!   `switchboard check` and the admin API share.
 //!
 //! Without the default `engine` feature only the PBX side builds (no wasm engine, listeners or
 //! demo), which is what the fuzz targets need.
 
 #![deny(missing_docs)]
 
+#[cfg(feature = "engine")]
+pub mod admin;
 pub mod ami;
 pub mod apply;
 pub mod builtin;
 pub mod capabilities;
 pub mod cdr;
+#[cfg(feature = "engine")]
+pub mod check;
 pub mod config;
 #[cfg(feature = "engine")]
 pub mod control;
 #[cfg(feature = "engine")]
 pub mod demo;
 pub mod events;
+#[cfg(feature = "engine")]
+pub mod failures;
 #[cfg(feature = "engine")]
 pub mod http;
 pub mod identity;
