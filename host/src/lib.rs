@@ -13,6 +13,7 @@
 //!   [`cdr`]: call records into it, once each.
 //! - [`identity`]: who a plugin is; [`builtin`]: plugins compiled into the binary.
 //! - [`demo`]: what `switchboard demo` serves.
+//! - [`failures`]: the recent plugin failures the admin console shows.
 //!
 //! Without the default `engine` feature only the PBX side builds (no wasm engine, listeners or
 //! demo), which is what the fuzz targets need.
@@ -28,6 +29,7 @@ pub mod config;
 #[cfg(feature = "engine")]
 pub mod demo;
 pub mod events;
+pub mod failures;
 #[cfg(feature = "engine")]
 pub mod http;
 pub mod identity;

@@ -170,7 +170,7 @@ async fn start_services(config: &Config) -> anyhow::Result<Services> {
         _ => None,
     };
     let pbx_control = Arc::new(crate::capabilities::pbx_control::PbxControl::new(config.pbx_control.clone()));
-    Ok(Services { ami, bus, store, areas: Arc::new(config.areas.clone()), applier, cdr, auth_throttle: config.auth_throttle, pbx_control })
+    Ok(Services { ami, bus, store, areas: Arc::new(config.areas.clone()), applier, cdr, auth_throttle: config.auth_throttle, pbx_control, failures: Arc::default() })
 }
 
 /// Each mount's plugin, compiled once per distinct source even when it is mounted several times.

@@ -28,6 +28,8 @@ pub struct Services {
     pub auth_throttle: super::auth_throttle::ThrottlePolicy,
     /// The PBX's start, stop and reboot commands (`[pbx_control]`), run one at a time.
     pub pbx_control: Arc<super::pbx_control::PbxControl>,
+    /// Recent plugin failures (traps, timeouts, denials, …), for the admin console.
+    pub failures: Arc<crate::failures::Failures>,
 }
 
 /// What one mount's requests run with.

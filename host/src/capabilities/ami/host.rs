@@ -43,9 +43,9 @@ impl InstanceState {
         let (plugin, route) = (&*self.mount.plugin, &*self.mount.route);
         if super::host_only(action) {
             tracing::warn!(plugin, route, action, "AMI action denied: only the host sends it");
-            return Err(Error::Denied(format!(
-                "AMI action `{action}` is sent only by the host: it would change the connection every mount shares"
-            )));
+            let why = format!("AMI action `{action}` is sent only by the host: it would change the connection every mount shares");
+            self.denied("ami", &why);
+            return Err(Error::Denied(why));
         }
         if !self.mount.grants.allows_ami(action, headers) {
             let why = if self.mount.grants.names_ami(action) {
@@ -54,6 +54,7 @@ impl InstanceState {
                 format!("AMI action `{action}` is not in this mount's grants.ami")
             };
             tracing::warn!(plugin, route, action, "AMI action denied by grants.ami");
+            self.denied("ami", &why);
             return Err(Error::Denied(why));
         }
         self.mount.services.ami.clone().ok_or(Error::NotConnected)
@@ -82,6 +83,7 @@ impl Host for InstanceState {
 
     fn info(&mut self) -> Result<PbxInfo, Error> {
         if !super::granted(&self.mount.grants) {
+            self.denied("ami", "this mount has no grants.ami");
             return Err(Error::Denied("this mount has no grants.ami".into()));
         }
         let client = self.mount.services.ami.as_ref().ok_or(Error::NotConnected)?;

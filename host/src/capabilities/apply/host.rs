@@ -28,6 +28,7 @@ impl From<ApplyError> for Error {
 impl Host for InstanceState {
     fn can_apply(&mut self) -> Result<(), Error> {
         if !super::granted(&self.mount.grants) {
+            self.denied("apply_changes", "this mount's grants do not include apply_changes = true");
             return Err(Error::Denied);
         }
         self.mount.services.applier.as_ref().map(|_| ()).ok_or(Error::NotConfigured)
@@ -35,6 +36,7 @@ impl Host for InstanceState {
 
     async fn apply_changes(&mut self) -> Result<Applied, Error> {
         if !super::granted(&self.mount.grants) {
+            self.denied("apply_changes", "this mount's grants do not include apply_changes = true");
             return Err(Error::Denied);
         }
         let applier = self.mount.services.applier.clone().ok_or(Error::NotConfigured)?;

@@ -20,6 +20,7 @@ pub(crate) const CAPABILITY: Capability = Capability {
 impl Host for InstanceState {
     async fn poll(&mut self, last: Option<u64>, timeout_ms: u32, limit: u32, filter: Vec<String>) -> Result<Vec<Event>, Error> {
         if !super::granted(&self.mount.grants) {
+            self.denied("events", "this mount's grants do not include events = true");
             return Err(Error::Denied("this mount's grants do not include events = true".into()));
         }
         let bus = self.mount.services.bus.clone();

@@ -26,6 +26,7 @@ impl InstanceState {
     /// The mount's stream, or the error that says why there is none.
     fn stream(&self) -> Result<std::sync::Arc<EventStream>, Error> {
         if !super::granted(&self.mount.grants) {
+            self.denied("events", "this mount's grants do not include events = true");
             return Err(Error::Denied("this mount's grants do not include events = true".into()));
         }
         self.mount.stream.clone().ok_or_else(|| {

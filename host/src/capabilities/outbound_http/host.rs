@@ -22,12 +22,26 @@ pub(crate) const CAPABILITY: Capability = Capability {
 #[derive(Debug, Clone, Default)]
 pub struct OutboundPolicy {
     allowed: Arc<[String]>,
+    /// Where a refused request is recorded (each instance's copy has one; the mount's has none).
+    reporter: Option<crate::failures::Reporter>,
 }
 
 impl OutboundPolicy {
     /// Policy allowing the given patterns (`*`, `https://host`, `http://host:port`, `https://*.example.com`).
     pub fn new(allowed: &[String]) -> Self {
-        OutboundPolicy { allowed: allowed.into() }
+        OutboundPolicy { allowed: allowed.into(), reporter: None }
+    }
+
+    /// This policy, recording the requests it refuses with `reporter`.
+    pub fn reporting(self, reporter: crate::failures::Reporter) -> Self {
+        OutboundPolicy { reporter: Some(reporter), ..self }
+    }
+
+    /// The request the refusals from now on belong to.
+    pub fn set_request_id(&mut self, id: Option<hyper::header::HeaderValue>) {
+        if let Some(reporter) = &mut self.reporter {
+            reporter.request_id = id;
+        }
     }
 
     /// Whether a request to `uri` is granted.
@@ -80,6 +94,9 @@ impl WasiHttpHooks for OutboundPolicy {
         _ = fut;
         if !self.allows(request.uri()) {
             tracing::warn!(uri = %request.uri(), "outbound HTTP request denied: not in the mount's grants.outbound_http");
+            if let Some(reporter) = &self.reporter {
+                reporter.denied("outbound_http", &format!("{} is not in the mount's grants.outbound_http", request.uri()));
+            }
             return Box::new(async { Err(HttpError::HttpRequestDenied) });
         }
         Box::new(async move {

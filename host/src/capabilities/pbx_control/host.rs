@@ -29,6 +29,7 @@ impl Host for InstanceState {
     async fn run(&mut self, command: PbxCommand) -> Result<String, PbxControlError> {
         let command = Command::from(command);
         if !self.mount.grants.pbx_control.allows(command) {
+            self.denied("pbx_control", &format!("`{command}` is not in this mount's grants.pbx_control"));
             return Err(PbxControlError::Denied);
         }
         let control = self.mount.services.pbx_control.clone();

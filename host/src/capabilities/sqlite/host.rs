@@ -120,6 +120,15 @@ impl InstanceState {
         ExecLimits { deadline: self.deadline, max_result_bytes: usize::try_from(self.mount.limits.memory_bytes).unwrap_or(usize::MAX) }
     }
 
+    /// `error`, recorded first among the host's recent failures when it is a refusal: a database
+    /// the mount does not grant, or a statement its `grants.sqlite` policy does not allow.
+    fn denied_sql(&self, error: Error) -> Error {
+        if let Error::AccessDenied(why) | Error::NoSuchDatabase(why) = &error {
+            self.denied("sqlite", why);
+        }
+        error
+    }
+
     fn source(&self) -> Arc<str> {
         self.mount.route.clone()
     }
@@ -133,7 +142,9 @@ impl InstanceState {
         let (limits, source) = (self.exec_limits(), self.source());
         let conn = self.connection(handle)?;
         let params = parameters.into_iter().map(to_sql).collect();
-        let result = conn.session.execute::<R>(conn.access.clone(), statement, params, limits, source).await?;
+        let result = conn.session.execute::<R>(conn.access.clone(), statement, params, limits, source).await;
+        let result = result.map_err(|e| self.denied_sql(e.into()))?;
+        let conn = self.connection(handle)?;
         conn.changes = result.changes;
         conn.last_insert_rowid = result.last_insert_rowid;
         Ok((result.columns, result.rows))
@@ -149,7 +160,7 @@ impl HostConnection for InstanceState {
         let (db, access) = match database.as_str() {
             "pbx" => match &self.mount.sqlite.pbx {
                 Some(access) => (store.pbx().clone(), access.clone()),
-                None => return Err(Error::NoSuchDatabase("`pbx` is not granted to this mount (grants.sqlite.pbx)".into())),
+                None => return Err(self.denied_sql(Error::NoSuchDatabase("`pbx` is not granted to this mount (grants.sqlite.pbx)".into()))),
             },
             "own" => match &self.mount.sqlite.own {
                 Some(access) => {
@@ -166,7 +177,7 @@ impl HostConnection for InstanceState {
                     };
                     (db, access.clone())
                 }
-                None => return Err(Error::NoSuchDatabase("`own` is not granted to this mount (grants.sqlite.own = true)".into())),
+                None => return Err(self.denied_sql(Error::NoSuchDatabase("`own` is not granted to this mount (grants.sqlite.own = true)".into()))),
             },
             other => return Err(Error::NoSuchDatabase(format!("no database `{other}`: open `pbx` or `own`"))),
         };
@@ -189,14 +200,16 @@ impl HostConnection for InstanceState {
         let limits = self.exec_limits();
         let conn = self.connection(&handle)?;
         let statements = statements.into_iter().map(|s| (s.sql, s.parameters.into_iter().map(to_sql).collect())).collect();
-        let results = conn.session.read_snapshot(conn.access.clone(), statements, limits).await.map_err(|(i, e)| numbered(i, e.into()))?;
+        let results = conn.session.read_snapshot(conn.access.clone(), statements, limits).await;
+        let results = results.map_err(|(i, e)| self.denied_sql(numbered(i, e.into())))?;
         Ok(results.into_iter().map(|r| PackedResult { columns: r.columns, row_count: r.rows.count, data: r.rows.data }).collect())
     }
 
     async fn execute_batch(&mut self, handle: Resource<Connection>, statements: String) -> Result<(), Error> {
         let (limits, source) = (self.exec_limits(), self.source());
         let conn = self.connection(&handle)?;
-        Ok(conn.session.execute_batch(conn.access.clone(), statements, limits, source).await?)
+        let done = conn.session.execute_batch(conn.access.clone(), statements, limits, source).await;
+        done.map_err(|e| self.denied_sql(e.into()))
     }
 
     fn changes(&mut self, handle: Resource<Connection>) -> u64 {

@@ -17,7 +17,11 @@ pub(crate) const CAPABILITY: Capability = Capability {
 
 impl InstanceState {
     fn system_granted(&self) -> Result<(), Error> {
-        if super::granted(&self.mount.grants) { Ok(()) } else { Err(Error::Denied) }
+        if super::granted(&self.mount.grants) {
+            return Ok(());
+        }
+        self.denied("system", "this mount's grants do not include system = true");
+        Err(Error::Denied)
     }
 }
 
