@@ -20,6 +20,8 @@
 
 #![deny(missing_docs)]
 
+#[cfg(feature = "engine")]
+pub mod admin; // STANDIN(admin): the admin listener declares itself
 pub mod ami;
 pub mod apply;
 pub mod builtin;
