@@ -147,8 +147,9 @@ pub struct RuntimeOptions {
     pub cache_dir: Option<PathBuf>,
 }
 
-/// One route prefix served by one plugin.
-#[derive(Debug, Clone)]
+/// One route prefix served by one plugin. Two mounts that compare equal (and load components with
+/// the same bytes) are the same mount to a live reload, which keeps it running untouched.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Mount {
     /// Route prefix, normalised: starts with `/`, no trailing `/` (except the root route `/`).
     pub route: String,
@@ -162,6 +163,8 @@ pub struct Mount {
     pub grants: Grants,
     /// Per-request and per-mount limits.
     pub limits: Limits,
+    /// `enabled = false`: the route stays mounted but answers 503 `mount_disabled` (default true).
+    pub enabled: bool,
 }
 
 /// Where a mount's plugin comes from.
@@ -394,6 +397,7 @@ mod raw {
         pub grants: crate::capabilities::RawGrants,
         #[serde(default)]
         pub limits: Limits,
+        pub enabled: Option<bool>,
     }
 
     #[derive(Deserialize)]
@@ -968,6 +972,7 @@ fn validate_mount(
         settings,
         grants,
         limits,
+        enabled: mount.enabled.unwrap_or(true),
     })
 }
 

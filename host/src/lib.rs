@@ -3,6 +3,7 @@
 //!
 //! - [`server`]: the composition root — builds the services and mounts from a config and hands
 //!   the mount table to the listeners.
+//! - [`control`]: the live mount table — enable, disable, hot swap, add, remove, reload.
 //! - [`http`]: listeners — accept, route to a mount, admit, answer plugin failures as JSON errors.
 //! - [`runtime`]: the engine — compile cache, instances, invocation under limits, warm pool, event
 //!   handlers.
@@ -28,6 +29,8 @@ pub mod builtin;
 pub mod capabilities;
 pub mod cdr;
 pub mod config;
+#[cfg(feature = "engine")]
+pub mod control;
 #[cfg(feature = "engine")]
 pub mod demo;
 pub mod events;

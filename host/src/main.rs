@@ -119,7 +119,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Serve { config: path } => {
                 let config = loaded.take().expect("loaded above")?;
-                serve(config).await.map_err(|e| locate_conflicts(e, &path))
+                serve(config, path.clone()).await.map_err(|e| locate_conflicts(e, &path))
             }
             Command::Check { config } => check(&config),
             Command::Demo { listen, sark_listen, ami_listen, data } => {
@@ -224,10 +224,12 @@ fn default_cache_dir() -> Option<PathBuf> {
         .map(|dir| dir.join("switchboard"))
 }
 
-async fn serve(config: Config) -> anyhow::Result<()> {
-    // Handlers first: a SIGTERM right after the URLs are printed must shut down cleanly.
+async fn serve(config: Config, path: PathBuf) -> anyhow::Result<()> {
+    // Handlers first: a SIGTERM right after the URLs are printed must shut down cleanly, and a
+    // SIGHUP must reload rather than kill the process (its default action).
     let shutdown = shutdown_signal()?;
-    let server = Server::start(&config).await?;
+    let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).context("installing the SIGHUP handler")?;
+    let server = Server::start_with_file(&config, Some(path)).await?;
     for mount in server.mounts() {
         for (name, address) in server.addresses() {
             if mount.listeners.contains(name) {
@@ -236,7 +238,26 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             }
         }
     }
+    // SIGHUP: read the config file again and apply what changed to the mounts; listeners and the
+    // other sections wait for a restart (the log says which).
+    let control = server.control();
+    let reloads = tokio::spawn(async move {
+        while hangup.recv().await.is_some() {
+            match control.reload("SIGHUP").await {
+                Ok(reload) => {
+                    let changed: Vec<String> =
+                        reload.changes.iter().filter(|c| c.what != "unchanged").map(|c| format!("{} {}", c.route, c.what)).collect();
+                    tracing::info!(changes = %changed.join(", "), unchanged = reload.changes.len() - changed.len(), "SIGHUP: configuration reloaded");
+                    for part in &reload.restart {
+                        tracing::warn!("SIGHUP: {part}");
+                    }
+                }
+                Err(e) => tracing::error!(code = e.code, "SIGHUP: reload refused, the running mounts are unchanged: {}", e.message),
+            }
+        }
+    });
     shutdown.await?;
+    reloads.abort();
     server.shutdown().await;
     Ok(())
 }

@@ -1,28 +1,29 @@
 //! The composition root: builds the host's services and the mounts from a [`Config`], hands the
-//! mount table to the listeners, and owns everything it started until [`Server::shutdown`].
+//! live mount tables to the listeners, and owns everything it started until [`Server::shutdown`].
 //!
 //! Start-up order, each step needing the ones before it:
-//! 1. the engine ([`Runtime`]), its instance pool sized from the mounts;
+//! 1. the engine ([`Runtime`]), its instance pool sized from the mounts (with spare slots for
+//!    live changes);
 //! 2. the services behind the capabilities ([`Services`]): event bus, store, CDR ingester, AMI link
 //!    (whose events feed the bus and the ingester), file areas, the apply-changes applier;
-//! 3. each distinct plugin compiled once, and each mount's private database bound to its
-//!    plugin's identity;
-//! 4. each mount's context (its share of the services), warm pool, gate, event stream and
-//!    event-handler task — the [`Mounts`] table;
-//! 5. the listeners, bound and serving that table.
+//! 3. the mounts, through [`Control`] (the live mount table): each plugin compiled, each mount's
+//!    private database bound to its plugin's identity, its context, warm pool, gate, event stream
+//!    and event-handler task;
+//! 4. the listeners, bound and serving their live tables.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context as _;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use crate::capabilities::{CapabilityUse, MountContext, Services};
-use crate::config::{Config, Mount};
-use crate::http::{BoundListener, Gate, MountHandle, Mounts};
-use crate::runtime::{self, LoadedPlugin, PoolSize, Runtime};
+use crate::capabilities::{CapabilityUse, Services};
+use crate::config::Config;
+use crate::control::Control;
+use crate::http::BoundListener;
+use crate::runtime::{PoolSize, Runtime};
 
 /// What is mounted where, for printing and for `check`.
 #[derive(Debug, Clone)]
@@ -45,46 +46,30 @@ pub struct Server {
     addresses: Vec<(String, SocketAddr)>,
     /// Listener name → its certificate's SHA-256 fingerprint, for the HTTPS ones.
     fingerprints: Vec<(String, String)>,
-    mounts: Vec<MountInfo>,
     shutdown: watch::Sender<bool>,
     tasks: JoinSet<()>,
     services: Services,
+    control: Control,
     _runtime: Arc<Runtime>,
 }
 
 impl Server {
-    /// Starts everything `config` describes and starts serving.
+    /// Starts everything `config` describes and starts serving. Live changes ([`Server::control`])
+    /// last until the process ends: there is no file to write them to.
     pub async fn start(config: &Config) -> anyhow::Result<Server> {
-        let runtime = Arc::new(Runtime::new(&config.runtime, PoolSize::for_mounts(&config.mounts))?);
+        Server::start_with_file(config, None).await
+    }
+
+    /// [`Server::start`] for `config` read from the file at `file`: live changes are written back
+    /// to it, the audit goes beside it, and [`Control::reload`] reads it again.
+    pub async fn start_with_file(config: &Config, file: Option<PathBuf>) -> anyhow::Result<Server> {
+        let pool = PoolSize::for_live_mounts(&config.mounts);
+        let runtime = Arc::new(Runtime::new(&config.runtime, pool)?);
         let services = start_services(config).await?;
         let (shutdown, _) = watch::channel(false);
         let mut tasks = JoinSet::new();
 
-        let plugins = load_plugins(&runtime, &config.mounts)?;
-        let own_data = bind_own_data(config, &services, &plugins).await?;
-
-        let mut mounts = Mounts::default();
-        let mut infos = Vec::new();
-        for ((mount, plugin), own_data) in config.mounts.iter().zip(plugins).zip(own_data) {
-            let listeners: Vec<String> = if mount.listeners.is_empty() {
-                config.listeners.iter().map(|l| l.name.clone()).collect()
-            } else {
-                mount.listeners.clone()
-            };
-            let (handle, runs_handler) = build_mount(config, mount, plugin, own_data, &services, &mut tasks, &shutdown);
-            let capabilities = handle.capabilities();
-            log_capabilities(mount, &handle, &capabilities);
-            mounts.insert(handle, &listeners);
-            infos.push(MountInfo {
-                route: mount.route.clone(),
-                plugin: mount.plugin.name(),
-                listeners,
-                capabilities,
-                event_handler: runs_handler,
-            });
-        }
-
-        let mounts = Arc::new(mounts);
+        let control = Control::start(config, file, runtime.clone(), services.clone(), pool).await?;
         let (mut addresses, mut fingerprints) = (Vec::new(), Vec::new());
         for listener in &config.listeners {
             let bound = BoundListener::bind(listener).await?;
@@ -92,9 +77,10 @@ impl Server {
             if let Some(fingerprint) = bound.fingerprint() {
                 fingerprints.push((listener.name.clone(), fingerprint.to_string()));
             }
-            tasks.spawn(bound.serve(mounts.clone(), shutdown.subscribe()));
+            let table = control.table(&listener.name).context("every listener has a table")?;
+            tasks.spawn(bound.serve(table, shutdown.subscribe()));
         }
-        Ok(Server { addresses, fingerprints, mounts: infos, shutdown, tasks, services, _runtime: runtime })
+        Ok(Server { addresses, fingerprints, shutdown, tasks, services, control, _runtime: runtime })
     }
 
     /// The bound address of each listener (port 0 in the config is resolved here).
@@ -112,9 +98,28 @@ impl Server {
         self.fingerprints.iter().find(|(n, _)| n == name).map(|(_, f)| f.as_str())
     }
 
-    /// What is mounted where.
-    pub fn mounts(&self) -> &[MountInfo] {
-        &self.mounts
+    /// What is mounted where, now.
+    pub fn mounts(&self) -> Vec<MountInfo> {
+        self.control
+            .list()
+            .into_iter()
+            .map(|m| MountInfo {
+                capabilities: m
+                    .grants
+                    .iter()
+                    .map(|g| CapabilityUse { interface: g.interface.clone(), grant: g.grant, granted: g.granted })
+                    .collect(),
+                route: m.route,
+                plugin: m.plugin,
+                listeners: m.listeners,
+                event_handler: m.event_handler,
+            })
+            .collect()
+    }
+
+    /// The live mount table's operations (enable, disable, hot swap, add, remove, reload).
+    pub fn control(&self) -> Control {
+        self.control.clone()
     }
 
     /// The services behind the capabilities (the AMI link, the event bus, the store, …).
@@ -122,11 +127,12 @@ impl Server {
         &self.services
     }
 
-    /// Stops accepting, lets open requests finish (up to 10 s), closes the AMI link, writes the
-    /// call records it brought, then returns.
+    /// Stops accepting, lets open requests finish (up to 10 s), stops the mounts' event handlers,
+    /// closes the AMI link, writes the call records it brought, then returns.
     pub async fn shutdown(mut self) {
         let _ = self.shutdown.send(true);
-        while self.tasks.join_next().await.is_some() {}
+        let listeners = async { while self.tasks.join_next().await.is_some() {} };
+        tokio::join!(listeners, self.control.shutdown());
         if let Some(ami) = &self.services.ami {
             ami.stop();
         }
@@ -173,88 +179,3 @@ async fn start_services(config: &Config) -> anyhow::Result<Services> {
     Ok(Services { ami, bus, store, areas: Arc::new(config.areas.clone()), applier, cdr, auth_throttle: config.auth_throttle, pbx_control, failures: Arc::default() })
 }
 
-/// Each mount's plugin, compiled once per distinct source even when it is mounted several times.
-fn load_plugins(runtime: &Runtime, mounts: &[Mount]) -> anyhow::Result<Vec<LoadedPlugin>> {
-    let mut loaded: HashMap<String, LoadedPlugin> = HashMap::new();
-    let mut plugins = Vec::with_capacity(mounts.len());
-    for mount in mounts {
-        let key = mount.plugin.to_string();
-        let plugin = match loaded.get(&key) {
-            Some(plugin) => plugin.clone(),
-            None => {
-                let plugin = runtime.load(&mount.plugin).with_context(|| format!("mount {}", mount.route))?;
-                loaded.insert(key, plugin.clone());
-                plugin
-            }
-        };
-        plugins.push(plugin);
-    }
-    Ok(plugins)
-}
-
-/// Each mount's private database, by its component's identity (see `store::registry`); `None`
-/// everywhere without a `[store]`.
-async fn bind_own_data(
-    config: &Config,
-    services: &Services,
-    plugins: &[LoadedPlugin],
-) -> anyhow::Result<Vec<Option<crate::store::DataFile>>> {
-    if services.store.is_none() {
-        return Ok(vec![None; config.mounts.len()]);
-    }
-    let config = config.clone();
-    let identities: Vec<_> = plugins.iter().map(|p| p.identity.clone()).collect();
-    let actor = format!("switchboard serve, {}", crate::store::registry::os_actor());
-    let files = tokio::task::spawn_blocking(move || crate::store::registry::bind_config(&config, &identities, &actor)).await??;
-    Ok(files.into_iter().map(Some).collect())
-}
-
-/// One mount, ready to serve: its context, its event stream and handler task (when the plugin
-/// exports a handler and the mount grants `events`), its warm pool and idle eviction, its gate.
-/// Also says whether the handler runs.
-fn build_mount(
-    config: &Config,
-    mount: &Mount,
-    plugin: LoadedPlugin,
-    own_data: Option<crate::store::DataFile>,
-    services: &Services,
-    tasks: &mut JoinSet<()>,
-    shutdown: &watch::Sender<bool>,
-) -> (Arc<MountHandle>, bool) {
-    let mut context = MountContext::new(mount, services.clone());
-    context.own_data = own_data;
-    let handler = plugin.event_handler.clone().filter(|_| crate::capabilities::events::granted(&mount.grants));
-    let runs_handler = handler.is_some();
-    if handler.is_some() {
-        context.stream = Some(crate::events::EventStream::new(config.events));
-    } else if plugin.event_handler.is_some() {
-        tracing::warn!(route = %mount.route, plugin = %context.plugin,
-            "the plugin exports an event handler, but it will not run: add grants.events = true to the mount");
-    }
-    let context = Arc::new(context);
-    if let Some(handler) = handler {
-        tasks.spawn(runtime::run_event_handler(handler, context.clone(), shutdown.subscribe()));
-    }
-    let warm = Arc::new(runtime::WarmPool::new(mount.limits.reuse, mount.limits.idle_timeout));
-    tasks.spawn(runtime::evict_idle(warm.clone(), context.route.clone(), shutdown.subscribe()));
-    let handle = Arc::new(MountHandle {
-        context,
-        plugin,
-        gate: Gate::new(mount.limits.max_concurrent, mount.limits.queue, mount.limits.queue_timeout),
-        warm,
-    });
-    (handle, runs_handler)
-}
-
-/// Says, per capability the plugin imports, whether the mount grants it: a denied one is a warning,
-/// since its calls will fail.
-fn log_capabilities(mount: &Mount, handle: &MountHandle, capabilities: &[CapabilityUse]) {
-    for cap in capabilities {
-        if cap.granted {
-            tracing::info!(route = %mount.route, plugin = %handle.context.plugin, interface = %cap.interface, "capability requested and granted");
-        } else {
-            tracing::warn!(route = %mount.route, plugin = %handle.context.plugin, interface = %cap.interface, grant = cap.grant,
-                "capability requested but not granted: its calls will be denied (add grants.{} to the mount)", cap.grant);
-        }
-    }
-}

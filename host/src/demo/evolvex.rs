@@ -61,6 +61,7 @@ pub fn mounts() -> Vec<Mount> {
             },
             // An hour-long call's MP3 is encoded while it streams, which takes a while.
             limits: Limits { timeout: Duration::from_secs(300), ..Limits::default() },
+            enabled: true,
         })
         .collect()
 }

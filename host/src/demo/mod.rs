@@ -129,6 +129,7 @@ pub fn config(listen: SocketAddr, sark_listen: SocketAddr, cache_dir: Option<Pat
         settings: BTreeMap::from([("greeting".to_string(), "Hello from the Switchboard demo".to_string())]),
         grants: Grants::default(),
         limits: Limits::default(),
+        enabled: true,
     };
     let click_to_call = Mount {
         route: "/click-to-call".into(),
@@ -145,6 +146,7 @@ pub fn config(listen: SocketAddr, sark_listen: SocketAddr, cache_dir: Option<Pat
         },
         // Its event long-polls wait up to 55 s.
         limits: Limits { timeout: Duration::from_secs(60), ..Limits::default() },
+        enabled: true,
     };
     let defaults = switchboard_sim::SimConfig::default();
     let elastix = Mount {
@@ -180,6 +182,7 @@ pub fn config(listen: SocketAddr, sark_listen: SocketAddr, cache_dir: Option<Pat
             ..Grants::default()
         },
         limits: Limits::default(),
+        enabled: true,
     };
     let axeos = Mount {
         route: "/apis/pbx".into(),
@@ -220,6 +223,7 @@ pub fn config(listen: SocketAddr, sark_listen: SocketAddr, cache_dir: Option<Pat
         // `POST /call` waits for the caller's phone to answer (up to 20 s); `/events` polls wait up
         // to 50 s, many at once.
         limits: Limits { timeout: Duration::from_secs(60), max_concurrent: 1100, ..Limits::default() },
+        enabled: true,
     };
     let issabel = Mount {
         route: "/pbxapi".into(),
@@ -244,6 +248,7 @@ pub fn config(listen: SocketAddr, sark_listen: SocketAddr, cache_dir: Option<Pat
             ..Grants::default()
         },
         limits: Limits::default(),
+        enabled: true,
     };
     // Everything the SARK API offers but the PBX's start/stop/reboot: the demo has no command for
     // them (`[pbx_control]`), so those answer that they are not granted. The whole `pbx` database
@@ -272,6 +277,7 @@ pub fn config(listen: SocketAddr, sark_listen: SocketAddr, cache_dir: Option<Pat
         },
         // A backup or a snapshot restore reads and writes the whole configuration.
         limits: Limits { timeout: Duration::from_secs(60), ..Limits::default() },
+        enabled: true,
     };
     Config {
         listeners: vec![
@@ -401,7 +407,7 @@ fn sark_section(server: &crate::Server, layout: &Layout) -> String {
     out.push_str(&format!("  {:<16} {}\n", "certificate", cert.display()));
     out.push_str(&format!("  {:<16} SHA-256 {}\n", "", server.fingerprint(SARK_LISTENER).unwrap_or("?")));
     out.push_str(&format!("  {:<16} {curl} {base}/_switchboard/health\n", ""));
-    let mounts: Vec<_> = server.mounts().iter().filter(|m| m.listeners.iter().any(|l| l == SARK_LISTENER)).collect();
+    let mounts: Vec<_> = server.mounts().into_iter().filter(|m| m.listeners.iter().any(|l| l == SARK_LISTENER)).collect();
     for mount in &mounts {
         let route = mount.route.trim_end_matches('/');
         out.push_str(&format!("  {:<16} {base}{route}   (plugin `{}`)\n", route, mount.plugin));

@@ -23,6 +23,7 @@ pub enum Rejected {
 #[derive(Debug)]
 pub struct Gate {
     slots: Arc<Semaphore>,
+    size: u32,
     waiting: AtomicU32,
     queue: u32,
     max_wait: Duration,
@@ -40,7 +41,7 @@ impl Drop for Waiting<'_> {
 impl Gate {
     /// A gate with `slots` concurrent requests and `queue` waiting ones, each waiting at most `max_wait`.
     pub fn new(slots: u32, queue: u32, max_wait: Duration) -> Self {
-        Gate { slots: Arc::new(Semaphore::new(slots as usize)), waiting: AtomicU32::new(0), queue, max_wait }
+        Gate { slots: Arc::new(Semaphore::new(slots as usize)), size: slots, waiting: AtomicU32::new(0), queue, max_wait }
     }
 
     /// Waits for a slot; the permit frees it when dropped.
@@ -58,6 +59,18 @@ impl Gate {
             // The semaphore is never closed; treat it like a timeout if it ever is.
             Ok(Err(_)) | Err(_) => Err(Rejected::WaitedTooLong),
         }
+    }
+
+    /// Requests holding a slot now (for the admin's figures).
+    pub fn in_flight(&self) -> u32 {
+        self.size.saturating_sub(u32::try_from(self.slots.available_permits()).unwrap_or(u32::MAX))
+    }
+
+    /// Whether this gate admits as a new one built from `limits` would: a hot swap then hands the
+    /// same gate to the new version, so requests still running on the old one keep counting
+    /// against the route's `max_concurrent` and the pool slots it was sized for.
+    pub fn same_limits(&self, limits: &crate::config::Limits) -> bool {
+        self.size == limits.max_concurrent && self.queue == limits.queue && self.max_wait == limits.queue_timeout
     }
 
 }

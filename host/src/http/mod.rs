@@ -17,6 +17,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use arc_swap::ArcSwap;
 use hyper::body::Incoming;
 use hyper::body::Body as _;
 use hyper::header::{CONTENT_LENGTH, HOST, HeaderValue, RETRY_AFTER};
@@ -31,7 +32,7 @@ pub use self::client_addr::CLIENT_ADDR_HEADER;
 pub use self::error::{HttpResponse, json, json_error};
 pub use self::gate::{Gate, Rejected};
 pub use self::request_id::REQUEST_ID_HEADER;
-pub use self::mounts::{MountHandle, MountTable, Mounts, path_is_clean, route_matches};
+pub use self::mounts::{MountHandle, MountTable, path_is_clean, route_matches};
 pub use self::tls::{Tls, fingerprint};
 
 use crate::config::RESERVED_PREFIX;
@@ -88,9 +89,10 @@ impl BoundListener {
 
     /// Accepts connections and serves `mounts`' routes for this listener until `shutdown` turns
     /// true, then lets open requests finish (up to 10 s).
-    pub async fn serve(self, mounts: Arc<Mounts>, shutdown: watch::Receiver<bool>) {
-        let table = mounts.table_of(&self.name);
-        let state = Arc::new(Listener { mounts: table, local_addr: self.local_addr, trusted_proxies: self.trusted_proxies });
+    /// Each request reads the table once (see [`handle`]), so a live change takes effect for the
+    /// next request without a restart.
+    pub async fn serve(self, mounts: Arc<ArcSwap<MountTable>>, shutdown: watch::Receiver<bool>) {
+        let state = Arc::new(Listener { mounts, local_addr: self.local_addr, trusted_proxies: self.trusted_proxies });
         match &self.tls {
             Some(tls) => tracing::info!(listener = %self.name, address = %self.local_addr, sha256 = %tls.fingerprint, "listening (HTTPS)"),
             None => tracing::info!(listener = %self.name, address = %self.local_addr, "listening"),
@@ -104,7 +106,8 @@ impl BoundListener {
 
 /// Shared by every connection of one listener.
 struct Listener {
-    mounts: MountTable,
+    /// This listener's live mount table (`crate::control` swaps it).
+    mounts: Arc<ArcSwap<MountTable>>,
     local_addr: SocketAddr,
     trusted_proxies: Vec<ipnet::IpNet>,
 }
@@ -202,18 +205,24 @@ async fn handle(state: &Listener, peer: SocketAddr, mut request: hyper::Request<
     let path = request.uri().path();
     if path == RESERVED_PREFIX || path.starts_with(&format!("{RESERVED_PREFIX}/")) {
         return match path {
-            "/_switchboard/health" => json(200, &health_body(&state.mounts)),
+            "/_switchboard/health" => json(200, &health_body(&state.mounts.load())),
             _ => json_error(404, "not_found", &format!("no such host endpoint: {path}"), None),
         };
     }
     if !path_is_clean(path) {
         return json_error(400, "bad_path", "the request path has `.` or `..` segments", None);
     }
-    let Some(mount) = state.mounts.find(path) else {
+    // The table is read once and the mount's handle cloned out of it: this request (a long-poll
+    // too) finishes on the version it found, whatever a live change swaps in meanwhile.
+    let Some(mount) = state.mounts.load().find(path).cloned() else {
         let message = format!("no plugin is mounted at {path}");
         return json_error(404, "no_mount", &message, None);
     };
     let (route, plugin) = (&*mount.context.route, &*mount.context.plugin);
+    if !mount.enabled {
+        let message = format!("the mount at {route} is disabled by the administrator");
+        return json_error(503, "mount_disabled", &message, Some((route, plugin)));
+    }
 
     let permit = match mount.gate.enter().await {
         Ok(permit) => permit,

@@ -10,16 +10,20 @@ use super::gate::Gate;
 use crate::capabilities::{CapabilityUse, MountContext};
 use crate::runtime::{LoadedPlugin, WarmPool};
 
-/// A mount ready to serve.
+/// A mount ready to serve: one version of one route. A live change (`crate::control`) puts a
+/// new handle in the table and leaves this one to the requests that already hold it.
 pub struct MountHandle {
     /// Settings, limits and names handed to each request.
     pub context: Arc<MountContext>,
     /// The plugin, pre-instantiated.
     pub plugin: LoadedPlugin,
-    /// Admission control.
-    pub gate: Gate,
+    /// Admission control, shared with the route's next version when its limits stay the same.
+    pub gate: Arc<Gate>,
     /// Idle instances kept for later requests (`limits.reuse`).
     pub warm: Arc<WarmPool>,
+    /// `enabled = false`: the route stays in the table and answers 503 `mount_disabled`, so its
+    /// paths never fall through to a shorter route's plugin.
+    pub enabled: bool,
 }
 
 impl MountHandle {
@@ -29,46 +33,19 @@ impl MountHandle {
     }
 }
 
-/// The table each listener of a server serves: one value, built from the config and handed to
-/// every listener.
-#[derive(Default)]
-pub struct Mounts {
-    /// Listener name → its table.
-    tables: Vec<(String, MountTable)>,
-}
-
-impl Mounts {
-    /// Adds `mount`, served on `listeners`.
-    pub fn insert(&mut self, mount: Arc<MountHandle>, listeners: &[String]) {
-        for name in listeners {
-            match self.tables.iter_mut().find(|(n, _)| n == name) {
-                Some((_, table)) => table.insert(mount.clone()),
-                None => {
-                    let mut table = MountTable::default();
-                    table.insert(mount.clone());
-                    self.tables.push((name.clone(), table));
-                }
-            }
-        }
-    }
-
-    /// The table listener `name` serves (empty when nothing is mounted on it).
-    pub fn table_of(&self, name: &str) -> MountTable {
-        self.tables.iter().find(|(n, _)| n == name).map(|(_, t)| t.clone()).unwrap_or_default()
-    }
-}
-
-/// The mounts of one listener, longest route first.
+/// The mounts of one listener, longest route first: one immutable value that a live change
+/// replaces as a whole (each listener serves from an `ArcSwap<MountTable>`).
 #[derive(Default, Clone)]
 pub struct MountTable {
     entries: Vec<Arc<MountHandle>>,
 }
 
 impl MountTable {
-    /// Adds a mount (routes are unique per listener; config validation guarantees it).
-    pub fn insert(&mut self, mount: Arc<MountHandle>) {
-        self.entries.push(mount);
-        self.entries.sort_by(|a, b| b.context.route.len().cmp(&a.context.route.len()));
+    /// A table of `mounts` (routes are unique per listener; config validation guarantees it).
+    pub fn new(mounts: impl IntoIterator<Item = Arc<MountHandle>>) -> Self {
+        let mut entries: Vec<_> = mounts.into_iter().collect();
+        entries.sort_by(|a, b| b.context.route.len().cmp(&a.context.route.len()));
+        MountTable { entries }
     }
 
     /// The mount serving `path`.

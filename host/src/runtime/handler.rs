@@ -54,11 +54,18 @@ struct Live {
     guest: Guest,
 }
 
-/// Feeds every bus event, from the moment it is called on, to `handler` on behalf of `mount`,
-/// until `shutdown` turns true.
-pub async fn run_event_handler(handler: EventHandler, mount: Arc<MountContext>, mut shutdown: watch::Receiver<bool>) {
+/// Feeds every bus event to `handler` on behalf of `mount`, from bus sequence number `from` on
+/// (`None`: from the moment it is called), until `shutdown` turns true; returns the sequence
+/// number of the first event it did not take. A hot swap starts the new version's handler there,
+/// so the hand-over neither skips nor repeats an event (see `crate::control`).
+pub async fn run_event_handler(
+    handler: EventHandler,
+    mount: Arc<MountContext>,
+    from: Option<u64>,
+    mut shutdown: watch::Receiver<bool>,
+) -> u64 {
     let bus = mount.services.bus.clone();
-    let mut cursor = Cursor::From(bus.next_seq());
+    let mut cursor = Cursor::From(from.unwrap_or_else(|| bus.next_seq()));
     let mut live: Option<Live> = None;
     // The handler's own record of long calls, apart from the mount's requests: a handler that runs
     // long does not make the mount's HTTP requests start on the fresh lane.
@@ -97,6 +104,11 @@ pub async fn run_event_handler(handler: EventHandler, mount: Arc<MountContext>, 
         }
     }
     tracing::info!(plugin = &*plugin, route = &*route, "event handler stopped");
+    match cursor {
+        Cursor::After(seq) => seq + 1,
+        Cursor::From(seq) => seq,
+        Cursor::Newest => bus.next_seq(),
+    }
 }
 
 /// One `on-events` call with the mount's limits (its deadline: `event_batch_timeout`),

@@ -86,6 +86,9 @@ pub struct LoadedPlugin {
     pub event_handler: Option<EventHandler>,
     /// Who the plugin is: the hash of exactly the bytes compiled here, or the built-in's name.
     pub identity: crate::identity::PluginIdentity,
+    /// The SHA-256 of the component's bytes, built-in or not: the version the admin sees, and what
+    /// tells a live reload that a file changed under the same path.
+    pub digest: [u8; 32],
 }
 
 impl LoadedPlugin {
@@ -113,7 +116,25 @@ pub struct PoolSize {
     pub max_memory_bytes: u64,
 }
 
+/// Instance slots the pool keeps beyond what the configured mounts need, for live changes (see
+/// `crate::control`): the pool is sized once, at start, and a mount added without a restart, or a
+/// hot swap whose new limits raise `max_concurrent`, needs slots of its own. 130 is room for two
+/// mounts with the default `max_concurrent` (64) and an event handler each. A slot that is never
+/// used costs address space only (its memory is reserved, not committed).
+pub const LIVE_SPARE_INSTANCES: u32 = 130;
+
 impl PoolSize {
+    /// [`PoolSize::for_mounts`] with room for live changes: [`LIVE_SPARE_INSTANCES`] more slots,
+    /// and memories as large as the default `memory_mb` at least, so a mount added live with
+    /// default limits fits.
+    pub fn for_live_mounts(mounts: &[Mount]) -> Self {
+        let base = PoolSize::for_mounts(mounts);
+        PoolSize {
+            instances: base.instances.saturating_add(LIVE_SPARE_INSTANCES),
+            max_memory_bytes: base.max_memory_bytes.max(Limits::default().memory_bytes),
+        }
+    }
+
     /// Enough slots for every mount to run `max_concurrent` requests at once.
     pub fn for_mounts(mounts: &[Mount]) -> Self {
         let instances = mounts.iter().map(|m| m.limits.max_concurrent + u32::from(capabilities::events::granted(&m.grants))).sum::<u32>().max(1);
@@ -195,12 +216,18 @@ impl Runtime {
     /// Compiles (or loads from the cache) and links a plugin.
     pub fn load(&self, source: &PluginSource) -> anyhow::Result<LoadedPlugin> {
         let bytes = crate::identity::source_bytes(source)?;
+        self.load_bytes(source, &bytes)
+    }
+
+    /// Compiles and links `bytes` as the plugin `source` names: for a hot swap, whose uploaded
+    /// bytes are checked before they are stored where `source` points.
+    pub fn load_bytes(&self, source: &PluginSource, bytes: &[u8]) -> anyhow::Result<LoadedPlugin> {
         // One hash of the bytes serves both the identity and the compile cache's key.
-        let digest: [u8; 32] = <sha2::Sha256 as sha2::Digest>::digest(&bytes).into();
+        let digest: [u8; 32] = <sha2::Sha256 as sha2::Digest>::digest(bytes).into();
         let identity = crate::identity::PluginIdentity::from_digest(source, digest);
         let component = match &self.cache {
-            Some(cache) => cache.load_or_compile(&self.engine, &bytes, &digest),
-            None => Component::new(&self.engine, &*bytes).map_err(anyhow::Error::from),
+            Some(cache) => cache.load_or_compile(&self.engine, bytes, &digest),
+            None => Component::new(&self.engine, bytes).map_err(anyhow::Error::from),
         }
         .with_context(|| format!("compiling plugin {source}"))?;
 
@@ -229,6 +256,6 @@ impl Runtime {
         let pre = ProxyPre::new(instance_pre)
             .map_err(anyhow::Error::from)
             .with_context(|| format!("plugin {source} does not export wasi:http/incoming-handler@0.2"))?;
-        Ok(LoadedPlugin { pre, imports, event_handler, identity })
+        Ok(LoadedPlugin { pre, imports, event_handler, identity, digest })
     }
 }

@@ -28,6 +28,7 @@
 //! oldest ones are the ones left idle, and the idle list shrinks to what the load needs.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -58,13 +59,25 @@ pub struct WarmPool {
     idle: Mutex<VecDeque<Idle>>,
     max_uses: u32,
     idle_timeout: Duration,
+    /// Set when the mount's version left the live table (`crate::control`): its idle instances
+    /// are dropped at once and the ones still busy are not kept, so a replaced plugin gives its
+    /// pool slots back as soon as its last request ends.
+    retired: AtomicBool,
 }
 
 impl WarmPool {
     /// A pool whose instances serve at most `max_uses` requests each (1: no reuse) and are dropped
     /// after `idle_timeout` on the idle list.
     pub fn new(max_uses: u32, idle_timeout: Duration) -> Self {
-        WarmPool { idle: Mutex::new(VecDeque::new()), max_uses: max_uses.max(1), idle_timeout }
+        WarmPool { idle: Mutex::new(VecDeque::new()), max_uses: max_uses.max(1), idle_timeout, retired: AtomicBool::new(false) }
+    }
+
+    /// Drops every idle instance and keeps none from now on: the mount's version was replaced
+    /// or removed, and its requests still running finish on instances that are then let go.
+    pub fn retire(&self) {
+        self.retired.store(true, Ordering::Release);
+        let drained: Vec<Idle> = self.lock().drain(..).collect();
+        drop(drained);
     }
 
     /// Instances waiting on the idle list now (for the health endpoint and the admin's figures).
@@ -115,7 +128,7 @@ impl WarmPool {
     /// Keeps `warm` for a later request if it may serve another one (see the module's rules);
     /// drops it otherwise. The caller gives back only an instance whose guest returned.
     pub(super) fn give_back(&self, mut warm: Warm) {
-        if warm.uses >= self.max_uses || warm.store.data().limiter.denied {
+        if warm.uses >= self.max_uses || warm.store.data().limiter.denied || self.retired.load(Ordering::Acquire) {
             return;
         }
         let held = warm.store.data_mut().live_resources();

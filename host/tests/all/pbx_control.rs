@@ -62,7 +62,7 @@ async fn runs_exactly_the_configured_command_and_refuses_the_rest() {
 
     // Requested vs granted, as `check` and the start-up log report it.
     let granted = |route: &str| {
-        let mount = rig.server.mounts().iter().find(|m| m.route == route).unwrap();
+        let mount = rig.server.mounts().into_iter().find(|m| m.route == route).unwrap();
         mount.capabilities.iter().find(|c| c.interface == "switchboard:pbx/pbx-control").map(|c| c.granted)
     };
     assert_eq!(granted("/ctl"), Some(true));
