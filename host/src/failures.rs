@@ -8,6 +8,7 @@
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
@@ -57,7 +58,8 @@ pub struct Failure {
 
 /// The ring of recent failures. Cheap to share behind an `Arc`.
 pub struct Failures {
-    ring: Mutex<VecDeque<Failure>>,
+    /// Each failure with when it was recorded on the monotonic clock (for [`Failures::failing`]).
+    ring: Mutex<VecDeque<(Instant, Failure)>>,
     capacity: usize,
 }
 
@@ -88,14 +90,24 @@ impl Failures {
         if ring.len() >= self.capacity {
             ring.pop_front();
         }
-        ring.push_back(failure);
+        ring.push_back((Instant::now(), failure));
     }
 
     /// The newest `limit` failures, newest first (`limit` 0: all that are kept).
     pub fn recent(&self, limit: usize) -> Vec<Failure> {
         let ring = self.ring.lock().unwrap_or_else(|p| p.into_inner());
         let limit = if limit == 0 { ring.len() } else { limit };
-        ring.iter().rev().take(limit).cloned().collect()
+        ring.iter().rev().take(limit).map(|(_, failure)| failure.clone()).collect()
+    }
+
+    /// Whether `route`'s plugin trapped or timed out within the last `within`: what a mount's
+    /// `health: "failing"` means (the admin API uses one minute).
+    pub fn failing(&self, route: &str, within: Duration) -> bool {
+        let ring = self.ring.lock().unwrap_or_else(|p| p.into_inner());
+        ring.iter()
+            .rev()
+            .take_while(|(when, _)| when.elapsed() <= within)
+            .any(|(_, f)| f.route == route && matches!(f.kind, FailureKind::Trap | FailureKind::Timeout))
     }
 }
 
@@ -167,6 +179,16 @@ mod tests {
         let recent: Vec<_> = failures.recent(0).into_iter().map(|f| f.message).collect();
         assert_eq!(recent, ["n4", "n3", "n2"]);
         assert_eq!(failures.recent(1)[0].message, "n4");
+    }
+
+    #[test]
+    fn a_route_is_failing_after_a_recent_trap_or_timeout_only() {
+        let failures = Failures::default();
+        failures.record("/x", "p", FailureKind::Denied, "no", None);
+        failures.record("/y", "q", FailureKind::Timeout, "slow", None);
+        let minute = Duration::from_secs(60);
+        assert!(!failures.failing("/x", minute), "a denial is the plugin's caller's problem, not its health");
+        assert!(failures.failing("/y", minute));
     }
 
     #[test]
