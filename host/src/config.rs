@@ -54,6 +54,62 @@ pub struct Config {
     pub pbx_control: crate::capabilities::pbx_control::Commands,
     /// How the host writes its log (`[log]`).
     pub log: LogConfig,
+    /// The admin listener (`[admin]`): the admin API, the console and `/metrics`; `None` when the
+    /// file has no `[admin]`, and then there is no admin listener at all.
+    pub admin: Option<AdminConfig>,
+}
+
+/// The environment variable that gives the admin token; it wins over `[admin] token`, so the
+/// secret can stay out of the configuration file.
+pub const ADMIN_TOKEN_ENV: &str = "SWITCHBOARD_ADMIN_TOKEN";
+
+/// The shortest admin token accepted, in bytes: 16 random characters are beyond guessing at the
+/// rate the admin throttle allows.
+pub const MIN_ADMIN_TOKEN_BYTES: usize = 16;
+
+/// Default `[admin] address`: loopback only, next to the default listener's 8080.
+pub const DEFAULT_ADMIN_ADDRESS: SocketAddr = SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 8081);
+
+/// `[admin]`: the admin listener.
+#[derive(Debug, Clone)]
+pub struct AdminConfig {
+    /// Where it binds (`address`, default [`DEFAULT_ADMIN_ADDRESS`]).
+    pub address: SocketAddr,
+    /// The bearer token every API call must carry (`token`, or [`ADMIN_TOKEN_ENV`]).
+    pub token: AdminToken,
+    /// HTTPS instead of plain HTTP (`tls = { … }`, as a listener's; a self-signed one is kept as
+    /// `<store dir>/tls/admin.crt`).
+    pub tls: Option<ListenerTls>,
+}
+
+/// The admin token. Its `Debug` says nothing about it, so that printing a [`Config`] (or logging
+/// one, at any level) never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AdminToken(String);
+
+impl AdminToken {
+    /// A token from `text`, when it is long enough (see [`MIN_ADMIN_TOKEN_BYTES`]).
+    pub fn new(text: impl Into<String>) -> Result<AdminToken, String> {
+        let text = text.into();
+        if text.len() < MIN_ADMIN_TOKEN_BYTES {
+            return Err(format!("the admin token has {} bytes; use at least {MIN_ADMIN_TOKEN_BYTES} (e.g. `openssl rand -hex 32`)", text.len()));
+        }
+        if !text.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err("the admin token must be printable ASCII without spaces (it travels in an HTTP header)".into());
+        }
+        Ok(AdminToken(text))
+    }
+
+    /// The secret itself: only for comparing and for the demo's banner.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for AdminToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AdminToken(<redacted>)")
+    }
 }
 
 /// `[log]`: the host's log on standard error.
@@ -304,6 +360,15 @@ mod raw {
         pub pbx_control: PbxControl,
         #[serde(default)]
         pub log: Log,
+        pub admin: Option<Spanned<Admin>>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Admin {
+        pub address: Option<Spanned<String>>,
+        pub token: Option<Spanned<String>>,
+        pub tls: Option<Spanned<Tls>>,
     }
 
     #[derive(Deserialize, Default)]
@@ -540,6 +605,7 @@ fn validate(file: raw::File, locator: &Locator<'_>, base: &Path) -> Result<Confi
     let auth_throttle = validate_auth_throttle(&file.auth_throttle, &mut problems);
     let pbx_control = validate_pbx_control(&file.pbx_control, &mut problems);
     let log = validate_log(&file.log, &mut problems);
+    let admin = file.admin.as_ref().and_then(|admin| validate_admin(admin, &listeners, store.as_ref(), base, &mut problems));
     let asterisk = validate_asterisk(&file.asterisk, store.is_some(), base, &mut problems);
     let mut areas = BTreeMap::new();
     for (name, dir) in &file.areas {
@@ -570,7 +636,7 @@ fn validate(file: raw::File, locator: &Locator<'_>, base: &Path) -> Result<Confi
     }
 
     if problems.found.is_empty() {
-        Ok(Config { listeners, runtime, mounts, ami, events, store, areas, asterisk, auth_throttle, pbx_control, log })
+        Ok(Config { listeners, runtime, mounts, ami, events, store, areas, asterisk, auth_throttle, pbx_control, log, admin })
     } else {
         Err(ConfigError(problems.found))
     }
@@ -673,6 +739,63 @@ fn validate_asterisk(raw: &raw::Asterisk, has_store: bool, base: &Path, problems
     let transport = raw.transport.as_ref().and_then(|t| validate_transport(t, problems));
     AsteriskConfig { config_dir: raw.config_dir.as_ref().map(|dir| base.join(dir.get_ref())), transport, cdr_csv, cdr_time_zone }
 }
+
+/// `[admin]`: its address (not one a listener binds), its token ([`ADMIN_TOKEN_ENV`] first, then
+/// `token`; at least [`MIN_ADMIN_TOKEN_BYTES`]), its optional `tls`.
+fn validate_admin(
+    raw: &Spanned<raw::Admin>,
+    listeners: &[Listener],
+    store: Option<&StoreConfig>,
+    base: &Path,
+    problems: &mut Problems<'_>,
+) -> Option<AdminConfig> {
+    let before = problems.found.len();
+    let admin = raw.get_ref();
+    let address = match &admin.address {
+        None => DEFAULT_ADMIN_ADDRESS,
+        Some(text) => match text.get_ref().parse::<SocketAddr>() {
+            Ok(address) => address,
+            Err(_) => {
+                problems.add(text.span().start, format!(
+                    "admin.address `{}` is not an address to listen on; write IP:PORT, e.g. `127.0.0.1:8081`", text.get_ref()));
+                DEFAULT_ADMIN_ADDRESS
+            }
+        },
+    };
+    if address.port() != 0 {
+        if let Some(listener) = listeners.iter().find(|l| l.address == address) {
+            let at = admin.address.as_ref().map_or(raw.span().start, |a| a.span().start);
+            problems.add(at, format!(
+                "admin.address {address} is listener `{}`'s address too; the admin listener needs its own port", listener.name));
+        }
+    }
+    let token = match (std::env::var(ADMIN_TOKEN_ENV), &admin.token) {
+        (Ok(env), _) => AdminToken::new(env).map_err(|why| {
+            let at = admin.token.as_ref().map_or(raw.span().start, |t| t.span().start);
+            problems.add(at, format!("{ADMIN_TOKEN_ENV}: {why}"));
+        }),
+        (Err(_), Some(token)) => AdminToken::new(token.get_ref().clone()).map_err(|why| problems.add(token.span().start, format!("admin.token: {why}"))),
+        (Err(_), None) => {
+            problems.add(raw.span().start, format!(
+                "[admin] needs a bearer token: set `token = \"…\"` ({MIN_ADMIN_TOKEN_BYTES} bytes or more), or the environment variable {ADMIN_TOKEN_ENV}"));
+            Err(())
+        }
+    };
+    if let Some(listener) = listeners.iter().find(|l| l.name == ADMIN_LISTENER) {
+        problems.add(raw.span().start, format!(
+            "a [[listener]] is named `{}`, the admin listener's own name (its certificate files are named after it): rename that listener",
+            listener.name));
+    }
+    let tls = admin.tls.as_ref().and_then(|tls| validate_tls(ADMIN_LISTENER, tls, store, base, problems));
+    match token {
+        Ok(token) if problems.found.len() == before => Some(AdminConfig { address, token, tls }),
+        _ => None,
+    }
+}
+
+/// The admin listener's name, in logs and for its self-signed certificate's files
+/// (`<store dir>/tls/switchboard-admin.crt`); no `[[listener]]` may take it.
+pub const ADMIN_LISTENER: &str = "switchboard-admin";
 
 fn validate_log(raw: &raw::Log, problems: &mut Problems<'_>) -> LogConfig {
     let format = match &raw.format {

@@ -15,6 +15,8 @@
 //! - [`identity`]: who a plugin is; [`builtin`]: plugins compiled into the binary.
 //! - [`demo`]: what `switchboard demo` serves.
 //! - [`failures`]: the recent plugin failures the admin console shows.
+//! - [`admin`]: the admin listener — API, console, `/metrics`; [`check`]: the one validation
+//!   `switchboard check` and the admin API share.
 //!
 //! Without the default `engine` feature only the PBX side builds (no wasm engine, listeners or
 //! demo), which is what the fuzz targets need.
@@ -22,12 +24,14 @@
 #![deny(missing_docs)]
 
 #[cfg(feature = "engine")]
-pub mod admin; // STANDIN(admin): the admin listener declares itself
+pub mod admin;
 pub mod ami;
 pub mod apply;
 pub mod builtin;
 pub mod capabilities;
 pub mod cdr;
+#[cfg(feature = "engine")]
+pub mod check;
 pub mod config;
 #[cfg(feature = "engine")]
 pub mod control;
@@ -38,6 +42,8 @@ pub mod failures;
 #[cfg(feature = "engine")]
 pub mod http;
 pub mod identity;
+#[cfg(feature = "engine")]
+pub mod metrics; // STANDIN(metrics)
 #[cfg(feature = "engine")]
 pub mod runtime;
 pub mod store;

@@ -9,9 +9,7 @@ use clap::{Parser, Subcommand};
 use switchboard::ami::AmiConfig;
 use switchboard::config::{self, Config, LogFormat};
 use switchboard_sim::{CdrCsv, SimConfig, Simulator};
-use switchboard::runtime::{MemoryBound, PoolSize, Runtime};
-use switchboard::identity::PluginIdentity;
-use switchboard::store::registry::{AdoptMode, Conflicts, Decision, Registry, adopt_mount, os_actor, plan_config};
+use switchboard::store::registry::{AdoptMode, Conflicts, Registry, adopt_mount, os_actor};
 use switchboard::{Server, builtin, demo};
 
 /// Lends an Asterisk PBX's capabilities to sandboxed WebAssembly plugins mounted on URL routes.
@@ -39,6 +37,9 @@ enum Command {
         /// The configuration file.
         #[arg(long, short, default_value = "switchboard.toml")]
         config: PathBuf,
+        /// Print the report as JSON (what the admin API's `POST /admin/api/check` answers).
+        #[arg(long)]
+        json: bool,
     },
     /// Run the demo: the PBX simulator, and every built-in plugin mounted with demo settings.
     Demo {
@@ -51,6 +52,9 @@ enum Command {
         /// Address of the simulator's AMI port.
         #[arg(long, default_value = "127.0.0.1:5038")]
         ami_listen: SocketAddr,
+        /// Address of the admin listener (API, console, /metrics); its token is printed.
+        #[arg(long, default_value = "127.0.0.1:8081")]
+        admin_listen: SocketAddr,
         /// Where the demo keeps its database, rendered Asterisk configuration and file areas
         /// [default: $XDG_DATA_HOME/switchboard/demo or ~/.local/share/switchboard/demo].
         #[arg(long)]
@@ -73,6 +77,111 @@ enum Command {
     /// Plugin identities and their private data in a configuration's store.
     #[command(subcommand)]
     Plugin(PluginCommand),
+    /// Drive a running server through its admin API (the `[admin]` listener): list mounts, enable,
+    /// disable, hot-swap, add and remove them, reload the configuration, read the audit and failures.
+    Admin(AdminArgs),
+}
+
+#[derive(clap::Args)]
+struct AdminArgs {
+    /// The admin listener's URL.
+    #[arg(long, env = "SWITCHBOARD_ADMIN_URL", default_value = "http://127.0.0.1:8081")]
+    url: String,
+    /// The admin token. Prefer the environment variable: a command line is visible to every user
+    /// of the machine (`ps`).
+    #[arg(long, env = "SWITCHBOARD_ADMIN_TOKEN", hide_env_values = true)]
+    token: String,
+    /// For an https:// URL: the certificate(s) to trust, as PEM (the listener's self-signed
+    /// certificate, or its CA's).
+    #[arg(long, value_name = "PEM")]
+    cacert: Option<PathBuf>,
+    #[command(subcommand)]
+    command: AdminCommand,
+}
+
+/// How an answer is printed.
+#[derive(clap::Args)]
+struct Output {
+    /// Print the API's JSON answer instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Every mount: plugin, version, listeners, enabled, health, counters, grants.
+    Mounts {
+        #[command(flatten)]
+        out: Output,
+    },
+    /// Serve a disabled route again.
+    Enable {
+        /// The mount's route.
+        route: String,
+        #[command(flatten)]
+        out: Output,
+    },
+    /// Stop serving a route: it answers 503 `mount_disabled` until enabled.
+    Disable {
+        /// The mount's route.
+        route: String,
+        #[command(flatten)]
+        out: Output,
+    },
+    /// Replace a route's plugin without a restart: a `.wasm` file (uploaded) or a built-in's name.
+    Swap {
+        /// The mount's route.
+        route: String,
+        /// The new component (`.wasm`), or a built-in plugin's name.
+        plugin: String,
+        /// Start the new plugin with empty private data instead of the route's.
+        #[arg(long)]
+        fresh: bool,
+        #[command(flatten)]
+        out: Output,
+    },
+    /// Add a mount described in a JSON file (the `[[mount]]` keys: route, plugin, listener,
+    /// settings, grants, limits, enabled); `-` reads standard input.
+    Add {
+        /// The JSON file.
+        #[arg(long = "json", value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Remove a mount.
+    Remove {
+        /// The mount's route.
+        route: String,
+        #[command(flatten)]
+        out: Output,
+    },
+    /// Read the configuration file again and apply what changed.
+    Reload {
+        #[command(flatten)]
+        out: Output,
+    },
+    /// Check a configuration file with the server's check (the same as `switchboard check`).
+    Check {
+        /// The configuration file.
+        file: PathBuf,
+        #[command(flatten)]
+        out: Output,
+    },
+    /// Every change made, newest first: when, who, what, before and after.
+    Audit {
+        /// How many entries.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        #[command(flatten)]
+        out: Output,
+    },
+    /// Recent plugin failures (traps, timeouts, memory, denials, overload), newest first.
+    Failures {
+        /// How many entries.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        #[command(flatten)]
+        out: Output,
+    },
 }
 
 #[derive(Subcommand)]
@@ -121,9 +230,9 @@ fn main() -> ExitCode {
                 let config = loaded.take().expect("loaded above")?;
                 serve(config, path.clone()).await.map_err(|e| locate_conflicts(e, &path))
             }
-            Command::Check { config } => check(&config),
-            Command::Demo { listen, sark_listen, ami_listen, data } => {
-                serve_demo(listen, sark_listen, ami_listen, data.unwrap_or_else(demo::default_data_dir)).await
+            Command::Check { config, json } => check(&config, json),
+            Command::Demo { listen, sark_listen, ami_listen, admin_listen, data } => {
+                serve_demo(listen, sark_listen, ami_listen, admin_listen, data.unwrap_or_else(demo::default_data_dir)).await
             }
             Command::Sim { ami_listen, username, secret } => serve_sim(ami_listen, username, secret).await,
             Command::Plugin(PluginCommand::Adopt { config, route, fresh }) => {
@@ -141,6 +250,7 @@ fn main() -> ExitCode {
                 Ok(())
             }
             Command::Plugin(PluginCommand::List { config }) => list_plugins(&config::load(&config)?),
+            Command::Admin(args) => admin(args).await,
             Command::Plugins => {
                 for b in builtin::BUILTINS {
                     println!("{:<14} {:<8} {}", b.name, b.kind, b.description);
@@ -176,6 +286,68 @@ fn locate_conflicts(error: anyhow::Error, path: &std::path::Path) -> anyhow::Err
         Some(conflicts) => anyhow::anyhow!("{}: {}", path.display(), conflicts.explain(path)),
         None => error,
     }
+}
+
+/// `admin …`: one request to the admin API, its answer printed.
+async fn admin(args: AdminArgs) -> anyhow::Result<()> {
+    use hyper::Method;
+    use switchboard::admin::client::{self, Client};
+
+    let client = Client::new(&args.url, args.token, args.cacert.as_deref())?;
+    let json = |value: serde_json::Value| -> Vec<u8> { value.to_string().into_bytes() };
+    let (name, method, path, content_type, body, out) = match args.command {
+        AdminCommand::Mounts { out } => ("mounts", Method::GET, "/admin/api/mounts".to_string(), None, Vec::new(), out),
+        AdminCommand::Enable { route, out } => {
+            ("enable", Method::POST, "/admin/api/mounts/enable".into(), Some("application/json"), json(serde_json::json!({ "route": route })), out)
+        }
+        AdminCommand::Disable { route, out } => {
+            ("disable", Method::POST, "/admin/api/mounts/disable".into(), Some("application/json"), json(serde_json::json!({ "route": route })), out)
+        }
+        AdminCommand::Swap { route, plugin, fresh, out } => {
+            let mut path = format!("/admin/api/mounts/plugin?route={}", client::encode(&route));
+            if fresh {
+                path.push_str("&data=fresh");
+            }
+            // A name without a path or `.wasm` is a built-in, as in the configuration file.
+            if !plugin.ends_with(".wasm") && !plugin.contains('/') {
+                ("swap", Method::PUT, path, Some("application/json"), json(serde_json::json!({ "builtin": plugin })), out)
+            } else {
+                let bytes = std::fs::read(&plugin).with_context(|| format!("reading {plugin}"))?;
+                ("swap", Method::PUT, path, Some("application/wasm"), bytes, out)
+            }
+        }
+        AdminCommand::Add { file } => {
+            let text = if file.as_os_str() == "-" {
+                std::io::read_to_string(std::io::stdin()).context("reading the mount from standard input")?
+            } else {
+                std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?
+            };
+            let _: serde_json::Value = serde_json::from_str(&text).with_context(|| format!("{} is not JSON", file.display()))?;
+            ("add", Method::POST, "/admin/api/mounts".into(), Some("application/json"), text.into_bytes(), Output { json: false })
+        }
+        AdminCommand::Remove { route, out } => {
+            ("remove", Method::DELETE, format!("/admin/api/mounts?route={}", client::encode(&route)), None, Vec::new(), out)
+        }
+        AdminCommand::Reload { out } => ("reload", Method::POST, "/admin/api/reload".into(), None, Vec::new(), out),
+        AdminCommand::Check { file, out } => {
+            let text = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let absolute = std::path::absolute(&file).unwrap_or(file);
+            let path = format!("/admin/api/check?path={}", client::encode(&absolute.display().to_string()));
+            ("check", Method::POST, path, Some("text/plain; charset=utf-8"), text, out)
+        }
+        AdminCommand::Audit { limit, out } => ("audit", Method::GET, format!("/admin/api/audit?limit={limit}"), None, Vec::new(), out),
+        AdminCommand::Failures { limit, out } => ("failures", Method::GET, format!("/admin/api/failures?limit={limit}"), None, Vec::new(), out),
+    };
+    let answer = client.send(method, &path, content_type, body).await?;
+    if out.json {
+        println!("{}", serde_json::to_string_pretty(&answer)?);
+    } else {
+        print!("{}", client::render(name, &answer));
+    }
+    if name == "check" && answer["ok"] != true {
+        anyhow::bail!("the configuration has problems");
+    }
+    Ok(())
 }
 
 /// `plugin list`: the registry of the configuration's store.
@@ -238,6 +410,10 @@ async fn serve(config: Config, path: PathBuf) -> anyhow::Result<()> {
             }
         }
     }
+    if let Some(admin) = server.admin() {
+        let scheme = if admin.fingerprint.is_some() { "https" } else { "http" };
+        println!("admin API, console and metrics -> {scheme}://{}", admin.address);
+    }
     // SIGHUP: read the config file again and apply what changed to the mounts; listeners and the
     // other sections wait for a restart (the log says which).
     let control = server.control();
@@ -262,7 +438,7 @@ async fn serve(config: Config, path: PathBuf) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn serve_demo(listen: SocketAddr, sark_listen: SocketAddr, ami_listen: SocketAddr, data: PathBuf) -> anyhow::Result<()> {
+async fn serve_demo(listen: SocketAddr, sark_listen: SocketAddr, ami_listen: SocketAddr, admin_listen: SocketAddr, data: PathBuf) -> anyhow::Result<()> {
     let shutdown = shutdown_signal()?;
     let layout = demo::Layout { root: data };
     let seeded = layout.prepare().await.with_context(|| format!("preparing the demo PBX in {}", layout.root.display()))?;
@@ -283,7 +459,8 @@ async fn serve_demo(listen: SocketAddr, sark_listen: SocketAddr, ami_listen: Soc
         secret: sim_config.secret.clone(),
         ..AmiConfig::default()
     };
-    let config = demo::config(listen, sark_listen, default_cache_dir(), Some(ami), &layout);
+    let mut config = demo::config(listen, sark_listen, default_cache_dir(), Some(ami), &layout);
+    config.admin = Some(demo::admin(admin_listen)?);
     let server = Server::start(&config).await?;
     if let Some(ami) = &server.services().ami {
         if ami.wait_up(std::time::Duration::from_secs(10)).await.is_none() {
@@ -293,7 +470,8 @@ async fn serve_demo(listen: SocketAddr, sark_listen: SocketAddr, ami_listen: Soc
     if let Err(e) = demo::after_start(&server).await {
         eprintln!("warning: {e:#}");
     }
-    println!("{}", demo::banner(&server, Some((sim.address(), &sim_config.username, &sim_config.secret)), &layout, seeded.as_ref()));
+    let token = config.admin.as_ref().map(|admin| &admin.token);
+    println!("{}", demo::banner(&server, Some((sim.address(), &sim_config.username, &sim_config.secret)), &layout, seeded.as_ref(), token));
     shutdown.await?;
     eprintln!("shutting down");
     server.shutdown().await;
@@ -326,102 +504,20 @@ fn shutdown_signal() -> anyhow::Result<impl Future<Output = anyhow::Result<()>>>
     })
 }
 
-/// Validates the file, then loads every plugin and reports requested vs granted.
-fn check(path: &std::path::Path) -> anyhow::Result<()> {
-    let config = match config::load(path) {
-        Ok(config) => config,
-        Err(error) => {
-            for problem in &error.0 {
-                eprintln!("{problem}");
-            }
-            anyhow::bail!("{} problem(s) found in {}", error.0.len(), path.display());
-        }
-    };
-    // Compile without touching the admin's cache directory: `check` must not need write access.
-    let options = config::RuntimeOptions { cache_dir: None };
-    let runtime = Runtime::new(&options, PoolSize::for_mounts(&config.mounts))?;
-    let mut failures = 0;
-    let mut worst_case = 0u64;
-    // Identities first: a route that would lose data fails the check like it fails `serve`.
-    let identities: Vec<Option<PluginIdentity>> = config.mounts.iter().map(|m| PluginIdentity::read(&m.plugin).ok()).collect();
-    let decisions = match identities.iter().cloned().collect::<Option<Vec<_>>>() {
-        Some(known) if config.store.is_some() => {
-            let (decisions, conflicts) = plan_config(&config, &known)?;
-            failures += conflicts.len();
-            if !conflicts.is_empty() {
-                for line in Conflicts(conflicts).explain(path).lines() {
-                    eprintln!("{}: {line}", path.display());
-                }
-            }
-            decisions
-        }
-        _ => Vec::new(),
-    };
-    println!("{}: {} listener(s), {} mount(s)", path.display(), config.listeners.len(), config.mounts.len());
-    for listener in &config.listeners {
-        match &listener.tls {
-            None => println!("  listener {}: http://{}", listener.name, listener.address),
-            Some(tls) if tls.self_signed => println!(
-                "  listener {}: https://{} (self-signed certificate {}, generated on first start if missing)",
-                listener.name,
-                listener.address,
-                tls.cert.display()
-            ),
-            Some(tls) => println!("  listener {}: https://{} (certificate {})", listener.name, listener.address, tls.cert.display()),
-        }
+/// Validates the file, then loads every plugin and reports requested vs granted: the library's
+/// one check (the admin API's too), printed for a terminal or, with `--json`, as the API answers.
+fn check(path: &std::path::Path, json: bool) -> anyhow::Result<()> {
+    let report = switchboard::check::check_file(path);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        anyhow::ensure!(report.ok, "{} problem(s) found in {}", report.errors.len(), path.display());
+        return Ok(());
     }
-    for (i, mount) in config.mounts.iter().enumerate() {
-        println!("  {} -> {}", mount.route, mount.plugin);
-        if let Some(identity) = &identities[i] {
-            let data = match decisions.get(i) {
-                Some(Decision::Bound(file)) => format!(", private data {file}"),
-                Some(Decision::New) => ", private data: new (empty)".into(),
-                Some(Decision::Migrated(file)) => format!(", private data {file} (migrated from its file-name key on first serve)"),
-                None => String::new(),
-            };
-            println!("      identity: {identity}{data}");
-        }
-        let bound = MemoryBound::for_mount(mount);
-        worst_case = worst_case.saturating_add(bound.total());
-        println!(
-            "      memory: at most {} instance(s) x {} = {}",
-            bound.instances,
-            mib(bound.per_instance),
-            mib(bound.total())
-        );
-        match runtime.load(&mount.plugin) {
-            Ok(plugin) => {
-                let uses = plugin.capabilities(&mount.grants);
-                if uses.is_empty() {
-                    println!("      requests: nothing that needs a grant");
-                }
-                for cap in uses {
-                    let verdict = if cap.granted { "granted" } else { "NOT granted: calls will be denied" };
-                    println!("      requests {} (grants.{}): {verdict}", cap.interface, cap.grant);
-                }
-                if plugin.event_handler.is_some() {
-                    let verdict = if switchboard::capabilities::events::granted(&mount.grants) { "runs on every bus event" } else { "NOT run: needs grants.events = true" };
-                    println!("      exports {}: {verdict}", switchboard::runtime::EVENT_HANDLER_EXPORT);
-                }
-            }
-            Err(e) => {
-                failures += 1;
-                println!("      cannot load: {e:#}");
-            }
-        }
+    let (out, err, failure) = report.render(path);
+    eprint!("{err}");
+    print!("{out}");
+    match failure {
+        Some(failure) => Err(anyhow::anyhow!(failure)),
+        None => Ok(()),
     }
-    println!(
-        "worst-case plugin memory: {} (each mount's live instances x (memory_mb + tables + stack)); the host's own memory comes on top",
-        mib(worst_case)
-    );
-    if failures > 0 {
-        anyhow::bail!("{failures} problem(s): plugins that could not be loaded, or routes that would lose their private data");
-    }
-    println!("ok");
-    Ok(())
-}
-
-/// Bytes as MiB, for the admin.
-fn mib(bytes: u64) -> String {
-    format!("{:.1} MiB", bytes as f64 / f64::from(1 << 20))
 }

@@ -50,6 +50,8 @@ pub struct Server {
     tasks: JoinSet<()>,
     services: Services,
     control: Control,
+    /// The admin listener, when the config has `[admin]`.
+    admin: Option<crate::admin::AdminInfo>,
     _runtime: Arc<Runtime>,
 }
 
@@ -80,7 +82,16 @@ impl Server {
             let table = control.table(&listener.name).context("every listener has a table")?;
             tasks.spawn(bound.serve(table, shutdown.subscribe()));
         }
-        Ok(Server { addresses, fingerprints, shutdown, tasks, services, control, _runtime: runtime })
+        let admin = match &config.admin {
+            Some(admin) => Some(crate::admin::start(admin, &services, control.clone(), &mut tasks, &shutdown).await?),
+            None => None,
+        };
+        Ok(Server { addresses, fingerprints, shutdown, tasks, services, control, admin, _runtime: runtime })
+    }
+
+    /// The admin listener's address and certificate fingerprint, when the config has `[admin]`.
+    pub fn admin(&self) -> Option<&crate::admin::AdminInfo> {
+        self.admin.as_ref()
     }
 
     /// The bound address of each listener (port 0 in the config is resolved here).
@@ -176,6 +187,18 @@ async fn start_services(config: &Config) -> anyhow::Result<Services> {
         _ => None,
     };
     let pbx_control = Arc::new(crate::capabilities::pbx_control::PbxControl::new(config.pbx_control.clone()));
-    Ok(Services { ami, bus, store, areas: Arc::new(config.areas.clone()), applier, cdr, auth_throttle: config.auth_throttle, pbx_control, failures: Arc::default() })
+    Ok(Services {
+        ami,
+        bus,
+        store,
+        areas: Arc::new(config.areas.clone()),
+        applier,
+        cdr,
+        auth_throttle: config.auth_throttle,
+        pbx_control,
+        host_only: Default::default(),
+        metrics: Default::default(),  // STANDIN(metrics)
+        failures: Default::default(),
+    })
 }
 

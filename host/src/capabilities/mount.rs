@@ -28,6 +28,10 @@ pub struct Services {
     pub auth_throttle: super::auth_throttle::ThrottlePolicy,
     /// The PBX's start, stop and reboot commands (`[pbx_control]`), run one at a time.
     pub pbx_control: Arc<super::pbx_control::PbxControl>,
+    /// The host's listeners no plugin may reach through outbound HTTP (the admin listener).
+    pub host_only: super::outbound_http::HostOnly,
+    /// STANDIN(metrics): the metrics registry (decision 10).
+    pub metrics: Arc<crate::metrics::Metrics>,
     /// Recent plugin failures (traps, timeouts, denials, …), for the admin console.
     pub failures: Arc<crate::failures::Failures>,
 }
@@ -74,7 +78,7 @@ impl MountContext {
             route: mount.route.as_str().into(),
             settings: mount.settings.clone(),
             limits: mount.limits,
-            outbound: super::outbound_http::OutboundPolicy::new(&mount.grants.outbound_http),
+            outbound: super::outbound_http::OutboundPolicy::new(&mount.grants.outbound_http).refusing(services.host_only.clone()),
             grants: mount.grants.clone(),
             services,
             sqlite: super::sqlite::SqlitePolicies::new(&mount.grants.sqlite),

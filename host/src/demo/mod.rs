@@ -21,7 +21,7 @@ use anyhow::Context as _;
 
 use crate::ami::AmiConfig;
 use crate::config::{
-    AsteriskConfig, Config, FileAccess, Grants, Limits, Listener, ListenerTls, Mount, PbxAccess, PluginSource, RuntimeOptions,
+    AdminConfig, AdminToken, AsteriskConfig, Config, FileAccess, Grants, Limits, Listener, ListenerTls, Mount, PbxAccess, PluginSource, RuntimeOptions,
     SqliteGrant, StoreConfig,
 };
 
@@ -307,7 +307,26 @@ pub fn config(listen: SocketAddr, sark_listen: SocketAddr, cache_dir: Option<Pat
         auth_throttle: Default::default(),
         pbx_control: Vec::new(),
         log: Default::default(),
+        admin: None,
     }
+}
+
+/// The demo's admin listener on `address`: its token from [`crate::config::ADMIN_TOKEN_ENV`] when
+/// that is set, else a new random one each run (printed in the banner), so that no token is known
+/// to every copy of the demo.
+pub fn admin(address: SocketAddr) -> anyhow::Result<AdminConfig> {
+    let token = match std::env::var(crate::config::ADMIN_TOKEN_ENV) {
+        Ok(token) => AdminToken::new(token).map_err(|why| anyhow::anyhow!("{}: {why}", crate::config::ADMIN_TOKEN_ENV))?,
+        Err(_) => {
+            let mut bytes = [0u8; 16];
+            rustls::crypto::ring::default_provider()
+                .secure_random
+                .fill(&mut bytes)
+                .map_err(|_| anyhow::anyhow!("the system's random number generator failed"))?;
+            AdminToken::new(bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()).map_err(anyhow::Error::msg)?
+        }
+    };
+    Ok(AdminConfig { address, token, tls: None })
 }
 
 /// What the demo does once its server is listening: creates the Evolvex API user (through the
@@ -318,7 +337,13 @@ pub async fn after_start(server: &crate::Server) -> anyhow::Result<()> {
 }
 
 /// What the demo prints once it is listening: every URL to try, and the credentials.
-pub fn banner(server: &crate::Server, ami: Option<(SocketAddr, &str, &str)>, layout: &Layout, seeded: Option<&DemoSummary>) -> String {
+pub fn banner(
+    server: &crate::Server,
+    ami: Option<(SocketAddr, &str, &str)>,
+    layout: &Layout,
+    seeded: Option<&DemoSummary>,
+    admin_token: Option<&AdminToken>,
+) -> String {
     let base = server.address("main").map(|a| format!("http://{a}")).unwrap_or_default();
     let mut out = String::from("Switchboard demo is running.\n\n");
     match seeded {
@@ -382,6 +407,9 @@ pub fn banner(server: &crate::Server, ami: Option<(SocketAddr, &str, &str)>, lay
         }
     }
     out.push_str(&sark_section(server, layout));
+    if let (Some(admin), Some(token)) = (server.admin(), admin_token) {
+        out.push_str(&admin_section(admin.address, token.expose()));
+    }
     out.push_str("\nCredentials:\n");
     out.push_str(&format!("  click-to-call    header X-Api-Key: {CLICK_TO_CALL_KEY}\n"));
     out.push_str(&format!("  elastix          header Authorization: {ELASTIX_KEY}\n"));
@@ -393,6 +421,19 @@ pub fn banner(server: &crate::Server, ami: Option<(SocketAddr, &str, &str)>, lay
         out.push_str(&format!("  PBX simulator    AMI at {address}, user `{user}`, secret `{secret}`\n"));
     }
     out.push_str("\nPress Ctrl-C to stop.\n");
+    out
+}
+
+/// The admin listener: the console, the token, `/metrics` and the CLI.
+fn admin_section(address: SocketAddr, token: &str) -> String {
+    let base = format!("http://{address}");
+    let mut out = format!("\n  {:<16} {base}/   (the web console; paste the admin token when it asks)\n", "admin console");
+    out.push_str(&format!("  {:<16} {token}   (a new one each run; set {} to choose it)\n", "admin token", crate::config::ADMIN_TOKEN_ENV));
+    out.push_str(&format!("  {:<16} {base}/metrics\n", "metrics"));
+    out.push_str(&format!("  {:<16} curl -H 'Authorization: Bearer {token}' {base}/metrics\n", ""));
+    out.push_str(&format!("  {:<16} curl -H 'Authorization: Bearer {token}' {base}/admin/api/mounts\n", "admin API"));
+    out.push_str(&format!("  {:<16} {}={token} switchboard admin --url {base} mounts\n", "admin CLI", crate::config::ADMIN_TOKEN_ENV));
+    out.push_str(&format!("  {:<16} (changes made through the admin API last until the demo stops: it has no configuration file)\n", ""));
     out
 }
 

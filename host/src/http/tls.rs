@@ -24,7 +24,7 @@ use crate::config::ListenerTls;
 /// A listener's TLS: the acceptor its connections go through, and what to tell the admin.
 #[derive(Clone)]
 pub struct Tls {
-    pub(super) acceptor: TlsAcceptor,
+    pub(crate) acceptor: TlsAcceptor,
     /// The leaf certificate's SHA-256 fingerprint at start, `AB:CD:…` as `openssl x509 -fingerprint
     /// -sha256` prints it, so an admin can compare what a client was shown with what the host serves.
     pub fingerprint: String,

@@ -59,9 +59,10 @@ fn demo_prints_its_urls_serves_them_and_exits_cleanly_on_sigterm() {
     let cache = tempfile::tempdir().unwrap();
     let data = tempfile::tempdir().unwrap();
     let mut child = Command::new(BIN)
-        .args(["demo", "--listen", "127.0.0.1:0", "--sark-listen", "127.0.0.1:0", "--ami-listen", "127.0.0.1:0", "--data"])
+        .args(["demo", "--listen", "127.0.0.1:0", "--sark-listen", "127.0.0.1:0", "--ami-listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--data"])
         .arg(data.path())
         .env("XDG_CACHE_HOME", cache.path())
+        .env_remove("SWITCHBOARD_ADMIN_TOKEN")
         // Everything the host says, for the no-secrets check at the end.
         .env("RUST_LOG", "info,switchboard=trace")
         .env("NO_COLOR", "1")
@@ -113,6 +114,23 @@ fn demo_prints_its_urls_serves_them_and_exits_cleanly_on_sigterm() {
     assert_eq!(listed.as_array().unwrap().len(), 50, "the seeded PBX's extensions");
     assert!(listed.as_array().unwrap().iter().any(|e| e["pkey"] == "1050"), "{listed}");
     assert_eq!((refused.status, refused.body.as_str()), (401, r#"{"message":"Unauthenticated."}"#));
+
+    // The admin listener: the console, a token made for this run, and /metrics behind it.
+    let console = lines.iter().find(|l| l.trim_start().starts_with("admin console")).expect("the console URL printed");
+    let admin_url = console.split_whitespace().nth(2).unwrap().trim_end_matches('/').to_string();
+    assert!(admin_url.starts_with("http://127.0.0.1:"), "{console}");
+    let token_line = lines.iter().find(|l| l.trim_start().starts_with("admin token")).expect("the admin token printed");
+    let admin_token = token_line.split_whitespace().nth(2).unwrap().to_string();
+    assert!(admin_token.len() >= 32 && admin_token.bytes().all(|b| b.is_ascii_hexdigit()), "{token_line}");
+    assert!(lines.iter().any(|l| l.trim_start().starts_with("metrics") && l.contains(&format!("{admin_url}/metrics"))), "{lines:#?}");
+    let (metrics_status, page_status, refused_status) = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+        let client = ::reqwest::Client::new();
+        let metrics = client.get(format!("{admin_url}/metrics")).bearer_auth(&admin_token).send().await.unwrap().status().as_u16();
+        let page = client.get(format!("{admin_url}/")).send().await.unwrap().status().as_u16();
+        let refused = client.get(format!("{admin_url}/metrics")).send().await.unwrap().status().as_u16();
+        (metrics, page, refused)
+    });
+    assert_eq!((metrics_status, page_status, refused_status), (200, 200, 401));
 
     let body = reqwest::blocking_get(&health_url);
     assert!(body.contains("\"status\":\"ok\""), "{body}");
@@ -226,6 +244,7 @@ fn demo_prints_its_urls_serves_them_and_exits_cleanly_on_sigterm() {
         switchboard::demo::EVOLVEX_ADMIN_KEY,
         ami_secret.as_str(),
         access_token.as_str(),
+        admin_token.as_str(),
     ];
     assert!(stderr.lines().count() > 20, "the log was written: {stderr}");
     for secret in secrets.iter().chain(&wrong) {
@@ -237,7 +256,7 @@ fn demo_prints_its_urls_serves_them_and_exits_cleanly_on_sigterm() {
     // A second run on the same data keeps the PBX and finds the Evolvex user it made: the same
     // key still answers, and nothing was created twice.
     let mut again = Command::new(BIN)
-        .args(["demo", "--listen", "127.0.0.1:0", "--sark-listen", "127.0.0.1:0", "--ami-listen", "127.0.0.1:0", "--data"])
+        .args(["demo", "--listen", "127.0.0.1:0", "--sark-listen", "127.0.0.1:0", "--ami-listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--data"])
         .arg(data.path())
         .env("XDG_CACHE_HOME", cache.path())
         .stdout(Stdio::piped())

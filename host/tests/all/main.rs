@@ -1,6 +1,7 @@
 //! Integration tests: the real library and binary, real HTTP on loopback, real wasm components.
 //! One test binary (wasmtime's `tests/all` pattern) keeps link time down.
 
+mod admin_api;
 mod ami_client;
 mod apply;
 mod auth_throttle;

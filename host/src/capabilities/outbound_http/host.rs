@@ -3,8 +3,18 @@
 //! `wasmtime serve` has no allow-list at all (wasmtime#14118); we check every request in
 //! `WasiHttpHooks::send_request`, before any connection is made, and answer a denied one with the
 //! standard `wasi:http` `HTTP-request-denied` error code, which every guest toolchain understands.
+//!
+//! Some of the host's own listeners are for people only — the admin listener — and no grant can
+//! lend them ([`HostOnly`]): a plugin with `outbound_http = ["*"]` still cannot call the admin API,
+//! even if it learned the token. The destination's name is resolved here and every address it
+//! resolves to is compared with the refused ones; a plain-HTTP request is then sent to the address
+//! that was checked (its `Host` header unchanged), so a name that resolves differently the second
+//! time (DNS rebinding) cannot slip through. An HTTPS request is sent by name, since its
+//! certificate is verified for that name: a rebound name would reach the admin listener only with
+//! a certificate valid for the attacker's name, which the admin listener does not have.
 
-use std::sync::Arc;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, RwLock};
 
 use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpHooks};
 
@@ -22,14 +32,62 @@ pub(crate) const CAPABILITY: Capability = Capability {
 #[derive(Debug, Clone, Default)]
 pub struct OutboundPolicy {
     allowed: Arc<[String]>,
+    refused: HostOnly,
     /// Where a refused request is recorded (each instance's copy has one; the mount's has none).
     reporter: Option<crate::failures::Reporter>,
+}
+
+/// The host's listeners no plugin may call whatever its grants (the admin listener), shared by
+/// every mount's policy and filled in as they bind.
+#[derive(Debug, Clone, Default)]
+pub struct HostOnly(Arc<RwLock<Vec<SocketAddr>>>);
+
+impl HostOnly {
+    /// Refuses `address` (a bound listener's) from now on.
+    pub fn refuse(&self, address: SocketAddr) {
+        self.0.write().unwrap_or_else(|e| e.into_inner()).push(address);
+    }
+
+    fn any(&self) -> bool {
+        !self.0.read().unwrap_or_else(|e| e.into_inner()).is_empty()
+    }
+
+    /// Whether a connection to `target` could reach a refused listener: the same port, and the
+    /// same address, or an unspecified one (`0.0.0.0` connects to this machine), or — for a
+    /// listener bound to every address — any address of this machine.
+    pub fn refuses(&self, target: SocketAddr) -> bool {
+        let ip = canonical(target.ip());
+        self.0.read().unwrap_or_else(|e| e.into_inner()).iter().any(|listener| {
+            let bound = canonical(listener.ip());
+            listener.port() == target.port()
+                && (ip == bound || ip.is_unspecified() || (bound.is_unspecified() && is_this_machine(ip)))
+        })
+    }
+}
+
+/// IPv4-mapped IPv6 (`::ffff:127.0.0.1`) as the IPv4 address it connects to.
+fn canonical(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    }
+}
+
+/// Whether `ip` is one of this machine's addresses: loopback, or one a socket can bind to.
+fn is_this_machine(ip: IpAddr) -> bool {
+    ip.is_loopback() || std::net::UdpSocket::bind((ip, 0)).is_ok()
 }
 
 impl OutboundPolicy {
     /// Policy allowing the given patterns (`*`, `https://host`, `http://host:port`, `https://*.example.com`).
     pub fn new(allowed: &[String]) -> Self {
-        OutboundPolicy { allowed: allowed.into(), reporter: None }
+        OutboundPolicy { allowed: allowed.into(), refused: HostOnly::default(), reporter: None }
+    }
+
+    /// The same policy, never reaching the listeners in `refused`.
+    pub fn refusing(mut self, refused: HostOnly) -> Self {
+        self.refused = refused;
+        self
     }
 
     /// This policy, recording the requests it refuses with `reporter`.
@@ -99,12 +157,45 @@ impl WasiHttpHooks for OutboundPolicy {
             }
             return Box::new(async { Err(HttpError::HttpRequestDenied) });
         }
+        let refused = self.refused.clone();
         Box::new(async move {
             use http_body_util::BodyExt;
+            let mut request = request;
+            if refused.any() {
+                pin_destination(&mut request, &refused).await?;
+            }
             let (res, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
             Ok((res.map(BodyExt::boxed_unsync), Box::new(io) as Box<dyn Future<Output = _> + Send>))
         })
     }
+}
+
+/// Resolves the request's destination and refuses it when any of its addresses is a host-only
+/// listener; a plain-HTTP request is then pointed at the checked address.
+async fn pin_destination(request: &mut http::Request<WasiBody>, refused: &HostOnly) -> Result<(), HttpError> {
+    let uri = request.uri().clone();
+    let https = uri.scheme_str() == Some("https");
+    let Some(host) = uri.host() else { return Err(HttpError::HttpRequestUriInvalid) };
+    let port = uri.port_u16().unwrap_or(if https { 443 } else { 80 });
+    let name = host.trim_start_matches('[').trim_end_matches(']');
+    let addresses: Vec<SocketAddr> = match tokio::net::lookup_host((name, port)).await {
+        Ok(found) => found.collect(),
+        Err(e) => return Err(HttpError::DnsError { rcode: Some(e.to_string()), info_code: None }),
+    };
+    if addresses.is_empty() {
+        return Err(HttpError::DestinationNotFound);
+    }
+    if let Some(target) = addresses.iter().find(|a| refused.refuses(**a)) {
+        tracing::warn!(%uri, %target, "outbound HTTP request denied: the host's admin listener is never reachable from plugins");
+        return Err(HttpError::HttpRequestDenied);
+    }
+    if !https {
+        let mut parts = uri.into_parts();
+        let authority = addresses[0].to_string().parse().map_err(|_| HttpError::HttpRequestUriInvalid)?;
+        parts.authority = Some(authority);
+        *request.uri_mut() = http::Uri::from_parts(parts).map_err(|_| HttpError::HttpRequestUriInvalid)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -123,5 +214,23 @@ mod tests {
         assert!(!policy.allows(&"http://evil-lan:8080/".parse().unwrap()));
         assert!(!OutboundPolicy::default().allows(&"https://a.b/".parse().unwrap()));
         assert!(OutboundPolicy::new(&["*".into()]).allows(&"http://anything:1/".parse().unwrap()));
+    }
+
+    #[test]
+    fn host_only_listeners_are_refused_by_every_spelling() {
+        let at = |s: &str| s.parse::<SocketAddr>().unwrap();
+        let loopback = HostOnly::default();
+        loopback.refuse(at("127.0.0.1:8081"));
+        assert!(loopback.refuses(at("127.0.0.1:8081")));
+        assert!(loopback.refuses(at("[::ffff:127.0.0.1]:8081")));
+        assert!(loopback.refuses(at("0.0.0.0:8081")));
+        assert!(!loopback.refuses(at("127.0.0.1:8080")));
+        assert!(!loopback.refuses(at("192.0.2.1:8081")));
+        let everywhere = HostOnly::default();
+        everywhere.refuse(at("0.0.0.0:9443"));
+        assert!(everywhere.refuses(at("127.0.0.1:9443")));
+        assert!(everywhere.refuses(at("127.0.0.2:9443")), "all of 127/8 is this machine");
+        assert!(everywhere.refuses(at("[::1]:9443")));
+        assert!(!everywhere.refuses(at("192.0.2.1:9443")), "TEST-NET-1 is not this machine");
     }
 }

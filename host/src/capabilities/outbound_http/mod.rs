@@ -13,7 +13,7 @@ use toml::Spanned;
 #[cfg(feature = "engine")]
 pub(crate) use self::host::CAPABILITY;
 #[cfg(feature = "engine")]
-pub use self::host::OutboundPolicy;
+pub use self::host::{HostOnly, OutboundPolicy};
 use super::Grants;
 use crate::config::Problems;
 
