@@ -15,6 +15,7 @@
 //! - [`identity`]: who a plugin is; [`builtin`]: plugins compiled into the binary.
 //! - [`metrics`]: what the host counts (per mount, AMI, event bus, SQLite), as Prometheus text.
 //! - [`demo`]: what `switchboard demo` serves.
+//! - [`failures`]: the recent plugin failures the admin console shows.
 //! - [`admin`]: the admin listener — API, console, `/metrics`; [`check`]: the one validation
 //!   `switchboard check` and the admin API share.
 //!
@@ -38,7 +39,6 @@ pub mod control;
 #[cfg(feature = "engine")]
 pub mod demo;
 pub mod events;
-#[cfg(feature = "engine")]
 pub mod failures;
 #[cfg(feature = "engine")]
 pub mod http;

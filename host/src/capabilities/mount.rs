@@ -95,10 +95,14 @@ impl MountContext {
         }
     }
 
-    /// The capability layer refused this mount's plugin `capability`: every room calls this where
-    /// it denies, so that denials are counted (and can be recorded) in one place.
-    pub fn denied(&self, capability: crate::metrics::Denial) {
+    /// The capability layer refused this mount's plugin `capability`, `why`: every room calls this
+    /// where it denies (through [`crate::failures::Reporter`] or the instance), so that each denial
+    /// is both counted in the mount's metrics and kept among the recent failures, in one place.
+    /// The caller logs it.
+    pub fn denied(&self, capability: crate::metrics::Denial, why: &str, request_id: Option<&str>) {
         self.metrics.denied(capability);
+        let message = format!("{} denied: {why}", capability.label());
+        self.services.failures.record(&self.route, &self.plugin, crate::failures::FailureKind::Denied, &message, request_id);
     }
 }
 

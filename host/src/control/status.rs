@@ -102,7 +102,13 @@ pub(crate) fn of(listed: &Listed) -> MountStatus {
         limits: limits_json(&listed.mount.limits),
         event_handler: handle.enabled && handle.context.stream.is_some() && handle.plugin.event_handler.is_some(),
         counters,
-        health: if handle.enabled { "ok" } else { "disabled" },
+        health: if !handle.enabled {
+            "disabled"
+        } else if handle.context.services.failures.failing(&listed.mount.route, std::time::Duration::from_secs(60)) {
+            "failing"
+        } else {
+            "ok"
+        },
     }
 }
 

@@ -147,11 +147,13 @@ async fn accept_loop(tcp: TcpListener, tls: Option<Tls>, state: Arc<Listener>, m
                 };
                 let _ = stream.set_nodelay(true);
                 let state = state.clone();
-                let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
+                let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
                     let state = state.clone();
                     // Every line logged while the request is handled — here, in the plugin's run
-                    // (which keeps this span, see `runtime::invoke`) — carries the request's id.
+                    // (which keeps this span, see `runtime::invoke`) — carries the request's id,
+                    // and so does every failure it records (`crate::failures`).
                     let id = request_id::resolve(peer.ip(), req.headers(), &state.trusted_proxies);
+                    req.extensions_mut().insert(runtime::RequestId(id.clone()));
                     let span = tracing::info_span!("request", request_id = id.to_str().unwrap_or_default());
                     async move {
                         let mut response = handle(&state, peer, req).await;
@@ -242,6 +244,9 @@ async fn serve(state: &Listener, peer: SocketAddr, mut request: hyper::Request<I
                 Rejected::WaitedTooLong => "no slot for this mount freed up in time; try again shortly",
             };
             tracing::warn!(route, plugin, ?rejected, "request refused: mount overloaded");
+            let id = request.extensions().get::<runtime::RequestId>().and_then(|id| id.0.to_str().ok());
+            let failures = &mount.context.services.failures;
+            failures.record(route, plugin, crate::failures::FailureKind::Overloaded, &format!("503 overloaded: {message}"), id);
             let mut response = json_error(503, "overloaded", message, Some((route, plugin)));
             response.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("1"));
             return response;

@@ -94,6 +94,8 @@ pub async fn run_event_handler(
                 tracing::error!(plugin = &*plugin, route = &*route, code = failure.code(), first_seq = first, last_seq = last,
                     "event handler {failure}; this batch is dropped and the next one gets a fresh instance");
                 failure.count(&mount.metrics);
+                let message = format!("event handler {failure} (bus events {first}..={last}, dropped)");
+                mount.services.failures.record(&route, &plugin, (&failure).into(), &message, None);
                 let failed_to_start = live.is_none();
                 live = None;
                 if failed_to_start {
@@ -164,7 +166,7 @@ async fn call_on(
             }
         }
     };
-    store.data_mut().begin_call(deadline, source_timestamp, None);
+    store.data_mut().begin_call(deadline, source_timestamp, None, None);
     arm_deadline(&mut store, deadline, suspect);
     let result = match tokio::time::timeout_at((deadline + GRACE).into(), guest.call_on_events(&mut store, &events)).await {
         Ok(Ok(())) => Ok(()),

@@ -45,6 +45,8 @@ pub struct InstanceState {
     pub demoted: Arc<AtomicBool>,
     /// The client address of the request being served (`None` in an event handler).
     pub client_addr: Option<std::net::IpAddr>,
+    /// The id of the request being served (`None` in an event handler), for recorded failures.
+    pub request_id: Option<hyper::header::HeaderValue>,
 }
 
 impl InstanceState {
@@ -65,7 +67,7 @@ impl InstanceState {
             table,
             wasi,
             http: WasiHttpCtx::new(),
-            outbound: mount.outbound.counting_denials(mount.clone()),
+            outbound: mount.outbound.clone().reporting(crate::failures::Reporter::new(mount.clone())),
             stdout,
             stderr,
             limiter: MemoryLimiter::new(mount.limits.memory_bytes),
@@ -75,6 +77,7 @@ impl InstanceState {
             log_dropped: 0,
             source_timestamp: None,
             client_addr: None,
+            request_id: None,
             demoted: Arc::new(AtomicBool::new(false)),
         }
     }
@@ -88,10 +91,18 @@ impl InstanceState {
 
     /// Readies a long-lived instance (an event handler's, or a warm request instance) for its next
     /// call: a new deadline, the log caps and memory-refusal flag counted afresh, and the batch's
-    /// source timestamp (`None` for a request).
-    pub fn begin_call(&mut self, deadline: Instant, source_timestamp: Option<String>, client_addr: Option<std::net::IpAddr>) {
+    /// source timestamp (`None` for a request), or the request's client address and id.
+    pub fn begin_call(
+        &mut self,
+        deadline: Instant,
+        source_timestamp: Option<String>,
+        client_addr: Option<std::net::IpAddr>,
+        request_id: Option<hyper::header::HeaderValue>,
+    ) {
         self.deadline = deadline;
         self.client_addr = client_addr;
+        self.outbound.set_request_id(request_id.clone());
+        self.request_id = request_id;
         self.source_timestamp = source_timestamp;
         self.log_lines = 0;
         self.log_dropped = 0;
@@ -108,6 +119,14 @@ impl InstanceState {
     /// for deciding whether its instance may be reused.
     pub fn live_resources(&mut self) -> usize {
         self.table.iter_mut().count()
+    }
+
+    /// The plugin was refused `capability`, `why`: counted in its mount's metrics and kept among the
+    /// recent failures with the request's id ([`crate::capabilities::MountContext::denied`]). The
+    /// caller logs it.
+    pub fn denied(&self, capability: crate::metrics::Denial, why: &str) {
+        let id = self.request_id.as_ref().and_then(|id| id.to_str().ok());
+        self.mount.denied(capability, why, id);
     }
 
     /// Flushes buffered plugin output and drop counts to the log, and notes the instance's memory

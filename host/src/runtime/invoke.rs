@@ -111,6 +111,7 @@ where
     let timeout = mount.limits.timeout;
     let deadline = Instant::now() + timeout;
     let client = request.extensions().get::<super::ClientAddr>().map(|c| c.0);
+    let request_id = request.extensions().get::<super::RequestId>().map(|id| id.0.clone());
     let (mut store, ready) = match warm.take() {
         Some(Warm { store, proxy, uses }) => {
             mount.metrics.reused();
@@ -121,7 +122,7 @@ where
             (super::InstanceState::new_store(plugin.pre.engine(), mount.clone()), None)
         }
     };
-    store.data_mut().begin_call(deadline, None, client);
+    store.data_mut().begin_call(deadline, None, client, request_id);
     let suspect = mount.long_runs.is_long();
     arm_deadline(&mut store, deadline, suspect);
     let demoted = store.data().demoted.clone();
@@ -153,6 +154,8 @@ where
             let (plugin, route) = (&*state.mount.plugin, &*state.mount.route);
             tracing::error!(plugin, route, code = failure.code(), peak_memory = state.limiter.peak_bytes, "plugin {failure}");
             failure.count(&state.mount.metrics);
+            let id = state.request_id.as_ref().and_then(|id| id.to_str().ok());
+            state.mount.services.failures.record(route, plugin, failure.into(), &format!("plugin `{plugin}` {failure}"), id);
         }
         // Back to the idle list before the response may end (see `GuestBody`), so a client's next
         // request already finds the instance.

@@ -70,6 +70,11 @@ pub const EPOCH_TICK: Duration = Duration::from_millis(1);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientAddr(pub std::net::IpAddr);
 
+/// The id of a request (`X-Request-Id`), as the listener resolved it (a request extension), for
+/// the failures it may cause (`crate::failures`).
+#[derive(Debug, Clone)]
+pub struct RequestId(pub hyper::header::HeaderValue);
+
 /// A compiled, linked plugin, ready to instantiate per request.
 #[derive(Clone)]
 pub struct LoadedPlugin {

@@ -10,6 +10,7 @@ mod capabilities;
 mod cdr;
 mod cli;
 mod config_errors;
+mod console;
 mod durability;
 mod elastix;
 mod axeos;

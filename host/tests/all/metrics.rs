@@ -13,8 +13,17 @@ use crate::util::{Rig, client, test_plugin, tools};
 
 /// The exposition as Prometheus scrapes it. Read through the library until the admin listener
 /// serves `GET /metrics`; then this is the one line to change.
+/// The admin token of the rig (`[admin]` wants 16 bytes at least).
+const TOKEN: &str = "metrics-test-token-0123456789abcdef";
+
+/// `GET /metrics` on the admin listener, as Prometheus scrapes it (with the bearer token).
 async fn scrape(rig: &Rig) -> String {
-    rig.server.services().metrics.encode()
+    let admin = rig.server.admin().expect("the rig has [admin]").address;
+    let answer = client().get(format!("http://{admin}/metrics")).bearer_auth(TOKEN).send().await.unwrap();
+    assert_eq!(answer.status(), 200);
+    let kind = answer.headers()["content-type"].to_str().unwrap().to_string();
+    assert!(kind.starts_with("text/plain; version=0.0.4"), "{kind}");
+    answer.text().await.unwrap()
 }
 
 /// The value of the sample `name` whose labels include `labels`, if the exposition has one.
@@ -63,7 +72,7 @@ async fn counters_move_as_requests_are_served_and_promtool_accepts_the_expositio
     let rig = Rig::builder()
         .pbx(PbxSeed::demo())
         .store()
-        .toml("[events]\nbuffer = 8\n")
+        .toml(&format!("[events]\nbuffer = 8\n\n[admin]\naddress = \"127.0.0.1:0\"\ntoken = \"{TOKEN}\"\n"))
         .mount("/hello", "hello", "")
         .mount("/hostile", &hostile, "limits = { timeout_ms = 400 }")
         // A memory bomb touches every page it grows: on a busy machine it may need more than

@@ -6,6 +6,7 @@ use wasmtime::component::HasSelf;
 
 use crate::capabilities::Capability;
 use crate::capabilities::bindings::ami::{self as wit, ActionResult, Error, Host, PbxInfo, SipDriver};
+use crate::metrics::Denial;
 use crate::runtime::InstanceState;
 use crate::ami::{AmiError, LinkState, Message};
 
@@ -43,10 +44,9 @@ impl InstanceState {
         let (plugin, route) = (&*self.mount.plugin, &*self.mount.route);
         if super::host_only(action) {
             tracing::warn!(plugin, route, action, "AMI action denied: only the host sends it");
-            self.mount.denied(crate::metrics::Denial::Ami);
-            return Err(Error::Denied(format!(
-                "AMI action `{action}` is sent only by the host: it would change the connection every mount shares"
-            )));
+            let why = format!("AMI action `{action}` is sent only by the host: it would change the connection every mount shares");
+            self.denied(Denial::Ami, &why);
+            return Err(Error::Denied(why));
         }
         if !self.mount.grants.allows_ami(action, headers) {
             let why = if self.mount.grants.names_ami(action) {
@@ -55,7 +55,7 @@ impl InstanceState {
                 format!("AMI action `{action}` is not in this mount's grants.ami")
             };
             tracing::warn!(plugin, route, action, "AMI action denied by grants.ami");
-            self.mount.denied(crate::metrics::Denial::Ami);
+            self.denied(Denial::Ami, &why);
             return Err(Error::Denied(why));
         }
         self.mount.services.ami.clone().ok_or(Error::NotConnected)
@@ -84,7 +84,7 @@ impl Host for InstanceState {
 
     fn info(&mut self) -> Result<PbxInfo, Error> {
         if !super::granted(&self.mount.grants) {
-            self.mount.denied(crate::metrics::Denial::Ami);
+            self.denied(Denial::Ami, "this mount has no grants.ami");
             return Err(Error::Denied("this mount has no grants.ami".into()));
         }
         let client = self.mount.services.ami.as_ref().ok_or(Error::NotConnected)?;

@@ -5,6 +5,7 @@ use wasmtime::component::HasSelf;
 use crate::apply::ApplyError;
 use crate::capabilities::Capability;
 use crate::capabilities::bindings::pbx::{self as wit, Applied, Error, Host};
+use crate::metrics::Denial;
 use crate::runtime::InstanceState;
 
 /// `pbx` (apply-changes), lent by `grants.apply_changes = true`.
@@ -28,7 +29,7 @@ impl From<ApplyError> for Error {
 impl Host for InstanceState {
     fn can_apply(&mut self) -> Result<(), Error> {
         if !super::granted(&self.mount.grants) {
-            self.mount.denied(crate::metrics::Denial::ApplyChanges);
+            self.denied(Denial::ApplyChanges, "this mount's grants do not include apply_changes = true");
             return Err(Error::Denied);
         }
         self.mount.services.applier.as_ref().map(|_| ()).ok_or(Error::NotConfigured)
@@ -36,7 +37,7 @@ impl Host for InstanceState {
 
     async fn apply_changes(&mut self) -> Result<Applied, Error> {
         if !super::granted(&self.mount.grants) {
-            self.mount.denied(crate::metrics::Denial::ApplyChanges);
+            self.denied(Denial::ApplyChanges, "this mount's grants do not include apply_changes = true");
             return Err(Error::Denied);
         }
         let applier = self.mount.services.applier.clone().ok_or(Error::NotConfigured)?;

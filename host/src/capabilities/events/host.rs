@@ -6,6 +6,7 @@ use wasmtime::component::HasSelf;
 
 use crate::capabilities::Capability;
 use crate::capabilities::bindings::events::{self as wit, Error, Event, Host};
+use crate::metrics::Denial;
 use crate::runtime::InstanceState;
 use crate::events::{BusEvent, Poll};
 
@@ -20,7 +21,7 @@ pub(crate) const CAPABILITY: Capability = Capability {
 impl Host for InstanceState {
     async fn poll(&mut self, last: Option<u64>, timeout_ms: u32, limit: u32, filter: Vec<String>) -> Result<Vec<Event>, Error> {
         if !super::granted(&self.mount.grants) {
-            self.mount.denied(crate::metrics::Denial::Events);
+            self.denied(Denial::Events, "this mount's grants do not include events = true");
             return Err(Error::Denied("this mount's grants do not include events = true".into()));
         }
         let bus = self.mount.services.bus.clone();

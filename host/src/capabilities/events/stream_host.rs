@@ -7,6 +7,7 @@ use wasmtime::component::HasSelf;
 
 use crate::capabilities::Capability;
 use crate::capabilities::bindings::event_stream::{self as wit, Error, Host, StreamEvent};
+use crate::metrics::Denial;
 use crate::runtime::InstanceState;
 use crate::events::{EventStream, timestamp_now};
 
@@ -26,7 +27,7 @@ impl InstanceState {
     /// The mount's stream, or the error that says why there is none.
     fn stream(&self) -> Result<std::sync::Arc<EventStream>, Error> {
         if !super::granted(&self.mount.grants) {
-            self.mount.denied(crate::metrics::Denial::Events);
+            self.denied(Denial::Events, "this mount's grants do not include events = true");
             return Err(Error::Denied("this mount's grants do not include events = true".into()));
         }
         self.mount.stream.clone().ok_or_else(|| {

@@ -32,10 +32,10 @@ pub(crate) const CAPABILITY: Capability = Capability {
 #[derive(Clone, Default)]
 pub struct OutboundPolicy {
     allowed: Arc<[String]>,
-    /// The mount whose instance checks with this copy, told of each denial.
-    mount: Option<Arc<crate::capabilities::MountContext>>,
     /// The host's own listeners (the admin listener), refused whatever the grants say.
     refused: HostOnly,
+    /// Where a refused request is recorded (each instance's copy has one; the mount's has none).
+    reporter: Option<crate::failures::Reporter>,
 }
 
 impl std::fmt::Debug for OutboundPolicy {
@@ -88,19 +88,25 @@ fn is_this_machine(ip: IpAddr) -> bool {
 impl OutboundPolicy {
     /// Policy allowing the given patterns (`*`, `https://host`, `http://host:port`, `https://*.example.com`).
     pub fn new(allowed: &[String]) -> Self {
-        OutboundPolicy { allowed: allowed.into(), mount: None, refused: HostOnly::default() }
-    }
-
-    /// The same policy for an instance of `mount`, which hears of each request it denies
-    /// ([`crate::capabilities::MountContext::denied`]).
-    pub fn counting_denials(&self, mount: Arc<crate::capabilities::MountContext>) -> Self {
-        OutboundPolicy { allowed: self.allowed.clone(), mount: Some(mount), refused: self.refused.clone() }
+        OutboundPolicy { allowed: allowed.into(), refused: HostOnly::default(), reporter: None }
     }
 
     /// The same policy, never reaching the listeners in `refused`.
     pub fn refusing(mut self, refused: HostOnly) -> Self {
         self.refused = refused;
         self
+    }
+
+    /// This policy, recording the requests it refuses with `reporter`.
+    pub fn reporting(self, reporter: crate::failures::Reporter) -> Self {
+        OutboundPolicy { reporter: Some(reporter), ..self }
+    }
+
+    /// The request the refusals from now on belong to.
+    pub fn set_request_id(&mut self, id: Option<hyper::header::HeaderValue>) {
+        if let Some(reporter) = &mut self.reporter {
+            reporter.request_id = id;
+        }
     }
 
     /// Whether a request to `uri` is granted.
@@ -153,8 +159,8 @@ impl WasiHttpHooks for OutboundPolicy {
         _ = fut;
         if !self.allows(request.uri()) {
             tracing::warn!(uri = %request.uri(), "outbound HTTP request denied: not in the mount's grants.outbound_http");
-            if let Some(mount) = &self.mount {
-                mount.denied(crate::metrics::Denial::OutboundHttp);
+            if let Some(reporter) = &self.reporter {
+                reporter.denied(crate::metrics::Denial::OutboundHttp, &format!("{} is not in the mount's grants.outbound_http", request.uri()));
             }
             return Box::new(async { Err(HttpError::HttpRequestDenied) });
         }

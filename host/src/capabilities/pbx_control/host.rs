@@ -5,6 +5,7 @@ use wasmtime::component::HasSelf;
 use super::Command;
 use crate::capabilities::Capability;
 use crate::capabilities::bindings::pbx_control::{self as wit, Host, PbxCommand, PbxControlError};
+use crate::metrics::Denial;
 use crate::runtime::InstanceState;
 
 /// `pbx-control`, lent by `grants.pbx_control`.
@@ -29,7 +30,7 @@ impl Host for InstanceState {
     async fn run(&mut self, command: PbxCommand) -> Result<String, PbxControlError> {
         let command = Command::from(command);
         if !self.mount.grants.pbx_control.allows(command) {
-            self.mount.denied(crate::metrics::Denial::PbxControl);
+            self.denied(Denial::PbxControl, &format!("`{command}` is not in this mount's grants.pbx_control"));
             return Err(PbxControlError::Denied);
         }
         let control = self.mount.services.pbx_control.clone();

@@ -13,6 +13,7 @@ use wasmtime::component::{HasSelf, Resource};
 use super::{PbxAccess, SqliteGrant};
 use crate::capabilities::Capability;
 use crate::capabilities::bindings::sqlite::{self as wit, Error, Host, HostConnection, PackedResult, QueryResult, RowResult, Statement, Value};
+use crate::metrics::Denial;
 use crate::runtime::InstanceState;
 
 /// `sqlite`, lent by `grants.sqlite` (`pbx`, `own`, or both).
@@ -120,16 +121,17 @@ impl InstanceState {
         ExecLimits { deadline: self.deadline, max_result_bytes: usize::try_from(self.mount.limits.memory_bytes).unwrap_or(usize::MAX) }
     }
 
-    fn source(&self) -> Arc<str> {
-        self.mount.route.clone()
-    }
-
-    /// Counts a statement the mount's grant refused as a `sqlite` denial; passes `error` on.
-    fn counted(&self, error: Error) -> Error {
-        if matches!(error, Error::AccessDenied(_)) {
-            self.mount.denied(crate::metrics::Denial::Sqlite);
+    /// `error`, recorded first among the host's recent failures when it is a refusal: a database
+    /// the mount does not grant, or a statement its `grants.sqlite` policy does not allow.
+    fn denied_sql(&self, error: Error) -> Error {
+        if let Error::AccessDenied(why) | Error::NoSuchDatabase(why) = &error {
+            self.denied(Denial::Sqlite, why);
         }
         error
+    }
+
+    fn source(&self) -> Arc<str> {
+        self.mount.route.clone()
     }
 
     fn connection(&mut self, handle: &Resource<Connection>) -> Result<&mut Connection, Error> {
@@ -141,10 +143,9 @@ impl InstanceState {
         let (limits, source) = (self.exec_limits(), self.source());
         let conn = self.connection(handle)?;
         let params = parameters.into_iter().map(to_sql).collect();
-        let result = match conn.session.execute::<R>(conn.access.clone(), statement, params, limits, source).await {
-            Ok(result) => result,
-            Err(e) => return Err(self.counted(e.into())),
-        };
+        let result = conn.session.execute::<R>(conn.access.clone(), statement, params, limits, source).await;
+        let result = result.map_err(|e| self.denied_sql(e.into()))?;
+        let conn = self.connection(handle)?;
         conn.changes = result.changes;
         conn.last_insert_rowid = result.last_insert_rowid;
         Ok((result.columns, result.rows))
@@ -160,10 +161,7 @@ impl HostConnection for InstanceState {
         let (db, access) = match database.as_str() {
             "pbx" => match &self.mount.sqlite.pbx {
                 Some(access) => (store.pbx().clone(), access.clone()),
-                None => {
-                    self.mount.denied(crate::metrics::Denial::Sqlite);
-                    return Err(Error::NoSuchDatabase("`pbx` is not granted to this mount (grants.sqlite.pbx)".into()));
-                }
+                None => return Err(self.denied_sql(Error::NoSuchDatabase("`pbx` is not granted to this mount (grants.sqlite.pbx)".into()))),
             },
             "own" => match &self.mount.sqlite.own {
                 Some(access) => {
@@ -180,10 +178,7 @@ impl HostConnection for InstanceState {
                     };
                     (db, access.clone())
                 }
-                None => {
-                    self.mount.denied(crate::metrics::Denial::Sqlite);
-                    return Err(Error::NoSuchDatabase("`own` is not granted to this mount (grants.sqlite.own = true)".into()));
-                }
+                None => return Err(self.denied_sql(Error::NoSuchDatabase("`own` is not granted to this mount (grants.sqlite.own = true)".into()))),
             },
             other => return Err(Error::NoSuchDatabase(format!("no database `{other}`: open `pbx` or `own`"))),
         };
@@ -207,7 +202,7 @@ impl HostConnection for InstanceState {
         let conn = self.connection(&handle)?;
         let statements = statements.into_iter().map(|s| (s.sql, s.parameters.into_iter().map(to_sql).collect())).collect();
         let results = conn.session.read_snapshot(conn.access.clone(), statements, limits).await;
-        let results = results.map_err(|(i, e)| self.counted(numbered(i, e.into())))?;
+        let results = results.map_err(|(i, e)| self.denied_sql(numbered(i, e.into())))?;
         Ok(results.into_iter().map(|r| PackedResult { columns: r.columns, row_count: r.rows.count, data: r.rows.data }).collect())
     }
 
@@ -215,7 +210,7 @@ impl HostConnection for InstanceState {
         let (limits, source) = (self.exec_limits(), self.source());
         let conn = self.connection(&handle)?;
         let done = conn.session.execute_batch(conn.access.clone(), statements, limits, source).await;
-        done.map_err(|e| self.counted(e.into()))
+        done.map_err(|e| self.denied_sql(e.into()))
     }
 
     fn changes(&mut self, handle: Resource<Connection>) -> u64 {

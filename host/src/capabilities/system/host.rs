@@ -5,6 +5,7 @@ use wasmtime::component::HasSelf;
 
 use crate::capabilities::Capability;
 use crate::capabilities::bindings::system::{self as wit, DiskUsage, Error, FirewallState, Host, UptimeInfo};
+use crate::metrics::Denial;
 use crate::runtime::InstanceState;
 
 /// `system`, lent by `grants.system = true`.
@@ -18,11 +19,10 @@ pub(crate) const CAPABILITY: Capability = Capability {
 impl InstanceState {
     fn system_granted(&self) -> Result<(), Error> {
         if super::granted(&self.mount.grants) {
-            Ok(())
-        } else {
-            self.mount.denied(crate::metrics::Denial::System);
-            Err(Error::Denied)
+            return Ok(());
         }
+        self.denied(Denial::System, "this mount's grants do not include system = true");
+        Err(Error::Denied)
     }
 }
 
