@@ -14,6 +14,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
+use tracing::Instrument as _;
 
 use super::Admin;
 use crate::config::{ADMIN_LISTENER, AdminConfig};
@@ -85,7 +86,17 @@ impl Bound {
             let admin = admin.clone();
             let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
                 let admin = admin.clone();
-                async move { Ok::<_, Infallible>(super::api::handle(&admin, peer, request).await) }
+                // Like a plugin listener's: an id per request, in the answer's `X-Request-Id` and
+                // in every line logged while it is handled (the audit's log line too). No proxy
+                // is trusted here, so the id is always the host's own.
+                let id = crate::http::new_request_id();
+                let span = tracing::info_span!("admin_request", request_id = id.to_str().unwrap_or_default());
+                async move {
+                    let mut response = super::api::handle(&admin, peer, request).await;
+                    response.headers_mut().insert(crate::http::REQUEST_ID_HEADER, id);
+                    Ok::<_, Infallible>(response)
+                }
+                .instrument(span)
             });
             let Some(tls) = &tls else {
                 let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));

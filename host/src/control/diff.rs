@@ -60,6 +60,11 @@ pub(crate) fn live_part(running: &Config, loaded: Config, listeners: &[(String, 
             restart.push(format!("{name} changed: it is read at start only; restart to apply it"));
         }
     }
+    // The admin listener is bound once, at start; its token is compared, never printed.
+    let admin = |c: &Config| c.admin.as_ref().map(|a| (a.address, a.token.clone(), format!("{:?}", a.tls)));
+    if admin(running) != admin(&loaded) {
+        restart.push("[admin] changed: the admin listener and its token are read at start only; restart to apply it".to_string());
+    }
     if loaded.runtime.cache_dir.is_some() && loaded.runtime.cache_dir != running.runtime.cache_dir {
         restart.push("[runtime] changed: it is read at start only; restart to apply it".to_string());
     }

@@ -32,6 +32,7 @@ pub use self::client_addr::CLIENT_ADDR_HEADER;
 pub use self::error::{HttpResponse, json, json_error};
 pub use self::gate::{Gate, Rejected};
 pub use self::request_id::REQUEST_ID_HEADER;
+pub(crate) use self::request_id::generate as new_request_id;
 pub use self::mounts::{MountHandle, MountTable, path_is_clean, route_matches};
 pub use self::tls::{Tls, fingerprint};
 

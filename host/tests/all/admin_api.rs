@@ -90,7 +90,12 @@ async fn missing_or_wrong_token_is_401_and_a_guesser_is_locked_out() {
 async fn the_mount_list_has_the_admin_shape() {
     let server = start_config(&admin_config(&mounts())).await;
     let admin = admin_base(&server);
-    let answer: serde_json::Value = get(&format!("{admin}/admin/api/mounts"), Some(TOKEN)).await.json().await.unwrap();
+    let answer = get(&format!("{admin}/admin/api/mounts"), Some(TOKEN)).await;
+    let id = answer.headers().get("x-request-id").expect("every admin answer has an X-Request-Id").to_str().unwrap().to_string();
+    let again = get(&format!("{admin}/admin/api/mounts"), None).await;
+    let other = again.headers().get("x-request-id").expect("a refused one too").to_str().unwrap();
+    assert!(!id.is_empty() && id != other, "{id} {other}");
+    let answer: serde_json::Value = answer.json().await.unwrap();
     assert!(answer["persisted"].is_boolean(), "{answer}");
     assert!(answer["config"].is_null() || answer["config"].is_string(), "{answer}");
     let mounts = answer["mounts"].as_array().unwrap();

@@ -103,6 +103,14 @@ async fn a_reload_reports_what_needs_a_restart_and_applies_the_rest() {
     assert_eq!((fate("/keep"), fate("/change"), fate("/new"), fate("/gone")), (Some("unchanged"), Some("changed"), Some("added"), Some("removed")));
     assert_eq!(reload.restart.len(), 1, "{:?}", reload.restart);
     assert!(reload.restart[0].contains("[[listener]]"), "{:?}", reload.restart);
+
+    // An [admin] section added after start waits for a restart too; the mounts still apply.
+    let admin = "\n[admin]\naddress = \"127.0.0.1:0\"\ntoken = \"reload-test-token-0123456789abcdef\"\n";
+    std::fs::write(&path, crate::util::config_text(Some(listeners), &mounts("Hi", "[[mount]]\nroute = \"/new\"\nplugin = \"hello\"\n")) + admin).unwrap();
+    let with_admin = control.reload("test").await.unwrap();
+    assert!(with_admin.restart.iter().any(|r| r.starts_with("[admin] changed")), "{:?}", with_admin.restart);
+    assert!(!with_admin.restart.iter().any(|r| r.contains("reload-test-token")), "the token is never shown: {:?}", with_admin.restart);
+    std::fs::write(&path, crate::util::config_text(Some(listeners), &mounts("Hi", "[[mount]]\nroute = \"/new\"\nplugin = \"hello\"\n"))).unwrap();
     assert_eq!(http.get(format!("{base}/change/")).send().await.unwrap().text().await.unwrap(), "Hi");
     assert_eq!(crate::util::error_code(http.get(format!("{base}/gone/")).send().await.unwrap()).await, "no_mount");
 
