@@ -70,6 +70,12 @@ pub struct MountReport {
     pub memory_per_instance_bytes: u64,
     /// Capabilities the plugin imports that need a grant, and whether the mount grants them.
     pub capabilities: Vec<CapabilityReport>,
+    /// The grants the plugin declares it needs (its `switchboard:needs` section, as written), when
+    /// it declares them.
+    pub needs: Option<String>,
+    /// Each declared need this mount does not grant (`grants.ami: Originate`): what
+    /// `check --strict` fails on.
+    pub missing: Vec<String>,
     /// `Some(runs)` when the plugin exports an event handler: whether it would run (`grants.events`).
     pub event_handler: Option<bool>,
     /// Why the plugin could not be loaded, when it could not.
@@ -85,6 +91,9 @@ pub struct CapabilityReport {
     pub grant: String,
     /// Whether the mount grants it.
     pub granted: bool,
+    /// `Some(false)` when the plugin declares its needs and none of them is under this grant: an
+    /// interface its runtime imports that it does not use. `None` without a declaration.
+    pub declared: Option<bool>,
 }
 
 /// Checks the configuration file at `path`.
@@ -164,16 +173,28 @@ fn check_config(config: &Config, path: &Path) -> CheckReport {
             memory_instances: bound.instances,
             memory_per_instance_bytes: bound.per_instance,
             capabilities: Vec::new(),
+            needs: None,
+            missing: Vec::new(),
             event_handler: None,
             load_error: None,
         };
         match runtime.as_ref().map(|runtime| runtime.load(&mount.plugin)) {
             Some(Ok(plugin)) => {
+                let needs = plugin.needs.as_deref();
                 entry.capabilities = plugin
                     .capabilities(&mount.grants)
                     .into_iter()
-                    .map(|cap| CapabilityReport { interface: cap.interface, grant: cap.grant.to_string(), granted: cap.granted })
+                    .map(|cap| CapabilityReport {
+                        declared: needs.map(|n| crate::needs::declares(&n.grants, cap.grant)),
+                        interface: cap.interface,
+                        grant: cap.grant.to_string(),
+                        granted: cap.granted,
+                    })
                     .collect();
+                if let Some(needs) = needs {
+                    entry.needs = Some(needs.text.clone());
+                    entry.missing = crate::needs::missing(&needs.grants, &mount.grants);
+                }
                 entry.event_handler =
                     plugin.event_handler.is_some().then(|| crate::capabilities::events::granted(&mount.grants));
             }
@@ -191,6 +212,27 @@ fn check_config(config: &Config, path: &Path) -> CheckReport {
 }
 
 impl CheckReport {
+    /// The report of `check --strict`: also a problem, each mount's declared need its grants do not
+    /// lend — or, for a plugin that declares none, each capability it imports and is not granted.
+    pub fn strict(mut self) -> CheckReport {
+        for mount in &self.mounts {
+            if mount.needs.is_some() {
+                for missing in &mount.missing {
+                    self.errors.push(format!("mount {}: the plugin needs {missing}, which the mount does not grant", mount.route));
+                }
+            } else {
+                for cap in mount.capabilities.iter().filter(|cap| !cap.granted) {
+                    self.errors.push(format!(
+                        "mount {}: the plugin imports {} and declares no needs; the mount does not grant grants.{}",
+                        mount.route, cap.interface, cap.grant
+                    ));
+                }
+            }
+        }
+        self.ok = self.errors.is_empty();
+        self
+    }
+
     /// The report as `switchboard check` prints it: what goes to standard output, what goes to
     /// standard error, and the final error when the check failed.
     pub fn render(&self, path: &Path) -> (String, String, Option<String>) {
@@ -238,9 +280,24 @@ impl CheckReport {
             if mount.capabilities.is_empty() {
                 out.push_str("      requests: nothing that needs a grant\n");
             }
-            for cap in &mount.capabilities {
+            for cap in mount.capabilities.iter().filter(|cap| cap.declared != Some(false)) {
                 let verdict = if cap.granted { "granted" } else { "NOT granted: calls will be denied" };
                 out.push_str(&format!("      requests {} (grants.{}): {verdict}\n", cap.interface, cap.grant));
+            }
+            // A JavaScript or Python runtime imports every interface; a declaration says which
+            // of them the plugin uses, and the rest is one line, not a warning each.
+            let unused: Vec<&str> =
+                mount.capabilities.iter().filter(|cap| cap.declared == Some(false)).map(|cap| cap.interface.as_str()).collect();
+            if !unused.is_empty() {
+                out.push_str(&format!("      also imports, without declaring a need: {}\n", unused.join(", ")));
+            }
+            if mount.needs.is_some() {
+                if mount.missing.is_empty() {
+                    out.push_str("      declared needs: all granted\n");
+                }
+                for missing in &mount.missing {
+                    out.push_str(&format!("      needs {missing}: NOT granted\n"));
+                }
             }
             if let Some(runs) = mount.event_handler {
                 let verdict = if runs { "runs on every bus event" } else { "NOT run: needs grants.events = true" };
@@ -259,7 +316,7 @@ impl CheckReport {
         // unreadable, the engine not starting) once each.
         let other = self.errors.len() - mounts_failed - self.conflict_lines;
         let problems = self.conflicts + mounts_failed + other;
-        (out, err, Some(format!("{problems} problem(s): plugins that could not be loaded, or routes that would lose their private data")))
+        (out, err, Some(format!("{problems} problem(s): plugins that could not be loaded, routes that would lose their private data, or (with --strict) needs not granted")))
     }
 }
 

@@ -524,6 +524,20 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
     validate(file, &locator, &base)
 }
 
+/// A `grants` table written on its own (a plugin's declared needs, see `crate::needs`), checked
+/// exactly as a mount's `grants` is; `origin` names it in the problems.
+pub fn parse_grants(text: &str, origin: &Path) -> Result<Grants, ConfigError> {
+    let locator = Locator::new(text, origin);
+    let raw: crate::capabilities::RawGrants = toml::from_str(text).map_err(|e| {
+        let location = e.span().map_or_else(|| origin.display().to_string(), |span| locator.at(span.start));
+        let message = e.message().lines().next().unwrap_or("invalid TOML").to_string();
+        ConfigError(vec![Problem { location, message }])
+    })?;
+    let mut problems = Problems { locator: &locator, found: Vec::new() };
+    let grants = raw.validate(&mut problems);
+    if problems.found.is_empty() { Ok(grants) } else { Err(ConfigError(problems.found)) }
+}
+
 /// Turns byte offsets into `file:line:column`.
 struct Locator<'a> {
     path: &'a Path,

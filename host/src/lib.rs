@@ -16,6 +16,7 @@
 //! - [`metrics`]: what the host counts (per mount, AMI, event bus, SQLite), as Prometheus text.
 //! - [`demo`]: what `switchboard demo` serves.
 //! - [`failures`]: the recent plugin failures the admin console shows.
+//! - [`needs`]: what a plugin declares it needs, embedded in its component.
 //! - [`admin`]: the admin listener — API, console, `/metrics`; [`check`]: the one validation
 //!   `switchboard check` and the admin API share.
 //!
@@ -33,6 +34,8 @@ pub mod capabilities;
 pub mod cdr;
 #[cfg(feature = "engine")]
 pub mod check;
+#[cfg(feature = "engine")]
+pub mod needs;
 pub mod config;
 #[cfg(feature = "engine")]
 pub mod control;

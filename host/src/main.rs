@@ -40,6 +40,10 @@ enum Command {
         /// Print the report as JSON (what the admin API's `POST /admin/api/check` answers).
         #[arg(long)]
         json: bool,
+        /// Also fail on each need a plugin declares that its mount does not grant (or, for a plugin
+        /// declaring none, each capability it imports and is not granted).
+        #[arg(long)]
+        strict: bool,
     },
     /// Run the demo: the PBX simulator, and every built-in plugin mounted with demo settings.
     Demo {
@@ -90,6 +94,9 @@ enum Command {
     /// Plugin identities and their private data in a configuration's store.
     #[command(subcommand)]
     Plugin(PluginCommand),
+    /// The grants a plugin declares it needs, embedded in its component (`switchboard:needs`).
+    #[command(subcommand)]
+    Needs(NeedsCommand),
     /// Drive a running server through its admin API (the `[admin]` listener): list mounts, enable,
     /// disable, hot-swap, add and remove them, reload the configuration, read the audit and failures.
     Admin(AdminArgs),
@@ -198,6 +205,28 @@ enum AdminCommand {
 }
 
 #[derive(Subcommand)]
+enum NeedsCommand {
+    /// Embed a declaration (a TOML file written like a mount's `grants`) into a component built
+    /// by any toolchain — what a JavaScript or Python plugin does after componentizing; a Rust
+    /// plugin uses the SDK's `needs!` macro instead.
+    Embed {
+        /// The component.
+        component: PathBuf,
+        /// The declaration, e.g. `needs.toml` with `ami = ["Originate"]`.
+        #[arg(long)]
+        needs: PathBuf,
+        /// Where to write the result [default: over the component].
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Print the needs a component declares.
+    Show {
+        /// The component.
+        component: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
 enum PluginCommand {
     /// After an upgrade: bind the component a route mounts now to the data of the component that
     /// ran there before (recorded in the store's audit, with your OS user).
@@ -243,7 +272,8 @@ fn main() -> ExitCode {
                 let config = loaded.take().expect("loaded above")?;
                 serve(config, path.clone()).await.map_err(|e| locate_conflicts(e, &path))
             }
-            Command::Check { config, json } => check(&config, json),
+            Command::Check { config, json, strict } => check(&config, json, strict),
+            Command::Needs(command) => needs(command),
             Command::Demo { listen, sark_listen, ami_listen, admin_listen, data } => {
                 serve_demo(listen, sark_listen, ami_listen, admin_listen, data.unwrap_or_else(demo::default_data_dir)).await
             }
@@ -535,8 +565,37 @@ fn shutdown_signal() -> anyhow::Result<impl Future<Output = anyhow::Result<()>>>
 
 /// Validates the file, then loads every plugin and reports requested vs granted: the library's
 /// one check (the admin API's too), printed for a terminal or, with `--json`, as the API answers.
-fn check(path: &std::path::Path, json: bool) -> anyhow::Result<()> {
+fn needs(command: NeedsCommand) -> anyhow::Result<()> {
+    use switchboard::needs;
+    match command {
+        NeedsCommand::Embed { component, needs: declaration, out } => {
+            let bytes = std::fs::read(&component).with_context(|| format!("reading {}", component.display()))?;
+            let text = std::fs::read_to_string(&declaration).with_context(|| format!("reading {}", declaration.display()))?;
+            // Checked as the file it is, so that a problem points into it.
+            needs::parse(&text, &declaration)?;
+            let declared = needs::embed(&bytes, &text, &component)?;
+            let out = out.unwrap_or(component);
+            // Written beside and renamed: a plugin file is never left half written.
+            let partial = out.with_extension("wasm.partial");
+            std::fs::write(&partial, &declared).with_context(|| format!("writing {}", partial.display()))?;
+            std::fs::rename(&partial, &out).with_context(|| format!("renaming {} to {}", partial.display(), out.display()))?;
+            println!("{}: needs declared ({} bytes)", out.display(), text.len());
+            Ok(())
+        }
+        NeedsCommand::Show { component } => {
+            let bytes = std::fs::read(&component).with_context(|| format!("reading {}", component.display()))?;
+            match needs::read(&bytes, &component)? {
+                Some(needs) => print!("{}{}", needs.text, if needs.text.ends_with('\n') { "" } else { "\n" }),
+                None => println!("# {} declares no needs", component.display()),
+            }
+            Ok(())
+        }
+    }
+}
+
+fn check(path: &std::path::Path, json: bool, strict: bool) -> anyhow::Result<()> {
     let report = switchboard::check::check_file(path);
+    let report = if strict { report.strict() } else { report };
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
         anyhow::ensure!(report.ok, "{} problem(s) found in {}", report.errors.len(), path.display());

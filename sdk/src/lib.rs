@@ -96,6 +96,7 @@ pub mod log;
 mod params;
 pub mod pbx;
 pub mod multipart;
+pub mod needs;
 pub mod pbx_control;
 pub mod php_json;
 pub mod range;

@@ -15,6 +15,14 @@ use serde::Deserialize;
 use switchboard_sdk::prelude::*;
 use switchboard_sdk::{ami, auth, auth_throttle, events, settings};
 
+// What `switchboard check` compares with the mount's grants (and `check --strict` insists on).
+switchboard_sdk::needs!(
+    r#"
+ami = ["Originate", "CoreShowChannels"]
+events = true
+"#
+);
+
 const CALL_EVENTS: [&str; 6] = ["Newchannel", "Newstate", "DialBegin", "DialEnd", "BridgeEnter", "Hangup"];
 
 #[derive(Deserialize)]

@@ -153,8 +153,13 @@ async fn check(admin: &Admin, request: Request<Incoming>, query: &Query) -> Resu
         Some(path) => PathBuf::from(path),
         None => admin.control.config_path().map_or_else(|| PathBuf::from("switchboard.toml"), Path::to_path_buf),
     };
+    // `?strict=true`: what `switchboard check --strict` says.
+    let strict = matches!(query.get("strict"), Some("true" | "1"));
     let _one = admin.checks.acquire().await.map_err(|_| json_error(503, "shutting_down", "the server is stopping", None))?;
-    let report = tokio::task::spawn_blocking(move || crate::check::check_text(&text, &path))
+    let report = tokio::task::spawn_blocking(move || {
+        let report = crate::check::check_text(&text, &path);
+        if strict { report.strict() } else { report }
+    })
         .await
         .map_err(|e| json_error(500, "check_failed", &format!("the check stopped: {e}"), None))?;
     Ok(json(200, &serde_json::to_value(report).unwrap_or_default()))

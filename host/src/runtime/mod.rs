@@ -89,6 +89,8 @@ pub struct LoadedPlugin {
     /// The SHA-256 of the component's bytes, built-in or not: the version the admin sees, and what
     /// tells a live reload that a file changed under the same path.
     pub digest: [u8; 32],
+    /// The grants the plugin declares it needs ([`crate::needs`]), when it declares them.
+    pub needs: Option<Arc<crate::needs::Needs>>,
 }
 
 impl LoadedPlugin {
@@ -256,6 +258,7 @@ impl Runtime {
         let pre = ProxyPre::new(instance_pre)
             .map_err(anyhow::Error::from)
             .with_context(|| format!("plugin {source} does not export wasi:http/incoming-handler@0.2"))?;
-        Ok(LoadedPlugin { pre, imports, event_handler, identity, digest })
+        let needs = crate::needs::read(bytes, std::path::Path::new(&source.to_string()))?.map(Arc::new);
+        Ok(LoadedPlugin { pre, imports, event_handler, identity, digest, needs })
     }
 }

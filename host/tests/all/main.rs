@@ -47,5 +47,6 @@ mod real_calls;
 mod least_privilege;
 mod logging;
 mod metrics;
+mod needs;
 mod disk_full;
 mod new_plugin;

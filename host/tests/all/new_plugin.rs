@@ -66,8 +66,10 @@ fn a_new_plugin_is_tested_natively_built_checked_and_served_against_the_simulato
         .replace("target/wasm32-wasip2/release/crm_notes.wasm", wasm.to_str().unwrap());
     std::fs::write(&config_path, config).unwrap();
 
-    let checked = Command::new(BIN).args(["check", "--config"]).arg(&config_path).output().unwrap();
-    assert!(checked.status.success(), "{}{}", String::from_utf8_lossy(&checked.stdout), String::from_utf8_lossy(&checked.stderr));
+    let checked = Command::new(BIN).args(["check", "--strict", "--config"]).arg(&config_path).output().unwrap();
+    let said = format!("{}{}", String::from_utf8_lossy(&checked.stdout), String::from_utf8_lossy(&checked.stderr));
+    assert!(checked.status.success(), "{said}");
+    assert!(said.contains("declared needs: all granted"), "the template declares its needs: {said}");
 
     let mut server = Command::new(BIN)
         .args(["serve", "--config"])

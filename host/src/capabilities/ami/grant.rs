@@ -89,6 +89,17 @@ impl AmiGrant {
         &self.text
     }
 
+    /// Whether this entry of a mount's grants lends everything `need` (an entry of a plugin's
+    /// declared needs, `crate::needs`) asks for: the same action (or `*` here) without argument
+    /// patterns, or exactly the same entry. Patterns are not compared for inclusion: an admin who
+    /// narrows a need's arguments writes the narrowed entry, and `check` shows both.
+    pub fn covers(&self, need: &AmiGrant) -> bool {
+        if need.action == "*" {
+            return self.action == "*" && self.arguments.is_empty();
+        }
+        self.names(&need.action) && (self.arguments.is_empty() || self.text.split_whitespace().eq(need.text.split_whitespace()))
+    }
+
     /// Whether the entry names `action` (or is `*`), whatever it says of the arguments.
     pub fn names(&self, action: &str) -> bool {
         !host_only(action) && (self.action == "*" || self.action.eq_ignore_ascii_case(action))

@@ -109,6 +109,15 @@ impl OutboundPolicy {
         }
     }
 
+    /// Whether the policy lends a plugin's declared need `pattern` (`crate::needs`): the same
+    /// pattern, `*`, or — for a need without wildcard — a pattern that allows that destination.
+    pub fn covers(&self, pattern: &str) -> bool {
+        if self.allowed.iter().any(|p| p == "*" || p.eq_ignore_ascii_case(pattern)) {
+            return true;
+        }
+        !pattern.contains('*') && pattern.parse::<http::Uri>().is_ok_and(|uri| self.allows(&uri))
+    }
+
     /// Whether a request to `uri` is granted.
     pub fn allows(&self, uri: &http::Uri) -> bool {
         let (Some(scheme), Some(host)) = (uri.scheme_str(), uri.host()) else { return false };
