@@ -1,29 +1,20 @@
 //! The admin listener's socket: bound once, HTTP/1.1 (and HTTP/2 where TLS negotiates it), each
-//! request handed to the API router. The same timeouts and graceful shutdown as the plugin
-//! listeners (`crate::http`), but none of their routing: nothing a plugin serves is reachable here.
+//! request handed to the API router. Its connections are served as the plugin listeners' are
+//! (`crate::http::Connections`: the same timeouts and graceful shutdown), but none of their routing: nothing a plugin serves is reachable here.
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
 use hyper::body::Incoming;
-use hyper::server::conn::{http1, http2};
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tracing::Instrument as _;
 
 use super::Admin;
 use crate::config::{ADMIN_LISTENER, AdminConfig};
-use crate::http::Tls;
-
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
-const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-const H2_KEEP_ALIVE: Duration = Duration::from_secs(30);
+use crate::http::{Connections, Tls};
 
 /// The admin listener, bound.
 pub struct Bound {
@@ -66,11 +57,7 @@ impl Bound {
         if let Some(tls) = &tls {
             tokio::spawn(tls.clone().watch(ADMIN_LISTENER.to_string(), shutdown.clone()));
         }
-        let graceful = GracefulShutdown::new();
-        let mut http = http1::Builder::new();
-        http.timer(TokioTimer::new()).header_read_timeout(HEADER_READ_TIMEOUT).keep_alive(true);
-        let mut h2 = http2::Builder::new(TokioExecutor::new());
-        h2.timer(TokioTimer::new()).keep_alive_interval(H2_KEEP_ALIVE).keep_alive_timeout(HANDSHAKE_TIMEOUT);
+        let connections = Connections::new(ADMIN_LISTENER);
         loop {
             let (stream, peer) = tokio::select! {
                 accepted = tcp.accept() => match accepted {
@@ -84,7 +71,7 @@ impl Bound {
                 _ = shutdown.changed() => break,
             };
             let admin = admin.clone();
-            let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
+            connections.serve(stream, peer, tls.as_ref(), move |request: hyper::Request<Incoming>| {
                 let admin = admin.clone();
                 // Like a plugin listener's: an id per request, in the answer's `X-Request-Id` and
                 // in every line logged while it is handled (the audit's log line too). No proxy
@@ -94,39 +81,12 @@ impl Bound {
                 async move {
                     let mut response = super::api::handle(&admin, peer, request).await;
                     response.headers_mut().insert(crate::http::REQUEST_ID_HEADER, id);
-                    Ok::<_, Infallible>(response)
+                    response
                 }
                 .instrument(span)
             });
-            let Some(tls) = &tls else {
-                let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
-                tokio::spawn(async move {
-                    if let Err(e) = connection.await {
-                        tracing::debug!(error = %e, "admin connection ended with an error");
-                    }
-                });
-                continue;
-            };
-            let (acceptor, watcher, http, h2) = (tls.acceptor.clone(), graceful.watcher(), http.clone(), h2.clone());
-            tokio::spawn(async move {
-                let stream = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
-                    Ok(Ok(stream)) => stream,
-                    Ok(Err(e)) => return tracing::debug!(%peer, error = %e, "admin listener: TLS handshake failed"),
-                    Err(_) => return tracing::debug!(%peer, "admin listener: TLS handshake timed out"),
-                };
-                let ended = if stream.get_ref().1.alpn_protocol() == Some(b"h2") {
-                    watcher.watch(h2.serve_connection(TokioIo::new(stream), service)).await
-                } else {
-                    watcher.watch(http.serve_connection(TokioIo::new(stream), service)).await
-                };
-                if let Err(e) = ended {
-                    tracing::debug!(error = %e, "admin connection ended with an error");
-                }
-            });
         }
         drop(tcp);
-        if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await.is_err() {
-            tracing::warn!("some admin connections were still open after the shutdown grace period");
-        }
+        connections.shutdown().await;
     }
 }

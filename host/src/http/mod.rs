@@ -4,6 +4,7 @@
 //! the mount table is the router, and every microsecond here is a microsecond of each request.
 
 mod client_addr;
+mod connections;
 mod error;
 mod gate;
 mod mounts;
@@ -11,7 +12,6 @@ mod request_id;
 mod self_signed;
 mod tls;
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,9 +21,6 @@ use arc_swap::ArcSwap;
 use hyper::body::Incoming;
 use hyper::body::Body as _;
 use hyper::header::{CONTENT_LENGTH, HOST, HeaderValue, RETRY_AFTER};
-use hyper::server::conn::{http1, http2};
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tracing::Instrument as _;
@@ -39,16 +36,7 @@ pub use self::tls::{Tls, fingerprint};
 use crate::config::RESERVED_PREFIX;
 use crate::runtime;
 
-/// How long a graceful shutdown lets open requests finish.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
-/// A client must send its request headers within this time.
-const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
-/// A client must finish the TLS handshake within this time.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-/// An HTTP/2 connection is pinged after this long without a frame, and closed when the ping is not
-/// answered within [`HANDSHAKE_TIMEOUT`]: HTTP/2 has no header-read timeout, and a peer that went
-/// away would otherwise hold its connection until the kernel notices.
-const H2_KEEP_ALIVE: Duration = Duration::from_secs(30);
+pub(crate) use self::connections::Connections;
 
 /// A listener, bound and ready to serve.
 pub struct BoundListener {
@@ -101,7 +89,7 @@ impl BoundListener {
         if let Some(tls) = &self.tls {
             tokio::spawn(tls.clone().watch(self.name.clone(), shutdown.clone()));
         }
-        accept_loop(self.tcp, self.tls, state, shutdown).await
+        accept_loop(self.name, self.tcp, self.tls, state, shutdown).await
     }
 }
 
@@ -125,80 +113,41 @@ fn health_body(mounts: &MountTable) -> serde_json::Value {
     serde_json::json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION"), "mounts": mounts })
 }
 
-async fn accept_loop(tcp: TcpListener, tls: Option<Tls>, state: Arc<Listener>, mut shutdown: watch::Receiver<bool>) {
-    let graceful = GracefulShutdown::new();
-    let mut http = http1::Builder::new();
-    http.timer(TokioTimer::new()).header_read_timeout(HEADER_READ_TIMEOUT).keep_alive(true);
-    // HTTP/2 only where TLS negotiated it (ALPN `h2`): a plain listener stays HTTP/1.1 alone, so its
-    // connections are not sniffed for a preface first and keep the header-read timeout from their
-    // first byte.
-    let mut h2 = http2::Builder::new(TokioExecutor::new());
-    h2.timer(TokioTimer::new()).keep_alive_interval(H2_KEEP_ALIVE).keep_alive_timeout(HANDSHAKE_TIMEOUT);
+async fn accept_loop(name: String, tcp: TcpListener, tls: Option<Tls>, state: Arc<Listener>, mut shutdown: watch::Receiver<bool>) {
+    let connections = Connections::new(name);
     loop {
-        tokio::select! {
-            accepted = tcp.accept() => {
-                let (stream, peer) = match accepted {
-                    Ok(conn) => conn,
-                    Err(e) => {
-                        // Out of file descriptors and the like: back off instead of spinning.
-                        tracing::warn!(error = %e, "accept failed");
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        continue;
-                    }
-                };
-                let _ = stream.set_nodelay(true);
-                let state = state.clone();
-                let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
-                    let state = state.clone();
-                    // Every line logged while the request is handled — here, in the plugin's run
-                    // (which keeps this span, see `runtime::invoke`) — carries the request's id,
-                    // and so does every failure it records (`crate::failures`).
-                    let id = request_id::resolve(peer.ip(), req.headers(), &state.trusted_proxies);
-                    req.extensions_mut().insert(runtime::RequestId(id.clone()));
-                    let span = tracing::info_span!("request", request_id = id.to_str().unwrap_or_default());
-                    async move {
-                        let mut response = handle(&state, peer, req).await;
-                        response.headers_mut().insert(REQUEST_ID_HEADER, id);
-                        Ok::<_, Infallible>(response)
-                    }
-                    .instrument(span)
-                });
-                let Some(tls) = &tls else {
-                    let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
-                    tokio::spawn(async move {
-                        if let Err(e) = connection.await {
-                            tracing::debug!(error = %e, "connection ended with an error");
-                        }
-                    });
+        let (stream, peer) = tokio::select! {
+            accepted = tcp.accept() => match accepted {
+                Ok(conn) => conn,
+                Err(e) => {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
-                };
-                // The handshake runs in the connection's own task, so a slow client never holds
-                // up the accept loop.
-                let (acceptor, watcher, http, h2) = (tls.acceptor.clone(), graceful.watcher(), http.clone(), h2.clone());
-                tokio::spawn(async move {
-                    let stream = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
-                        Ok(Ok(stream)) => stream,
-                        Ok(Err(e)) => return tracing::debug!(%peer, error = %e, "TLS handshake failed"),
-                        Err(_) => return tracing::debug!(%peer, "TLS handshake timed out"),
-                    };
-                    // The protocol is the one ALPN settled on; a client that offered none speaks HTTP/1.1.
-                    let ended = if stream.get_ref().1.alpn_protocol() == Some(b"h2") {
-                        watcher.watch(h2.serve_connection(TokioIo::new(stream), service)).await
-                    } else {
-                        watcher.watch(http.serve_connection(TokioIo::new(stream), service)).await
-                    };
-                    if let Err(e) = ended {
-                        tracing::debug!(error = %e, "connection ended with an error");
-                    }
-                });
-            }
+                }
+            },
             _ = shutdown.changed() => break,
-        }
+        };
+        let _ = stream.set_nodelay(true);
+        let state = state.clone();
+        connections.serve(stream, peer, tls.as_ref(), move |mut req: hyper::Request<Incoming>| {
+            let state = state.clone();
+            // Every line logged while the request is handled — here, in the plugin's run (which
+            // keeps this span, see `runtime::invoke`) — carries the request's id, and so does
+            // every failure it records (`crate::failures`).
+            let id = request_id::resolve(peer.ip(), req.headers(), &state.trusted_proxies);
+            req.extensions_mut().insert(runtime::RequestId(id.clone()));
+            let span = tracing::info_span!("request", request_id = id.to_str().unwrap_or_default());
+            async move {
+                let mut response = handle(&state, peer, req).await;
+                response.headers_mut().insert(REQUEST_ID_HEADER, id);
+                response
+            }
+            .instrument(span)
+        });
     }
     drop(tcp);
-    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await.is_err() {
-        tracing::warn!("some connections were still open after the shutdown grace period");
-    }
+    connections.shutdown().await;
 }
 
 /// Routes one request.
