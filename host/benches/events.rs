@@ -24,11 +24,18 @@
 //!   which raises exactly one `DeviceStateChange` (Unavailable ↔ Not in use) — a "phone status
 //!   update" for Axeos. Both routes are triggered by that same kind of event, one per round.
 //!
+//! - `--sse`: server-sent events, the plugin handing its response to the host (`sse.serve`): the
+//!   probe's `GET /bus/sse?filter=UserEvent` held open by `--clients` subscribers (each connected,
+//!   its first comment read, before the RSS is taken) vs the same clients long-polling
+//!   `GET /bus/poll?filter=UserEvent` (the plain bus); per round one `UserEvent`, timed from just
+//!   before it is raised until each subscriber has read its message. The subscribers stay
+//!   connected across rounds, as SSE clients do; the RSS is per 1,000 subscribers.
+//!
 //! A hard deadline (`--deadline` seconds, default 600) ends a stuck run with a message, and the
 //! child host is killed whenever the bench ends (normally, by a panic or by the deadline).
 //! `--host-log info` shows the child host's log (default: silent).
 //!
-//! `cargo bench --bench events -- [--axeos] [--clients 1000] [--rounds 5] [--route …] [--baseline …]`
+//! `cargo bench --bench events -- [--axeos | --sse] [--clients 1000] [--rounds 5] [--route …] [--baseline …]`
 
 mod common;
 
@@ -292,6 +299,64 @@ async fn round(addr: SocketAddr, setup: &Setup, route: &str, clients: usize, sim
     (latencies, rss)
 }
 
+/// `clients` server-sent event subscribers of `path`, each connected and past its first comment:
+/// each task then waits for the next `data:` message and answers when it read it.
+async fn subscribe(addr: SocketAddr, path: &str, clients: usize) -> Vec<tokio::sync::mpsc::Sender<tokio::sync::oneshot::Sender<Instant>>> {
+    let mut subscribers = Vec::with_capacity(clients);
+    let (ready_tx, mut ready_rx) = tokio::sync::mpsc::channel::<()>(clients.max(1));
+    for _ in 0..clients {
+        let (path, ready) = (path.to_string(), ready_tx.clone());
+        // Each round sends the subscriber a channel to answer on with when its next message came.
+        let (round_tx, mut round_rx) = tokio::sync::mpsc::channel::<tokio::sync::oneshot::Sender<Instant>>(1);
+        tokio::spawn(async move {
+            let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+            stream.set_nodelay(true).unwrap();
+            let (mut sender, conn) = http1::handshake(TokioIo::new(stream)).await.expect("handshake");
+            tokio::spawn(conn);
+            let request = hyper::Request::get(path.as_str()).header(hyper::header::HOST, addr.to_string()).body(Empty::<Bytes>::new()).unwrap();
+            let response = sender.send_request(request).await.expect("answer");
+            assert_eq!(response.status(), 200, "{path}");
+            let mut body = response.into_body();
+            let hello = body.frame().await.expect("a first frame").expect("no error");
+            assert!(hello.data_ref().is_some_and(|d| d.starts_with(b":")), "a comment first");
+            ready.send(()).await.unwrap();
+            while let Some(answer) = round_rx.recv().await {
+                loop {
+                    let frame = body.frame().await.expect("the stream goes on").expect("no error");
+                    if frame.data_ref().is_some_and(|d| d.windows(5).any(|w| w == b"data:")) {
+                        let _ = answer.send(Instant::now());
+                        break;
+                    }
+                }
+            }
+        });
+        subscribers.push(round_tx);
+    }
+    drop(ready_tx);
+    for _ in 0..clients {
+        ready_rx.recv().await.expect("every subscriber connects");
+    }
+    subscribers
+}
+
+/// One SSE round: each subscriber's time from just before one event is raised to its message.
+async fn sse_round(subscribers: &[tokio::sync::mpsc::Sender<tokio::sync::oneshot::Sender<Instant>>], setup: &Setup, sim: &Simulator, tag: usize) -> Vec<u64> {
+    let mut answers = Vec::with_capacity(subscribers.len());
+    for subscriber in subscribers {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        subscriber.send(tx).await.unwrap();
+        answers.push(rx);
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let sent = Instant::now();
+    setup.trigger.fire(sim, &tag.to_string()).await;
+    let mut latencies = Vec::with_capacity(answers.len());
+    for answer in answers {
+        latencies.push(answer.await.expect("a message").duration_since(sent).as_micros() as u64);
+    }
+    latencies
+}
+
 fn percentile(sorted: &[u64], p: f64) -> u64 {
     sorted.get(((sorted.len() as f64 * p) as usize).min(sorted.len().saturating_sub(1))).copied().unwrap_or(0)
 }
@@ -353,6 +418,41 @@ fn main() {
             "{clients} long-polling clients, one PBX event ({}), {rounds} rounds per route, alternating; host idle RSS {idle:.1} MiB",
             setup.trigger.describe()
         );
+        if flag("--sse") {
+            let path = "/bus/sse?filter=UserEvent";
+            let subscribers = subscribe(addr, path, clients).await;
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            let held = rss_mib(pid);
+            let mut sse = Vec::new();
+            let mut polls = Vec::new();
+            for n in 0..rounds {
+                sse.extend(sse_round(&subscribers, &setup, &sim, n).await);
+                polls.extend(round(addr, &setup, &setup.baseline, clients, &sim, pid, n).await.0);
+            }
+            sse.sort_unstable();
+            polls.sort_unstable();
+            let per_thousand = (held - idle) * 1000.0 / clients as f64;
+            println!(
+                "  server-sent events (sse.serve)  {path:<34} p50 {:>7} µs   p99 {:>7} µs   host RSS with {clients} subscribers {held:.1} MiB (+{:.1}; {per_thousand:.1} MiB per 1,000)   answers {}",
+                percentile(&sse, 0.5), percentile(&sse, 0.99), held - idle, sse.len()
+            );
+            println!(
+                "  long-polls (events.poll)        {:<34} p50 {:>7} µs   p99 {:>7} µs   answers {}",
+                setup.baseline, percentile(&polls, 0.5), percentile(&polls, 0.99), polls.len()
+            );
+            println!(
+                "  ratio sse/long-poll: p50 {:.2}   p99 {:.2}",
+                percentile(&sse, 0.5) as f64 / percentile(&polls, 0.5).max(1) as f64,
+                percentile(&sse, 0.99) as f64 / percentile(&polls, 0.99).max(1) as f64
+            );
+            drop(subscribers);
+            if let Trigger::UserEvent(ami) = &setup.trigger {
+                ami.stop();
+            }
+            drop(host);
+            sim.stop().await;
+            return;
+        }
         let routes = [("mount stream (on-events)", setup.route.clone()), ("plain bus (events.poll)", setup.baseline.clone())];
         let mut latencies: [Vec<u64>; 2] = Default::default();
         let mut parked: [Vec<f64>; 2] = Default::default();

@@ -16,6 +16,7 @@
 //! - [`metrics`]: what the host counts (per mount, AMI, event bus, SQLite), as Prometheus text.
 //! - [`demo`]: what `switchboard demo` serves.
 //! - [`failures`]: the recent plugin failures the admin console shows.
+//! - [`sse`]: server-sent events of the bus or a mount's stream, for plugins and the console.
 //! - [`needs`]: what a plugin declares it needs, embedded in its component.
 //! - [`admin`]: the admin listener — API, console, `/metrics`; [`check`]: the one validation
 //!   `switchboard check` and the admin API share.
@@ -36,6 +37,8 @@ pub mod cdr;
 pub mod check;
 #[cfg(feature = "engine")]
 pub mod needs;
+#[cfg(feature = "engine")]
+pub mod sse;
 pub mod config;
 #[cfg(feature = "engine")]
 pub mod control;

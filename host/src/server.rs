@@ -67,8 +67,8 @@ impl Server {
     pub async fn start_with_file(config: &Config, file: Option<PathBuf>) -> anyhow::Result<Server> {
         let pool = PoolSize::for_live_mounts(&config.mounts);
         let runtime = Arc::new(Runtime::new(&config.runtime, pool)?);
-        let services = start_services(config).await?;
         let (shutdown, _) = watch::channel(false);
+        let services = start_services(config, shutdown.subscribe()).await?;
         let mut tasks = JoinSet::new();
 
         let control = Control::start(config, file, runtime.clone(), services.clone(), pool).await?;
@@ -154,7 +154,7 @@ impl Server {
 }
 
 /// The services, each built from its part of the config, in the order they depend on each other.
-async fn start_services(config: &Config) -> anyhow::Result<Services> {
+async fn start_services(config: &Config, shutdown: watch::Receiver<bool>) -> anyhow::Result<Services> {
     let bus = crate::events::EventBus::new(config.events);
     let store = match &config.store {
         Some(store) => {
@@ -200,6 +200,7 @@ async fn start_services(config: &Config) -> anyhow::Result<Services> {
         host_only: Default::default(),
         metrics,
         failures: Default::default(),
+        shutdown,
     })
 }
 

@@ -109,6 +109,7 @@ mod router;
 pub mod schema;
 pub mod settings;
 pub mod sqlite;
+pub mod sse;
 pub mod stream;
 pub mod system;
 #[cfg(not(target_family = "wasm"))]

@@ -2,6 +2,10 @@
 //!
 //! - `POST /call` with `{"from": "1001", "to": "5550100"}` (JSON or form) rings phone `from` and, when
 //!   it answers, dials `to` from the mount's `context` setting (default `from-internal`).
+//! - `GET /events/stream` streams the same call events as server-sent events (each `data:` the raw
+//!   PBX event as JSON, `id:` its sequence number) for as long as the client stays; a client that
+//!   reconnects with `Last-Event-ID` gets what it missed. The host serves the stream, so a
+//!   subscriber holds no plugin instance.
 //! - `GET /calls` lists live channels.
 //! - `GET /events?last=N&timeout=S` long-polls call events (new channel, dial, bridge, hangup): each
 //!   with its `channel` (for a Dial event of an originated leg, the dialled one) and `dest_channel`.
@@ -13,7 +17,7 @@
 
 use serde::Deserialize;
 use switchboard_sdk::prelude::*;
-use switchboard_sdk::{ami, auth, auth_throttle, events, settings};
+use switchboard_sdk::{ami, auth, auth_throttle, events, settings, sse};
 
 // What `switchboard check` compares with the mount's grants (and `check --strict` insists on).
 switchboard_sdk::needs!(
@@ -114,8 +118,14 @@ fn call_events(req: &Request) -> Result<Response, Error> {
     Response::json(&body)
 }
 
+/// The call events as server-sent events: the key is checked here, then the host streams them.
+fn call_event_stream(req: &Request) -> Result<Response, Error> {
+    check_key(req)?;
+    sse::bus(req, &CALL_EVENTS)
+}
+
 fn router() -> Router {
-    Router::new().post("/call", call).get("/calls", calls).get("/events", call_events)
+    Router::new().post("/call", call).get("/calls", calls).get("/events", call_events).get("/events/stream", call_event_stream)
 }
 
 switchboard_sdk::plugin!(router: router);
@@ -182,5 +192,19 @@ mod tests {
         assert_eq!(events[0]["event"], "DialBegin");
         assert_eq!(events[0]["channel"], "PJSIP/1002-00000002");
         assert_eq!(events[0]["seq"], 3);
+    }
+
+    #[test]
+    fn the_event_stream_asks_the_host_for_call_events_after_the_clients_last_event_id() {
+        let host = Host::new().setting("api-key", "k").install();
+        let refused = router().handle(&Request::new("GET", "/events/stream"));
+        assert_eq!(refused.status(), 401);
+        assert!(host.event_stream().is_none(), "no stream for a client without the key");
+        let request = Request::new("GET", "/events/stream").with_header("x-api-key", "k").with_header("last-event-id", "41");
+        assert_eq!(router().handle(&request).status(), 200);
+        let (source, last) = host.event_stream().expect("a stream was asked for");
+        assert_eq!(last, Some(41));
+        let sse::Source::Bus(filter) = source else { panic!("the bus, not the mount's own stream") };
+        assert_eq!(filter, CALL_EVENTS);
     }
 }

@@ -161,6 +161,7 @@ mod engine {
         &super::ami::CAPABILITY,
         &super::events::CAPABILITY,
         &super::events::STREAM_CAPABILITY,
+        &super::events::SSE_CAPABILITY,
         &super::sqlite::CAPABILITY,
         &super::system::CAPABILITY,
         &super::apply::CAPABILITY,

@@ -34,6 +34,9 @@ pub struct Services {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Recent plugin failures (traps, timeouts, denials), for the admin API and console.
     pub failures: Arc<crate::failures::Failures>,
+    /// Turns true when the server shuts down: what ends the event streams it serves for plugins
+    /// (`crate::sse`), which would otherwise hold the graceful shutdown for its whole grace.
+    pub shutdown: tokio::sync::watch::Receiver<bool>,
 }
 
 /// What one mount's requests run with.

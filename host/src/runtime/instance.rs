@@ -47,6 +47,21 @@ pub struct InstanceState {
     pub client_addr: Option<std::net::IpAddr>,
     /// The id of the request being served (`None` in an event handler), for recorded failures.
     pub request_id: Option<hyper::header::HeaderValue>,
+    /// While a request is served: where `sse.serve` leaves the stream the host is to send as the
+    /// response's body (`None` in an event handler, which has no client).
+    pub sse: Option<SseSlot>,
+}
+
+/// The server-sent event stream a request's handler asked for (see `crate::sse`), read by the
+/// runtime once the response head is set.
+pub type SseSlot = Arc<std::sync::Mutex<Option<SseRequest>>>;
+
+/// What `sse.serve` asked for.
+pub struct SseRequest {
+    /// The events.
+    pub source: crate::sse::Source,
+    /// The client's `Last-Event-ID`.
+    pub last_event_id: Option<u64>,
 }
 
 impl InstanceState {
@@ -78,6 +93,7 @@ impl InstanceState {
             source_timestamp: None,
             client_addr: None,
             request_id: None,
+            sse: None,
             demoted: Arc::new(AtomicBool::new(false)),
         }
     }
@@ -103,6 +119,7 @@ impl InstanceState {
         self.client_addr = client_addr;
         self.outbound.set_request_id(request_id.clone());
         self.request_id = request_id;
+        self.sse = None;
         self.source_timestamp = source_timestamp;
         self.log_lines = 0;
         self.log_dropped = 0;

@@ -123,6 +123,8 @@ where
         }
     };
     store.data_mut().begin_call(deadline, None, client, request_id);
+    let sse = super::SseSlot::default();
+    store.data_mut().sse = Some(sse.clone());
     let suspect = mount.long_runs.is_long();
     arm_deadline(&mut store, deadline, suspect);
     let demoted = store.data().demoted.clone();
@@ -178,7 +180,13 @@ where
     })
     .await;
     match head {
-        Some(Ok(Ok(response))) => Ok(response.map(|body| GuestBody { body, guest }.boxed_unsync())),
+        Some(Ok(Ok(response))) => {
+            let asked = sse.lock().unwrap_or_else(|p| p.into_inner()).take();
+            match asked {
+                Some(asked) if response.status().is_success() => Ok(event_stream(response, guest, asked, &mount)),
+                _ => Ok(response.map(|body| GuestBody { body, guest }.boxed_unsync())),
+            }
+        }
         Some(Ok(Err(code))) => Err(PluginFailure::ErrorCode(format!("{code:?}"))),
         // The sender went with the request's resources: the plugin ended, or is ending, without
         // setting a response. Its outcome says why.
@@ -190,6 +198,30 @@ where
             }
         }
     }
+}
+
+/// The answer of a handler that called `sse.serve`: its status and headers, and as its body the
+/// stream the host writes (`crate::sse`). What the plugin writes to its own body is read and
+/// dropped while its run ends; the stream starts once the run has ended cleanly, and a run that
+/// failed ends the body before any event is sent. From then on no instance is involved.
+fn event_stream(
+    response: hyper::Response<HyperOutgoingBody>,
+    guest: Guest,
+    asked: super::SseRequest,
+    mount: &MountContext,
+) -> hyper::Response<HyperOutgoingBody> {
+    let (mut head, body) = response.into_parts();
+    crate::sse::set_headers(&mut head.headers);
+    let mut plugin_body = GuestBody { body, guest };
+    let ready = async move {
+        while let Some(frame) = plugin_body.frame().await {
+            frame?;
+        }
+        Ok(())
+    };
+    let shutdown = mount.services.shutdown.clone();
+    let body = crate::sse::body(ready, "switchboard event stream", asked.source, asked.last_event_id, 0, shutdown);
+    hyper::Response::from_parts(head, body)
 }
 
 /// One request's run of the guest (instantiate or reuse, `handle`, then back to the idle list),

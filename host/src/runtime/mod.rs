@@ -38,7 +38,7 @@ pub use self::handler::{EventHandler, MAX_BATCH, run_event_handler};
 pub use self::invoke::{PluginFailure, invoke};
 pub use self::lane::{LANE_NICE, LONG_MEMORY, SLICE, SUSPECT_SLICE};
 pub use self::limits::MemoryBound;
-pub use self::instance::InstanceState;
+pub use self::instance::{InstanceState, SseRequest, SseSlot};
 pub use crate::capabilities::{MountContext, Services};
 pub use self::warm::{WarmPool, evict_idle};
 

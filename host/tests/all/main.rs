@@ -28,6 +28,7 @@ mod pbx_control;
 mod pbx_errors;
 mod rate_limit;
 mod reload;
+mod sse;
 mod sandbox;
 mod sark_dialplan;
 mod sark_ops;

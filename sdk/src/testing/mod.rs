@@ -90,6 +90,7 @@ pub(crate) struct State {
     apply: Option<Result<Applied, ApplyError>>,
     applies: usize,
     pub(crate) databases: HashMap<String, std::rc::Rc<sqlite::Database>>,
+    event_stream: Option<(crate::sse::Source, Option<u64>)>,
 }
 
 thread_local! {
@@ -242,6 +243,11 @@ impl Installed {
         with_state(|s| s.stream.iter().map(|e| e.data.clone()).collect()).unwrap_or_default()
     }
 
+    /// What the last `sse` call asked the host to stream, and after which `Last-Event-ID`.
+    pub fn event_stream(&self) -> Option<(crate::sse::Source, Option<u64>)> {
+        with_state(|s| s.event_stream.clone()).flatten()
+    }
+
     /// How many times apply-changes ran.
     pub fn applies(&self) -> usize {
         with_state(|s| s.applies).unwrap_or_default()
@@ -309,6 +315,11 @@ pub(crate) fn events_poll(last: Option<u64>, limit: u32, filter: &[String]) -> V
         let after = s.events.iter().filter(|e| last.is_none_or(|last| e.seq > last)).filter(wanted);
         after.take(if limit == 0 { usize::MAX } else { limit as usize }).cloned().collect()
     })
+}
+
+pub(crate) fn sse_serve(source: crate::sse::Source, last_event_id: Option<u64>) -> Result<(), crate::sse::SseError> {
+    installed(|s| s.event_stream = Some((source, last_event_id)));
+    Ok(())
 }
 
 pub(crate) fn stream_publish(items: &[String]) -> Option<u64> {

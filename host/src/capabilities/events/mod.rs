@@ -1,5 +1,6 @@
-//! `switchboard:pbx/events` and `switchboard:pbx/event-stream`: the host's PBX event bus, and a
-//! mount's own numbered stream that its event handler fills.
+//! `switchboard:pbx/events`, `switchboard:pbx/event-stream` and `switchboard:pbx/sse`: the host's PBX
+//! event bus, a mount's own numbered stream that its event handler fills, and either of them as
+//! server-sent events the host serves to a plugin's client.
 //!
 //! Grant: `grants.events = true`, for both. Services: the host's [`crate::events::EventBus`], and
 //! per mount an [`crate::events::EventStream`], which exists when the plugin exports
@@ -8,12 +9,16 @@
 #[cfg(feature = "engine")]
 mod host;
 #[cfg(feature = "engine")]
+mod sse_host;
+#[cfg(feature = "engine")]
 mod stream_host;
 
 #[cfg(feature = "engine")]
 pub(crate) use self::host::{CAPABILITY, to_wit};
 #[cfg(feature = "engine")]
 pub(crate) use self::stream_host::CAPABILITY as STREAM_CAPABILITY;
+#[cfg(feature = "engine")]
+pub(crate) use self::sse_host::CAPABILITY as SSE_CAPABILITY;
 use super::Grants;
 
 /// Whether a mount's grants lend the bus (and a stream).

@@ -6,6 +6,7 @@
 //! | `GET /command?cmd=…` | `ami.command`, answered as a JSON list of lines |
 //! | `GET /info` | `ami.info` |
 //! | `GET /poll?last=&timeout=&limit=&filter=a,b` | `events.poll`, answered as a JSON list of `{seq, timestamp, name, fields}` |
+//! | `GET /sse?filter=a,b` | `sse.serve(bus(filter), Last-Event-ID)`: the bus as server-sent events, served by the host |
 //! | `GET /stream` | `event-stream.poll(None, 0, 0)`: this plugin exports no event handler, so its mounts have no stream |
 //! | `GET /whoami` | the request's client address: `{header, host}` from `x-switchboard-client-addr` and `auth-throttle.client-address` |
 //! | `GET /rate?name=&limit=&window=` | `rate-limit.hit`, answered as JSON `{allowed, limit, remaining, reset}` (always 200) |
@@ -17,7 +18,7 @@
 
 use switchboard_sdk::prelude::*;
 use switchboard_sdk::pbx_control::{self, PbxCommand};
-use switchboard_sdk::{ami, auth_throttle, events, rate_limit, stream};
+use switchboard_sdk::{ami, auth_throttle, events, rate_limit, sse, stream};
 
 fn pairs(fields: &[(String, String)]) -> serde_json::Value {
     fields.iter().map(|(k, v)| serde_json::json!([k, v])).collect()
@@ -70,6 +71,13 @@ fn poll(req: &Request) -> Result<Response, Error> {
     Response::json(&body)
 }
 
+/// The bus as server-sent events, served by the host (`sse.serve`).
+fn sse_bus(req: &Request) -> Result<Response, Error> {
+    let query = req.query();
+    let filter: Vec<&str> = query.get("filter").map(|f| f.split(',').filter(|s| !s.is_empty()).collect()).unwrap_or_default();
+    sse::bus(req, &filter)
+}
+
 fn no_stream(_: &Request) -> Result<Response, Error> {
     let batch = stream::poll(None, 0, 0)?;
     Response::json(&batch.iter().map(|e| e.seq).collect::<Vec<_>>())
@@ -118,6 +126,7 @@ fn router() -> Router {
         .get("/info", info)
         .get("/poll", poll)
         .get("/stream", no_stream)
+        .get("/sse", sse_bus)
         .get("/whoami", whoami)
         .get("/rate", rate)
         .post("/pbx/{command}", pbx)
