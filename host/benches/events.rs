@@ -299,15 +299,17 @@ async fn round(addr: SocketAddr, setup: &Setup, route: &str, clients: usize, sim
     (latencies, rss)
 }
 
-/// `clients` server-sent event subscribers of `path`, each connected and past its first comment:
-/// each task then waits for the next `data:` message and answers when it read it.
-async fn subscribe(addr: SocketAddr, path: &str, clients: usize) -> Vec<tokio::sync::mpsc::Sender<tokio::sync::oneshot::Sender<Instant>>> {
-    let mut subscribers = Vec::with_capacity(clients);
+/// What subscribers report: the `Tag` of each event they read, and when they read it.
+type Receipts = tokio::sync::mpsc::UnboundedReceiver<(String, Instant)>;
+
+/// `clients` server-sent event subscribers of `path`, each connected and past its first comment.
+/// From then on each reads its stream for good and reports every event's `Tag` as it arrives, so
+/// a subscriber never falls behind between rounds.
+async fn subscribe(addr: SocketAddr, path: &str, clients: usize) -> Receipts {
+    let (receipts_tx, receipts) = tokio::sync::mpsc::unbounded_channel();
     let (ready_tx, mut ready_rx) = tokio::sync::mpsc::channel::<()>(clients.max(1));
     for _ in 0..clients {
-        let (path, ready) = (path.to_string(), ready_tx.clone());
-        // Each round sends the subscriber a channel to answer on with when its next message came.
-        let (round_tx, mut round_rx) = tokio::sync::mpsc::channel::<tokio::sync::oneshot::Sender<Instant>>(1);
+        let (path, ready, receipts) = (path.to_string(), ready_tx.clone(), receipts_tx.clone());
         tokio::spawn(async move {
             let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
             stream.set_nodelay(true).unwrap();
@@ -320,39 +322,38 @@ async fn subscribe(addr: SocketAddr, path: &str, clients: usize) -> Vec<tokio::s
             let hello = body.frame().await.expect("a first frame").expect("no error");
             assert!(hello.data_ref().is_some_and(|d| d.starts_with(b":")), "a comment first");
             ready.send(()).await.unwrap();
-            while let Some(answer) = round_rx.recv().await {
-                loop {
-                    let frame = body.frame().await.expect("the stream goes on").expect("no error");
-                    if frame.data_ref().is_some_and(|d| d.windows(5).any(|w| w == b"data:")) {
-                        let _ = answer.send(Instant::now());
-                        break;
+            while let Some(Ok(frame)) = body.frame().await {
+                let now = Instant::now();
+                let Some(data) = frame.data_ref() else { continue };
+                let text = String::from_utf8_lossy(data);
+                for rest in text.split("\"Tag\":\"").skip(1) {
+                    let tag = rest.split('"').next().unwrap_or_default().to_string();
+                    if receipts.send((tag, now)).is_err() {
+                        return;
                     }
                 }
             }
         });
-        subscribers.push(round_tx);
     }
     drop(ready_tx);
     for _ in 0..clients {
         ready_rx.recv().await.expect("every subscriber connects");
     }
-    subscribers
+    receipts
 }
 
-/// One SSE round: each subscriber's time from just before one event is raised to its message.
-async fn sse_round(subscribers: &[tokio::sync::mpsc::Sender<tokio::sync::oneshot::Sender<Instant>>], setup: &Setup, sim: &Simulator, tag: usize) -> Vec<u64> {
-    let mut answers = Vec::with_capacity(subscribers.len());
-    for subscriber in subscribers {
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        subscriber.send(tx).await.unwrap();
-        answers.push(rx);
-    }
-    tokio::time::sleep(Duration::from_millis(200)).await;
+/// One SSE round: each subscriber's time from just before one tagged event is raised until it read it.
+async fn sse_round(receipts: &mut Receipts, clients: usize, setup: &Setup, sim: &Simulator, tag: &str) -> Vec<u64> {
+    // Whatever earlier rounds (the long-polls' events) left is not this round's.
+    while receipts.try_recv().is_ok() {}
     let sent = Instant::now();
-    setup.trigger.fire(sim, &tag.to_string()).await;
-    let mut latencies = Vec::with_capacity(answers.len());
-    for answer in answers {
-        latencies.push(answer.await.expect("a message").duration_since(sent).as_micros() as u64);
+    setup.trigger.fire(sim, tag).await;
+    let mut latencies = Vec::with_capacity(clients);
+    while latencies.len() < clients {
+        let (seen, at) = tokio::time::timeout(Duration::from_secs(30), receipts.recv()).await.expect("every subscriber hears the event").unwrap();
+        if seen == tag {
+            latencies.push(at.duration_since(sent).as_micros() as u64);
+        }
     }
     latencies
 }
@@ -414,19 +415,20 @@ fn main() {
 
         wait_ready(addr, &setup, &sim).await;
         let idle = rss_mib(pid);
+        let clients_are = if flag("--sse") { "SSE subscribers vs long-polling" } else { "long-polling" };
         println!(
-            "{clients} long-polling clients, one PBX event ({}), {rounds} rounds per route, alternating; host idle RSS {idle:.1} MiB",
+            "{clients} {clients_are} clients, one PBX event ({}), {rounds} rounds per route, alternating; host idle RSS {idle:.1} MiB",
             setup.trigger.describe()
         );
         if flag("--sse") {
             let path = "/bus/sse?filter=UserEvent";
-            let subscribers = subscribe(addr, path, clients).await;
+            let mut receipts = subscribe(addr, path, clients).await;
             tokio::time::sleep(Duration::from_millis(500)).await;
             let held = rss_mib(pid);
             let mut sse = Vec::new();
             let mut polls = Vec::new();
             for n in 0..rounds {
-                sse.extend(sse_round(&subscribers, &setup, &sim, n).await);
+                sse.extend(sse_round(&mut receipts, clients, &setup, &sim, &format!("sse-{n}")).await);
                 polls.extend(round(addr, &setup, &setup.baseline, clients, &sim, pid, n).await.0);
             }
             sse.sort_unstable();
@@ -445,7 +447,7 @@ fn main() {
                 percentile(&sse, 0.5) as f64 / percentile(&polls, 0.5).max(1) as f64,
                 percentile(&sse, 0.99) as f64 / percentile(&polls, 0.99).max(1) as f64
             );
-            drop(subscribers);
+            drop(receipts);
             if let Trigger::UserEvent(ami) = &setup.trigger {
                 ami.stop();
             }
