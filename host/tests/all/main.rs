@@ -41,6 +41,7 @@ mod tls;
 mod transcript;
 mod util;
 mod issabel;
+mod js_plugin;
 mod sark;
 mod streams;
 mod reuse;

@@ -222,6 +222,11 @@ impl Rig {
         self.sim.clone().expect("the rig has a PBX")
     }
 
+    /// The config text the host was started from (to hand to `switchboard check`, say).
+    pub fn config_text(&self) -> &str {
+        &self.config
+    }
+
     /// A path under the rig's directory.
     pub fn path(&self, relative: &str) -> PathBuf {
         self.root.path().join(relative)

@@ -1,0 +1,99 @@
+//! A plugin in JavaScript, built the way its README says: `examples/hello-js` copied out of the
+//! repository, its pinned ComponentizeJS installed with `npm ci`, the component built with
+//! `node build.mjs` against the repository's `wit/`, its needs embedded with `switchboard needs
+//! embed`; then mounted twice on the real server with the simulator as its PBX — once granted
+//! what it declares, once granted nothing — and driven over HTTP: a setting, an AMI action and its
+//! own database, each denied where not granted; and `check --strict` reports only its declared
+//! needs.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use switchboard_sim::PbxSeed;
+
+use crate::util::{self, Rig, tools};
+
+const BIN: &str = env!("CARGO_BIN_EXE_switchboard");
+
+fn repository() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+fn run(command: &mut Command) -> String {
+    let output = command.output().unwrap_or_else(|e| panic!("running {command:?}: {e}"));
+    let said = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "{command:?} failed: {said}");
+    said
+}
+
+/// Builds `examples/hello-js` in `dir` and answers its component, its needs embedded.
+fn build(dir: &Path) -> PathBuf {
+    let npm = tools::debian("npm", "npm");
+    let example = repository().join("examples/hello-js");
+    for file in ["package.json", "package-lock.json", "app.js", "build.mjs", "needs.toml"] {
+        std::fs::copy(example.join(file), dir.join(file)).unwrap_or_else(|e| panic!("copying {file}: {e}"));
+    }
+    run(Command::new(&npm).args(["ci", "--no-audit", "--no-fund"]).current_dir(dir));
+    let wasm = dir.join("hello-js.wasm");
+    run(Command::new("node").arg("build.mjs").arg(repository().join("wit")).arg(&wasm).current_dir(dir));
+    run(Command::new(BIN).args(["needs", "embed"]).arg(&wasm).arg("--needs").arg(dir.join("needs.toml")));
+    wasm
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_javascript_plugin_uses_settings_ami_and_its_database_and_is_denied_where_not_granted() {
+    let build_dir = tempfile::tempdir().unwrap();
+    let wasm = build(build_dir.path());
+    let plugin = wasm.display().to_string();
+
+    let rig = Rig::builder()
+        .pbx(PbxSeed::demo())
+        .store()
+        .mount("/js", &plugin, "settings = { greeting = \"Hello from JavaScript\" }\ngrants = { ami = [\"Ping\"], sqlite = { own = true } }\nlimits = { timeout_ms = 20000 }")
+        .mount("/bare", &plugin, "limits = { timeout_ms = 20000 }")
+        .start()
+        .await;
+    let http = util::client();
+    let get = |path: &str| http.get(format!("{}{path}", rig.base)).timeout(Duration::from_secs(60)).send();
+
+    let greeting = get("/js/").await.unwrap();
+    assert_eq!(greeting.status(), 200);
+    assert_eq!(greeting.text().await.unwrap(), "Hello from JavaScript\n");
+
+    let ping = get("/js/ping").await.unwrap();
+    assert_eq!(ping.status(), 200);
+    let ping: serde_json::Value = ping.json().await.unwrap();
+    assert_eq!(ping["response"]["Response"], "Success", "{ping}");
+    assert_eq!(ping["response"]["Ping"], "Pong", "{ping}");
+
+    for expected in [1, 2] {
+        let hit = http.post(format!("{}/js/hits", rig.base)).send().await.unwrap();
+        assert_eq!(hit.status(), 200);
+        let hit: serde_json::Value = hit.json().await.unwrap();
+        assert_eq!(hit["hits"], expected, "{hit}");
+    }
+
+    let denied = get("/bare/ping").await.unwrap();
+    assert_eq!(denied.status(), 403);
+    assert_eq!(util::error_code(denied).await, "denied");
+    let denied = http.post(format!("{}/bare/hits", rig.base)).send().await.unwrap();
+    assert_eq!(denied.status(), 403);
+    assert_eq!(util::error_code(denied).await, "no-such-database");
+
+    // The runtime imports every interface; the declaration keeps the report to what it uses, and
+    // `--strict` fails on the needs /bare lacks, nothing else.
+    let config = rig.path("checked.toml");
+    std::fs::write(&config, rig.config_text()).unwrap();
+    let output = Command::new(BIN).args(["check", "--strict", "--config"]).arg(&config).output().unwrap();
+    let said = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(!output.status.success(), "{said}");
+    assert!(said.contains("requests switchboard:pbx/ami (grants.ami): granted"), "{said}");
+    assert!(said.contains("also imports, without declaring a need:"), "{said}");
+    assert!(said.contains("mount /bare: the plugin needs grants.ami: Ping, which the mount does not grant"), "{said}");
+    assert!(said.contains("mount /bare: the plugin needs grants.sqlite.own, which the mount does not grant"), "{said}");
+    assert!(!said.contains("mount /js:"), "what /js is granted covers what it declares: {said}");
+    assert!(said.contains("requests switchboard:pbx/ami (grants.ami): NOT granted"), "a declared need /bare lacks is shown: {said}");
+    assert!(!said.contains("requests switchboard:pbx/events"), "undeclared imports are folded into one line: {said}");
+    rig.stop().await;
+}
