@@ -41,7 +41,7 @@ mod tls;
 mod transcript;
 mod util;
 mod issabel;
-mod js_plugin;
+mod other_languages;
 mod sark;
 mod streams;
 mod reuse;

@@ -1,10 +1,11 @@
-//! A plugin in JavaScript, built the way its README says: `examples/hello-js` copied out of the
-//! repository, its pinned ComponentizeJS installed with `npm ci`, the component built with
-//! `node build.mjs` against the repository's `wit/`, its needs embedded with `switchboard needs
-//! embed`; then mounted twice on the real server with the simulator as its PBX — once granted
-//! what it declares, once granted nothing — and driven over HTTP: a setting, an AMI action and its
-//! own database, each denied where not granted; and `check --strict` reports only its declared
-//! needs.
+//! Plugins in JavaScript and Python, each built the way its README says — `examples/hello-js` with
+//! its pinned ComponentizeJS (`npm ci`, `node build.mjs`), `examples/hello-py` with its pinned
+//! componentize-py (a venv, `pip install -r requirements.txt`, `componentize-py … componentize`) —
+//! copied out of the repository, built against the repository's `wit/`, their needs embedded with
+//! `switchboard needs embed`; then each mounted twice on the real server with the simulator as its
+//! PBX — once granted what it declares, once granted nothing — and driven over HTTP: a setting, an
+//! AMI action and its own database, each denied where not granted; and `check --strict` reports
+//! only the declared needs. The two plugins answer alike, so one drive serves both.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -27,48 +28,75 @@ fn run(command: &mut Command) -> String {
     said
 }
 
-/// Builds `examples/hello-js` in `dir` and answers its component, its needs embedded.
-fn build(dir: &Path) -> PathBuf {
-    let npm = tools::debian("npm", "npm");
-    let example = repository().join("examples/hello-js");
-    for file in ["package.json", "package-lock.json", "app.js", "build.mjs", "needs.toml"] {
+/// Copies `files` of `examples/<example>` into `dir`.
+fn copy_example(example: &str, files: &[&str], dir: &Path) {
+    let example = repository().join("examples").join(example);
+    for file in files {
         std::fs::copy(example.join(file), dir.join(file)).unwrap_or_else(|e| panic!("copying {file}: {e}"));
     }
-    run(Command::new(&npm).args(["ci", "--no-audit", "--no-fund"]).current_dir(dir));
-    let wasm = dir.join("hello-js.wasm");
-    run(Command::new("node").arg("build.mjs").arg(repository().join("wit")).arg(&wasm).current_dir(dir));
-    run(Command::new(BIN).args(["needs", "embed"]).arg(&wasm).arg("--needs").arg(dir.join("needs.toml")));
-    wasm
+}
+
+/// Embeds `dir/needs.toml` in `wasm`.
+fn embed_needs(wasm: &Path, dir: &Path) {
+    run(Command::new(BIN).args(["needs", "embed"]).arg(wasm).arg("--needs").arg(dir.join("needs.toml")));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_javascript_plugin_uses_settings_ami_and_its_database_and_is_denied_where_not_granted() {
-    let build_dir = tempfile::tempdir().unwrap();
-    let wasm = build(build_dir.path());
+    let dir = tempfile::tempdir().unwrap();
+    let npm = tools::debian("npm", "npm");
+    copy_example("hello-js", &["package.json", "package-lock.json", "app.js", "build.mjs", "needs.toml"], dir.path());
+    run(Command::new(&npm).args(["ci", "--no-audit", "--no-fund"]).current_dir(dir.path()));
+    let wasm = dir.path().join("hello-js.wasm");
+    run(Command::new("node").arg("build.mjs").arg(repository().join("wit")).arg(&wasm).current_dir(dir.path()));
+    embed_needs(&wasm, dir.path());
+    drive(&wasm).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_python_plugin_uses_settings_ami_and_its_database_and_is_denied_where_not_granted() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_example("hello-py", &["requirements.txt", "app.py", "needs.toml"], dir.path());
+    let venv = dir.path().join("venv");
+    run(Command::new("python3").args(["-m", "venv"]).arg(&venv));
+    run(Command::new(venv.join("bin/pip")).args(["install", "-q", "-r", "requirements.txt"]).current_dir(dir.path()));
+    let wasm = dir.path().join("hello-py.wasm");
+    run(Command::new(venv.join("bin/componentize-py"))
+        .arg("-d")
+        .arg(repository().join("wit"))
+        .args(["-w", "plugin", "componentize", "app", "-o"])
+        .arg(&wasm)
+        .current_dir(dir.path()));
+    embed_needs(&wasm, dir.path());
+    drive(&wasm).await;
+}
+
+/// Mounts `wasm` at `/granted` with what it declares and at `/bare` with nothing, and drives both.
+async fn drive(wasm: &Path) {
     let plugin = wasm.display().to_string();
 
     let rig = Rig::builder()
         .pbx(PbxSeed::demo())
         .store()
-        .mount("/js", &plugin, "settings = { greeting = \"Hello from JavaScript\" }\ngrants = { ami = [\"Ping\"], sqlite = { own = true } }\nlimits = { timeout_ms = 20000 }")
+        .mount("/granted", &plugin, "settings = { greeting = \"Hello from a mount setting\" }\ngrants = { ami = [\"Ping\"], sqlite = { own = true } }\nlimits = { timeout_ms = 20000 }")
         .mount("/bare", &plugin, "limits = { timeout_ms = 20000 }")
         .start()
         .await;
     let http = util::client();
     let get = |path: &str| http.get(format!("{}{path}", rig.base)).timeout(Duration::from_secs(60)).send();
 
-    let greeting = get("/js/").await.unwrap();
+    let greeting = get("/granted/").await.unwrap();
     assert_eq!(greeting.status(), 200);
-    assert_eq!(greeting.text().await.unwrap(), "Hello from JavaScript\n");
+    assert_eq!(greeting.text().await.unwrap(), "Hello from a mount setting\n");
 
-    let ping = get("/js/ping").await.unwrap();
+    let ping = get("/granted/ping").await.unwrap();
     assert_eq!(ping.status(), 200);
     let ping: serde_json::Value = ping.json().await.unwrap();
     assert_eq!(ping["response"]["Response"], "Success", "{ping}");
     assert_eq!(ping["response"]["Ping"], "Pong", "{ping}");
 
     for expected in [1, 2] {
-        let hit = http.post(format!("{}/js/hits", rig.base)).send().await.unwrap();
+        let hit = http.post(format!("{}/granted/hits", rig.base)).send().await.unwrap();
         assert_eq!(hit.status(), 200);
         let hit: serde_json::Value = hit.json().await.unwrap();
         assert_eq!(hit["hits"], expected, "{hit}");
@@ -92,7 +120,7 @@ async fn a_javascript_plugin_uses_settings_ami_and_its_database_and_is_denied_wh
     assert!(said.contains("also imports, without declaring a need:"), "{said}");
     assert!(said.contains("mount /bare: the plugin needs grants.ami: Ping, which the mount does not grant"), "{said}");
     assert!(said.contains("mount /bare: the plugin needs grants.sqlite.own, which the mount does not grant"), "{said}");
-    assert!(!said.contains("mount /js:"), "what /js is granted covers what it declares: {said}");
+    assert!(!said.contains("mount /granted:"), "what /granted is granted covers what it declares: {said}");
     assert!(said.contains("requests switchboard:pbx/ami (grants.ami): NOT granted"), "a declared need /bare lacks is shown: {said}");
     assert!(!said.contains("requests switchboard:pbx/events"), "undeclared imports are folded into one line: {said}");
     rig.stop().await;
