@@ -376,14 +376,28 @@ fn publish_tables(shared: &Shared, entries: &[Entry]) {
 }
 
 /// Says, per capability the plugin imports, whether the mount grants it: a denied one is a warning,
-/// since its calls will fail.
+/// since its calls will fail. A plugin that declares its needs (`crate::needs`) gets a warning per
+/// need its mount lacks, and the imports it does not declare are one line, as `check` prints them.
 fn log_capabilities(mount: &Mount, handle: &MountHandle) {
+    let plugin = &handle.context.plugin;
+    let needs = handle.plugin.needs.as_deref();
+    let mut undeclared = Vec::new();
     for cap in handle.capabilities() {
-        if cap.granted {
-            tracing::info!(route = %mount.route, plugin = %handle.context.plugin, interface = %cap.interface, "capability requested and granted");
+        if needs.is_some_and(|n| !crate::needs::declares(&n.grants, cap.grant)) {
+            undeclared.push(cap.interface);
+        } else if cap.granted {
+            tracing::info!(route = %mount.route, plugin = %plugin, interface = %cap.interface, "capability requested and granted");
         } else {
-            tracing::warn!(route = %mount.route, plugin = %handle.context.plugin, interface = %cap.interface, grant = cap.grant,
+            tracing::warn!(route = %mount.route, plugin = %plugin, interface = %cap.interface, grant = cap.grant,
                 "capability requested but not granted: its calls will be denied (add grants.{} to the mount)", cap.grant);
+        }
+    }
+    if !undeclared.is_empty() {
+        tracing::info!(route = %mount.route, plugin = %plugin, interfaces = %undeclared.join(", "), "imported without a declared need");
+    }
+    if let Some(needs) = needs {
+        for missing in crate::needs::missing(&needs.grants, &mount.grants) {
+            tracing::warn!(route = %mount.route, plugin = %plugin, need = %missing, "the plugin declares a need its mount does not grant: its calls will be denied");
         }
     }
 }

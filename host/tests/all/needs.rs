@@ -98,6 +98,29 @@ fn an_embedded_declaration_quiets_the_imports_a_plugin_does_not_use() {
     assert!(out.contains("also imports, without declaring a need: ") && out.contains("switchboard:pbx/pbx-control"), "{out}");
     assert!(out.contains("declared needs: all granted"), "{out}");
 
+    // `serve` logs the same way: the declared need, and the rest folded into one line.
+    let mut server = Command::new(BIN)
+        .args(["serve", "--config"])
+        .arg(&only_ami)
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut log = String::new();
+    for line in std::io::BufRead::lines(std::io::BufReader::new(server.stderr.take().unwrap())) {
+        let line = line.unwrap();
+        log.push_str(&line);
+        log.push('\n');
+        if line.contains("listening") {
+            break;
+        }
+    }
+    crate::util::terminate(&mut server);
+    assert!(log.contains("imported without a declared need"), "{log}");
+    assert!(!log.contains("capability requested but not granted"), "no warning per undeclared import: {log}");
+    assert!(log.contains("capability requested and granted"), "{log}");
+
     // Declaring twice is refused: the declaration belongs to the build.
     let (ok, _, err) = run(&["needs", "embed", probe.to_str().unwrap(), "--needs", needs.to_str().unwrap()], None);
     assert!(!ok);
