@@ -31,6 +31,18 @@ pub struct Tls {
     /// The pair every new handshake is answered with, replaced by [`Tls::watch`].
     served: Arc<Served>,
     files: ListenerTls,
+    /// The files' modification times and lengths as they were just before the served pair was read:
+    /// what [`Tls::watch`] compares with, so a change made after loading and before the watch's
+    /// task first runs (a busy start) is still seen.
+    loaded: Stamp,
+}
+
+/// Each file's modification time and length, when it can be read.
+type Stamp = (Option<(Option<std::time::SystemTime>, u64)>, Option<(Option<std::time::SystemTime>, u64)>);
+
+fn stamp(tls: &ListenerTls) -> Stamp {
+    let of = |path: &Path| std::fs::metadata(path).ok().map(|m| (m.modified().ok(), m.len()));
+    (of(&tls.cert), of(&tls.key))
 }
 
 /// The certificate and key new connections get. Read once per handshake (never per request); a
@@ -57,6 +69,7 @@ impl Tls {
             tracing::info!(listener, cert = %tls.cert.display(), key = %tls.key.display(), "generated a self-signed certificate");
         }
         let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let loaded = stamp(tls);
         let (pair, fingerprint) = read_pair(tls, &provider)?;
         let served = Arc::new(Served(RwLock::new(pair)));
         let mut config = rustls::ServerConfig::builder_with_provider(provider)
@@ -65,19 +78,15 @@ impl Tls {
             .with_no_client_auth()
             .with_cert_resolver(served.clone());
         config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-        Ok(Tls { acceptor: TlsAcceptor::from(Arc::new(config)), fingerprint, served, files: tls.clone() })
+        Ok(Tls { acceptor: TlsAcceptor::from(Arc::new(config)), fingerprint, served, files: tls.clone(), loaded })
     }
 
     /// Serves the certificate and key files anew whenever they change, until `shutdown` turns
     /// true. A pair that cannot be read, or whose key does not fit its certificate (say, the
     /// certificate written and the key not yet), is logged and the one being served stays.
     pub async fn watch(self, listener: String, mut shutdown: tokio::sync::watch::Receiver<bool>) {
-        let stamp = |tls: &ListenerTls| {
-            let of = |path: &Path| std::fs::metadata(path).ok().map(|m| (m.modified().ok(), m.len()));
-            (of(&tls.cert), of(&tls.key))
-        };
         let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let mut seen = stamp(&self.files);
+        let mut seen = self.loaded.clone();
         loop {
             tokio::select! {
                 _ = tokio::time::sleep(WATCH_EVERY) => {}
