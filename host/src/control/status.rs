@@ -50,23 +50,13 @@ pub struct GrantStatus {
 }
 
 /// A mount's live figures: the per-request counts are the route's metrics (they continue across
-/// hot swaps), the idle instances are read from the mount's warm pool.
+/// hot swaps), the idle instances are read from the mount's warm pool. Serialized flat:
+/// `{"requests", …, "timeouts", "idle_instances"}`.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Counters {
-    /// Requests answered.
-    pub requests: u64,
-    /// Requests admitted or queued whose response head has not gone out yet.
-    pub in_flight: u64,
-    /// Answers with a 5xx status.
-    pub errors_5xx: u64,
-    /// Fresh instances created.
-    pub instantiations: u64,
-    /// Requests served by a warm instance.
-    pub reuse_hits: u64,
-    /// Plugin traps.
-    pub traps: u64,
-    /// Requests past their deadline.
-    pub timeouts: u64,
+    /// What the route's metrics counted.
+    #[serde(flatten)]
+    pub counted: crate::metrics::MountCounters,
     /// Warm instances waiting on the idle list now.
     pub idle_instances: u64,
 }
@@ -79,17 +69,7 @@ pub(crate) fn of(listed: &Listed) -> MountStatus {
         .into_iter()
         .map(|c| GrantStatus { interface: c.interface, grant: c.grant, requested: true, granted: c.granted })
         .collect();
-    let counted = handle.context.metrics.snapshot();
-    let counters = Counters {
-        requests: counted.requests,
-        in_flight: counted.in_flight,
-        errors_5xx: counted.errors_5xx,
-        instantiations: counted.instantiations,
-        reuse_hits: counted.reuse_hits,
-        traps: counted.traps,
-        timeouts: counted.timeouts,
-        idle_instances: handle.warm.idle_count() as u64,
-    };
+    let counters = Counters { counted: handle.context.metrics.snapshot(), idle_instances: handle.warm.idle_count() as u64 };
     MountStatus {
         route: listed.mount.route.clone(),
         plugin: handle.context.plugin.to_string(),
