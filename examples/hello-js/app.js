@@ -7,9 +7,9 @@
 // It exports `wasi:http/incoming-handler` itself (ComponentizeJS's fetch event targets an older
 // wasi:http than the world, see README.md), writing each answer through `wasi:http/types`.
 
-import { get } from 'switchboard:pbx/settings@0.1.6';
-import { send } from 'switchboard:pbx/ami@0.1.6';
-import { Connection } from 'switchboard:pbx/sqlite@0.1.6';
+import { get } from 'switchboard:pbx/settings@0.1.7';
+import { send } from 'switchboard:pbx/ami@0.1.7';
+import { Connection } from 'switchboard:pbx/sqlite@0.1.7';
 import { Fields, OutgoingResponse, OutgoingBody, ResponseOutparam } from 'wasi:http/types@0.2.12';
 
 const encoder = new TextEncoder();

@@ -74,6 +74,27 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     core::hint::black_box(diff) == 0
 }
 
+/// Checks the API key in header `header` against `expected`, counting wrong keys with the host's
+/// [`auth_throttle`](crate::auth_throttle) per client address: a client locked out is refused
+/// before its key is looked at (429 with `Retry-After`, so a right guess during a lock counts for
+/// nothing), a wrong or missing key is counted and answered 401.
+///
+/// ```
+/// # use switchboard_sdk::{prelude::*, auth, testing::Host};
+/// # let _host = Host::new().install();
+/// let request = Request::new("GET", "/calls").with_header("x-api-key", "k3y");
+/// assert!(auth::require_api_key(&request, "x-api-key", "k3y").is_ok());
+/// assert_eq!(auth::require_api_key(&request, "x-api-key", "other").unwrap_err().status(), 401);
+/// ```
+pub fn require_api_key(req: &crate::Request, header: &str, expected: &str) -> Result<(), crate::Error> {
+    crate::auth_throttle::check(None)?;
+    if req.header_key(header).is_some_and(|k| constant_time_eq(k.as_bytes(), expected.as_bytes())) {
+        return Ok(());
+    }
+    crate::auth_throttle::failure(None)?;
+    Err(crate::Error::unauthorized(format!("missing or wrong {header}")))
+}
+
 /// `"<scheme> <rest>"` with a case-insensitive scheme → trimmed, non-empty `rest`.
 fn strip_scheme<'a>(value: &'a str, scheme: &str) -> Option<&'a str> {
     let value = value.trim();

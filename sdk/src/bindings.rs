@@ -33,14 +33,14 @@ pub mod event_handler {
         inline: "
             package switchboard:sdk;
             world on-events {
-                export switchboard:pbx/event-handler@0.1.6;
+                export switchboard:pbx/event-handler@0.1.7;
             }
         ",
         path: "wit",
         world: "switchboard:sdk/on-events",
         with: {
-            "switchboard:pbx/events@0.1.6": crate::bindings::switchboard::pbx::events,
-            "switchboard:pbx/types@0.1.6": crate::bindings::switchboard::pbx::types,
+            "switchboard:pbx/events@0.1.7": crate::bindings::switchboard::pbx::events,
+            "switchboard:pbx/types@0.1.7": crate::bindings::switchboard::pbx::types,
         },
         pub_export_macro: true,
         export_macro_name: "export_event_handler",

@@ -100,7 +100,7 @@ impl std::io::Write for BodyWriter {
 }
 
 /// `check-write` / `write` / `subscribe`+`block` until all of `bytes` is accepted.
-fn write_all(stream: &OutputStream, mut bytes: &[u8]) -> Result<(), StreamError> {
+pub(crate) fn write_all(stream: &OutputStream, mut bytes: &[u8]) -> Result<(), StreamError> {
     while !bytes.is_empty() {
         let permitted = stream.check_write()?;
         if permitted == 0 {

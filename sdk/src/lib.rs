@@ -22,6 +22,8 @@
 //!   before writing it;
 //! - [`stream`] and `plugin!(…, on_events: …)`: handle every PBX event once, in a long-lived
 //!   instance, and serve the result as the mount's own densely numbered event stream;
+//! - [`wake`]: have that handler called again later without an event, to retry work it kept;
+//! - [`outbound`]: HTTP requests to the hosts the mount grants (webhooks, CRM APIs), with timeouts;
 //! - [`php_json`]: JSON byte-compatible with PHP's `json_encode`, for APIs whose clients compare bytes;
 //! - [`Response::file`]: stream a file from a granted file area (`/recordings/…`) in bounded memory;
 //!   [`Response::file_range`] answers `Range: bytes=…` requests for it too ([`range`]);
@@ -97,6 +99,7 @@ mod params;
 pub mod pbx;
 pub mod multipart;
 pub mod needs;
+pub mod outbound;
 pub mod pbx_control;
 pub mod php_json;
 pub mod range;
@@ -114,6 +117,7 @@ pub mod stream;
 pub mod system;
 #[cfg(not(target_family = "wasm"))]
 pub mod testing;
+pub mod wake;
 
 pub use body::BodyWriter;
 pub use error::Error;
@@ -152,7 +156,8 @@ pub mod prelude {
 ///   `event-plugin`): the host calls it with every PBX event batch, in order, on one long-lived
 ///   instance per mount (so statics and `thread_local!` state persist between calls, until a trap
 ///   or a limit replaces the instance). It typically translates events and
-///   [`stream::publish`]es the result. Plugins without `on_events` do not export it.
+///   [`stream::publish`]es the result. An empty slice is a wake-up ([`wake`]). Plugins without
+///   `on_events` do not export it.
 ///
 /// ```
 /// use switchboard_sdk::prelude::*;

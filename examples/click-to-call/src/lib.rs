@@ -17,7 +17,7 @@
 
 use serde::Deserialize;
 use switchboard_sdk::prelude::*;
-use switchboard_sdk::{ami, auth, auth_throttle, events, settings, sse};
+use switchboard_sdk::{ami, auth, events, settings, sse};
 
 // What `switchboard check` compares with the mount's grants (and `check --strict` insists on).
 switchboard_sdk::needs!(
@@ -46,15 +46,10 @@ fn number(value: &str, field: &str) -> Result<String, Error> {
 }
 
 fn check_key(req: &Request) -> Result<(), Error> {
-    let Some(key) = settings::get("api-key") else { return Ok(()) };
-    // Refuse a locked-out client before looking at its key, so a right guess during a lock counts
-    // for nothing; then count a wrong key (a 429 when it starts a lock).
-    auth_throttle::check(None)?;
-    if req.header_key("x-api-key").is_some_and(|k| auth::constant_time_eq(k.as_bytes(), key.as_bytes())) {
-        return Ok(());
+    match settings::get("api-key") {
+        Some(key) => auth::require_api_key(req, "X-Api-Key", &key),
+        None => Ok(()),
     }
-    auth_throttle::failure(None)?;
-    Err(Error::unauthorized("missing or wrong X-Api-Key"))
 }
 
 fn call(req: &Request) -> Result<Response, Error> {

@@ -43,5 +43,5 @@ wasmtime::component::bindgen!({
 
 pub use self::exports::switchboard::pbx::event_handler;
 pub use self::switchboard::pbx::{
-    ami, auth_throttle, event_stream, events, log, pbx, pbx_control, rate_limit, settings, sqlite, sse, system, types,
+    ami, auth_throttle, event_stream, events, log, pbx, pbx_control, rate_limit, settings, sqlite, sse, system, types, wake,
 };

@@ -162,6 +162,7 @@ mod engine {
         &super::events::CAPABILITY,
         &super::events::STREAM_CAPABILITY,
         &super::events::SSE_CAPABILITY,
+        &super::events::WAKE_CAPABILITY,
         &super::sqlite::CAPABILITY,
         &super::system::CAPABILITY,
         &super::apply::CAPABILITY,

@@ -63,6 +63,8 @@ pub struct MountContext {
     /// The mount's own event stream, when its plugin exports `event-handler` and its grants include
     /// `events = true` (set by the server after loading the plugin).
     pub stream: Option<Arc<crate::events::EventStream>>,
+    /// When the mount's event handler asked to be called again without an event (`wake`).
+    pub wake: Arc<crate::runtime::Wake>,
     /// The mount's runs that went on past their first slice (see `lane`).
     pub long_runs: Arc<crate::runtime::lane::LongRuns>,
     /// Authentication failures counted for this mount's plugin (`auth-throttle`).
@@ -91,6 +93,7 @@ impl MountContext {
             services,
             sqlite: super::sqlite::SqlitePolicies::new(&mount.grants.sqlite),
             stream: None,
+            wake: Arc::default(),
             long_runs: Arc::default(),
             auth_throttle: super::auth_throttle::AuthThrottle::new(policy),
             rate_limit: super::rate_limit::RateLimiter::default(),

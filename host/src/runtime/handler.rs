@@ -15,6 +15,10 @@
 //! next batch gets a fresh one. Waiting for events is a bus long-poll, so an idle handler holds no
 //! thread.
 //!
+//! Besides events, a call may be a wake-up: an empty batch, when the plugin asked for one
+//! (`wake.after`, kept in the mount's [`super::Wake`]) and once at start for components that import
+//! `wake`. It runs under the same rules as a batch of events.
+//!
 //! A handler is a bus reader like any poller: while a mount runs one, the bus never resets for want
 //! of readers. A handler slower than the bus loses the oldest events like any slow reader; the
 //! host logs how many, and the plugin sees the jump in the batch's sequence numbers.
@@ -41,11 +45,25 @@ const IDLE_POLL: Duration = Duration::from_secs(60);
 /// Pause after a failure to instantiate, so a plugin that cannot start does not spin a core.
 const RESTART_BACKOFF: Duration = Duration::from_millis(500);
 
+/// After a wake-up call that failed, when the next one comes (the plugin's own ask died with it).
+const WAKE_RETRY: Duration = Duration::from_secs(30);
+
+/// What the handler's task does next.
+enum Next {
+    /// Bus events (none: the long-poll timed out).
+    Events(Vec<Arc<BusEvent>>),
+    /// A wake-up is due: an empty call.
+    Wake,
+}
+
 /// What the host needs to call a component's `on-events`.
 #[derive(Clone)]
 pub struct EventHandler {
     pub(super) pre: InstancePre<InstanceState>,
     pub(super) indices: Arc<GuestIndices>,
+    /// Whether the component imports `wake`: such a handler is called once with an empty batch
+    /// when its mount starts, to pick up work it kept across a restart.
+    pub(super) start_call: bool,
 }
 
 /// A live instance and its store.
@@ -72,29 +90,48 @@ pub async fn run_event_handler(
     let long_runs = Arc::new(LongRuns::default());
     let (plugin, route) = (mount.plugin.clone(), mount.route.clone());
     tracing::info!(plugin = &*plugin, route = &*route, "event handler started");
+    if handler.start_call {
+        mount.wake.after(Duration::ZERO);
+    }
     loop {
         let wait = Wait { last: None, timeout: IDLE_POLL, limit: MAX_BATCH };
-        let batch = tokio::select! {
-            batch = bus.poll_at(cursor, wait) => batch,
+        let next = tokio::select! {
+            batch = bus.poll_at(cursor, wait) => Next::Events(batch),
+            () = mount.wake.due() => Next::Wake,
             _ = shutdown.wait_for(|stop| *stop) => break,
         };
-        let Some(newest) = batch.last() else { continue };
-        if let Cursor::After(previous) = cursor {
-            let dropped = batch[0].seq.saturating_sub(previous + 1);
-            if dropped > 0 {
-                tracing::warn!(plugin = &*plugin, route = &*route, dropped,
-                    "event handler fell behind the bus buffer; the oldest events were dropped before it saw them");
+        let (batch, range) = match next {
+            // A bus poll that timed out.
+            Next::Events(batch) if batch.is_empty() => continue,
+            Next::Events(batch) => {
+                let (first, newest) = (batch[0].seq, batch[batch.len() - 1].seq);
+                if let Cursor::After(previous) = cursor {
+                    let dropped = first.saturating_sub(previous + 1);
+                    if dropped > 0 {
+                        tracing::warn!(plugin = &*plugin, route = &*route, dropped,
+                            "event handler fell behind the bus buffer; the oldest events were dropped before it saw them");
+                    }
+                }
+                cursor = Cursor::After(newest);
+                (batch, Some((first, newest)))
             }
-        }
-        cursor = Cursor::After(newest.seq);
-        let (first, last) = (batch[0].seq, newest.seq);
+            Next::Wake => (Vec::new(), None),
+        };
         match call(&handler, &mount, &long_runs, &mut live, &batch).await {
             Ok(()) => {}
             Err(failure) => {
-                tracing::error!(plugin = &*plugin, route = &*route, code = failure.code(), first_seq = first, last_seq = last,
-                    "event handler {failure}; this batch is dropped and the next one gets a fresh instance");
+                let what = match range {
+                    Some((first, last)) => format!("bus events {first}..={last}, dropped"),
+                    None => {
+                        // The work it was woken for is still the plugin's to do: ask again later.
+                        mount.wake.after(WAKE_RETRY);
+                        format!("a wake-up, asked again in {} s", WAKE_RETRY.as_secs())
+                    }
+                };
+                tracing::error!(plugin = &*plugin, route = &*route, code = failure.code(), what = %what,
+                    "event handler {failure}; the next call gets a fresh instance");
                 failure.count(&mount.metrics);
-                let message = format!("event handler {failure} (bus events {first}..={last}, dropped)");
+                let message = format!("event handler {failure} ({what})");
                 mount.services.failures.record(&route, &plugin, (&failure).into(), &message, None);
                 let failed_to_start = live.is_none();
                 live = None;

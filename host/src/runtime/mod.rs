@@ -22,6 +22,7 @@ mod invoke;
 pub(crate) mod lane;
 mod limits;
 mod stdio;
+mod wake;
 mod warm;
 
 use std::sync::Arc;
@@ -40,6 +41,7 @@ pub use self::lane::{LANE_NICE, LONG_MEMORY, SLICE, SUSPECT_SLICE};
 pub use self::limits::MemoryBound;
 pub use self::instance::{InstanceState, SseRequest, SseSlot};
 pub use crate::capabilities::{MountContext, Services};
+pub use self::wake::Wake;
 pub use self::warm::{WarmPool, evict_idle};
 
 use crate::capabilities::{self, CapabilityUse, Grants, bindings};
@@ -233,12 +235,13 @@ impl Runtime {
         }
         .with_context(|| format!("compiling plugin {source}"))?;
 
-        let imports = component
+        let imports: Vec<String> = component
             .component_type()
             .imports(&self.engine)
             .filter(|(_, item)| matches!(item.ty, ComponentItem::ComponentInstance(_)))
             .map(|(name, _)| name.to_string())
             .collect();
+        let imports_wake = imports.iter().any(|name| name.split('@').next() == Some(capabilities::events::WAKE_INTERFACE));
         let exports_handler = component
             .component_type()
             .exports(&self.engine)
@@ -251,7 +254,7 @@ impl Runtime {
                 let indices = bindings::event_handler::GuestIndices::new(&instance_pre)
                     .map_err(anyhow::Error::from)
                     .with_context(|| format!("plugin {source} exports {EVENT_HANDLER_EXPORT} with a shape this host does not know"))?;
-                Some(EventHandler { pre: instance_pre.clone(), indices: Arc::new(indices) })
+                Some(EventHandler { pre: instance_pre.clone(), indices: Arc::new(indices), start_call: imports_wake })
             }
             false => None,
         };

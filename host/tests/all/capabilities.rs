@@ -35,6 +35,13 @@ async fn ungranted_capabilities_are_denied_and_a_missing_pbx_is_not_connected() 
     let (status, body) = get_json(&format!("{url}/bare/poll?timeout=0")).await;
     assert_eq!((status, body["error"]["code"].as_str()), (403, Some("events_denied")), "{body}");
 
+    // A wake-up needs the grant, and an event handler to wake.
+    let (status, body) = get_json(&format!("{url}/bare/wake")).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (403, Some("events_denied")), "{body}");
+    let (status, body) = get_json(&format!("{url}/granted/wake")).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (500, Some("no_event_handler")), "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("does not export switchboard:pbx/event-handler"), "{body}");
+
     // Granted, but this host has no [ami]: not-connected, never a trap.
     let (status, body) = get_json(&format!("{url}/granted/send?action=Ping")).await;
     assert_eq!((status, body["error"]["code"].as_str()), (503, Some("pbx_unavailable")), "{body}");

@@ -44,6 +44,9 @@
 //!   ([`Installed::published`]) and `stream::poll` answers them;
 //! - **system**, **apply-changes**, **pbx-control**: fixed answers you may replace
 //!   ([`Host::uptime`], [`Host::apply_result`]); each apply is counted ([`Installed::applies`]);
+//! - **outbound HTTP**: answered by [`Host::outbound`] (replaced with [`Installed::set_outbound`]),
+//!   each request recorded ([`Installed::outbound_sent`]); **wake**: each ask recorded
+//!   ([`Installed::wake_ups`]);
 //! - **auth-throttle** and **rate-limit** keep their own native behaviour (never locked, budgets
 //!   counted per thread); [`Host::client_address`] sets the address a handler sees.
 //!
@@ -64,6 +67,9 @@ pub(crate) mod sqlite;
 
 /// A scripted AMI answer: from the action's headers to its answer.
 type AmiScript = Box<dyn Fn(&[(String, String)]) -> Result<ActionResult, AmiError>>;
+
+/// A scripted outbound HTTP answer.
+type OutboundScript = Box<dyn FnMut(&crate::outbound::Request) -> Result<crate::outbound::Response, crate::outbound::OutboundError>>;
 
 /// The host a test's handlers see; built with [`Host::new`] and put in place with
 /// [`Host::install`].
@@ -91,6 +97,9 @@ pub(crate) struct State {
     applies: usize,
     pub(crate) databases: HashMap<String, std::rc::Rc<sqlite::Database>>,
     event_stream: Option<(crate::sse::Source, Option<u64>)>,
+    outbound: Option<OutboundScript>,
+    outbound_sent: Vec<crate::outbound::Request>,
+    wake_ups: Vec<std::time::Duration>,
 }
 
 thread_local! {
@@ -196,6 +205,17 @@ impl Host {
         self
     }
 
+    /// Answers every outbound HTTP request with what `answer` makes of it (it may keep state: a
+    /// receiver that is down, then up). Without it, outbound requests are `denied`, as on a mount
+    /// without `grants.outbound_http`. Every request is recorded ([`Installed::outbound_sent`]).
+    pub fn outbound(
+        mut self,
+        answer: impl FnMut(&crate::outbound::Request) -> Result<crate::outbound::Response, crate::outbound::OutboundError> + 'static,
+    ) -> Host {
+        self.state.outbound = Some(Box::new(answer));
+        self
+    }
+
     /// The plugin's own database, in memory, created with `schema` (`;`-separated statements; may
     /// be empty when the plugin migrates it itself).
     pub fn own_database(self, schema: &str) -> Host {
@@ -246,6 +266,24 @@ impl Installed {
     /// What the last `sse` call asked the host to stream, and after which `Last-Event-ID`.
     pub fn event_stream(&self) -> Option<(crate::sse::Source, Option<u64>)> {
         with_state(|s| s.event_stream.clone()).flatten()
+    }
+
+    /// Every outbound HTTP request sent, in order.
+    pub fn outbound_sent(&self) -> Vec<crate::outbound::Request> {
+        with_state(|s| s.outbound_sent.clone()).unwrap_or_default()
+    }
+
+    /// Every wake-up asked for (`wake::after`), in order, as delays.
+    pub fn wake_ups(&self) -> Vec<std::time::Duration> {
+        with_state(|s| s.wake_ups.clone()).unwrap_or_default()
+    }
+
+    /// Replaces the outbound HTTP answers from now on (the receiver comes back, or goes down).
+    pub fn set_outbound(
+        &self,
+        answer: impl FnMut(&crate::outbound::Request) -> Result<crate::outbound::Response, crate::outbound::OutboundError> + 'static,
+    ) {
+        with_state(|s| s.outbound = Some(Box::new(answer)));
     }
 
     /// How many times apply-changes ran.
@@ -363,6 +401,20 @@ pub(crate) fn can_apply() -> Result<(), ApplyError> {
         Some(Err(e)) => Err(e.clone()),
         _ => Ok(()),
     })
+}
+
+pub(crate) fn outbound_send(request: &crate::outbound::Request) -> Result<crate::outbound::Response, crate::outbound::OutboundError> {
+    installed(|s| {
+        s.outbound_sent.push(request.clone());
+        match &mut s.outbound {
+            Some(answer) => answer(request),
+            None => Err(crate::outbound::OutboundError::Denied(format!("no scripted answer for outbound HTTP to {} (testing::Host::outbound)", request.url))),
+        }
+    })
+}
+
+pub(crate) fn wake_after(delay_ms: u32) {
+    installed(|s| s.wake_ups.push(std::time::Duration::from_millis(delay_ms.into())));
 }
 
 pub(crate) fn client_address() -> Option<String> {

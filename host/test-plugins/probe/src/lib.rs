@@ -8,6 +8,7 @@
 //! | `GET /poll?last=&timeout=&limit=&filter=a,b` | `events.poll`, answered as a JSON list of `{seq, timestamp, name, fields}` |
 //! | `GET /sse?filter=a,b` | `sse.serve(bus(filter), Last-Event-ID)`: the bus as server-sent events, served by the host |
 //! | `GET /stream` | `event-stream.poll(None, 0, 0)`: this plugin exports no event handler, so its mounts have no stream |
+//! | `GET /wake` | `wake.after(0)`: this plugin exports no event handler, so it is refused (`no-handler`, or `denied` without `events`) |
 //! | `GET /whoami` | the request's client address: `{header, host}` from `x-switchboard-client-addr` and `auth-throttle.client-address` |
 //! | `GET /rate?name=&limit=&window=` | `rate-limit.hit`, answered as JSON `{allowed, limit, remaining, reset}` (always 200) |
 //! | `POST /pbx/{start,stop,reboot}` | `pbx-control.run`, answered as JSON `{output}` |
@@ -18,7 +19,7 @@
 
 use switchboard_sdk::prelude::*;
 use switchboard_sdk::pbx_control::{self, PbxCommand};
-use switchboard_sdk::{ami, auth_throttle, events, rate_limit, sse, stream};
+use switchboard_sdk::{ami, auth_throttle, events, rate_limit, sse, stream, wake};
 
 fn pairs(fields: &[(String, String)]) -> serde_json::Value {
     fields.iter().map(|(k, v)| serde_json::json!([k, v])).collect()
@@ -83,6 +84,11 @@ fn no_stream(_: &Request) -> Result<Response, Error> {
     Response::json(&batch.iter().map(|e| e.seq).collect::<Vec<_>>())
 }
 
+fn no_handler(_: &Request) -> Result<Response, Error> {
+    wake::after(std::time::Duration::ZERO)?;
+    Ok(Response::empty(204))
+}
+
 fn rate(req: &Request) -> Result<Response, Error> {
     let query = req.query();
     let number = |key: &str| query.get(key).unwrap_or("0").parse::<u32>().map_err(|_| Error::bad_request(format!("bad {key}")));
@@ -127,6 +133,7 @@ fn router() -> Router {
         .get("/poll", poll)
         .get("/stream", no_stream)
         .get("/sse", sse_bus)
+        .get("/wake", no_handler)
         .get("/whoami", whoami)
         .get("/rate", rate)
         .post("/pbx/{command}", pbx)

@@ -13,6 +13,10 @@
 //! | `UserEvent` with `UserEvent: StreamProbeAlloc` | allocates until the memory limit |
 //! | anything else | nothing |
 //!
+//! An empty batch is a wake-up (`wake`; this plugin imports it, so it also gets one when its mount
+//! starts): with the setting `report-wakes = "true"` it publishes `{"kind":"wake","n":…}`, with
+//! `panic-on-wake = "true"` it panics (trap).
+//!
 //! With the setting `tame = "true"` the three triggers are ignored (translated to nothing), so a
 //! second mount can show that one mount's misbehaving handler does not hurt another's.
 //!
@@ -22,6 +26,7 @@
 //! | route | does |
 //! |-------|------|
 //! | `GET /stream?last=&timeout=&limit=` | `stream.poll` (timeout in ms), answered as a JSON list of `{seq, timestamp, data}` with `data` parsed |
+//! | `POST /wake?ms=N` | `wake.after(N)`: answers 204 |
 //! | `POST /publish` | publishes each line of the body as one item; answers `{"last": seq or null}` |
 
 #[path = "../../hostile/src/misbehave.rs"]
@@ -31,12 +36,15 @@ use misbehave::{hoard, spin};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use switchboard_sdk::prelude::*;
-use switchboard_sdk::{events, stream};
+use switchboard_sdk::{events, stream, wake};
 
 /// Events translated by this instance: guest memory that outlives one `on-events` call.
 static TRANSLATED: AtomicU64 = AtomicU64::new(0);
 
 fn on_events(batch: &[events::Event]) {
+    if batch.is_empty() {
+        return woken();
+    }
     let mut items = Vec::new();
     for event in batch {
         if let Some(item) = translate(event) {
@@ -74,6 +82,27 @@ fn translate(event: &events::Event) -> Option<serde_json::Value> {
     }
 }
 
+/// A wake-up: reported on the stream, or a trap, as the settings say.
+fn woken() {
+    let setting = |name: &str| switchboard_sdk::settings::get(name).as_deref() == Some("true");
+    if setting("panic-on-wake") {
+        panic!("stream-probe panics on a wake-up on purpose");
+    }
+    if setting("report-wakes") {
+        let n = TRANSLATED.fetch_add(1, Ordering::Relaxed) + 1;
+        let item = serde_json::json!({ "kind": "wake", "n": n }).to_string();
+        if let Err(error) = stream::publish(&[item]) {
+            switchboard_sdk::log::error("publish failed", &[("error", &format!("{error:?}"))]);
+        }
+    }
+}
+
+fn wake_later(req: &Request) -> Result<Response, Error> {
+    let ms = number::<u32>(req, "ms")?.unwrap_or(0);
+    wake::after(std::time::Duration::from_millis(ms.into()))?;
+    Ok(Response::empty(204))
+}
+
 /// Whether this mount's settings turn the misbehaviours off.
 fn tame() -> bool {
     switchboard_sdk::settings::get("tame").as_deref() == Some("true")
@@ -106,7 +135,7 @@ fn publish(req: &Request) -> Result<Response, Error> {
 }
 
 fn router() -> Router {
-    Router::new().get("/stream", poll).post("/publish", publish)
+    Router::new().get("/stream", poll).post("/publish", publish).post("/wake", wake_later)
 }
 
 switchboard_sdk::plugin!(router: router, on_events: on_events);
