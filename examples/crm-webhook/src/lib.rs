@@ -9,7 +9,8 @@
 //! for the next call.
 //!
 //! Routes (header `X-Api-Key: <api-key setting>`; wrong keys are throttled per client):
-//! - `GET /outbox` — how many events wait, how many are dead letters, when the next attempt is;
+//! - `GET /outbox` — how many events wait, how many are dead letters, when the next attempt is,
+//!   and the oldest waiting event's attempts and last error;
 //! - `GET /dead-letters` — the undeliverable events with their last error;
 //! - `POST /dead-letters/resend` (`?call=<call id>` for one call) — queue them again, at once.
 //!
@@ -91,13 +92,20 @@ fn check_key(req: &Request) -> Result<(), Error> {
 fn status(req: &Request) -> Result<Response, Error> {
     check_key(req)?;
     let db = database()?;
-    let rows = db.query(
-        "SELECT (SELECT count(*) FROM outbox WHERE state = 'pending'), (SELECT count(*) FROM outbox WHERE state = 'dead'),
-                (SELECT min(next_attempt_ms) FROM outbox WHERE state = 'pending'), (SELECT count(*) FROM delivered)",
-        &[],
-    )?;
-    let row = &rows.rows()[0];
-    Response::json(&json!({ "pending": row.int(0), "dead": row.int(1), "next_attempt_ms": row.int(2), "delivered_recently": row.int(3) }))
+    let [counts, oldest] = <[_; 2]>::try_from(db.query_snapshot(&[
+        (
+            "SELECT (SELECT count(*) FROM outbox WHERE state = 'pending'), (SELECT count(*) FROM outbox WHERE state = 'dead'),
+                    (SELECT min(next_attempt_ms) FROM outbox WHERE state = 'pending'), (SELECT count(*) FROM delivered)",
+            &[],
+        ),
+        ("SELECT key, attempts, last_error FROM outbox WHERE state = 'pending' ORDER BY id LIMIT 1", &[]),
+    ])?)
+    .expect("one answer per statement");
+    let row = &counts.rows()[0];
+    let oldest = oldest.rows().first().map(|r| json!({ "key": r.text(0), "attempts": r.int(1), "last_error": r.get(2).map(|v| v.to_json()) }));
+    Response::json(&json!({
+        "pending": row.int(0), "dead": row.int(1), "next_attempt_ms": row.int(2), "delivered_recently": row.int(3), "oldest_pending": oldest,
+    }))
 }
 
 fn dead_letters(req: &Request) -> Result<Response, Error> {

@@ -33,6 +33,8 @@ struct Seen {
     forged: usize,
     /// While set, every request is answered with this status and not recorded as accepted.
     refuse: Option<u16>,
+    /// While set, every request is held for a minute, then refused (it never counts).
+    hang: bool,
 }
 
 /// The test CRM: a real HTTP server on a fixed loopback port that can be stopped and started.
@@ -103,6 +105,10 @@ impl Crm {
 /// The CRM's webhook endpoint: signature first, then refusal, then exactly-once by key.
 async fn receive(State(seen): State<Arc<Mutex<Seen>>>, headers: HeaderMap, body: axum::body::Bytes) -> StatusCode {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    if seen.lock().unwrap().hang {
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        return StatusCode::SERVICE_UNAVAILABLE;
+    }
     let mut seen = seen.lock().unwrap();
     if !signed(&header("x-switchboard-signature"), &body) {
         seen.forged += 1;
@@ -156,6 +162,11 @@ fn office() -> PbxSeed {
 }
 
 async fn start(crm: &Crm) -> Rig {
+    start_with(crm, "").await
+}
+
+/// The mount with more settings (`, name = "value"` each).
+async fn start_with(crm: &Crm, settings: &str) -> Rig {
     let (url, origin) = (crm.url(), format!("http://{}", crm.address));
     Rig::builder()
         .pbx(office())
@@ -164,7 +175,7 @@ async fn start(crm: &Crm) -> Rig {
             "/crm",
             "crm-webhook",
             &format!(
-                "settings = {{ crm-url = {url:?}, secret = {SECRET:?}, api-key = {KEY:?}, retry-base-ms = \"100\", retry-max-ms = \"400\" }}\n\
+                "settings = {{ crm-url = {url:?}, secret = {SECRET:?}, api-key = {KEY:?}, retry-base-ms = \"100\", retry-max-ms = \"400\"{settings} }}\n\
                  grants = {{ events = true, sqlite = {{ own = true }}, outbound_http = [{origin:?}] }}"
             ),
         )
@@ -279,5 +290,33 @@ async fn events_the_crm_refuses_are_dead_letters_until_resent_through_the_route(
     crm.until_accepted(3).await;
     assert_eq!(crm.calls()[&call], ANSWERED);
     assert_eq!(get(&rig, "/dead-letters").await, serde_json::json!([]));
+    rig.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crm_that_never_answers_is_timed_out_and_retried_without_holding_up_the_route() {
+    let crm = Crm::start().await;
+    crm.seen.lock().unwrap().hang = true;
+    let rig = start_with(&crm, ", timeout-ms = \"300\"").await;
+
+    let call = missed_call(&rig).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        // The routes answer while the handler waits on the CRM.
+        let outbox = get(&rig, "/outbox").await;
+        let letters = get(&rig, "/dead-letters").await;
+        assert_eq!(letters, serde_json::json!([]), "a timeout is retried, not buried");
+        let oldest = &outbox["oldest_pending"];
+        if outbox["pending"] == 2 && oldest["attempts"].as_i64().unwrap_or_default() >= 2 {
+            assert!(oldest["last_error"].as_str().unwrap().contains("timed out"), "{outbox}");
+            assert_eq!(crm.accepted(), 0);
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no second timed-out attempt: {outbox}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    crm.seen.lock().unwrap().hang = false;
+    crm.until_accepted(2).await;
+    assert_eq!(crm.calls()[&call], MISSED);
     rig.stop().await;
 }
