@@ -138,6 +138,40 @@ impl InstanceState {
         self.table.iter_mut().count()
     }
 
+    /// What kinds of host resource the guest still holds (`incoming-request`, `fields`, …), for the
+    /// log line that says why an instance was not reused.
+    pub fn held_kinds(&mut self) -> Vec<&'static str> {
+        use wasmtime_wasi_http::p2::body::{HostIncomingBody, HostOutgoingBody};
+        use wasmtime_wasi_http::p2::types::{HostIncomingRequest, HostOutgoingResponse, HostResponseOutparam};
+        self.table
+            .iter_mut()
+            .map(|entry| {
+                let entry: &dyn std::any::Any = entry;
+                if entry.is::<HostIncomingRequest>() {
+                    "incoming-request"
+                } else if entry.is::<HostIncomingBody>() {
+                    "incoming-body"
+                } else if entry.is::<HostOutgoingBody>() {
+                    "outgoing-body"
+                } else if entry.is::<HostOutgoingResponse>() {
+                    "outgoing-response"
+                } else if entry.is::<HostResponseOutparam>() {
+                    "response-outparam"
+                } else if entry.is::<wasmtime_wasi_http::FieldMap>() {
+                    "fields"
+                } else if entry.is::<wasmtime_wasi::p2::DynInputStream>() {
+                    "input-stream"
+                } else if entry.is::<wasmtime_wasi::p2::DynOutputStream>() {
+                    "output-stream"
+                } else if entry.is::<wasmtime_wasi::p2::DynPollable>() {
+                    "pollable"
+                } else {
+                    "other"
+                }
+            })
+            .collect()
+    }
+
     /// The plugin was refused `capability`, `why`: counted in its mount's metrics and kept among the
     /// recent failures with the request's id ([`crate::capabilities::MountContext::denied`]). The
     /// caller logs it.
