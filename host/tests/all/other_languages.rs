@@ -4,13 +4,15 @@
 //! copied out of the repository, built against the repository's `wit/`, their needs embedded with
 //! `switchboard needs embed`; then each mounted twice on the real server with the simulator as its
 //! PBX — once granted what it declares, once granted nothing — and driven over HTTP: a setting, an
-//! AMI action and its own database, each denied where not granted; and `check --strict` reports
-//! only the declared needs. The two plugins answer alike, so one drive serves both.
+//! AMI action, its own database and a click-to-call `Originate` (the simulator sees the call, and
+//! none for a hostile number), each denied where not granted; and `check --strict` reports only the
+//! declared needs. The two plugins answer alike, so one drive serves both.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use switchboard::ami::Message;
 use switchboard_sim::PbxSeed;
 
 use crate::util::{self, Rig, tools};
@@ -78,7 +80,7 @@ async fn drive(wasm: &Path) {
     let rig = Rig::builder()
         .pbx(PbxSeed::demo())
         .store()
-        .mount("/granted", &plugin, "settings = { greeting = \"Hello from a mount setting\" }\ngrants = { ami = [\"Ping\"], sqlite = { own = true } }\nlimits = { timeout_ms = 20000 }")
+        .mount("/granted", &plugin, "settings = { greeting = \"Hello from a mount setting\" }\ngrants = { ami = [\"Ping\", \"Originate\"], sqlite = { own = true } }\nlimits = { timeout_ms = 20000 }")
         .mount("/bare", &plugin, "limits = { timeout_ms = 20000 }")
         .start()
         .await;
@@ -102,6 +104,8 @@ async fn drive(wasm: &Path) {
         assert_eq!(hit["hits"], expected, "{hit}");
     }
 
+    originate(&rig).await;
+
     let denied = get("/bare/ping").await.unwrap();
     assert_eq!(denied.status(), 403);
     assert_eq!(util::error_code(denied).await, "denied");
@@ -119,9 +123,59 @@ async fn drive(wasm: &Path) {
     assert!(said.contains("requests switchboard:pbx/ami (grants.ami): granted"), "{said}");
     assert!(said.contains("also imports, without declaring a need:"), "{said}");
     assert!(said.contains("mount /bare: the plugin needs grants.ami: Ping, which the mount does not grant"), "{said}");
+    assert!(said.contains("mount /bare: the plugin needs grants.ami: Originate, which the mount does not grant"), "{said}");
     assert!(said.contains("mount /bare: the plugin needs grants.sqlite.own, which the mount does not grant"), "{said}");
     assert!(!said.contains("mount /granted:"), "what /granted is granted covers what it declares: {said}");
     assert!(said.contains("requests switchboard:pbx/ami (grants.ami): NOT granted"), "a declared need /bare lacks is shown: {said}");
     assert!(!said.contains("requests switchboard:pbx/events"), "undeclared imports are folded into one line: {said}");
     rig.stop().await;
+}
+
+/// `POST /call` as the Rust click-to-call answers it: hostile numbers are refused with 422 before
+/// any AMI action (the simulator counts no `Originate`), 1001 → 1002 is queued and the simulator
+/// has the call with the headers the plugin built, and the mount granted nothing is denied.
+async fn originate(rig: &Rig) {
+    let http = util::client();
+    let call = |route: &str| http.post(format!("{}{route}/call", rig.base)).timeout(Duration::from_secs(60));
+    let before = rig.sim().originates();
+    for hostile in ["5550100&PJSIP/666", "1\r\nAction: Command", "${SHELL(id)}", "", "+", &"1".repeat(33)] {
+        for (from, to) in [("1001", hostile), (hostile, "1002")] {
+            let refused = call("/granted").json(&serde_json::json!({ "from": from, "to": to })).send().await.unwrap();
+            assert_eq!(refused.status(), 422, "{from:?} → {to:?}");
+            assert_eq!(util::error_code(refused).await, "unprocessable_entity");
+            let refused = call("/granted").form(&[("from", from), ("to", to)]).send().await.unwrap();
+            assert_eq!(refused.status(), 422, "as a form: {from:?} → {to:?}");
+        }
+    }
+    let refused = call("/granted").header("content-type", "application/json").body("{not json").send().await.unwrap();
+    assert_eq!(refused.status(), 400);
+    assert_eq!(rig.sim().originates(), before, "no hostile number reached the PBX");
+
+    let queued = call("/granted").form(&[("from", "1001"), ("to", "1002")]).send().await.unwrap();
+    assert_eq!(queued.status(), 202);
+    let queued: serde_json::Value = queued.json().await.unwrap();
+    assert_eq!(queued, serde_json::json!({ "status": "queued", "from": "1001", "to": "1002" }));
+    assert_eq!(rig.sim().originates(), before + 1);
+    // The PBX places it: phone 1001 rings with the caller ID the plugin set (at extension `s`, as
+    // Asterisk shows an originated channel until it answers), answers, and the dialplan the
+    // plugin named (`1002` in `from-internal`) rings phone 1002.
+    let status = Message::new().with("Action", "Status");
+    let on = |events: &[Message], prefix: &str| events.iter().find(|e| e.get("Channel").is_some_and(|c| c.starts_with(prefix))).cloned();
+    let until = std::time::Instant::now() + Duration::from_secs(30);
+    let (caller, callee) = loop {
+        let seen = rig.ami().send(status.clone()).await.unwrap().events;
+        if let (Some(caller), Some(callee)) = (on(&seen, "PJSIP/1001-"), on(&seen, "PJSIP/1002-")) {
+            break (caller, callee);
+        }
+        assert!(std::time::Instant::now() < until, "no call from 1001 to 1002: {seen:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!((caller.get("CallerIDName"), caller.get("CallerIDNum")), (Some("Click to call"), Some("1002")), "{caller:?}");
+    assert_eq!(caller.get("Context"), Some("from-internal"), "{caller:?}");
+    assert_eq!(caller.get("Linkedid"), callee.get("Linkedid"), "one call: {caller:?} {callee:?}");
+
+    let denied = call("/bare").json(&serde_json::json!({ "from": "1001", "to": "1002" })).send().await.unwrap();
+    assert_eq!(denied.status(), 403);
+    assert_eq!(util::error_code(denied).await, "denied");
+    assert_eq!(rig.sim().originates(), before + 1, "the denied Originate never reached the PBX");
 }
