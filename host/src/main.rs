@@ -80,14 +80,18 @@ enum Command {
     Plugins,
     /// Start a plugin project of your own: a Rust crate depending on the SDK, with handlers that
     /// use a setting, AMI and the plugin's own database, their native tests, and the
-    /// `switchboard.toml` that serves it against `switchboard sim`.
+    /// `switchboard.toml` that serves it against `switchboard sim`; or, with `--lang js|python`,
+    /// the JavaScript or Python example with its pinned toolchain and a copy of the WIT.
     New {
         /// The plugin's name (a Cargo package name and its route): lowercase letters, digits, dashes.
         name: String,
         /// Where to create it [default: ./<name>]; must not exist or be empty.
         #[arg(long)]
         dir: Option<PathBuf>,
-        /// The SDK to depend on: a directory or a git URL [default: the SDK this binary was built from].
+        /// The language of the plugin.
+        #[arg(long, value_enum, default_value_t = switchboard::scaffold::Lang::Rust)]
+        lang: switchboard::scaffold::Lang,
+        /// The SDK to depend on (Rust only): a directory or a git URL [default: the SDK this binary was built from].
         #[arg(long)]
         sdk: Option<String>,
     },
@@ -293,18 +297,34 @@ fn main() -> ExitCode {
                 Ok(())
             }
             Command::Plugin(PluginCommand::List { config }) => list_plugins(&config::load(&config)?),
-            Command::New { name, dir, sdk } => {
-                let sdk = match sdk {
-                    Some(text) => switchboard::scaffold::SdkSource::parse(&text),
-                    None => switchboard::scaffold::SdkSource::built_with()
-                        .context("this binary was built elsewhere, so say where the SDK is: --sdk <directory or git URL>")?,
+            Command::New { name, dir, lang, sdk } => {
+                use switchboard::scaffold::{Lang, Project, SdkSource};
+                let project = match (lang, sdk) {
+                    (Lang::Rust, Some(text)) => Project::Rust(SdkSource::parse(&text)),
+                    (Lang::Rust, None) => Project::Rust(
+                        SdkSource::built_with()
+                            .context("this binary was built elsewhere, so say where the SDK is: --sdk <directory or git URL>")?,
+                    ),
+                    (_, Some(_)) => anyhow::bail!("--sdk is for Rust projects; a JavaScript or Python project carries the WIT instead"),
+                    (Lang::Js, None) => Project::Js,
+                    (Lang::Python, None) => Project::Python,
                 };
                 let dir = dir.unwrap_or_else(|| PathBuf::from(&name));
-                switchboard::scaffold::write(&dir, &name, &sdk)?;
+                switchboard::scaffold::write(&dir, &name, &project)?;
                 println!("Created plugin `{name}` in {}. Next:", dir.display());
                 println!("  cd {}", dir.display());
-                println!("  cargo test                                    # its handlers, against the SDK's test doubles");
-                println!("  cargo build --release --target wasm32-wasip2 # the component");
+                match lang {
+                    Lang::Rust => {
+                        println!("  cargo test                                    # its handlers, against the SDK's test doubles");
+                        println!("  cargo build --release --target wasm32-wasip2 # the component");
+                    }
+                    Lang::Js => println!("  npm ci && node build.mjs wit {name}.wasm && switchboard needs embed {name}.wasm --needs needs.toml"),
+                    Lang::Python => {
+                        println!("  python3 -m venv venv && venv/bin/pip install -r requirements.txt");
+                        println!("  venv/bin/componentize-py -d wit -w plugin componentize app -o {name}.wasm");
+                        println!("  switchboard needs embed {name}.wasm --needs needs.toml");
+                    }
+                }
                 println!("  switchboard sim &                             # a PBX simulator");
                 println!("  switchboard serve --config switchboard.toml   # http://127.0.0.1:8080/{name}/");
                 Ok(())
