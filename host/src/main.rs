@@ -63,6 +63,10 @@ enum Command {
         /// [default: $XDG_DATA_HOME/switchboard/demo or ~/.local/share/switchboard/demo].
         #[arg(long)]
         data: Option<PathBuf>,
+        /// Do not build and mount the JavaScript and Python examples (`/hello-js`, `/hello-py`),
+        /// which needs Node.js with npm and Python 3 with venv, and a minute or two the first time.
+        #[arg(long)]
+        no_languages: bool,
     },
     /// Run only the PBX simulator: an AMI server that speaks like Asterisk 22.
     Sim {
@@ -278,8 +282,9 @@ fn main() -> ExitCode {
             }
             Command::Check { config, json, strict } => check(&config, json, strict),
             Command::Needs(command) => needs(command),
-            Command::Demo { listen, sark_listen, ami_listen, admin_listen, data } => {
-                serve_demo(listen, sark_listen, ami_listen, admin_listen, data.unwrap_or_else(demo::default_data_dir)).await
+            Command::Demo { listen, sark_listen, ami_listen, admin_listen, data, no_languages } => {
+                let layout = demo::Layout { root: data.unwrap_or_else(demo::default_data_dir) };
+                serve_demo(listen, sark_listen, ami_listen, admin_listen, layout, !no_languages).await
             }
             Command::Sim { ami_listen, username, secret } => serve_sim(ami_listen, username, secret).await,
             Command::Plugin(PluginCommand::Adopt { config, route, fresh }) => {
@@ -517,9 +522,15 @@ async fn serve(config: Config, path: PathBuf) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn serve_demo(listen: SocketAddr, sark_listen: SocketAddr, ami_listen: SocketAddr, admin_listen: SocketAddr, data: PathBuf) -> anyhow::Result<()> {
+async fn serve_demo(
+    listen: SocketAddr,
+    sark_listen: SocketAddr,
+    ami_listen: SocketAddr,
+    admin_listen: SocketAddr,
+    layout: demo::Layout,
+    languages: bool,
+) -> anyhow::Result<()> {
     let shutdown = shutdown_signal()?;
-    let layout = demo::Layout { root: data };
     let seeded = layout.prepare().await.with_context(|| format!("preparing the demo PBX in {}", layout.root.display()))?;
     let sim_config = SimConfig {
         listen: ami_listen,
@@ -549,10 +560,18 @@ async fn serve_demo(listen: SocketAddr, sark_listen: SocketAddr, ami_listen: Soc
     if let Err(e) = demo::after_start(&server).await {
         eprintln!("warning: {e:#}");
     }
+    // The JavaScript and Python examples build in the background and mount themselves when ready.
+    let languages_cache = languages.then(|| config.runtime.cache_dir.clone().unwrap_or_else(|| layout.root.join("cache")));
+    let builds = languages_cache.clone().map(|cache| demo::languages::spawn(server.control(), cache)).unwrap_or_default();
     let token = config.admin.as_ref().map(|admin| &admin.token);
-    println!("{}", demo::banner(&server, Some((sim.address(), &sim_config.username, &sim_config.secret)), &layout, seeded.as_ref(), token));
+    let sim_login = Some((sim.address(), sim_config.username.as_str(), sim_config.secret.as_str()));
+    println!("{}", demo::banner(&server, sim_login, &layout, seeded.as_ref(), token, languages_cache.as_deref()));
     shutdown.await?;
     eprintln!("shutting down");
+    // A build still running stops here (its child process is killed with its task).
+    for build in builds {
+        build.abort();
+    }
     server.shutdown().await;
     sim.stop().await;
     Ok(())
