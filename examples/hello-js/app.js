@@ -71,6 +71,7 @@ function bodyText(request) {
     if (e.payload?.tag !== 'closed') throw e;
   } finally {
     stream[Symbol.dispose]();
+    body[Symbol.dispose]();
   }
   const all = new Uint8Array(length);
   let at = 0;
@@ -83,8 +84,13 @@ function bodyText(request) {
 
 /** The first value of request header `name`, if any. */
 function header(request, name) {
-  const values = request.headers().get(name);
-  return values.length > 0 ? decoder.decode(values[0]) : undefined;
+  const headers = request.headers();
+  try {
+    const values = headers.get(name);
+    return values.length > 0 ? decoder.decode(values[0]) : undefined;
+  } finally {
+    headers[Symbol.dispose]();
+  }
 }
 
 /**
@@ -134,10 +140,14 @@ function ping(responseOut) {
 
 function hit(responseOut) {
   const db = Connection.open('own');
-  db.execute('CREATE TABLE IF NOT EXISTS hits (id INTEGER PRIMARY KEY, at INTEGER NOT NULL)', []);
-  db.execute('INSERT INTO hits (at) VALUES (?1)', [{ tag: 'integer', val: BigInt(Date.now()) }]);
-  const counted = db.execute('SELECT count(*) FROM hits', []);
-  json(responseOut, 200, { hits: Number(counted.rows[0].values[0].val) });
+  try {
+    db.execute('CREATE TABLE IF NOT EXISTS hits (id INTEGER PRIMARY KEY, at INTEGER NOT NULL)', []);
+    db.execute('INSERT INTO hits (at) VALUES (?1)', [{ tag: 'integer', val: BigInt(Date.now()) }]);
+    const counted = db.execute('SELECT count(*) FROM hits', []);
+    json(responseOut, 200, { hits: Number(counted.rows[0].values[0].val) });
+  } finally {
+    db[Symbol.dispose]();
+  }
 }
 
 export const incomingHandler = {
@@ -152,6 +162,11 @@ export const incomingHandler = {
     } catch (e) {
       if (e instanceof Refusal) return json(responseOut, e.status, { error: { code: e.code, message: e.message } });
       refused(responseOut, e);
+    } finally {
+      // Every resource is released before returning, not when the garbage collector finalizes
+      // it: the host keeps an instance for the next request (`limits.reuse`) only if it holds no
+      // host resource once its request is done.
+      request[Symbol.dispose]();
     }
   },
 };
