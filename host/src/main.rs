@@ -63,6 +63,10 @@ enum Command {
         /// [default: $XDG_DATA_HOME/switchboard/demo or ~/.local/share/switchboard/demo].
         #[arg(long)]
         data: Option<PathBuf>,
+        /// Do not build and mount the JavaScript and Python examples (`/hello-js`, `/hello-py`),
+        /// which needs Node.js with npm and Python 3 with venv, and a minute or two the first time.
+        #[arg(long)]
+        no_languages: bool,
     },
     /// Run only the PBX simulator: an AMI server that speaks like Asterisk 22.
     Sim {
@@ -80,14 +84,18 @@ enum Command {
     Plugins,
     /// Start a plugin project of your own: a Rust crate depending on the SDK, with handlers that
     /// use a setting, AMI and the plugin's own database, their native tests, and the
-    /// `switchboard.toml` that serves it against `switchboard sim`.
+    /// `switchboard.toml` that serves it against `switchboard sim`; or, with `--lang js|python`,
+    /// the JavaScript or Python example with its pinned toolchain and a copy of the WIT.
     New {
         /// The plugin's name (a Cargo package name and its route): lowercase letters, digits, dashes.
         name: String,
         /// Where to create it [default: ./<name>]; must not exist or be empty.
         #[arg(long)]
         dir: Option<PathBuf>,
-        /// The SDK to depend on: a directory or a git URL [default: the SDK this binary was built from].
+        /// The language of the plugin.
+        #[arg(long, value_enum, default_value_t = switchboard::scaffold::Lang::Rust)]
+        lang: switchboard::scaffold::Lang,
+        /// The SDK to depend on (Rust only): a directory or a git URL [default: the SDK this binary was built from].
         #[arg(long)]
         sdk: Option<String>,
     },
@@ -274,8 +282,9 @@ fn main() -> ExitCode {
             }
             Command::Check { config, json, strict } => check(&config, json, strict),
             Command::Needs(command) => needs(command),
-            Command::Demo { listen, sark_listen, ami_listen, admin_listen, data } => {
-                serve_demo(listen, sark_listen, ami_listen, admin_listen, data.unwrap_or_else(demo::default_data_dir)).await
+            Command::Demo { listen, sark_listen, ami_listen, admin_listen, data, no_languages } => {
+                let layout = demo::Layout { root: data.unwrap_or_else(demo::default_data_dir) };
+                serve_demo(listen, sark_listen, ami_listen, admin_listen, layout, !no_languages).await
             }
             Command::Sim { ami_listen, username, secret } => serve_sim(ami_listen, username, secret).await,
             Command::Plugin(PluginCommand::Adopt { config, route, fresh }) => {
@@ -293,18 +302,34 @@ fn main() -> ExitCode {
                 Ok(())
             }
             Command::Plugin(PluginCommand::List { config }) => list_plugins(&config::load(&config)?),
-            Command::New { name, dir, sdk } => {
-                let sdk = match sdk {
-                    Some(text) => switchboard::scaffold::SdkSource::parse(&text),
-                    None => switchboard::scaffold::SdkSource::built_with()
-                        .context("this binary was built elsewhere, so say where the SDK is: --sdk <directory or git URL>")?,
+            Command::New { name, dir, lang, sdk } => {
+                use switchboard::scaffold::{Lang, Project, SdkSource};
+                let project = match (lang, sdk) {
+                    (Lang::Rust, Some(text)) => Project::Rust(SdkSource::parse(&text)),
+                    (Lang::Rust, None) => Project::Rust(
+                        SdkSource::built_with()
+                            .context("this binary was built elsewhere, so say where the SDK is: --sdk <directory or git URL>")?,
+                    ),
+                    (_, Some(_)) => anyhow::bail!("--sdk is for Rust projects; a JavaScript or Python project carries the WIT instead"),
+                    (Lang::Js, None) => Project::Js,
+                    (Lang::Python, None) => Project::Python,
                 };
                 let dir = dir.unwrap_or_else(|| PathBuf::from(&name));
-                switchboard::scaffold::write(&dir, &name, &sdk)?;
+                switchboard::scaffold::write(&dir, &name, &project)?;
                 println!("Created plugin `{name}` in {}. Next:", dir.display());
                 println!("  cd {}", dir.display());
-                println!("  cargo test                                    # its handlers, against the SDK's test doubles");
-                println!("  cargo build --release --target wasm32-wasip2 # the component");
+                match lang {
+                    Lang::Rust => {
+                        println!("  cargo test                                    # its handlers, against the SDK's test doubles");
+                        println!("  cargo build --release --target wasm32-wasip2 # the component");
+                    }
+                    Lang::Js => println!("  npm ci && node build.mjs wit {name}.wasm && switchboard needs embed {name}.wasm --needs needs.toml"),
+                    Lang::Python => {
+                        println!("  python3 -m venv venv && venv/bin/pip install -r requirements.txt");
+                        println!("  venv/bin/componentize-py -d wit -w plugin componentize app -o {name}.wasm");
+                        println!("  switchboard needs embed {name}.wasm --needs needs.toml");
+                    }
+                }
                 println!("  switchboard sim &                             # a PBX simulator");
                 println!("  switchboard serve --config switchboard.toml   # http://127.0.0.1:8080/{name}/");
                 Ok(())
@@ -497,9 +522,15 @@ async fn serve(config: Config, path: PathBuf) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn serve_demo(listen: SocketAddr, sark_listen: SocketAddr, ami_listen: SocketAddr, admin_listen: SocketAddr, data: PathBuf) -> anyhow::Result<()> {
+async fn serve_demo(
+    listen: SocketAddr,
+    sark_listen: SocketAddr,
+    ami_listen: SocketAddr,
+    admin_listen: SocketAddr,
+    layout: demo::Layout,
+    languages: bool,
+) -> anyhow::Result<()> {
     let shutdown = shutdown_signal()?;
-    let layout = demo::Layout { root: data };
     let seeded = layout.prepare().await.with_context(|| format!("preparing the demo PBX in {}", layout.root.display()))?;
     let sim_config = SimConfig {
         listen: ami_listen,
@@ -529,10 +560,18 @@ async fn serve_demo(listen: SocketAddr, sark_listen: SocketAddr, ami_listen: Soc
     if let Err(e) = demo::after_start(&server).await {
         eprintln!("warning: {e:#}");
     }
+    // The JavaScript and Python examples build in the background and mount themselves when ready.
+    let languages_cache = languages.then(|| config.runtime.cache_dir.clone().unwrap_or_else(|| layout.root.join("cache")));
+    let builds = languages_cache.clone().map(|cache| demo::languages::spawn(server.control(), cache)).unwrap_or_default();
     let token = config.admin.as_ref().map(|admin| &admin.token);
-    println!("{}", demo::banner(&server, Some((sim.address(), &sim_config.username, &sim_config.secret)), &layout, seeded.as_ref(), token));
+    let sim_login = Some((sim.address(), sim_config.username.as_str(), sim_config.secret.as_str()));
+    println!("{}", demo::banner(&server, sim_login, &layout, seeded.as_ref(), token, languages_cache.as_deref()));
     shutdown.await?;
     eprintln!("shutting down");
+    // A build still running stops here (its child process is killed with its task).
+    for build in builds {
+        build.abort();
+    }
     server.shutdown().await;
     sim.stop().await;
     Ok(())

@@ -7,6 +7,7 @@
 //! recordings; the office they describe is the simulator's [`switchboard_sim::office`].
 
 pub mod evolvex;
+pub mod languages;
 pub mod pbx;
 pub mod wav;
 
@@ -343,6 +344,7 @@ pub fn banner(
     layout: &Layout,
     seeded: Option<&DemoSummary>,
     admin_token: Option<&AdminToken>,
+    languages_cache: Option<&Path>,
 ) -> String {
     let base = server.address("main").map(|a| format!("http://{a}")).unwrap_or_default();
     let mut out = String::from("Switchboard demo is running.\n\n");
@@ -356,7 +358,9 @@ pub fn banner(
     out.push_str(&format!("Data in {} (database store/pbx.sqlite, Asterisk config asterisk/, file areas areas/).\n\n", layout.root.display()));
     out.push_str(&format!("  health           {base}/_switchboard/health\n"));
     let recorded = evolvex::recorded_call(&layout.store().join("pbx.sqlite"));
-    for mount in server.mounts().iter().filter(|m| m.listeners.iter().any(|l| l == "main")) {
+    // The JavaScript and Python examples have their own section: they may or may not be mounted yet.
+    let own_section = |route: &str| languages_cache.is_some() && languages::EXAMPLES.iter().any(|e| e.route() == route);
+    for mount in server.mounts().iter().filter(|m| m.listeners.iter().any(|l| l == "main") && !own_section(&m.route)) {
         out.push_str(&format!("  {:<16} {base}{}   (plugin `{}`)\n", mount.route, mount.route, mount.plugin));
         match mount.plugin.as_str() {
             "hello" => {
@@ -405,6 +409,9 @@ pub fn banner(
             "evolvex" => out.push_str(&evolvex::banner(&base, &mount.route, recorded.as_deref())),
             _ => {}
         }
+    }
+    if let Some(cache) = languages_cache {
+        out.push_str(&languages::banner(&base, cache));
     }
     out.push_str(&sark_section(server, layout));
     if let (Some(admin), Some(token)) = (server.admin(), admin_token) {

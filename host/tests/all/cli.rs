@@ -59,7 +59,9 @@ fn demo_prints_its_urls_serves_them_and_exits_cleanly_on_sigterm() {
     let cache = tempfile::tempdir().unwrap();
     let data = tempfile::tempdir().unwrap();
     let mut child = Command::new(BIN)
-        .args(["demo", "--listen", "127.0.0.1:0", "--sark-listen", "127.0.0.1:0", "--ami-listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--data"])
+        // The JavaScript and Python builds have a test of their own (below); here they would only
+        // load the machine.
+        .args(["demo", "--no-languages", "--listen", "127.0.0.1:0", "--sark-listen", "127.0.0.1:0", "--ami-listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--data"])
         .arg(data.path())
         .env("XDG_CACHE_HOME", cache.path())
         .env_remove("SWITCHBOARD_ADMIN_TOKEN")
@@ -256,7 +258,9 @@ fn demo_prints_its_urls_serves_them_and_exits_cleanly_on_sigterm() {
     // A second run on the same data keeps the PBX and finds the Evolvex user it made: the same
     // key still answers, and nothing was created twice.
     let mut again = Command::new(BIN)
-        .args(["demo", "--listen", "127.0.0.1:0", "--sark-listen", "127.0.0.1:0", "--ami-listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--data"])
+        // The JavaScript and Python builds have a test of their own (below); here they would only
+        // load the machine.
+        .args(["demo", "--no-languages", "--listen", "127.0.0.1:0", "--sark-listen", "127.0.0.1:0", "--ami-listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--data"])
         .arg(data.path())
         .env("XDG_CACHE_HOME", cache.path())
         .stdout(Stdio::piped())
@@ -286,6 +290,61 @@ fn demo_prints_its_urls_serves_them_and_exits_cleanly_on_sigterm() {
     let mut stderr = String::new();
     again.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
     assert!(!stderr.contains("Evolvex API user"), "{stderr}");
+}
+
+/// The demo builds `hello-js` and `hello-py` in the background (npm, a Python venv) into its cache
+/// directory, says so in its banner, and mounts each when built: polled, not waited for. A second
+/// start with the same cache mounts them from the earlier build without building again.
+#[test]
+fn the_demo_builds_its_javascript_and_python_plugins_in_the_background_and_mounts_them() {
+    crate::util::tools::debian("npm", "npm");
+    let cache = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    for run in ["first", "second"] {
+        let log = data.path().join(format!("{run}.log"));
+        let mut child = Command::new(BIN)
+            .args(["demo", "--listen", "127.0.0.1:0", "--sark-listen", "127.0.0.1:0", "--ami-listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0", "--data"])
+            .arg(data.path())
+            .env("XDG_CACHE_HOME", cache.path())
+            .env("RUST_LOG", "info")
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap();
+        let lines = read_until(&mut child, "Press Ctrl-C", Duration::from_secs(60));
+        let building = lines.iter().find(|l| l.starts_with("JavaScript and Python plugins: building in the background")).unwrap_or_else(|| panic!("{lines:#?}"));
+        assert!(building.contains(&cache.path().join("switchboard/languages").display().to_string()), "{building}");
+        let mut urls = Vec::new();
+        for (route, language) in [("/hello-js", "JavaScript"), ("/hello-py", "Python")] {
+            let line = lines.iter().find(|l| l.trim_start().starts_with(route) && l.contains(language)).unwrap_or_else(|| panic!("{route} in {lines:#?}"));
+            urls.push((line.split_whitespace().nth(1).unwrap().to_string(), language));
+        }
+        let deadline = std::time::Instant::now() + Duration::from_secs(600);
+        for (url, language) in &urls {
+            let greeting = loop {
+                let (status, body) = reqwest::blocking_request("GET", &format!("{url}/"), None);
+                if status == 200 {
+                    break body;
+                }
+                assert_eq!(status, 404, "{url}: not mounted yet, or answering: {body}");
+                let said = std::fs::read_to_string(&log).unwrap();
+                assert!(!said.contains("example is not mounted"), "{said}");
+                assert!(std::time::Instant::now() < deadline, "{url} was never mounted: {said}");
+                std::thread::sleep(Duration::from_millis(500));
+            };
+            assert_eq!(greeting, format!("Hello from {language} in the Switchboard demo\n"));
+            let (status, body) = reqwest::blocking_request("POST", &format!("{url}/call"), Some("from=1001&to=1002"));
+            assert_eq!(status, 202, "{url}: {body}");
+            let (status, body) = reqwest::blocking_request("POST", &format!("{url}/call"), Some("from=1001&to=1002%26PJSIP/666"));
+            assert_eq!(status, 422, "{url}: {body}");
+        }
+        assert!(terminate(&mut child).success());
+        let said = std::fs::read_to_string(&log).unwrap();
+        assert_eq!(said.matches("example is mounted").count(), 2, "{said}");
+        let built_before = said.matches("was built before, from the same sources").count();
+        assert_eq!(built_before, if run == "first" { 0 } else { 2 }, "{run} run: {said}");
+    }
 }
 
 #[test]

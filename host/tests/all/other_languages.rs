@@ -4,13 +4,15 @@
 //! copied out of the repository, built against the repository's `wit/`, their needs embedded with
 //! `switchboard needs embed`; then each mounted twice on the real server with the simulator as its
 //! PBX — once granted what it declares, once granted nothing — and driven over HTTP: a setting, an
-//! AMI action and its own database, each denied where not granted; and `check --strict` reports
-//! only the declared needs. The two plugins answer alike, so one drive serves both.
+//! AMI action, its own database and a click-to-call `Originate` (the simulator sees the call, and
+//! none for a hostile number), each denied where not granted; and `check --strict` reports only the
+//! declared needs. The two plugins answer alike, so one drive serves both.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use switchboard::ami::Message;
 use switchboard_sim::PbxSeed;
 
 use crate::util::{self, Rig, tools};
@@ -50,7 +52,7 @@ async fn a_javascript_plugin_uses_settings_ami_and_its_database_and_is_denied_wh
     let wasm = dir.path().join("hello-js.wasm");
     run(Command::new("node").arg("build.mjs").arg(repository().join("wit")).arg(&wasm).current_dir(dir.path()));
     embed_needs(&wasm, dir.path());
-    drive(&wasm).await;
+    drive(&wasm, true).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -68,17 +70,20 @@ async fn a_python_plugin_uses_settings_ami_and_its_database_and_is_denied_where_
         .arg(&wasm)
         .current_dir(dir.path()));
     embed_needs(&wasm, dir.path());
-    drive(&wasm).await;
+    // Not yet reused after `POST /call`: one host resource is still held when it returns (see
+    // README.md, "Instance reuse").
+    drive(&wasm, false).await;
 }
 
-/// Mounts `wasm` at `/granted` with what it declares and at `/bare` with nothing, and drives both.
-async fn drive(wasm: &Path) {
+/// Mounts `wasm` at `/granted` with what it declares and at `/bare` with nothing, and drives both;
+/// with `reused`, checks that one instance served every request on `/granted`.
+async fn drive(wasm: &Path, reused: bool) {
     let plugin = wasm.display().to_string();
 
     let rig = Rig::builder()
         .pbx(PbxSeed::demo())
         .store()
-        .mount("/granted", &plugin, "settings = { greeting = \"Hello from a mount setting\" }\ngrants = { ami = [\"Ping\"], sqlite = { own = true } }\nlimits = { timeout_ms = 20000 }")
+        .mount("/granted", &plugin, "settings = { greeting = \"Hello from a mount setting\" }\ngrants = { ami = [\"Ping\", \"Originate\"], sqlite = { own = true } }\nlimits = { timeout_ms = 20000, reuse = 1000 }")
         .mount("/bare", &plugin, "limits = { timeout_ms = 20000 }")
         .start()
         .await;
@@ -102,6 +107,11 @@ async fn drive(wasm: &Path) {
         assert_eq!(hit["hits"], expected, "{hit}");
     }
 
+    originate(&rig).await;
+    if reused {
+        one_instance(&rig, "/granted").await;
+    }
+
     let denied = get("/bare/ping").await.unwrap();
     assert_eq!(denied.status(), 403);
     assert_eq!(util::error_code(denied).await, "denied");
@@ -119,9 +129,77 @@ async fn drive(wasm: &Path) {
     assert!(said.contains("requests switchboard:pbx/ami (grants.ami): granted"), "{said}");
     assert!(said.contains("also imports, without declaring a need:"), "{said}");
     assert!(said.contains("mount /bare: the plugin needs grants.ami: Ping, which the mount does not grant"), "{said}");
+    assert!(said.contains("mount /bare: the plugin needs grants.ami: Originate, which the mount does not grant"), "{said}");
     assert!(said.contains("mount /bare: the plugin needs grants.sqlite.own, which the mount does not grant"), "{said}");
     assert!(!said.contains("mount /granted:"), "what /granted is granted covers what it declares: {said}");
     assert!(said.contains("requests switchboard:pbx/ami (grants.ami): NOT granted"), "a declared need /bare lacks is shown: {said}");
     assert!(!said.contains("requests switchboard:pbx/events"), "undeclared imports are folded into one line: {said}");
     rig.stop().await;
+}
+
+/// Every request so far on `route` (one at a time, each ending cleanly) was served by one instance:
+/// the plugin releases each host resource (the request, its body and headers, a database
+/// connection) before it returns, rather than when its garbage collector gets to it, so the host
+/// may keep the instance (`limits.reuse`) and it is back on the idle list.
+async fn one_instance(rig: &Rig, route: &str) {
+    let status = || rig.server.control().list().into_iter().find(|m| m.route == route).expect("the mount");
+    let counted = status().counters.counted;
+    assert!(counted.requests > 20, "{counted:?}");
+    assert_eq!(counted.instantiations, 1, "one instance served them all: {counted:?}");
+    assert_eq!(counted.reuse_hits, counted.requests - 1, "{counted:?}");
+    // The instance goes back to the idle list just after its answer is sent.
+    let until = std::time::Instant::now() + Duration::from_secs(5);
+    while status().counters.idle_instances != 1 && std::time::Instant::now() < until {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(status().counters.idle_instances, 1);
+}
+
+/// `POST /call` as the Rust click-to-call answers it: hostile numbers are refused with 422 before
+/// any AMI action (the simulator counts no `Originate`), 1001 → 1002 is queued and the simulator
+/// has the call with the headers the plugin built, and the mount granted nothing is denied.
+async fn originate(rig: &Rig) {
+    let http = util::client();
+    let call = |route: &str| http.post(format!("{}{route}/call", rig.base)).timeout(Duration::from_secs(60));
+    let before = rig.sim().originates();
+    for hostile in ["5550100&PJSIP/666", "1\r\nAction: Command", "${SHELL(id)}", "", "+", &"1".repeat(33)] {
+        for (from, to) in [("1001", hostile), (hostile, "1002")] {
+            let refused = call("/granted").json(&serde_json::json!({ "from": from, "to": to })).send().await.unwrap();
+            assert_eq!(refused.status(), 422, "{from:?} → {to:?}");
+            assert_eq!(util::error_code(refused).await, "unprocessable_entity");
+            let refused = call("/granted").form(&[("from", from), ("to", to)]).send().await.unwrap();
+            assert_eq!(refused.status(), 422, "as a form: {from:?} → {to:?}");
+        }
+    }
+    let refused = call("/granted").header("content-type", "application/json").body("{not json").send().await.unwrap();
+    assert_eq!(refused.status(), 400);
+    assert_eq!(rig.sim().originates(), before, "no hostile number reached the PBX");
+
+    let queued = call("/granted").form(&[("from", "1001"), ("to", "1002")]).send().await.unwrap();
+    assert_eq!(queued.status(), 202);
+    let queued: serde_json::Value = queued.json().await.unwrap();
+    assert_eq!(queued, serde_json::json!({ "status": "queued", "from": "1001", "to": "1002" }));
+    assert_eq!(rig.sim().originates(), before + 1);
+    // The PBX places it: phone 1001 rings with the caller ID the plugin set (at extension `s`, as
+    // Asterisk shows an originated channel until it answers), answers, and the dialplan the
+    // plugin named (`1002` in `from-internal`) rings phone 1002.
+    let status = Message::new().with("Action", "Status");
+    let on = |events: &[Message], prefix: &str| events.iter().find(|e| e.get("Channel").is_some_and(|c| c.starts_with(prefix))).cloned();
+    let until = std::time::Instant::now() + Duration::from_secs(30);
+    let (caller, callee) = loop {
+        let seen = rig.ami().send(status.clone()).await.unwrap().events;
+        if let (Some(caller), Some(callee)) = (on(&seen, "PJSIP/1001-"), on(&seen, "PJSIP/1002-")) {
+            break (caller, callee);
+        }
+        assert!(std::time::Instant::now() < until, "no call from 1001 to 1002: {seen:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!((caller.get("CallerIDName"), caller.get("CallerIDNum")), (Some("Click to call"), Some("1002")), "{caller:?}");
+    assert_eq!(caller.get("Context"), Some("from-internal"), "{caller:?}");
+    assert_eq!(caller.get("Linkedid"), callee.get("Linkedid"), "one call: {caller:?} {callee:?}");
+
+    let denied = call("/bare").json(&serde_json::json!({ "from": "1001", "to": "1002" })).send().await.unwrap();
+    assert_eq!(denied.status(), 403);
+    assert_eq!(util::error_code(denied).await, "denied");
+    assert_eq!(rig.sim().originates(), before + 1, "the denied Originate never reached the PBX");
 }
