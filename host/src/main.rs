@@ -551,6 +551,9 @@ async fn serve_demo(
     };
     let mut config = demo::config(listen, sark_listen, default_cache_dir(), Some(ami), &layout);
     config.admin = Some(demo::admin(admin_listen)?);
+    // The CRM the crm-webhook example posts to: on an ephemeral port, so its mount is added here.
+    let crm = demo::crm::start().await?;
+    config.mounts.push(crm.mount());
     let server = Server::start(&config).await?;
     if let Some(ami) = &server.services().ami {
         if ami.wait_up(std::time::Duration::from_secs(10)).await.is_none() {
@@ -565,7 +568,7 @@ async fn serve_demo(
     let builds = languages_cache.clone().map(|cache| demo::languages::spawn(server.control(), cache)).unwrap_or_default();
     let token = config.admin.as_ref().map(|admin| &admin.token);
     let sim_login = Some((sim.address(), sim_config.username.as_str(), sim_config.secret.as_str()));
-    println!("{}", demo::banner(&server, sim_login, &layout, seeded.as_ref(), token, languages_cache.as_deref()));
+    println!("{}", demo::banner(&server, sim_login, &layout, seeded.as_ref(), token, languages_cache.as_deref(), Some(&crm)));
     shutdown.await?;
     eprintln!("shutting down");
     // A build still running stops here (its child process is killed with its task).

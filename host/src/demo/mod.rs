@@ -6,6 +6,7 @@
 //! [`pbx`] seeds the demo database (and writes the benchmarks' call records), [`wav`] writes its
 //! recordings; the office they describe is the simulator's [`switchboard_sim::office`].
 
+pub mod crm;
 pub mod evolvex;
 pub mod languages;
 pub mod pbx;
@@ -345,6 +346,7 @@ pub fn banner(
     seeded: Option<&DemoSummary>,
     admin_token: Option<&AdminToken>,
     languages_cache: Option<&Path>,
+    crm: Option<&crm::DemoCrm>,
 ) -> String {
     let base = server.address("main").map(|a| format!("http://{a}")).unwrap_or_default();
     let mut out = String::from("Switchboard demo is running.\n\n");
@@ -407,6 +409,7 @@ pub fn banner(
                 ));
             }
             "evolvex" => out.push_str(&evolvex::banner(&base, &mount.route, recorded.as_deref())),
+            "crm-webhook" => out.push_str(&crm.map(|crm| crm.banner(&base, &mount.route)).unwrap_or_default()),
             _ => {}
         }
     }
@@ -419,6 +422,7 @@ pub fn banner(
     }
     out.push_str("\nCredentials:\n");
     out.push_str(&format!("  click-to-call    header X-Api-Key: {CLICK_TO_CALL_KEY}\n"));
+    out.push_str(&format!("  crm-webhook      header X-Api-Key: {}; webhooks signed with secret {}\n", crm::CRM_WEBHOOK_KEY, crm::CRM_SECRET));
     out.push_str(&format!("  elastix          header Authorization: {ELASTIX_KEY}\n"));
     out.push_str(&format!("  axeos            HTTP Basic apiKey:{AXEOS_KEY} (or ?key=); PBX users: extension number and voicemail PIN\n"));
     out.push_str(&format!("  issabel          user admin, password {ISSABEL_ADMIN_PASSWORD} (POST /pbxapi/authenticate)\n"));

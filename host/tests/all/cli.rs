@@ -166,6 +166,22 @@ fn demo_prints_its_urls_serves_them_and_exits_cleanly_on_sigterm() {
     let unauthorized = reqwest::blocking_get(&format!("{calls_url}/calls"));
     assert!(unauthorized.contains("missing or wrong X-Api-Key"), "{unauthorized}");
 
+    // That call reaches the demo CRM through the crm-webhook mount, signed.
+    let crm_line = lines.iter().find(|l| l.contains("(what the demo CRM received)")).expect("the demo CRM's URL printed");
+    let crm_url = crm_line.split_whitespace().find(|w| w.starts_with("http://")).unwrap().to_string();
+    let incoming = (0..100)
+        .find_map(|_| {
+            let received: serde_json::Value = serde_json::from_str(&reqwest::blocking_get(&crm_url)).unwrap();
+            let found = received.as_array().unwrap().iter().find(|e| e["type"] == "call.incoming").cloned();
+            if found.is_none() {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            found
+        })
+        .expect("the click-to-call call reaches the demo CRM");
+    assert_eq!((incoming["signed"].as_bool(), incoming["data"]["to"].as_str()), (Some(true), Some("1002")), "{incoming}");
+    assert!(lines.iter().any(|l| l.contains("X-Api-Key: demo-crm-webhook-key") && l.contains("/crm-webhook/outbox")), "{lines:#?}");
+
     // The Axeos API on its usual route, with the printed key.
     assert!(lines.iter().any(|l| l.contains("apiKey:demo-axeos-api-key")), "{lines:#?}");
     let axeos = health_url.replace("/_switchboard/health", "/apis/pbx/users?key=demo-axeos-api-key");
