@@ -7,7 +7,7 @@
 //! Recording is one short lock per failure; nothing on the success path touches it.
 
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -141,7 +141,7 @@ fn truncate(message: &str) -> String {
 #[cfg(feature = "engine")]
 #[derive(Clone)]
 pub struct Reporter {
-    mount: Arc<crate::capabilities::MountContext>,
+    mount: std::sync::Arc<crate::capabilities::MountContext>,
     /// The request being served (`X-Request-Id`), `None` in an event handler.
     pub request_id: Option<http::HeaderValue>,
 }
@@ -156,7 +156,7 @@ impl std::fmt::Debug for Reporter {
 #[cfg(feature = "engine")]
 impl Reporter {
     /// A reporter for `mount`'s instances.
-    pub fn new(mount: Arc<crate::capabilities::MountContext>) -> Self {
+    pub fn new(mount: std::sync::Arc<crate::capabilities::MountContext>) -> Self {
         Reporter { mount, request_id: None }
     }
 
