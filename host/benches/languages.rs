@@ -9,7 +9,11 @@
 //! `node build.mjs`; a venv, `pip install -r requirements.txt`, `componentize-py … componentize`),
 //! in a temporary directory; `--js FILE` / `--py FILE` use components built already.
 //!
-//! `cargo bench --bench languages -- [--connections 32] [--seconds 5] [--rounds 3] [--js FILE] [--py FILE]`
+//! Every mount gets the same `limits.reuse` (`--reuse N`, default 1000: instances kept between
+//! requests, as built-in plugins are; `--reuse 1`: a fresh instance per request, a plugin file's
+//! default), so the languages are compared like for like.
+//!
+//! `cargo bench --bench languages -- [--connections 32] [--seconds 5] [--rounds 3] [--reuse 1000] [--js FILE] [--py FILE]`
 
 mod common;
 
@@ -80,15 +84,16 @@ fn main() {
         build_py(&dir)
     });
     let servers = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let reuse: u32 = arg("--reuse").map_or(1000, |n| n.parse().expect("--reuse takes a number of requests"));
     let mount = |route: &str, plugin: &str| {
-        format!("[[mount]]\nroute = {route:?}\nplugin = {plugin:?}\nsettings = {{ greeting = {GREETING:?} }}\nlimits = {{ max_concurrent = 256 }}\n")
+        format!("[[mount]]\nroute = {route:?}\nplugin = {plugin:?}\nsettings = {{ greeting = {GREETING:?} }}\nlimits = {{ max_concurrent = 256, reuse = {reuse} }}\n")
     };
     let config = [mount("/rust", "hello"), mount("/js", &js.display().to_string()), mount("/py", &py.display().to_string())].concat();
     let (_server, addr) = servers.block_on(common::start_host(&config));
     // Rust's `hello` answers the setting as it is; the other two add a line break.
     let check: fn(u16, &[u8]) -> bool = |status, body| status == 200 && body.trim_ascii_end() == GREETING.as_bytes();
     let targets = [("Rust", Target::get(addr, "/rust/", check)), ("JavaScript", Target::get(addr, "/js/", check)), ("Python", Target::get(addr, "/py/", check))];
-    common::announce(&format!("one setting answered as text, Rust vs JavaScript vs Python plugins, {connections} connections"), &options, "");
+    common::announce(&format!("one setting answered as text, Rust vs JavaScript vs Python plugins, reuse = {reuse}, {connections} connections"), &options, "");
     for (_, target) in &targets {
         load(target, connections, Duration::from_secs(1));
     }
