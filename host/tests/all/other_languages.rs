@@ -137,22 +137,25 @@ async fn drive(wasm: &Path, reused: bool) {
     rig.stop().await;
 }
 
-/// Every request so far on `route` (one at a time, each ending cleanly) was served by one instance:
-/// the plugin releases each host resource (the request, its body and headers, a database
+/// Every request so far on `route` (one at a time, each ending cleanly) was served by a kept
+/// instance: the plugin releases each host resource (the request, its body and headers, a database
 /// connection) before it returns, rather than when its garbage collector gets to it, so the host
-/// may keep the instance (`limits.reuse`) and it is back on the idle list.
+/// may keep the instance (`limits.reuse`) and it is back on the idle list. One more instance may be
+/// started on a loaded machine: the client has the whole answer (its `Content-Length`) while the
+/// guest is still releasing its handles, so its next request can come before the instance is back.
+/// Without reuse every request would start one.
 async fn one_instance(rig: &Rig, route: &str) {
     let status = || rig.server.control().list().into_iter().find(|m| m.route == route).expect("the mount");
     let counted = status().counters.counted;
     assert!(counted.requests > 20, "{counted:?}");
-    assert_eq!(counted.instantiations, 1, "one instance served them all: {counted:?}");
-    assert_eq!(counted.reuse_hits, counted.requests - 1, "{counted:?}");
+    assert!(counted.instantiations <= 2, "kept instances served them: {counted:?}");
+    assert_eq!(counted.reuse_hits, counted.requests - counted.instantiations, "{counted:?}");
     // The instance goes back to the idle list just after its answer is sent.
     let until = std::time::Instant::now() + Duration::from_secs(5);
-    while status().counters.idle_instances != 1 && std::time::Instant::now() < until {
+    while status().counters.idle_instances != counted.instantiations && std::time::Instant::now() < until {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    assert_eq!(status().counters.idle_instances, 1);
+    assert_eq!(status().counters.idle_instances, counted.instantiations, "every instance is back on the idle list");
 }
 
 /// `POST /call` as the Rust click-to-call answers it: hostile numbers are refused with 422 before

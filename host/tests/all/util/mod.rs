@@ -86,8 +86,13 @@ pub fn base(server: &Server) -> String {
 }
 
 /// A client with a generous timeout (tests assert on deadlines the host enforces, not on this).
+///
+/// Idle pooled connections are dropped after 20 s, before the host's 30 s header-read timeout
+/// closes them: a request sent on a connection the host is closing at that moment fails with
+/// `IncompleteMessage` (the likely cause of one seen in CI, in a test whose slow step left the
+/// pool idle for about that long).
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap()
+    reqwest::Client::builder().timeout(Duration::from_secs(30)).pool_idle_timeout(Duration::from_secs(20)).build().unwrap()
 }
 
 /// The JSON error code of a host error body.
