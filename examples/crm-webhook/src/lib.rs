@@ -46,10 +46,17 @@ fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_millis() as i64
 }
 
-/// The plugin's database, its tables created on first use.
+/// The plugin's database, its tables created on this instance's first use (an instance serves
+/// many requests or batches; the schema need not run again for each).
 fn database() -> Result<Connection, Error> {
+    thread_local! {
+        static MIGRATED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
     let db = sqlite::open("own")?;
-    db.execute_batch(outbox::SCHEMA)?;
+    if !MIGRATED.get() {
+        db.execute_batch(outbox::SCHEMA)?;
+        MIGRATED.set(true);
+    }
     Ok(db)
 }
 
