@@ -70,8 +70,9 @@ impl BodyWriter {
     }
 
     /// The flush before `outgoing-body.finish`. A stream the host already closed is not a failure
-    /// here: every byte was accepted by then, and the host closes the stream as soon as it has all the
-    /// bytes a `Content-Length` announced.
+    /// here: every byte was accepted by then, and the host closes a stream only when the client has
+    /// gone (earlier hosts also closed it once the client had every byte a `Content-Length`
+    /// announced), when there is nothing left to report the failure to.
     pub(crate) fn final_flush(&mut self) -> Result<(), Error> {
         match &mut self.sink {
             Sink::Memory(_) => Ok(()),

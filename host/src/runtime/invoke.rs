@@ -110,6 +110,7 @@ where
 {
     let timeout = mount.limits.timeout;
     let deadline = Instant::now() + timeout;
+    let head_request = request.method() == hyper::Method::HEAD;
     let client = request.extensions().get::<super::ClientAddr>().map(|c| c.0);
     let request_id = request.extensions().get::<super::RequestId>().map(|id| id.0.clone());
     let (mut store, ready) = match warm.take() {
@@ -184,7 +185,10 @@ where
             let asked = sse.lock().unwrap_or_else(|p| p.into_inner()).take();
             match asked {
                 Some(asked) if response.status().is_success() => Ok(event_stream(response, guest, asked, &mount)),
-                _ => Ok(response.map(|body| GuestBody { body, guest }.boxed_unsync())),
+                _ => {
+                    let unsent = GuestBody::unsent(&response, head_request);
+                    Ok(response.map(|body| GuestBody { body, guest, unsent }.boxed_unsync()))
+                }
             }
         }
         Some(Ok(Err(code))) => Err(PluginFailure::ErrorCode(format!("{code:?}"))),
@@ -212,7 +216,7 @@ fn event_stream(
 ) -> hyper::Response<HyperOutgoingBody> {
     let (mut head, body) = response.into_parts();
     crate::sse::set_headers(&mut head.headers);
-    let mut plugin_body = GuestBody { body, guest };
+    let mut plugin_body = GuestBody { body, guest, unsent: None };
     let ready = async move {
         while let Some(frame) = plugin_body.frame().await {
             frame?;
@@ -286,9 +290,44 @@ impl Drop for Guest {
 /// body until the plugin's handler has returned, and turns a failure into a body error, which hyper
 /// turns into an aborted chunked response the client can see. The cost: a plugin that keeps working
 /// after finishing its body delays the end of the response until it returns.
+///
+/// hyper drops a body as soon as the client has the whole response as announced — every byte of
+/// its `Content-Length`, or at once for an answer that has no body (`HEAD`, 204, 304) — typically
+/// between the guest's last write and its flush or `finish`. The body's stream would then be
+/// closed under the guest, and a runtime that treats a failed write as fatal (JavaScript's,
+/// Python's) aborts — a trap, and an instance lost, after a request that succeeded. So a body
+/// dropped complete is drained beside the rest of the run (see `Drop`); a body dropped early (the
+/// client went away) is not, and the guest sees its stream closed.
 struct GuestBody {
     body: HyperOutgoingBody,
     guest: Guest,
+    /// Bytes the client is still owed: the `Content-Length` less what has been sent, zero for an
+    /// answer without a body, `None` when the length is not announced (chunked).
+    unsent: Option<u64>,
+}
+
+impl GuestBody {
+    /// What the client is owed of `response` before it has a complete answer.
+    fn unsent(response: &hyper::Response<HyperOutgoingBody>, head_request: bool) -> Option<u64> {
+        let status = response.status();
+        if head_request || status.is_informational() || status == 204 || status == 304 {
+            return Some(0);
+        }
+        let length = response.headers().get(hyper::header::CONTENT_LENGTH)?;
+        length.to_str().ok()?.trim().parse().ok()
+    }
+}
+
+impl Drop for GuestBody {
+    fn drop(&mut self) {
+        if self.unsent != Some(0) {
+            return; // `Guest`'s own drop lets the run go on, its stream closed.
+        }
+        let Some(run) = self.guest.run.take() else { return };
+        let empty = http_body_util::Empty::new().map_err(|never| match never {}).boxed_unsync();
+        let mut body = std::mem::replace(&mut self.body, empty);
+        run.detach_beside(async move { while let Some(Ok(_)) = body.frame().await {} });
+    }
 }
 
 impl Body for GuestBody {
@@ -305,6 +344,12 @@ impl Body for GuestBody {
         }
         match Pin::new(&mut this.body).poll_frame(cx) {
             Poll::Ready(None) => {}
+            Poll::Ready(Some(Ok(frame))) => {
+                if let (Some(unsent), Some(data)) = (this.unsent.as_mut(), frame.data_ref()) {
+                    *unsent = unsent.saturating_sub(data.len() as u64);
+                }
+                return Poll::Ready(Some(Ok(frame)));
+            }
             other => return other,
         }
         if !ended {

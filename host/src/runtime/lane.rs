@@ -228,6 +228,16 @@ impl<T: Send + 'static> Sliced<T> {
             });
         }
     }
+
+    /// Like [`Self::detach`], with `beside` driven alongside the run until both are done (a run
+    /// already on a lane is awaited from the task).
+    pub fn detach_beside(self, beside: impl Future<Output = ()> + Send + 'static) {
+        if let Ok(runtime) = Handle::try_current() {
+            runtime.spawn(async move {
+                let _ = tokio::join!(self, beside);
+            });
+        }
+    }
 }
 
 impl<T: Send + 'static> Future for Sliced<T> {

@@ -144,6 +144,30 @@ async fn a_plugin_finishes_its_request_when_the_client_goes_away() {
     server.shutdown().await;
 }
 
+#[tokio::test]
+async fn a_plugin_still_writing_after_the_client_has_its_whole_answer_is_not_cut_off() {
+    // The client has `ok` as soon as its two announced bytes are out, while the plugin still has
+    // a flush to do. Its stream stays open until the plugin is done: a runtime that aborts on a
+    // closed stream (JavaScript's, Python's) would otherwise trap after a request that succeeded,
+    // and lose its instance.
+    let server = start(&hostile("/h", ", reuse = 1000")).await;
+    let url = base(&server);
+    assert_eq!(count(&url, "/h").await, 1);
+    for round in 0..3 {
+        assert_eq!(get(&url, "/h/flush-late?ms=150").await, (200, "ok".to_string()), "round {round}");
+        assert_eq!(idle_instances_settled(&url, 1).await, 1, "round {round}: the instance is back");
+    }
+    let failures = server.services().failures.recent(0);
+    assert!(failures.is_empty(), "nothing trapped: {failures:#?}");
+    assert_eq!(count(&url, "/h").await, 5, "one instance served every request");
+    // A HEAD answer has no body at all: the plugin's writes are drained the same way.
+    let head = client().head(format!("{url}/h/flush-late?ms=50")).send().await.unwrap();
+    assert_eq!(head.status(), 200);
+    assert_eq!(idle_instances_settled(&url, 1).await, 1);
+    assert_eq!(count(&url, "/h").await, 7);
+    server.shutdown().await;
+}
+
 /// The `/h` mount's idle instance count, from the health endpoint.
 /// Waits (up to 2 s) until `/h` has `n` idle instances, and says how many it has then. A client
 /// has a whole response as soon as its last byte arrives (its length was announced), which can be

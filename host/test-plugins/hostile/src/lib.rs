@@ -15,6 +15,7 @@
 //! | `/fetch?url=U`       | GETs `U` with outbound wasi:http: 200 with its body, or 502 with the error code |
 //! | `/count`             | 200 with how many requests this instance has served, this one included |
 //! | `/leak`              | keeps a `fields` resource past the request (in a global), then 200 `ok` |
+//! | `/flush-late?ms=N`   | sends `ok` with `Content-Length: 2` (for `HEAD` too), waits N ms, then flushes and panics if the flush fails (as JavaScript's and Python's runtimes abort on a closed stream) |
 //!
 //! Every path counts as a request served by the instance, so `/count` shows whether the host
 //! reused an instance (`limits.reuse`) and when it started a fresh one.
@@ -51,7 +52,8 @@ fn serve(request: IncomingRequest, out: ResponseOutparam) {
         return;
     }
     let response = misbehave(&req).unwrap_or_else(Error::into_response);
-    handler::send_response(out, response, req.method() == "HEAD");
+    // `/flush-late` writes its body even for `HEAD`, as a runtime without the SDK's care would.
+    handler::send_response(out, response, req.method() == "HEAD" && req.relative_path() != "/flush-late");
 }
 
 fn misbehave(req: &Request) -> Result<Response, Error> {
@@ -80,6 +82,17 @@ fn misbehave(req: &Request) -> Result<Response, Error> {
             eprintln!("hostile: second stderr line");
             println!("hostile: one stdout line");
             Ok(Response::text("ok"))
+        }
+        "/flush-late" => {
+            let ms: u64 = req.query().get("ms").and_then(|v| v.parse().ok()).unwrap_or(100);
+            Ok(Response::stream(200, move |w: &mut BodyWriter| {
+                w.write(b"ok").expect("the host closed the response body under the plugin");
+                monotonic_clock::subscribe_duration(ms.saturating_mul(1_000_000)).block();
+                w.flush().expect("the host closed the response body under the plugin");
+                Ok(())
+            })
+            .header("content-type", "text/plain")
+            .header("content-length", "2"))
         }
         "/stream-then-panic" => Ok(Response::stream(200, |w: &mut BodyWriter| {
             w.write(b"partial body, then a panic\n")?;
