@@ -22,14 +22,32 @@ const MAX_BODY = 64 * 1024;
 
 /** Sets the response: `status`, a content type, the whole body. */
 function answer(responseOut, status, contentType, text) {
-  const headers = Fields.fromList([['content-type', encoder.encode(contentType)]]);
+  const data = encoder.encode(text);
+  const headers = Fields.fromList([
+    ['content-type', encoder.encode(contentType)],
+    ['content-length', encoder.encode(String(data.length))],
+  ]);
   const response = new OutgoingResponse(headers);
   response.setStatusCode(status);
   const body = response.body();
   ResponseOutparam.set(responseOut, { tag: 'ok', val: response });
   const stream = body.write();
-  stream.blockingWriteAndFlush(encoder.encode(text));
-  stream[Symbol.dispose]();
+  let clientLeft = false;
+  try {
+    stream.blockingWriteAndFlush(data);
+  } catch (e) {
+    if (e.payload?.tag !== 'closed') throw e;
+    clientLeft = true;
+  } finally {
+    stream[Symbol.dispose]();
+  }
+  if (clientLeft) {
+    // The client left before reading the answer: nobody is left to tell, and an exception escaping
+    // `handle` would crash the instance. The body is released unfinished (what it is) rather than
+    // finished short of its length, which would fail too.
+    body[Symbol.dispose]();
+    return;
+  }
   OutgoingBody.finish(body, undefined);
 }
 

@@ -29,12 +29,26 @@ from wit_world.imports.wasi_http_types import (
 
 def answer(response_out: ResponseOutparam, status: int, content_type: str, text: str) -> None:
     """Sets the response: `status`, a content type, the whole body."""
-    response = OutgoingResponse(Fields.from_list([("content-type", content_type.encode())]))
+    data = text.encode()
+    headers = [("content-type", content_type.encode()), ("content-length", str(len(data)).encode())]
+    response = OutgoingResponse(Fields.from_list(headers))
     response.set_status_code(status)
     body = response.body()
     ResponseOutparam.set(response_out, Ok(response))
+    client_left = False
     with body.write() as stream:
-        stream.blocking_write_and_flush(text.encode())
+        try:
+            stream.blocking_write_and_flush(data)
+        except Err as e:
+            if not isinstance(e.value, streams.StreamError_Closed):
+                raise
+            client_left = True
+    if client_left:
+        # The client left before reading the answer: nobody is left to tell, and an exception
+        # escaping `handle` would crash the instance. The body is released unfinished (what it is)
+        # rather than finished short of its length, which would fail too.
+        body.__exit__(None, None, None)
+        return
     OutgoingBody.finish(body, None)
 
 
@@ -67,9 +81,9 @@ MAX_BODY = 64 * 1024
 
 def body_text(request: IncomingRequest) -> str:
     """The request's body as text, at most `MAX_BODY` bytes (a longer one is refused, not cut)."""
-    body = request.consume()
     data = b""
-    with body.stream() as stream:
+    # `with` releases the body and its stream at once, so the host may keep this instance.
+    with request.consume() as body, body.stream() as stream:
         while True:
             try:
                 data += stream.blocking_read(MAX_BODY)
@@ -146,16 +160,24 @@ def hit(response_out: ResponseOutparam) -> None:
 
 class IncomingHandler(exports.IncomingHandler):
     def handle(self, request: IncomingRequest, response_out: ResponseOutparam) -> None:
-        path = (request.path_with_query() or "/").split("?")[0]
-        try:
-            if path.endswith("/ping"):
-                return ping(response_out)
-            if path.endswith("/hits") and isinstance(request.method(), Method_Post):
-                return hit(response_out)
-            if path.endswith("/call") and isinstance(request.method(), Method_Post):
-                return call(request, response_out)
-            answer(response_out, 200, "text/plain", (settings.get("greeting") or "Hello from Python") + "\n")
-        except Refusal as e:
-            as_json(response_out, e.status, {"error": {"code": e.code, "message": e.message}})
-        except Err as e:
-            refused(response_out, e.value)
+        # `with` releases the request when the answer is done rather than when the garbage
+        # collector gets to it, so the host may keep this instance for the next request.
+        with request:
+            serve(request, response_out)
+
+
+def serve(request: IncomingRequest, response_out: ResponseOutparam) -> None:
+    """Answers one request by its path; refusals and host errors become JSON errors."""
+    path = (request.path_with_query() or "/").split("?")[0]
+    try:
+        if path.endswith("/ping"):
+            return ping(response_out)
+        if path.endswith("/hits") and isinstance(request.method(), Method_Post):
+            return hit(response_out)
+        if path.endswith("/call") and isinstance(request.method(), Method_Post):
+            return call(request, response_out)
+        answer(response_out, 200, "text/plain", (settings.get("greeting") or "Hello from Python") + "\n")
+    except Refusal as e:
+        as_json(response_out, e.status, {"error": {"code": e.code, "message": e.message}})
+    except Err as e:
+        refused(response_out, e.value)
