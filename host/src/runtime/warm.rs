@@ -133,10 +133,13 @@ impl WarmPool {
         }
         let held = warm.store.data_mut().live_resources();
         if held > 0 {
-            let kinds = warm.store.data_mut().held_kinds().join(", ");
-            let state = warm.store.data();
-            tracing::debug!(plugin = &*state.mount.plugin, route = &*state.mount.route, held, kinds,
-                "instance not reused: it still holds host resources after its request");
+            // Naming the kinds walks the resource table again: only when the line is logged.
+            if tracing::enabled!(tracing::Level::DEBUG) {
+                let kinds = warm.store.data_mut().held_kinds().join(", ");
+                let state = warm.store.data();
+                tracing::debug!(plugin = &*state.mount.plugin, route = &*state.mount.route, held, kinds,
+                    "instance not reused: it still holds host resources after its request");
+            }
             return;
         }
         self.lock().push_back(Idle { warm, since: Instant::now() });
