@@ -23,10 +23,9 @@ const MAX_BODY = 64 * 1024;
 /** Sets the response: `status`, a content type, the whole body. */
 function answer(responseOut, status, contentType, text) {
   const data = encoder.encode(text);
-  const headers = Fields.fromList([
-    ['content-type', encoder.encode(contentType)],
-    ['content-length', encoder.encode(String(data.length))],
-  ]);
+  // No Content-Length: the host ends the response only once `handle` has returned and the instance
+  // is back on its idle list, so a client's next request finds it there rather than starting one.
+  const headers = Fields.fromList([['content-type', encoder.encode(contentType)]]);
   const response = new OutgoingResponse(headers);
   response.setStatusCode(status);
   const body = response.body();
@@ -44,7 +43,7 @@ function answer(responseOut, status, contentType, text) {
   if (clientLeft) {
     // The client left before reading the answer: nobody is left to tell, and an exception escaping
     // `handle` would crash the instance. The body is released unfinished (what it is) rather than
-    // finished short of its length, which would fail too.
+    // finished as if complete.
     body[Symbol.dispose]();
     return;
   }

@@ -30,8 +30,9 @@ from wit_world.imports.wasi_http_types import (
 def answer(response_out: ResponseOutparam, status: int, content_type: str, text: str) -> None:
     """Sets the response: `status`, a content type, the whole body."""
     data = text.encode()
-    headers = [("content-type", content_type.encode()), ("content-length", str(len(data)).encode())]
-    response = OutgoingResponse(Fields.from_list(headers))
+    # No Content-Length: the host ends the response only once `handle` has returned and the instance
+    # is back on its idle list, so a client's next request finds it there rather than starting one.
+    response = OutgoingResponse(Fields.from_list([("content-type", content_type.encode())]))
     response.set_status_code(status)
     body = response.body()
     ResponseOutparam.set(response_out, Ok(response))
@@ -46,7 +47,7 @@ def answer(response_out: ResponseOutparam, status: int, content_type: str, text:
     if client_left:
         # The client left before reading the answer: nobody is left to tell, and an exception
         # escaping `handle` would crash the instance. The body is released unfinished (what it is)
-        # rather than finished short of its length, which would fail too.
+        # rather than finished as if complete.
         body.__exit__(None, None, None)
         return
     OutgoingBody.finish(body, None)

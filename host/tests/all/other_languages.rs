@@ -52,7 +52,7 @@ async fn a_javascript_plugin_uses_settings_ami_and_its_database_and_is_denied_wh
     let wasm = dir.path().join("hello-js.wasm");
     run(Command::new("node").arg("build.mjs").arg(repository().join("wit")).arg(&wasm).current_dir(dir.path()));
     embed_needs(&wasm, dir.path());
-    drive(&wasm, true).await;
+    drive(&wasm).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -70,12 +70,12 @@ async fn a_python_plugin_uses_settings_ami_and_its_database_and_is_denied_where_
         .arg(&wasm)
         .current_dir(dir.path()));
     embed_needs(&wasm, dir.path());
-    drive(&wasm, true).await;
+    drive(&wasm).await;
 }
 
 /// Mounts `wasm` at `/granted` with what it declares and at `/bare` with nothing, and drives both;
-/// with `reused`, checks that one instance served every request on `/granted`.
-async fn drive(wasm: &Path, reused: bool) {
+/// checks that one instance served every request on `/granted`.
+async fn drive(wasm: &Path) {
     let plugin = wasm.display().to_string();
 
     let rig = Rig::builder()
@@ -106,9 +106,8 @@ async fn drive(wasm: &Path, reused: bool) {
     }
 
     originate(&rig).await;
-    if reused {
-        one_instance(&rig, "/granted").await;
-    }
+    one_instance(&rig, "/granted").await;
+    hang_ups(&rig).await;
 
     let denied = get("/bare/ping").await.unwrap();
     assert_eq!(denied.status(), 403);
@@ -158,6 +157,30 @@ async fn one_instance(rig: &Rig, route: &str) {
     assert_eq!(status().counters.idle_instances, counted.instantiations, "every instance is back on the idle list: {:?}; failures: {:#?}", status().counters, rig.server.services().failures.recent(0));
 }
 
+/// Clients that read only the status and hang up: the plugin's write of the answer then fails
+/// (`closed`), which it must take as the end of the request — an exception escaping `handle` would
+/// crash the instance. None traps, and the mount answers on.
+async fn hang_ups(rig: &Rig) {
+    let http = util::client();
+    for _ in 0..10 {
+        let refused = http.post(format!("{}/granted/call", rig.base)).form(&[("from", "1001"), ("to", "1\r\nAction: Command")]).send().await.unwrap();
+        assert_eq!(refused.status(), 422);
+        drop(refused);
+    }
+    // Every run has ended once every instance started is back on the idle list; a crashed one
+    // never comes back.
+    let status = || rig.server.control().list().into_iter().find(|m| m.route == "/granted").expect("the mount").counters;
+    let until = std::time::Instant::now() + Duration::from_secs(10);
+    while status().idle_instances != status().counted.instantiations && std::time::Instant::now() < until {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let (failures, now) = (rig.server.services().failures.recent(0), status());
+    assert_eq!(now.counted.traps, 0, "no hang-up crashed the plugin: {failures:#?}");
+    assert_eq!(now.idle_instances, now.counted.instantiations, "every instance is back: {now:?}");
+    let greeting = http.get(format!("{}/granted/", rig.base)).send().await.unwrap();
+    assert_eq!(greeting.status(), 200);
+}
+
 /// `POST /call` as the Rust click-to-call answers it: hostile numbers are refused with 422 before
 /// any AMI action (the simulator counts no `Originate`), 1001 → 1002 is queued and the simulator
 /// has the call with the headers the plugin built, and the mount granted nothing is denied.
@@ -172,10 +195,12 @@ async fn originate(rig: &Rig) {
             assert_eq!(util::error_code(refused).await, "unprocessable_entity");
             let refused = call("/granted").form(&[("from", from), ("to", to)]).send().await.unwrap();
             assert_eq!(refused.status(), 422, "as a form: {from:?} → {to:?}");
+            assert_eq!(util::error_code(refused).await, "unprocessable_entity");
         }
     }
     let refused = call("/granted").header("content-type", "application/json").body("{not json").send().await.unwrap();
     assert_eq!(refused.status(), 400);
+    assert_eq!(util::error_code(refused).await, "bad_request");
     assert_eq!(rig.sim().originates(), before, "no hostile number reached the PBX");
 
     let queued = call("/granted").form(&[("from", "1001"), ("to", "1002")]).send().await.unwrap();
